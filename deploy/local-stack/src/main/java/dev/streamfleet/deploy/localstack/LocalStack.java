@@ -1,0 +1,165 @@
+package dev.streamfleet.deploy.localstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Real servers on 127.0.0.1 with ports chosen at run time: ZooKeeper (embedded), the Kinesis and
+ * DynamoDB emulators (Node processes) and a Kafka broker (child JVM). Used by the integration
+ * tests, the demo and {@code streamfleet local-stack}.
+ *
+ * <p>Lifecycle: {@link #start} starts every configured server and waits, bounded, until each
+ * answers; {@link #close} stops them all. A shutdown hook stops them too when the JVM exits, and
+ * every child process exits by itself when this JVM dies, even by {@code kill -9}.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** The region name that clients of the emulators use. */
+    public static final String REGION = "us-east-1";
+
+    private enum State { STARTED, CLOSED }
+
+    private final LocalStackConfig config;
+    private final List<ManagedServer> servers = new ArrayList<>();
+    private final AtomicReference<State> state = new AtomicReference<>(State.STARTED);
+    private final Thread shutdownHook = new Thread(this::stopAll, "local-stack-shutdown");
+    private EmbeddedZooKeeper zookeeper;
+    private NodeEmulator kinesis;
+    private NodeEmulator dynamodb;
+    private KafkaBroker kafka;
+
+    private LocalStack(LocalStackConfig config) {
+        this.config = config;
+    }
+
+    /** Starts the configured servers; on any failure, stops what already started and rethrows. */
+    public static LocalStack start(LocalStackConfig config) {
+        LocalStack stack = new LocalStack(config);
+        Runtime.getRuntime().addShutdownHook(stack.shutdownHook);
+        try {
+            stack.startServers();
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startServers() {
+        Path dir = config.workDir();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the local stack's directory " + dir, e);
+        }
+        List<CompletableFuture<Void>> starting = new ArrayList<>();
+        if (config.kafka()) {
+            kafka = register(KafkaBroker.create(dir.resolve("kafka")));
+            starting.add(CompletableFuture.runAsync(kafka::start));
+        }
+        if (config.kinesis() || config.dynamodb()) {
+            EmulatorPackages packages = EmulatorPackages.installed();
+            if (config.dynamodb()) {
+                dynamodb = register(NodeEmulator.dynamodb(packages, dir.resolve("logs")));
+                starting.add(CompletableFuture.runAsync(dynamodb::start));
+            }
+            if (config.kinesis()) {
+                kinesis = register(NodeEmulator.kinesis(packages, dir.resolve("logs")));
+                starting.add(CompletableFuture.runAsync(kinesis::start));
+            }
+        }
+        if (config.zookeeperMembers() > 0) {
+            zookeeper = register(EmbeddedZooKeeper.create(dir.resolve("zookeeper"), config.zookeeperMembers(),
+                    config.zookeeperTickMillis()));
+            zookeeper.start();
+        }
+        try {
+            CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    private <S extends ManagedServer> S register(S server) {
+        synchronized (servers) {
+            servers.add(server);
+        }
+        return server;
+    }
+
+    /** The directory that holds every file of this stack. */
+    public Path workDir() {
+        return config.workDir();
+    }
+
+    public EmbeddedZooKeeper zookeeper() {
+        return require(zookeeper, "zookeeper");
+    }
+
+    public NodeEmulator kinesis() {
+        return require(kinesis, "kinesis");
+    }
+
+    public NodeEmulator dynamodb() {
+        return require(dynamodb, "dynamodb");
+    }
+
+    public KafkaBroker kafka() {
+        return require(kafka, "kafka");
+    }
+
+    /** Every started server's endpoint by name, in start order. */
+    public Map<String, String> endpoints() {
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        Optional.ofNullable(zookeeper).ifPresent(s -> endpoints.put("zookeeper", s.endpoint()));
+        Optional.ofNullable(kinesis).ifPresent(s -> endpoints.put("kinesis", s.endpoint()));
+        Optional.ofNullable(dynamodb).ifPresent(s -> endpoints.put("dynamodb", s.endpoint()));
+        Optional.ofNullable(kafka).ifPresent(s -> endpoints.put("kafka", s.endpoint()));
+        return endpoints;
+    }
+
+    private static <S> S require(S server, String name) {
+        if (server == null) {
+            throw new IllegalStateException("this local stack was started without " + name);
+        }
+        return server;
+    }
+
+    /** Stops every server it started. Idempotent. */
+    @Override
+    public void close() {
+        if (state.compareAndSet(State.STARTED, State.CLOSED)) {
+            stopAll();
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // Already shutting down: the hook is running or has run.
+            }
+        }
+    }
+
+    private void stopAll() {
+        List<ManagedServer> toStop;
+        synchronized (servers) {
+            toStop = new ArrayList<>(servers);
+        }
+        List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        for (ManagedServer server : toStop) {
+            stopping.add(CompletableFuture.runAsync(server::close));
+        }
+        stopping.forEach(CompletableFuture::join);
+    }
+}

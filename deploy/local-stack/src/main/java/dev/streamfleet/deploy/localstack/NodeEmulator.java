@@ -1,0 +1,140 @@
+package dev.streamfleet.deploy.localstack;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An emulator that runs as a Node.js process: {@code kinesis-local} for Kinesis or
+ * {@code dynalite} for DynamoDB. It listens on a fixed loopback port for its whole life, so a
+ * restart brings it back on the same endpoint (with empty state: both keep data in memory).
+ */
+public final class NodeEmulator implements ManagedServer {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+    private final String name;
+    private final EmulatorPackages packages;
+    private final List<String> scriptAndArgs;
+    private final Map<String, String> env;
+    private final int port;
+    private final Path logDir;
+    private ChildProcess process;
+
+    private NodeEmulator(String name, EmulatorPackages packages, List<String> scriptAndArgs, Map<String, String> env,
+                         int port, Path logDir) {
+        this.name = name;
+        this.packages = packages;
+        this.scriptAndArgs = List.copyOf(scriptAndArgs);
+        this.env = Map.copyOf(env);
+        this.port = port;
+        this.logDir = logDir;
+    }
+
+    /** kinesis-mock with short stream-state durations, so tests need not wait for CREATING → ACTIVE. */
+    static NodeEmulator kinesis(EmulatorPackages packages, Path logDir) {
+        int port = LoopbackPorts.free();
+        Path pkg = packages.packageDir("kinesis-local");
+        Map<String, String> env = new HashMap<>();
+        env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(port));
+        env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(LoopbackPorts.free()));
+        env.put("KINESIS_MOCK_CERT_PATH", pkg.resolve("server.json").toString());
+        env.put("SHARD_LIMIT", "1000");
+        env.put("LOG_LEVEL", "WARN");
+        env.put("AWS_REGION", LocalStack.REGION);
+        for (String operation : List.of("CREATE_STREAM", "DELETE_STREAM", "SPLIT_SHARD", "MERGE_SHARDS",
+                "UPDATE_SHARD_COUNT", "REGISTER_STREAM_CONSUMER", "DEREGISTER_STREAM_CONSUMER",
+                "START_STREAM_ENCRYPTION", "STOP_STREAM_ENCRYPTION", "UPDATE_STREAM_MODE")) {
+            env.put(operation + "_DURATION", "100ms");
+        }
+        return new NodeEmulator("kinesis", packages, List.of(pkg.resolve("main.js").toString()), env, port, logDir);
+    }
+
+    /** dynalite in memory with short table-state durations. */
+    static NodeEmulator dynamodb(EmulatorPackages packages, Path logDir) {
+        int port = LoopbackPorts.free();
+        Path cli = packages.packageDir("dynalite").resolve("cli.js");
+        List<String> args = List.of(cli.toString(), "--host", LoopbackPorts.HOST, "--port", Integer.toString(port),
+                "--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50");
+        return new NodeEmulator("dynamodb", packages, args, Map.of(), port, logDir);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String endpoint() {
+        return "http://" + LoopbackPorts.HOST + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The operating-system pid of the running emulator; for fault tests. */
+    public synchronized long pid() {
+        if (process == null) {
+            throw new IllegalStateException(name + " is not running");
+        }
+        return process.pid();
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public synchronized void start() {
+        if (isRunning()) {
+            return;
+        }
+        List<String> command = new ArrayList<>();
+        command.add(EmulatorPackages.nodeExecutable());
+        command.add("-r");
+        command.add(packages.preload().toString());
+        command.addAll(scriptAndArgs);
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("STREAMFLEET_WATCH_PARENT", "1");
+        ChildProcess started = ChildProcess.start(name, command, packages.dir(), environment, logDir.resolve(name + ".log"));
+        process = started;
+        try {
+            Readiness.await(name + " on " + endpoint(), START_TIMEOUT, started::requireAlive, () -> LoopbackPorts.accepts(port));
+        } catch (RuntimeException e) {
+            started.kill();
+            process = null;
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop(STOP_GRACE);
+            process = null;
+        }
+    }
+
+    @Override
+    public synchronized void kill() {
+        if (process != null) {
+            process.kill();
+            process = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            // close() never throws; the process is gone or was killed.
+        }
+    }
+}
