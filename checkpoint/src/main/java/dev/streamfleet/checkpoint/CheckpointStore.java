@@ -1,0 +1,75 @@
+package dev.streamfleet.checkpoint;
+
+import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The positions of one application's units, with every write fenced by the epoch of the
+ * lease that claimed the unit (DESIGN, protocol 2).
+ *
+ * <p>A new owner first {@link #claim claims} a unit, which succeeds only when its epoch is newer
+ * than the stored one; from then on its {@link #checkpoint checkpoints} and {@link #markEnded}
+ * succeed only while the stored epoch is still its own. A failed fence is an
+ * {@link OwnershipLostException}, which is never retried. Positions never move backwards except
+ * through the administrative {@link #reset}, and ENDED is terminal.
+ *
+ * <p>Implementations are thread-safe. Every failure is a {@link CheckpointException} with a
+ * one-line message.
+ */
+public interface CheckpointStore {
+
+    /** The application whose units this store holds. */
+    String application();
+
+    /**
+     * Claims the unit for a new lease and returns the row as it is now, whose position is where
+     * the new owner resumes.
+     *
+     * @throws OwnershipLostException        when the stored epoch is not older than {@code epoch}
+     * @throws ForeignFencingDomainException when the row was claimed under another fencing domain
+     */
+    Checkpoint claim(UnitId unit, Epoch epoch, String owner);
+
+    /**
+     * Records that the unit was processed up to {@code position}, a record position of the
+     * unit's kind. Writing the stored position again is allowed and changes nothing.
+     *
+     * @throws OwnershipLostException       when {@code epoch} is not the stored epoch
+     * @throws UnitEndedException           when the unit is ENDED
+     * @throws PositionRegressionException  when {@code position} is before the stored one
+     */
+    void checkpoint(UnitId unit, Position position, Epoch epoch);
+
+    /**
+     * Marks the unit ENDED: a shard was read to its end. Idempotent for the same epoch.
+     *
+     * @throws OwnershipLostException when {@code epoch} is not the stored epoch
+     */
+    void markEnded(UnitId unit, Epoch epoch);
+
+    /** The unit's row, read consistently; empty when the unit was never claimed or reset. */
+    Optional<Checkpoint> read(UnitId unit);
+
+    /** Every row of this application, in unit order. May lag a just-completed write by a moment. */
+    List<Checkpoint> list();
+
+    /**
+     * Administrative: moves the unit's position anywhere, backwards included, whoever owns it.
+     * Creates the row when the unit has none, so a fleet can be told where to start.
+     *
+     * @throws UnitEndedException when the unit is ENDED
+     */
+    void reset(UnitId unit, Position position);
+
+    /**
+     * Administrative: forgets the unit's claim (epoch and owner), keeping its position and
+     * state, so that a lease of any fencing domain may claim it next. This is how positions
+     * written under a lost ZooKeeper history are adopted by a rebuilt one; an owner that still
+     * runs loses the unit at its next write. Does nothing when the unit has no row.
+     */
+    void clearClaim(UnitId unit);
+}

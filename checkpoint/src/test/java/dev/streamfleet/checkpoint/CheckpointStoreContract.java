@@ -1,0 +1,327 @@
+package dev.streamfleet.checkpoint;
+
+import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The semantics every {@link CheckpointStore} must have. Subclasses supply a store; the same
+ * suite runs against the in-memory store (unit tests) and DynamoDB on dynalite (it-tests).
+ */
+public abstract class CheckpointStoreContract {
+
+    protected static final String DOMAIN = "zk-main";
+    private static final UnitId SHARD = UnitId.kinesis("orders", "shardId-000000000001");
+    private static final UnitId PARTITION = UnitId.kafka("payments", 3);
+
+    protected CheckpointStore store;
+    private ExecutorService executor;
+
+    /** A store for {@code application}; every test uses fresh application names. */
+    protected abstract CheckpointStore storeFor(String application);
+
+    @BeforeEach
+    void openStore() {
+        store = storeFor(freshApplication());
+        executor = Executors.newFixedThreadPool(8);
+    }
+
+    @AfterEach
+    void stopExecutor() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    protected static String freshApplication() {
+        return "app-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static Epoch epoch(long value) {
+        return new Epoch(DOMAIN, value);
+    }
+
+    private static Position seq(String digits) {
+        return Position.Sequence.of(digits);
+    }
+
+    @Test
+    void staleEpochCannotCheckpoint() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, seq("100"), epoch(10));
+        store.claim(SHARD, epoch(20), "worker-b");
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("200"), epoch(10)))
+                .isInstanceOf(OwnershipLostException.class)
+                .hasMessageContaining(SHARD.toString());
+        Checkpoint row = store.read(SHARD).orElseThrow();
+        assertThat(row.position()).contains(seq("100"));
+        assertThat(row.epoch()).contains(epoch(20));
+        assertThat(row.owner()).contains("worker-b");
+    }
+
+    @Test
+    void staleEpochCannotMarkEnded() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.claim(SHARD, epoch(20), "worker-b");
+
+        assertThatThrownBy(() -> store.markEnded(SHARD, epoch(10))).isInstanceOf(OwnershipLostException.class);
+        assertThat(store.read(SHARD).orElseThrow().state()).isEqualTo(CheckpointState.ACTIVE);
+    }
+
+    @Test
+    void checkpointWithoutAClaimIsRejected() {
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("1"), epoch(10))).isInstanceOf(OwnershipLostException.class);
+        assertThat(store.read(SHARD)).isEmpty();
+    }
+
+    @Test
+    void claimWithAnOlderOrEqualEpochIsRejected() {
+        store.claim(SHARD, epoch(20), "worker-b");
+
+        assertThatThrownBy(() -> store.claim(SHARD, epoch(10), "worker-a")).isInstanceOf(OwnershipLostException.class);
+        assertThatThrownBy(() -> store.claim(SHARD, epoch(20), "worker-c")).isInstanceOf(OwnershipLostException.class);
+        assertThat(store.read(SHARD).orElseThrow().owner()).contains("worker-b");
+    }
+
+    @Test
+    void ofEightConcurrentClaimersExactlyOneWins() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            UnitId unit = UnitId.kinesis("race", "shardId-00000000000" + round);
+            CyclicBarrier start = new CyclicBarrier(8);
+            List<Future<Boolean>> outcomes = new ArrayList<>();
+            for (int claimer = 0; claimer < 8; claimer++) {
+                String owner = "worker-" + claimer;
+                outcomes.add(executor.submit(() -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    try {
+                        store.claim(unit, epoch(7), owner);
+                        return true;
+                    } catch (OwnershipLostException e) {
+                        return false;
+                    }
+                }));
+            }
+            List<String> winners = new ArrayList<>();
+            for (int claimer = 0; claimer < 8; claimer++) {
+                if (outcomes.get(claimer).get(30, TimeUnit.SECONDS)) {
+                    winners.add("worker-" + claimer);
+                }
+            }
+            assertThat(winners).as("winners of round %d", round).hasSize(1);
+            assertThat(store.read(unit).orElseThrow().owner()).contains(winners.get(0));
+        }
+    }
+
+    @Test
+    void newOwnerResumesFromThePreviousOwnersCheckpoint() {
+        store.claim(PARTITION, epoch(10), "worker-a");
+        store.checkpoint(PARTITION, new Position.Offset(42), epoch(10));
+
+        Checkpoint claimed = store.claim(PARTITION, epoch(11), "worker-b");
+
+        assertThat(claimed.position()).contains(new Position.Offset(42));
+        assertThat(claimed.epoch()).contains(epoch(11));
+        assertThat(claimed.owner()).contains("worker-b");
+        assertThat(claimed.state()).isEqualTo(CheckpointState.ACTIVE);
+    }
+
+    @Test
+    void firstClaimOfAUnitHasNoPosition() {
+        Checkpoint claimed = store.claim(SHARD, epoch(1), "worker-a");
+
+        assertThat(claimed.position()).isEmpty();
+        assertThat(claimed.unit()).isEqualTo(SHARD);
+    }
+
+    @Test
+    void positionNeverRegresses() {
+        store.claim(PARTITION, epoch(10), "worker-a");
+        store.checkpoint(PARTITION, new Position.Offset(100), epoch(10));
+
+        assertThatThrownBy(() -> store.checkpoint(PARTITION, new Position.Offset(99), epoch(10)))
+                .isInstanceOf(PositionRegressionException.class);
+        store.claim(PARTITION, epoch(11), "worker-b");
+        assertThatThrownBy(() -> store.checkpoint(PARTITION, new Position.Offset(50), epoch(11)))
+                .isInstanceOf(PositionRegressionException.class);
+        assertThat(store.read(PARTITION).orElseThrow().position()).contains(new Position.Offset(100));
+    }
+
+    @Test
+    void checkpointingTheSamePositionAgainIsHarmless() {
+        store.claim(PARTITION, epoch(10), "worker-a");
+        store.checkpoint(PARTITION, new Position.Offset(100), epoch(10));
+        store.checkpoint(PARTITION, new Position.Offset(100), epoch(10));
+
+        assertThat(store.read(PARTITION).orElseThrow().position()).contains(new Position.Offset(100));
+    }
+
+    @Test
+    void sequenceNumbersCompareAsNumbersNotAsStrings() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, seq("99999"), epoch(10));
+        store.checkpoint(SHARD, seq("100000"), epoch(10));
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("99999"), epoch(10)))
+                .isInstanceOf(PositionRegressionException.class);
+        String realistic = "49590338271490256608559692538361571095921575989136588898";
+        store.checkpoint(SHARD, seq(realistic), epoch(10));
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(seq(realistic));
+    }
+
+    @Test
+    void subSequenceOrdersUserRecordsInsideOneAggregate() {
+        BigInteger aggregate = new BigInteger("49590338271490256608559692538361571095921575989136588898");
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, new Position.Sequence(aggregate, 3), epoch(10));
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, new Position.Sequence(aggregate, 2), epoch(10)))
+                .isInstanceOf(PositionRegressionException.class);
+        store.checkpoint(SHARD, new Position.Sequence(aggregate, 4), epoch(10));
+        store.checkpoint(SHARD, new Position.Sequence(aggregate.add(BigInteger.ONE), 0), epoch(10));
+        assertThat(store.read(SHARD).orElseThrow().position())
+                .contains(new Position.Sequence(aggregate.add(BigInteger.ONE), 0));
+    }
+
+    @Test
+    void endedStaysEnded() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, seq("500"), epoch(10));
+        store.markEnded(SHARD, epoch(10));
+        store.markEnded(SHARD, epoch(10));
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("600"), epoch(10))).isInstanceOf(UnitEndedException.class);
+        assertThatThrownBy(() -> store.reset(SHARD, Position.TRIM_HORIZON)).isInstanceOf(UnitEndedException.class);
+        Checkpoint reclaimed = store.claim(SHARD, epoch(11), "worker-b");
+        assertThat(reclaimed.state()).isEqualTo(CheckpointState.ENDED);
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("600"), epoch(11))).isInstanceOf(UnitEndedException.class);
+        store.clearClaim(SHARD);
+        assertThat(store.read(SHARD).orElseThrow().state()).isEqualTo(CheckpointState.ENDED);
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("500"));
+    }
+
+    @Test
+    void resetMayMoveAPositionBackwards() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, seq("900"), epoch(10));
+
+        store.reset(SHARD, seq("300"));
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("300"));
+        store.checkpoint(SHARD, seq("400"), epoch(10));
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("200"), epoch(10)))
+                .isInstanceOf(PositionRegressionException.class);
+
+        store.reset(SHARD, Position.TRIM_HORIZON);
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(Position.TRIM_HORIZON);
+        store.checkpoint(SHARD, seq("1"), epoch(10));
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("1"));
+    }
+
+    @Test
+    void resetOfAnUnknownUnitLeavesAStartingPointForTheFirstOwner() {
+        Instant at = Instant.parse("2026-11-25T06:00:00Z");
+        store.reset(PARTITION, new Position.AtTimestamp(at));
+
+        Checkpoint claimed = store.claim(PARTITION, epoch(1), "worker-a");
+        assertThat(claimed.position()).contains(new Position.AtTimestamp(at));
+        assertThat(claimed.state()).isEqualTo(CheckpointState.ACTIVE);
+    }
+
+    @Test
+    void startingPointIsNotACheckpoint() {
+        store.claim(SHARD, epoch(10), "worker-a");
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, Position.LATEST, epoch(10)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void positionOfTheOtherSourceKindIsRejected() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.claim(PARTITION, epoch(10), "worker-a");
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, new Position.Offset(5), epoch(10)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.checkpoint(PARTITION, seq("5"), epoch(10)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.reset(PARTITION, seq("5"))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void claimUnderAnotherFencingDomainIsRefusedUntilTheClaimIsCleared() {
+        store.claim(SHARD, new Epoch("zk-old", 900_000), "worker-a");
+        store.checkpoint(SHARD, seq("777"), new Epoch("zk-old", 900_000));
+
+        assertThatThrownBy(() -> store.claim(SHARD, new Epoch("zk-new", 5), "worker-b"))
+                .isInstanceOf(ForeignFencingDomainException.class)
+                .hasMessageContaining("zk-old")
+                .hasMessageContaining("checkpoints adopt");
+
+        store.clearClaim(SHARD);
+        Checkpoint adopted = store.claim(SHARD, new Epoch("zk-new", 5), "worker-b");
+        assertThat(adopted.position()).contains(seq("777"));
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("778"), new Epoch("zk-old", 900_000)))
+                .isInstanceOf(OwnershipLostException.class);
+    }
+
+    @Test
+    void readOfAnUnknownUnitIsEmpty() {
+        assertThat(store.read(UnitId.kafka("nothing-here", 0))).isEmpty();
+    }
+
+    @Test
+    void listReturnsEveryUnitOfTheApplicationInOrder() {
+        List<UnitId> units = new ArrayList<>();
+        for (int partition = 0; partition < 40; partition++) {
+            units.add(UnitId.kafka("clicks", partition));
+        }
+        for (UnitId unit : units) {
+            store.claim(unit, epoch(3), "worker-a");
+        }
+        CheckpointStore other = storeFor(freshApplication());
+        other.claim(SHARD, epoch(3), "worker-z");
+
+        List<UnitId> listed = store.list().stream().map(Checkpoint::unit).toList();
+
+        assertThat(listed).containsExactlyElementsOf(units.stream().sorted().toList());
+        assertThat(other.list()).extracting(Checkpoint::unit).containsExactly(SHARD);
+    }
+
+    @Test
+    void applicationsSharingATableDoNotFenceEachOther() {
+        CheckpointStore other = storeFor(freshApplication());
+        store.claim(SHARD, epoch(50), "worker-a");
+        other.claim(SHARD, epoch(5), "worker-z");
+
+        store.checkpoint(SHARD, seq("10"), epoch(50));
+        other.checkpoint(SHARD, seq("20"), epoch(5));
+
+        assertThat(store.read(SHARD).flatMap(Checkpoint::position)).contains(seq("10"));
+        assertThat(other.read(SHARD).flatMap(Checkpoint::position)).contains(seq("20"));
+    }
+
+    @Test
+    void invalidApplicationNameIsRejected() {
+        assertThatThrownBy(() -> storeFor("has/slash")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("has/slash");
+        assertThat(Optional.of(store.application())).isPresent();
+    }
+}

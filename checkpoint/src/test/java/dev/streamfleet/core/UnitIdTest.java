@@ -1,0 +1,28 @@
+package dev.streamfleet.core;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class UnitIdTest {
+
+    @Test
+    void idsSurviveARoundTripThroughText() {
+        UnitId shard = UnitId.kinesis("orders", "shardId-000000000007");
+        UnitId partition = UnitId.kafka("payments.v2", 12);
+
+        assertThat(shard).hasToString("kinesis/orders/shardId-000000000007");
+        assertThat(partition).hasToString("kafka/payments.v2/12");
+        assertThat(UnitId.parse(shard.toString())).isEqualTo(shard);
+        assertThat(UnitId.parse(partition.toString())).isEqualTo(partition);
+    }
+
+    @Test
+    void malformedIdsAreRejectedWithTheTextInTheMessage() {
+        assertThatThrownBy(() -> UnitId.parse("kinesis/orders")).hasMessageContaining("'kinesis/orders'");
+        assertThatThrownBy(() -> UnitId.parse("pulsar/orders/1")).hasMessageContaining("pulsar");
+        assertThatThrownBy(() -> UnitId.parse("kafka/orders/-1")).hasMessageContaining("-1");
+        assertThatThrownBy(() -> UnitId.parse("kafka/a b/1")).hasMessageContaining("a b");
+    }
+}
