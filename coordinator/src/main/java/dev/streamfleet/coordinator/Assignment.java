@@ -1,0 +1,66 @@
+package dev.streamfleet.coordinator;
+
+import dev.streamfleet.core.UnitId;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Which worker reads which units. Every live worker has an entry, possibly empty.
+ *
+ * @param units the units of each worker
+ */
+public record Assignment(SortedMap<WorkerId, SortedSet<UnitId>> units) {
+
+    public Assignment {
+        SortedMap<WorkerId, SortedSet<UnitId>> copy = new TreeMap<>();
+        Map<UnitId, WorkerId> seen = new HashMap<>();
+        units.forEach((worker, set) -> {
+            for (UnitId unit : set) {
+                WorkerId other = seen.put(unit, worker);
+                if (other != null) {
+                    throw new IllegalArgumentException(unit + " is assigned to both " + other + " and " + worker);
+                }
+            }
+            copy.put(worker, Collections.unmodifiableSortedSet(new TreeSet<>(set)));
+        });
+        units = Collections.unmodifiableSortedMap(copy);
+    }
+
+    public SortedSet<UnitId> unitsOf(WorkerId worker) {
+        return units.getOrDefault(worker, Collections.emptySortedSet());
+    }
+
+    public Optional<WorkerId> ownerOf(UnitId unit) {
+        return units.entrySet().stream().filter(e -> e.getValue().contains(unit)).map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Each unit's worker. */
+    public Map<UnitId, WorkerId> owners() {
+        Map<UnitId, WorkerId> owners = new HashMap<>();
+        units.forEach((worker, set) -> set.forEach(unit -> owners.put(unit, worker)));
+        return owners;
+    }
+
+    /** The units that had an owner in {@code before} and have another one here. */
+    public SortedSet<UnitId> movedFrom(Map<UnitId, WorkerId> before) {
+        SortedSet<UnitId> moved = new TreeSet<>();
+        owners().forEach((unit, worker) -> {
+            WorkerId previous = before.get(unit);
+            if (previous != null && !previous.equals(worker)) {
+                moved.add(unit);
+            }
+        });
+        return moved;
+    }
+
+    public int unitCount() {
+        return units.values().stream().mapToInt(SortedSet::size).sum();
+    }
+}

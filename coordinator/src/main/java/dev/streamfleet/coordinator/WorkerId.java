@@ -1,0 +1,36 @@
+package dev.streamfleet.coordinator;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A worker's identity in the fleet: stable for the life of one process, unique in the fleet
+ * (host, pid and a random suffix), and safe as a znode name.
+ *
+ * @param value the id, such as {@code ip-10-0-0-7-4242-1f3a}
+ */
+public record WorkerId(String value) implements Comparable<WorkerId> {
+
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+
+    public WorkerId {
+        Objects.requireNonNull(value, "value");
+        if (!VALID.matcher(value).matches()) {
+            throw new IllegalArgumentException("invalid worker id '" + value + "' (1-128 characters of A-Z a-z 0-9 . _ -)");
+        }
+    }
+
+    public static WorkerId of(String value) {
+        return new WorkerId(value);
+    }
+
+    @Override
+    public int compareTo(WorkerId other) {
+        return value.compareTo(other.value);
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
