@@ -24,6 +24,16 @@ public record WorkerId(String value) implements Comparable<WorkerId> {
         return new WorkerId(value);
     }
 
+    /** A fresh id for this process: its host name, its pid and a random suffix. */
+    public static WorkerId generate(String host) {
+        String cleanHost = host.replaceAll("[^A-Za-z0-9.-]", "-");
+        if (cleanHost.length() > 80) {
+            cleanHost = cleanHost.substring(0, 80);
+        }
+        String suffix = Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        return new WorkerId(cleanHost + "-" + ProcessHandle.current().pid() + "-" + suffix);
+    }
+
     @Override
     public int compareTo(WorkerId other) {
         return value.compareTo(other.value);

@@ -1,0 +1,18 @@
+package dev.streamfleet.coordinator;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * One published assignment, for the status page and for tests.
+ *
+ * @param generation the generation it published
+ * @param at         when it was published
+ * @param workers    live workers it assigned to
+ * @param units      units it assigned
+ * @param moved      units that changed owner
+ * @param writes     znode writes in its transaction (assignment nodes plus the generation)
+ * @param took       from the start of the rebalance to the committed transaction
+ */
+public record RebalanceRecord(long generation, Instant at, int workers, int units, int moved, int writes, Duration took) {
+}

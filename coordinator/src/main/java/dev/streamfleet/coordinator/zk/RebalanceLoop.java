@@ -1,0 +1,332 @@
+package dev.streamfleet.coordinator.zk;
+
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.coordinator.Assignment;
+import dev.streamfleet.coordinator.AssignmentStrategy;
+import dev.streamfleet.coordinator.ClusterView;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.RebalanceRecord;
+import dev.streamfleet.coordinator.RebalanceSchedule;
+import dev.streamfleet.coordinator.UnitDiscovery;
+import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.UnitId;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.WatcherRemoveCuratorFramework;
+import org.apache.curator.framework.api.CuratorWatcher;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's work: watch the fleet (workers joining and leaving, units ending, new units),
+ * and publish a new assignment a short, bounded time after a change. Everything runs on one
+ * thread, the executor given at construction; ZooKeeper watches only post to it. Everything it
+ * decides from is read from ZooKeeper, discovery and the checkpoint store at rebalance time, so
+ * a new leader simply continues (DESIGN, protocol 6).
+ */
+final class RebalanceLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RebalanceLoop.class);
+    private static final int HISTORY = 50;
+    private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+
+    private final CuratorFramework client;
+    private final ZkPaths paths;
+    private final CoordinatorConfig config;
+    private final UnitDiscovery discovery;
+    private final CheckpointStore store;
+    private final AssignmentStrategy strategy;
+    private final Clock clock;
+    private final ScheduledExecutorService executor;
+    private final Deque<RebalanceRecord> history = new ArrayDeque<>();
+
+    // Owned by the executor thread.
+    private boolean active;
+    private String electionPath;
+    private WatcherRemoveCuratorFramework watches;
+    private RebalanceSchedule schedule;
+    private ScheduledFuture<?> tick;
+    private ScheduledFuture<?> discoveryCheck;
+    private Set<UnitId> discovered = Set.of();
+    private final Set<UnitId> endedUnits = new HashSet<>();
+
+    RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
+                  CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor) {
+        this.client = client;
+        this.paths = paths;
+        this.config = config;
+        this.discovery = discovery;
+        this.store = store;
+        this.strategy = strategy;
+        this.clock = clock;
+        this.executor = executor;
+    }
+
+    /** Starts leading. Runs on the executor thread. */
+    void elected(String electionPath) {
+        stop();
+        LOG.info("leading application {} (election node {})", config.application(), electionPath);
+        this.active = true;
+        this.electionPath = electionPath;
+        this.watches = client.newWatcherRemoveCuratorFramework();
+        this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
+        try {
+            for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
+                client.createContainers(path);
+            }
+            watchChildren(paths.workers());
+            watchChildren(paths.ended());
+        } catch (Exception e) {
+            LOG.warn("could not watch the fleet as leader: {}", e.toString());
+        }
+        changed();
+        long interval = config.discoveryInterval().toMillis();
+        discoveryCheck = executor.scheduleWithFixedDelay(this::checkDiscovery, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops leading at once. Runs on the executor thread. */
+    void deposed() {
+        if (active) {
+            LOG.info("no longer leading application {}", config.application());
+        }
+        stop();
+    }
+
+    private void stop() {
+        active = false;
+        if (watches != null) {
+            watches.removeWatchers();
+            watches = null;
+        }
+        if (tick != null) {
+            tick.cancel(false);
+            tick = null;
+        }
+        if (discoveryCheck != null) {
+            discoveryCheck.cancel(false);
+            discoveryCheck = null;
+        }
+    }
+
+    /** The last published assignments, newest last. Thread-safe. */
+    List<RebalanceRecord> history() {
+        synchronized (history) {
+            return List.copyOf(history);
+        }
+    }
+
+    private void watchChildren(String path) throws Exception {
+        CuratorWatcher watcher = event -> post(() -> {
+            if (!active || event.getType() == Watcher.Event.EventType.None) {
+                return;
+            }
+            try {
+                watchChildren(path);
+            } catch (Exception e) {
+                LOG.warn("could not watch {} again: {}", path, e.toString());
+            }
+            changed();
+        });
+        watches.getChildren().usingWatcher(watcher).forPath(path);
+    }
+
+    /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */
+    private void post(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Shut down.
+        }
+    }
+
+    private void checkDiscovery() {
+        if (!active) {
+            return;
+        }
+        try {
+            Set<UnitId> now = new HashSet<>();
+            discovery.discover().forEach(spec -> now.add(spec.id()));
+            if (!now.equals(discovered)) {
+                changed();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("unit discovery failed: {}", e.toString());
+        }
+    }
+
+    private void changed() {
+        schedule.changed(clock.instant());
+        scheduleTick();
+    }
+
+    private void scheduleTick() {
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        schedule.dueAt().ifPresent(due -> {
+            long delay = Math.max(0, Duration.between(clock.instant(), due).toMillis());
+            tick = executor.schedule(this::onTick, delay, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void onTick() {
+        if (!active) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (!schedule.isDue(now)) {
+            scheduleTick();
+            return;
+        }
+        schedule.started();
+        try {
+            rebalance(now);
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+            LOG.warn("assignment not published: this leader was deposed or raced another ({})", e.getMessage());
+            retryLater();
+        } catch (Exception e) {
+            LOG.warn("rebalance failed, retrying in {} ms: {}", RETRY_AFTER_FAILURE.toMillis(), e.toString());
+            retryLater();
+        }
+    }
+
+    private void retryLater() {
+        if (active) {
+            schedule.changed(clock.instant().plus(RETRY_AFTER_FAILURE));
+            scheduleTick();
+        }
+    }
+
+    private void rebalance(Instant started) throws Exception {
+        long startNanos = System.nanoTime();
+        SortedSet<WorkerId> workers = new TreeSet<>();
+        for (String child : client.getChildren().forPath(paths.workers())) {
+            workers.add(WorkerId.of(child));
+        }
+        Map<UnitId, UnitSpec> units = new HashMap<>();
+        for (UnitSpec spec : discovery.discover()) {
+            units.put(spec.id(), spec);
+        }
+        discovered = Set.copyOf(units.keySet());
+
+        Map<WorkerId, ZkJson.AssignmentNode> current = readAssignments();
+        Map<UnitId, WorkerId> owners = new HashMap<>();
+        current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+
+        List<String> endedEvents = client.getChildren().forPath(paths.ended());
+        endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
+        for (UnitSpec spec : units.values()) {
+            for (UnitId parent : spec.parents()) {
+                if (units.containsKey(parent) && !endedUnits.contains(parent)
+                        && store.read(parent).map(c -> c.isEnded()).orElse(false)) {
+                    endedUnits.add(parent);
+                }
+            }
+        }
+        Set<UnitId> ended = new HashSet<>(endedUnits);
+        ended.retainAll(units.keySet());
+
+        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended));
+
+        Map<WorkerId, SortedSet<UnitId>> changed = new HashMap<>();
+        for (WorkerId worker : workers) {
+            ZkJson.AssignmentNode node = current.get(worker);
+            SortedSet<UnitId> mine = next.unitsOf(worker);
+            if (node == null || !node.units().equals(mine)) {
+                changed.put(worker, mine);
+            }
+        }
+        List<WorkerId> departed = current.keySet().stream().filter(w -> !workers.contains(w)).toList();
+        if (!changed.isEmpty() || !departed.isEmpty()) {
+            publish(next, owners, current, changed, departed, started, startNanos);
+        }
+        for (String name : endedEvents) {
+            try {
+                client.delete().forPath(paths.ended() + "/" + name);
+            } catch (KeeperException.NoNodeException e) {
+                // Another leader already handled it.
+            }
+        }
+    }
+
+    private void publish(Assignment next, Map<UnitId, WorkerId> owners, Map<WorkerId, ZkJson.AssignmentNode> current,
+                         Map<WorkerId, SortedSet<UnitId>> changed, List<WorkerId> departed, Instant started,
+                         long startNanos) throws Exception {
+        Stat generationStat = new Stat();
+        long generation = readGeneration(generationStat) + 1;
+        List<CuratorOp> ops = new ArrayList<>();
+        ops.add(client.transactionOp().check().forPath(electionPath));
+        ops.add(client.transactionOp().setData().withVersion(generationStat.getVersion())
+                .forPath(paths.generation(), Long.toString(generation).getBytes(StandardCharsets.UTF_8)));
+        for (Map.Entry<WorkerId, SortedSet<UnitId>> entry : new java.util.TreeMap<>(changed).entrySet()) {
+            byte[] body = ZkJson.assignment(generation, entry.getValue());
+            String path = paths.assignment(entry.getKey());
+            ops.add(current.containsKey(entry.getKey())
+                    ? client.transactionOp().setData().forPath(path, body)
+                    : client.transactionOp().create().forPath(path, body));
+        }
+        for (WorkerId worker : departed) {
+            ops.add(client.transactionOp().delete().forPath(paths.assignment(worker)));
+        }
+        client.transaction().forOperations(ops);
+        int moved = next.movedFrom(owners).size();
+        RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
+                moved, ops.size() - 1, Duration.ofNanos(System.nanoTime() - startNanos));
+        synchronized (history) {
+            history.addLast(record);
+            while (history.size() > HISTORY) {
+                history.removeFirst();
+            }
+        }
+        LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change",
+                generation, record.units(), record.workers(), moved, record.writes(),
+                Duration.between(started, record.at()).toMillis());
+    }
+
+    private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {
+        Map<WorkerId, ZkJson.AssignmentNode> current = new HashMap<>();
+        for (String child : client.getChildren().forPath(paths.assignments())) {
+            try {
+                current.put(WorkerId.of(child), ZkJson.assignment(client.getData().forPath(paths.assignment(WorkerId.of(child)))));
+            } catch (KeeperException.NoNodeException e) {
+                // Deleted between listing and reading.
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring unreadable assignment of {}: {}", child, e.getMessage());
+            }
+        }
+        return current;
+    }
+
+    private long readGeneration(Stat stat) throws Exception {
+        try {
+            client.create().creatingParentContainersIfNeeded().forPath(paths.generation(), "0".getBytes(StandardCharsets.UTF_8));
+        } catch (KeeperException.NodeExistsException e) {
+            // The usual case.
+        }
+        byte[] data = client.getData().storingStatIn(stat).forPath(paths.generation());
+        return Long.parseLong(new String(data, StandardCharsets.UTF_8).trim());
+    }
+}
