@@ -50,9 +50,15 @@ public record UnitId(SourceKind kind, String stream, String shard) implements Co
         return new UnitId(SourceKind.fromId(parts[0]), parts[1], parts[2]);
     }
 
+    /** Orders by kind, then stream, then shard, without building strings. */
     @Override
     public int compareTo(UnitId other) {
-        return toString().compareTo(other.toString());
+        int byKind = kind.id().compareTo(other.kind.id());
+        if (byKind != 0) {
+            return byKind;
+        }
+        int byStream = stream.compareTo(other.stream);
+        return byStream != 0 ? byStream : shard.compareTo(other.shard);
     }
 
     @Override

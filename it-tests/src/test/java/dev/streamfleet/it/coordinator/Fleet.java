@@ -22,7 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** In-JVM workers of one application, with their stand-in unit work, for coordinator tests. */
-final class Fleet implements AutoCloseable {
+public final class Fleet implements AutoCloseable {
 
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(2);
 
@@ -30,28 +30,35 @@ final class Fleet implements AutoCloseable {
     final OwnershipMonitor monitor = new OwnershipMonitor();
     final CheckpointStore store = new InMemoryCheckpointTable().store(application);
     private final ScheduledExecutorService ticker = Executors.newScheduledThreadPool(2);
-    final RecordingWork.Factory work = new RecordingWork.Factory(monitor, ticker);
+    final RecordingWork.Factory work;
     private final String zookeeper;
     private final UnitDiscovery discovery;
+    private final Duration sessionTimeout;
     private final List<FleetMember> members = new ArrayList<>();
     private int started;
 
-    Fleet(String zookeeper, UnitDiscovery discovery) {
+    public Fleet(String zookeeper, UnitDiscovery discovery) {
+        this(zookeeper, discovery, SESSION_TIMEOUT, RecordingWork.DEFAULT_TICK_MILLIS);
+    }
+
+    public Fleet(String zookeeper, UnitDiscovery discovery, Duration sessionTimeout, long tickMillis) {
         this.zookeeper = zookeeper;
         this.discovery = discovery;
+        this.sessionTimeout = sessionTimeout;
+        this.work = new RecordingWork.Factory(monitor, ticker, tickMillis);
     }
 
     CoordinatorConfig config(String connect) {
-        return CoordinatorConfig.of(application, connect).withSessionTimeout(SESSION_TIMEOUT)
+        return CoordinatorConfig.of(application, connect).withSessionTimeout(sessionTimeout)
                 .withDiscoveryInterval(Duration.ofMillis(500));
     }
 
-    FleetMember start() {
+    public FleetMember start() {
         return start(zookeeper);
     }
 
     /** Starts a worker that reaches ZooKeeper through {@code connect} (for example a proxy). */
-    synchronized FleetMember start(String connect) {
+    public synchronized FleetMember start(String connect) {
         WorkerId id = WorkerId.of("w" + (++started));
         FleetMember member = FleetMember.start(config(connect),
                 new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), discovery, store, work);
@@ -59,16 +66,16 @@ final class Fleet implements AutoCloseable {
         return member;
     }
 
-    synchronized List<FleetMember> members() {
+    public synchronized List<FleetMember> members() {
         return List.copyOf(members);
     }
 
-    synchronized void remove(FleetMember member) {
+    public synchronized void remove(FleetMember member) {
         members.remove(member);
     }
 
     /** Units in READING state, by the worker reading them. */
-    Map<WorkerId, Set<UnitId>> reading() {
+    public Map<WorkerId, Set<UnitId>> reading() {
         Map<WorkerId, Set<UnitId>> result = new HashMap<>();
         for (FleetMember member : members()) {
             Set<UnitId> units = new java.util.TreeSet<>();
@@ -83,7 +90,7 @@ final class Fleet implements AutoCloseable {
     }
 
     /** Whether every unit in {@code units} is READING on exactly one worker, and the counts differ by at most one. */
-    boolean balancedAndReading(Set<UnitId> units) {
+    public boolean balancedAndReading(Set<UnitId> units) {
         Map<WorkerId, Set<UnitId>> reading = reading();
         List<UnitId> all = new ArrayList<>();
         reading.values().forEach(all::addAll);

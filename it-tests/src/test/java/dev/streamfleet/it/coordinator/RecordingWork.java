@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  * offset and checkpointing it under its lease's epoch, and reports to the ownership monitor.
  * A fenced checkpoint stops it and reports the unit lost, as a real reader must.
  */
-final class RecordingWork implements UnitWork {
+public final class RecordingWork implements UnitWork {
 
-    private static final long TICK_MILLIS = 20;
+    /** How often a stand-in processes a record and checkpoints, unless told otherwise. */
+    static final long DEFAULT_TICK_MILLIS = 20;
 
     private final UnitContext context;
     private final OwnershipMonitor monitor;
@@ -33,28 +34,30 @@ final class RecordingWork implements UnitWork {
     private boolean stopped;
     private final List<Long> rejectedCheckpoints = new CopyOnWriteArrayList<>();
 
-    private RecordingWork(UnitContext context, OwnershipMonitor monitor, ScheduledExecutorService ticker) {
+    private RecordingWork(UnitContext context, OwnershipMonitor monitor, ScheduledExecutorService ticker, long tickMillis) {
         this.context = context;
         this.monitor = monitor;
         this.next = context.claimed().position().map(RecordingWork::counterOf).orElse(0L);
         monitor.acquired(context.unit(), context.worker());
-        this.ticking = ticker.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        this.ticking = ticker.scheduleWithFixedDelay(this::tick, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Builds stand-ins and remembers each, by unit, newest last. */
     static final class Factory implements UnitWorkFactory {
         private final OwnershipMonitor monitor;
         private final ScheduledExecutorService ticker;
+        private final long tickMillis;
         private final Map<UnitId, List<RecordingWork>> started = new ConcurrentHashMap<>();
 
-        Factory(OwnershipMonitor monitor, ScheduledExecutorService ticker) {
+        Factory(OwnershipMonitor monitor, ScheduledExecutorService ticker, long tickMillis) {
             this.monitor = monitor;
             this.ticker = ticker;
+            this.tickMillis = tickMillis;
         }
 
         @Override
         public UnitWork start(UnitContext context) {
-            RecordingWork work = new RecordingWork(context, monitor, ticker);
+            RecordingWork work = new RecordingWork(context, monitor, ticker, tickMillis);
             started.computeIfAbsent(context.unit(), u -> new CopyOnWriteArrayList<>()).add(work);
             return work;
         }

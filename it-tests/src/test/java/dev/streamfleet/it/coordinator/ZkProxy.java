@@ -15,14 +15,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * (its connections drop and new ones are refused, as for a crashed host or a partition) and
  * later heal it, while the server expires the session on its own schedule.
  */
-final class ZkProxy implements AutoCloseable {
+public final class ZkProxy implements AutoCloseable {
 
     private final int targetPort;
     private final int port;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile ServerSocket server;
 
-    ZkProxy(int targetPort) throws IOException {
+    public ZkProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
         ServerSocket probe = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.port = probe.getLocalPort();
@@ -30,12 +30,12 @@ final class ZkProxy implements AutoCloseable {
         heal();
     }
 
-    String connectString() {
+    public String connectString() {
         return "127.0.0.1:" + port;
     }
 
     /** Starts accepting again on the same port. */
-    synchronized void heal() throws IOException {
+    public synchronized void heal() throws IOException {
         if (server != null) {
             return;
         }
@@ -49,7 +49,7 @@ final class ZkProxy implements AutoCloseable {
     }
 
     /** Drops every connection and refuses new ones. */
-    synchronized void cut() {
+    public synchronized void cut() {
         if (server != null) {
             closeQuietly(server);
             server = null;

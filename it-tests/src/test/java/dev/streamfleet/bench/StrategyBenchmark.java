@@ -1,0 +1,82 @@
+package dev.streamfleet.bench;
+
+import dev.streamfleet.coordinator.Assignment;
+import dev.streamfleet.coordinator.ClusterView;
+import dev.streamfleet.coordinator.StickyBalancedStrategy;
+import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.UnitId;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * The assignment strategy alone at 10,000 units × 200 workers: time per assignment, and units
+ * moved when one worker joins or leaves compared with the fewest possible. Prints one line per
+ * figure; run through {@code it-tests/benchmarks.sh strategy}.
+ */
+public final class StrategyBenchmark {
+
+    private static final int UNITS = 10_000;
+    private static final int WORKERS = 200;
+    private static final int WARMUP = 30;
+    private static final int RUNS = 50;
+
+    private StrategyBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        StickyBalancedStrategy strategy = new StickyBalancedStrategy();
+        Map<UnitId, UnitSpec> units = new HashMap<>();
+        for (int i = 0; i < UNITS; i++) {
+            UnitId id = UnitId.kafka("topic-" + (i % 50), i / 50);
+            units.put(id, UnitSpec.of(id));
+        }
+        SortedSet<WorkerId> workers = workers(WORKERS);
+        Map<UnitId, WorkerId> owners = strategy.assign(new ClusterView(workers, units, Map.of(), Set.of())).owners();
+        ClusterView steady = new ClusterView(workers, units, owners, Set.of());
+
+        for (int i = 0; i < WARMUP; i++) {
+            strategy.assign(steady);
+        }
+        double[] millis = new double[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            long start = System.nanoTime();
+            strategy.assign(steady);
+            millis[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(millis);
+        System.out.printf("strategy.assign %d units x %d workers: p50 %.1f ms, max %.1f ms (%d runs after %d warm-up)%n",
+                UNITS, WORKERS, millis[RUNS / 2], millis[RUNS - 1], RUNS, WARMUP);
+
+        SortedSet<WorkerId> joined = workers(WORKERS + 1);
+        Assignment afterJoin = strategy.assign(new ClusterView(joined, units, owners, Set.of()));
+        int joinMoved = afterJoin.movedFrom(owners).size();
+        int joinMinimum = UNITS / (WORKERS + 1);
+        System.out.printf("one worker joins: %d units moved, minimum %d (%.1f %% above)%n",
+                joinMoved, joinMinimum, 100.0 * (joinMoved - joinMinimum) / joinMinimum);
+
+        SortedSet<WorkerId> left = workers(WORKERS);
+        WorkerId leaver = left.first();
+        left.remove(leaver);
+        Map<UnitId, WorkerId> survivors = new HashMap<>(owners);
+        survivors.values().removeIf(leaver::equals);
+        Assignment afterLeave = strategy.assign(new ClusterView(left, units, owners, Set.of()));
+        int leaveMoved = afterLeave.movedFrom(survivors).size() + (UNITS - survivors.size());
+        int leaveMinimum = UNITS - survivors.size();
+        System.out.printf("one worker leaves: %d units moved, minimum %d (%.1f %% above)%n",
+                leaveMoved, leaveMinimum, 100.0 * (leaveMoved - leaveMinimum) / leaveMinimum);
+    }
+
+    private static SortedSet<WorkerId> workers(int count) {
+        SortedSet<WorkerId> workers = new TreeSet<>();
+        for (int i = 0; i < count; i++) {
+            workers.add(WorkerId.of(String.format("worker-%04d", i)));
+        }
+        return workers;
+    }
+}
