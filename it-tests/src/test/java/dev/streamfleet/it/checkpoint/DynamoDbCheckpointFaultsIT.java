@@ -79,6 +79,7 @@ class DynamoDbCheckpointFaultsIT {
         table = DynamoDbCheckpointTable.open(client, config("faults"), Clock.systemUTC(), recordingSleeper);
         store = table.store("app-" + UUID.randomUUID().toString().substring(0, 8));
         faults.reset();
+        sleeps.clear(); // waiting for a newly created table to become ACTIVE sleeps too
     }
 
     @AfterEach
