@@ -19,8 +19,15 @@ import org.apache.curator.test.TestingZooKeeperServer;
  */
 public final class EmbeddedZooKeeper implements ManagedServer {
 
+    static {
+        // An embedded server that fails (say, on a port taken meanwhile) must not exit the whole JVM, which
+        // is what ZooKeeper does by default.
+        org.apache.zookeeper.util.ServiceUtils.setSystemExitProcedure(org.apache.zookeeper.util.ServiceUtils.LOG_ONLY);
+    }
+
     /** Session timeouts from 2 ticks up to this are accepted, so fleets can choose short or long sessions. */
     private static final int MAX_SESSION_TIMEOUT_MS = 60_000;
+    private static final java.time.Duration START_TIMEOUT = java.time.Duration.ofSeconds(15);
 
     private final TestingCluster cluster;
     private final List<Member> members;
@@ -83,14 +90,38 @@ public final class EmbeddedZooKeeper implements ManagedServer {
     @Override
     public synchronized void start() {
         if (members.stream().noneMatch(m -> m.started)) {
-            try {
-                cluster.start();
-            } catch (Exception e) {
-                throw new StartupTimeoutException("ZooKeeper did not start: " + e.getMessage());
-            }
+            startCluster();
             members.forEach(m -> m.running = m.started = true);
         } else {
             members.forEach(Member::start);
+        }
+    }
+
+    /**
+     * Starts every member, bounded: a member whose port was taken meanwhile never reports that it
+     * started, and would otherwise block this thread forever.
+     */
+    private void startCluster() {
+        java.util.concurrent.ExecutorService starter = java.util.concurrent.Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "zookeeper-start");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            starter.submit(() -> {
+                cluster.start();
+                return null;
+            }).get(START_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new StartupTimeoutException("ZooKeeper did not start within " + START_TIMEOUT.toSeconds()
+                    + " s on " + endpoint() + " (was a port taken meanwhile?)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new StartupTimeoutException("ZooKeeper did not start: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupTimeoutException("interrupted while starting ZooKeeper");
+        } finally {
+            starter.shutdownNow();
         }
     }
 

@@ -29,14 +29,16 @@ public final class LocalStack implements AutoCloseable {
 
     private enum State { STARTED, CLOSED }
 
+    private static final int START_ATTEMPTS = 3;
+
     private final LocalStackConfig config;
     private final List<ManagedServer> servers = new ArrayList<>();
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTED);
     private final Thread shutdownHook = new Thread(this::stopAll, "local-stack-shutdown");
-    private EmbeddedZooKeeper zookeeper;
-    private NodeEmulator kinesis;
-    private NodeEmulator dynamodb;
-    private KafkaBroker kafka;
+    private volatile EmbeddedZooKeeper zookeeper;
+    private volatile NodeEmulator kinesis;
+    private volatile NodeEmulator dynamodb;
+    private volatile KafkaBroker kafka;
 
     private LocalStack(LocalStackConfig config) {
         this.config = config;
@@ -62,26 +64,27 @@ public final class LocalStack implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the local stack's directory " + dir, e);
         }
+        if (config.zookeeperMembers() > 0) {
+            // ZooKeeper first: it is quick, and its ports are then bound before the other servers start
+            // making connections from ephemeral ports that could collide with ports chosen here.
+            zookeeper = startWithFreshPorts("zookeeper", () -> EmbeddedZooKeeper.create(dir.resolve("zookeeper"),
+                    config.zookeeperMembers(), config.zookeeperTickMillis()));
+        }
         List<CompletableFuture<Void>> starting = new ArrayList<>();
         if (config.kafka()) {
-            kafka = register(KafkaBroker.create(dir.resolve("kafka")));
-            starting.add(CompletableFuture.runAsync(kafka::start));
+            starting.add(CompletableFuture.runAsync(() -> kafka = startWithFreshPorts("kafka",
+                    () -> KafkaBroker.create(dir.resolve("kafka")))));
         }
         if (config.kinesis() || config.dynamodb()) {
             EmulatorPackages packages = EmulatorPackages.installed();
             if (config.dynamodb()) {
-                dynamodb = register(NodeEmulator.dynamodb(packages, dir.resolve("logs")));
-                starting.add(CompletableFuture.runAsync(dynamodb::start));
+                starting.add(CompletableFuture.runAsync(() -> dynamodb = startWithFreshPorts("dynamodb",
+                        () -> NodeEmulator.dynamodb(packages, dir.resolve("logs")))));
             }
             if (config.kinesis()) {
-                kinesis = register(NodeEmulator.kinesis(packages, dir.resolve("logs")));
-                starting.add(CompletableFuture.runAsync(kinesis::start));
+                starting.add(CompletableFuture.runAsync(() -> kinesis = startWithFreshPorts("kinesis",
+                        () -> NodeEmulator.kinesis(packages, dir.resolve("logs")))));
             }
-        }
-        if (config.zookeeperMembers() > 0) {
-            zookeeper = register(EmbeddedZooKeeper.create(dir.resolve("zookeeper"), config.zookeeperMembers(),
-                    config.zookeeperTickMillis()));
-            zookeeper.start();
         }
         try {
             CompletableFuture.allOf(starting.toArray(CompletableFuture[]::new)).join();
@@ -91,6 +94,28 @@ public final class LocalStack implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Creates a server on freshly chosen ports and starts it. A port chosen free can be taken by
+     * someone else before the server binds it, so a failed first start is retried on new ports.
+     */
+    private <S extends ManagedServer> S startWithFreshPorts(String name, java.util.function.Supplier<S> create) {
+        RuntimeException failure = null;
+        for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+            S server = register(create.get());
+            try {
+                server.start();
+                return server;
+            } catch (RuntimeException e) {
+                failure = e;
+                server.close();
+                synchronized (servers) {
+                    servers.remove(server);
+                }
+            }
+        }
+        throw failure;
     }
 
     private <S extends ManagedServer> S register(S server) {
