@@ -11,4 +11,7 @@ public interface UnitEvents {
 
     /** A checkpoint write was fenced (another owner claimed the unit); the reader has stopped without writing. */
     void lost(String reason);
+
+    /** The processor failed through every retry; the reader has stopped, with nothing skipped. */
+    void failed(String reason);
 }

@@ -17,9 +17,12 @@ import java.util.Set;
  *   RELEASED       resumes on RECONNECTED)
  *
  *   Any live state ──(session LOST, or a fenced write)──▶ LOST
+ *   READING / PAUSED ──(processor kept failing)──▶ FAILED ──(revoked)──▶ RELEASED
  * </pre>
  *
- * RELEASED, LOST and ENDED are terminal: the unit's runner is done on this worker.
+ * RELEASED, LOST and ENDED are terminal: the unit's runner is done on this worker. FAILED is
+ * not: the worker keeps the lease, so nobody reads past the failing records, until the unit
+ * is revoked or the session ends.
  */
 public enum UnitState {
 
@@ -36,7 +39,9 @@ public enum UnitState {
     /** Dropped without a checkpoint: another worker may own the unit already. */
     LOST,
     /** Read to its end and marked ENDED in the checkpoint store. */
-    ENDED;
+    ENDED,
+    /** The processor failed on a batch through every retry; the unit is stopped, its lease kept, nothing skipped. */
+    FAILED;
 
     private Set<UnitState> previous() {
         return switch (this) {
@@ -44,9 +49,10 @@ public enum UnitState {
             case READING -> EnumSet.of(CLAIMING, PAUSED);
             case PAUSED -> EnumSet.of(READING);
             case DRAINING -> EnumSet.of(READING, PAUSED);
-            case RELEASED -> EnumSet.of(CLAIMING, DRAINING);
-            case LOST -> EnumSet.of(CLAIMING, READING, PAUSED, DRAINING);
+            case RELEASED -> EnumSet.of(CLAIMING, DRAINING, FAILED);
+            case LOST -> EnumSet.of(CLAIMING, READING, PAUSED, DRAINING, FAILED);
             case ENDED -> EnumSet.of(READING);
+            case FAILED -> EnumSet.of(READING, PAUSED);
         };
     }
 

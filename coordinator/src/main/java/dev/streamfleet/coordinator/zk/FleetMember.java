@@ -161,6 +161,11 @@ public final class FleetMember implements AutoCloseable {
         return keeper == null ? Map.of() : keeper.states();
     }
 
+    /** Why each of this worker's FAILED units stopped. */
+    public Map<UnitId, String> failures() {
+        return keeper == null ? Map.of() : keeper.failures();
+    }
+
     /** The assignments this worker published while it led, newest last. */
     public List<RebalanceRecord> rebalances() {
         return loop == null ? List.of() : loop.history();

@@ -67,6 +67,7 @@ final class LeaseKeeper implements AutoCloseable {
     private final ScheduledExecutorService keeper;
     private final ExecutorService unitOps;
     private final Map<UnitId, UnitState> published = new ConcurrentHashMap<>();
+    private final Map<UnitId, String> failures = new ConcurrentHashMap<>();
 
     // Owned by the keeper thread.
     private final Map<UnitId, Slot> slots = new HashMap<>();
@@ -143,6 +144,11 @@ final class LeaseKeeper implements AutoCloseable {
     /** The state of every unit this worker is handling now. Thread-safe. */
     Map<UnitId, UnitState> states() {
         return Map.copyOf(published);
+    }
+
+    /** Why each FAILED unit stopped. Thread-safe. */
+    Map<UnitId, String> failures() {
+        return Map.copyOf(failures);
     }
 
     /** Reacts to the connection; called by Curator, handled on the keeper thread. */
@@ -340,6 +346,11 @@ final class LeaseKeeper implements AutoCloseable {
                     post(() -> drained(slot, released));
                 });
             }
+            case FAILED -> {
+                deleteLease(slot);
+                failures.remove(slot.unit);
+                slot.moveTo(UnitState.RELEASED);
+            }
             default -> {
                 // DRAINING already, or terminal.
             }
@@ -368,6 +379,17 @@ final class LeaseKeeper implements AutoCloseable {
                         deleteLease(slot);
                         reportEnded(slot.unit);
                         slot.moveTo(UnitState.ENDED);
+                    }
+                });
+            }
+
+            @Override
+            public void failed(String reason) {
+                post(() -> {
+                    if (slot.isCurrent() && (slot.state == UnitState.READING || slot.state == UnitState.PAUSED)) {
+                        LOG.error("{} stopped: {}; it keeps its lease and stays stopped until it is revoked", slot.unit, reason);
+                        slot.moveTo(UnitState.FAILED);
+                        failures.put(slot.unit, reason);
                     }
                 });
             }
@@ -457,6 +479,7 @@ final class LeaseKeeper implements AutoCloseable {
             if (slot.work != null) {
                 slot.work.abandon();
             }
+            failures.remove(slot.unit);
             slot.moveTo(UnitState.LOST);
         }
     }

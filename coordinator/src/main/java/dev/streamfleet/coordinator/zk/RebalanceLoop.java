@@ -150,7 +150,22 @@ final class RebalanceLoop {
             }
             changed();
         });
-        watches.getChildren().usingWatcher(watcher).forPath(path);
+        try {
+            watches.getChildren().usingWatcher(watcher).forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            // An empty container node is removed by the server after a while; bring it back and watch it.
+            client.createContainers(path);
+            watches.getChildren().usingWatcher(watcher).forPath(path);
+        }
+    }
+
+    /** The children of a container node, which the server deletes while it is empty; missing means none. */
+    private List<String> children(String path) throws Exception {
+        try {
+            return client.getChildren().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        }
     }
 
     /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */
@@ -205,7 +220,7 @@ final class RebalanceLoop {
         try {
             rebalance(now);
         } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
-            LOG.warn("assignment not published: this leader was deposed or raced another ({})", e.getMessage());
+            LOG.warn("assignment not published (deposed, or raced another leader?): {}", e.getMessage());
             retryLater();
         } catch (Exception e) {
             LOG.warn("rebalance failed, retrying in {} ms: {}", RETRY_AFTER_FAILURE.toMillis(), e.toString());
@@ -223,7 +238,7 @@ final class RebalanceLoop {
     private void rebalance(Instant started) throws Exception {
         long startNanos = System.nanoTime();
         SortedSet<WorkerId> workers = new TreeSet<>();
-        for (String child : client.getChildren().forPath(paths.workers())) {
+        for (String child : children(paths.workers())) {
             workers.add(WorkerId.of(child));
         }
         Map<UnitId, UnitSpec> units = new HashMap<>();
@@ -236,7 +251,7 @@ final class RebalanceLoop {
         Map<UnitId, WorkerId> owners = new HashMap<>();
         current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
 
-        List<String> endedEvents = client.getChildren().forPath(paths.ended());
+        List<String> endedEvents = children(paths.ended());
         endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
         for (UnitSpec spec : units.values()) {
             for (UnitId parent : spec.parents()) {
@@ -278,6 +293,7 @@ final class RebalanceLoop {
         Stat generationStat = new Stat();
         long generation = readGeneration(generationStat) + 1;
         List<CuratorOp> ops = new ArrayList<>();
+        client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
         ops.add(client.transactionOp().setData().withVersion(generationStat.getVersion())
                 .forPath(paths.generation(), Long.toString(generation).getBytes(StandardCharsets.UTF_8)));
@@ -308,7 +324,7 @@ final class RebalanceLoop {
 
     private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {
         Map<WorkerId, ZkJson.AssignmentNode> current = new HashMap<>();
-        for (String child : client.getChildren().forPath(paths.assignments())) {
+        for (String child : children(paths.assignments())) {
             try {
                 current.put(WorkerId.of(child), ZkJson.assignment(client.getData().forPath(paths.assignment(WorkerId.of(child)))));
             } catch (KeeperException.NoNodeException e) {

@@ -65,6 +65,8 @@ final class FaultInjector implements ExecutionInterceptor {
 
     @Override
     public SdkHttpResponse modifyHttpResponse(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
+        // Attributes outlive an attempt: clear the mark, or a retried attempt would get this one's body.
+        attributes.putAttribute(INJECTED, "");
         String op = operationOf(context.request());
         calls.computeIfAbsent(op, k -> new AtomicInteger()).incrementAndGet();
         Fault current = fault;
@@ -82,7 +84,7 @@ final class FaultInjector implements ExecutionInterceptor {
     @Override
     public Optional<InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context, ExecutionAttributes attributes) {
         String body = attributes.getAttribute(INJECTED);
-        if (body == null) {
+        if (body == null || body.isEmpty()) {
             return context.responseBody();
         }
         return Optional.of(new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));

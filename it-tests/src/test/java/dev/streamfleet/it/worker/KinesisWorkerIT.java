@@ -1,0 +1,182 @@
+package dev.streamfleet.it.worker;
+
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.SourceKind;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.it.LocalStackExtension;
+import dev.streamfleet.worker.SourceBinding;
+import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.kinesis.KinesisDiscovery;
+import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.kinesis.KinesisSources;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A worker reading Kinesis shards directly, on kinesis-local, dynalite and a real ZooKeeper. */
+class KinesisWorkerIT {
+
+    @RegisterExtension
+    static final LocalStackExtension SERVERS = LocalStackExtension.with(c -> c.withZooKeeper(1).withKinesis().withDynamoDb());
+
+    private static DynamoDbCheckpointTable table;
+    private static KinesisClient kinesis;
+
+    @BeforeAll
+    static void connect() {
+        // Injected faults are written as JSON error bodies, so the test clients speak JSON, not CBOR.
+        System.setProperty("aws.cborEnabled", "false");
+        table = DynamoDbCheckpointTable.open(DynamoDbCheckpointConfig.local("worker-it",
+                URI.create(SERVERS.stack().dynamodb().endpoint())));
+        kinesis = TestStreams.client(SERVERS.stack().kinesis().endpoint());
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kinesis.close();
+        table.close();
+    }
+
+    private static StreamWorker startWorker(String application, String stream, String workerName, KinesisClient client,
+                                           CollectingProcessor collector) {
+        return startWorker(application, stream, workerName, client, collector, KinesisSourceConfig.DEFAULT_LIMIT);
+    }
+
+    private static StreamWorker startWorker(String application, String stream, String workerName, KinesisClient client,
+                                           CollectingProcessor collector, int limit) {
+        CoordinatorConfig coordinator = CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint())
+                .withSessionTimeout(Duration.ofSeconds(4));
+        CheckpointStore store = table.store(application);
+        WorkerId id = WorkerId.of(workerName);
+        SourceBinding binding = new SourceBinding(SourceKind.KINESIS, stream, new KinesisDiscovery(client, stream),
+                new KinesisSources(client, new KinesisSourceConfig(stream, Position.TRIM_HORIZON, limit,
+                        KinesisSourceConfig.DEFAULT_IDLE_WAIT)));
+        return StreamWorker.start(coordinator, new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), store,
+                List.of(binding), collector.factory(id), WorkerSettings.defaults().withCheckpointInterval(Duration.ofMillis(500)));
+    }
+
+    private static String application() {
+        return "kinesis-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Per unit, positions must strictly increase in the order the processor saw them. */
+    private static void assertInOrderPerShard(List<CollectingProcessor.Seen> seen) {
+        Map<UnitId, Position.Sequence> last = new HashMap<>();
+        for (CollectingProcessor.Seen record : seen) {
+            Position.Sequence position = (Position.Sequence) record.position();
+            Position.Sequence previous = last.put(record.unit(), position);
+            if (previous != null) {
+                assertThat(position.compareTo(previous)).as("order in %s at %s", record.unit(), record.data()).isPositive();
+            }
+        }
+    }
+
+    /** Per partition key, records must be seen in the order they were produced. */
+    private static void assertInProductionOrderPerKey(List<CollectingProcessor.Seen> seen) {
+        Map<String, Integer> last = new HashMap<>();
+        for (CollectingProcessor.Seen record : seen) {
+            int id = Integer.parseInt(record.data().substring("id-".length()));
+            Integer previous = last.put(record.partitionKey(), id);
+            if (previous != null) {
+                assertThat(id).as("order of key %s", record.partitionKey()).isGreaterThan(previous);
+            }
+        }
+    }
+
+    private static Set<String> ids(int from, int to) {
+        Set<String> ids = new HashSet<>();
+        for (int i = from; i < to; i++) {
+            ids.add("id-" + i);
+        }
+        return ids;
+    }
+
+    @Test
+    void singleWorkerProcessesEveryRecordOfAFourShardStreamInOrderPerShard() {
+        String stream = TestStreams.create(kinesis, "orders", 4);
+        TestStreams.put(kinesis, stream, 0, 400, 40);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 400)));
+        }
+
+        List<CollectingProcessor.Seen> seen = collector.seen();
+        assertThat(seen).hasSize(400);
+        assertThat(seen.stream().map(CollectingProcessor.Seen::unit).distinct()).hasSize(4);
+        assertInOrderPerShard(seen);
+        assertInProductionOrderPerKey(seen);
+    }
+
+    @Test
+    void restartedWorkerResumesRightAfterItsLastCheckpoint() {
+        String stream = TestStreams.create(kinesis, "restart", 2);
+        String application = application();
+        TestStreams.put(kinesis, stream, 0, 200, 20);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (StreamWorker first = startWorker(application, stream, "w1", kinesis, collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 200)));
+        }
+        TestStreams.put(kinesis, stream, 200, 300, 20);
+        try (StreamWorker second = startWorker(application, stream, "w2", kinesis, collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(200, 300)));
+        }
+
+        List<String> data = collector.data();
+        assertThat(data).as("every record exactly once across a graceful restart").hasSize(300).doesNotHaveDuplicates();
+        assertThat(collector.seen().stream().filter(s -> s.worker().value().equals("w2")).map(CollectingProcessor.Seen::data))
+                .containsExactlyInAnyOrderElementsOf(ids(200, 300));
+        assertInProductionOrderPerKey(collector.seen());
+    }
+
+    @Test
+    void throttlingServerErrorsAndExpiredIteratorsCauseNoLossNoGapAndNoReplay() {
+        KinesisFaults faults = new KinesisFaults();
+        try (KinesisClient faulty = TestStreams.client(SERVERS.stack().kinesis().endpoint(), faults)) {
+            String stream = TestStreams.create(kinesis, "faults", 2);
+            TestStreams.put(kinesis, stream, 0, 300, 30);
+            CollectingProcessor collector = new CollectingProcessor();
+            faults.failEvery(3);
+
+            // Small batches, so that the 300 records take dozens of GetRecords calls and meet every fault.
+            try (StreamWorker worker = startWorker(application(), stream, "w1", faulty, collector, 10)) {
+                await().atMost(Duration.ofSeconds(90)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 300)));
+            }
+
+            assertThat(faults.injected()).as("faults injected").containsKeys("ExpiredIteratorException",
+                    "ProvisionedThroughputExceededException", "InternalFailure");
+            assertThat(collector.data()).hasSize(300).doesNotHaveDuplicates();
+            assertInOrderPerShard(collector.seen());
+            assertInProductionOrderPerKey(collector.seen());
+        }
+    }
+
+    static List<String> keys(List<CollectingProcessor.Seen> seen) {
+        return new ArrayList<>(seen.stream().map(CollectingProcessor.Seen::partitionKey).toList());
+    }
+}

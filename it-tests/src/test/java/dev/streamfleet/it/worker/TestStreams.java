@@ -1,0 +1,69 @@
+package dev.streamfleet.it.worker;
+
+import dev.streamfleet.deploy.localstack.LocalStack;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
+import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.StreamStatus;
+
+import static org.awaitility.Awaitility.await;
+
+/** Kinesis streams on the local emulator for worker tests: created fresh, filled with numbered records. */
+final class TestStreams {
+
+    private TestStreams() {
+    }
+
+    static KinesisClient client(String endpoint, ExecutionInterceptor... interceptors) {
+        return KinesisClient.builder()
+                .endpointOverride(URI.create(endpoint))
+                .region(Region.of(LocalStack.REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(o -> {
+                    // As the worker's own client: no SDK retries, the reader backs off by itself.
+                    o.retryStrategy(software.amazon.awssdk.awscore.retry.AwsRetryStrategy.doNotRetry());
+                    for (ExecutionInterceptor interceptor : interceptors) {
+                        o.addExecutionInterceptor(interceptor);
+                    }
+                })
+                .build();
+    }
+
+    static String create(KinesisClient client, String prefix, int shards) {
+        String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        client.createStream(r -> r.streamName(name).shardCount(shards));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                client.describeStreamSummary(r -> r.streamName(name)).streamDescriptionSummary().streamStatus()
+                        == StreamStatus.ACTIVE);
+        return name;
+    }
+
+    /** Puts records {@code id-<from>} … {@code id-<to - 1>}, each with partition key {@code key-<i % keys>}. */
+    static void put(KinesisClient client, String stream, int from, int to, int keys) {
+        for (int start = from; start < to; start += 100) {
+            List<PutRecordsRequestEntry> entries = new ArrayList<>();
+            for (int i = start; i < Math.min(to, start + 100); i++) {
+                entries.add(PutRecordsRequestEntry.builder().partitionKey("key-" + (i % keys))
+                        .data(SdkBytes.fromUtf8String("id-" + i)).build());
+            }
+            PutRecordsResponse response = client.putRecords(r -> r.streamName(stream).records(entries));
+            if (response.failedRecordCount() != null && response.failedRecordCount() > 0) {
+                throw new IllegalStateException(response.failedRecordCount() + " records were not put");
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.core.Position;
+
+/**
+ * Lets a processor record its progress now instead of at the next scheduled checkpoint.
+ * Checkpoints are fenced: when the unit was claimed by another worker meanwhile, the call
+ * throws {@link dev.streamfleet.checkpoint.OwnershipLostException} and the unit stops.
+ */
+public interface Checkpointer {
+
+    /** Records that everything handed to the processor so far is processed. */
+    void checkpoint();
+
+    /** Records that the unit is processed up to {@code position}, which must be a position already handed over. */
+    void checkpoint(Position position);
+}

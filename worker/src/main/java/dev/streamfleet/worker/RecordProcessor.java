@@ -1,0 +1,36 @@
+package dev.streamfleet.worker;
+
+/**
+ * The user's code: receives the records of one unit, in order, on one thread at a time.
+ * One instance serves one unit from {@link #initialize} to exactly one of {@link #revoked},
+ * {@link #lost} or {@link #shardEnded}.
+ *
+ * <p>Delivery is at least once: after a crash, the records since the unit's last checkpoint are
+ * handed over again. A graceful move (revoke) delivers nothing twice.
+ */
+public interface RecordProcessor {
+
+    /** The unit starts on this worker. */
+    default void initialize(ProcessorContext context) {
+    }
+
+    /**
+     * Processes a batch. Returning normally means every record of it is processed; the worker
+     * then checkpoints on its schedule. Throwing means none of it is: the same batch is offered
+     * again after a backoff, a bounded number of times, after which the unit stops and reports
+     * the failure. Nothing is ever skipped.
+     */
+    void process(RecordBatch batch, Checkpointer checkpointer) throws Exception;
+
+    /** The unit moves to another worker. The worker writes a final checkpoint after this returns; the processor may also. */
+    default void revoked(Checkpointer checkpointer) {
+    }
+
+    /** The unit was lost: another worker may own it already. Do not checkpoint; release resources. */
+    default void lost() {
+    }
+
+    /** The shard was read to its end. The worker writes a final checkpoint and marks it ENDED after this returns. */
+    default void shardEnded(Checkpointer checkpointer) {
+    }
+}

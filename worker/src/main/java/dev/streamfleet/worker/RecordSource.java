@@ -1,0 +1,20 @@
+package dev.streamfleet.worker;
+
+import java.time.Duration;
+
+/**
+ * Where one unit's records come from: a Kinesis shard iterator or a Kafka partition. Used by
+ * one unit loop, from one thread at a time. Implementations retry nothing themselves: a failed
+ * fetch returns {@link Fetch#failed} with a backoff, so no thread sleeps on a throttled unit.
+ */
+public interface RecordSource extends AutoCloseable {
+
+    /** The next records after the last ones returned; bounded in time. */
+    Fetch fetch();
+
+    /** How long the loop waits before the next {@link #fetch}, given what the last one returned. */
+    Duration nextDelay(Fetch last);
+
+    @Override
+    void close();
+}

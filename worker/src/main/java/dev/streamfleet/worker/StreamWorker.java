@@ -1,0 +1,107 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.coordinator.UnitState;
+import dev.streamfleet.coordinator.UnitWork;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.coordinator.zk.FleetMember;
+import dev.streamfleet.core.UnitId;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One worker process's reading: joins the fleet, and for every unit it is given opens the
+ * unit's source, creates a processor and runs the unit's loop on a shared, bounded pool.
+ */
+public final class StreamWorker implements AutoCloseable {
+
+    private final FleetMember member;
+    private final ScheduledExecutorService scheduler;
+
+    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler) {
+        this.member = member;
+        this.scheduler = scheduler;
+    }
+
+    /** Joins the fleet and starts reading whatever units the leader assigns. */
+    public static StreamWorker start(CoordinatorConfig coordinator, WorkerInfo info, CheckpointStore store,
+                                     List<SourceBinding> bindings, RecordProcessorFactory processors,
+                                     WorkerSettings settings) {
+        AtomicInteger threads = new AtomicInteger();
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(settings.threads(), runnable -> {
+            Thread thread = new Thread(runnable, "streamfleet-unit-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        Clock clock = Clock.systemUTC();
+        try {
+            FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
+                    context -> startUnit(context, bindings, processors, scheduler, settings, clock));
+            return new StreamWorker(member, scheduler);
+        } catch (RuntimeException e) {
+            scheduler.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static List<UnitSpec> discoverAll(List<SourceBinding> bindings) {
+        List<UnitSpec> units = new ArrayList<>();
+        for (SourceBinding binding : bindings) {
+            units.addAll(binding.discovery().discover());
+        }
+        return units;
+    }
+
+    private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
+                                      ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock) {
+        UnitId unit = context.unit();
+        SourceBinding binding = bindings.stream()
+                .filter(b -> b.kind() == unit.kind() && b.stream().equals(unit.stream()))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
+        RecordSource source = binding.sources().open(unit, context.claimed().position());
+        return UnitLoop.start(context, source, processors.create(unit), scheduler, settings, clock);
+    }
+
+    public WorkerId id() {
+        return member.id();
+    }
+
+    public boolean isLeader() {
+        return member.isLeader();
+    }
+
+    /** The units this worker handles and their states. */
+    public Map<UnitId, UnitState> units() {
+        return member.units();
+    }
+
+    /** Why each FAILED unit stopped. */
+    public Map<UnitId, String> failures() {
+        return member.failures();
+    }
+
+    /** Hands every unit over gracefully (final checkpoints), then leaves the fleet. */
+    @Override
+    public void close() {
+        member.close();
+        scheduler.shutdown();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.streamfleet.worker.kinesis;
+
+import dev.streamfleet.core.Backoff;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.random.RandomGenerator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
+import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
+import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+
+/**
+ * Reads one shard with GetShardIterator and GetRecords, at most five calls a second.
+ *
+ * <p>The iterator starts after the checkpoint (AFTER_SEQUENCE_NUMBER) or at the configured
+ * initial position. An expired iterator is replaced by one after the last record returned,
+ * so nothing is skipped and nothing returned is returned again. Throttling, server errors
+ * and timeouts back off with jitter, without a thread sleeping.
+ */
+final class KinesisShardSource implements RecordSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KinesisShardSource.class);
+    private static final Backoff BACKOFF = new Backoff(Integer.MAX_VALUE, Duration.ofMillis(200), Duration.ofSeconds(5));
+
+    private final KinesisClient client;
+    private final KinesisSourceConfig config;
+    private final UnitId unit;
+    private final Optional<Position> resumeAfter;
+    private String iterator;
+    private Position lastReturned;
+    private long lastCallNanos;
+    private int consecutiveFailures;
+
+    KinesisShardSource(KinesisClient client, KinesisSourceConfig config, UnitId unit, Optional<Position> resumeAfter) {
+        this.client = client;
+        this.config = config;
+        this.unit = unit;
+        this.resumeAfter = resumeAfter;
+    }
+
+    @Override
+    public Fetch fetch() {
+        try {
+            if (iterator == null) {
+                iterator = newIterator();
+            }
+            lastCallNanos = System.nanoTime();
+            GetRecordsResponse response = client.getRecords(r -> r.shardIterator(iterator).limit(config.limit()));
+            consecutiveFailures = 0;
+            List<StreamRecord> records = new ArrayList<>(response.records().size());
+            for (Record record : response.records()) {
+                records.add(new StreamRecord(unit, Position.Sequence.of(record.sequenceNumber()), record.partitionKey(),
+                        record.data().asByteArrayUnsafe(), Optional.ofNullable(record.approximateArrivalTimestamp())
+                        .orElse(Instant.EPOCH)));
+            }
+            if (!records.isEmpty()) {
+                lastReturned = records.get(records.size() - 1).position();
+            }
+            iterator = response.nextShardIterator();
+            OptionalLong behind = response.millisBehindLatest() == null ? OptionalLong.empty()
+                    : OptionalLong.of(response.millisBehindLatest());
+            return new Fetch(records, behind, OptionalLong.empty(), iterator == null, Optional.empty());
+        } catch (ExpiredIteratorException e) {
+            LOG.debug("{}: iterator expired; a new one starts after {}", unit, lastReturned);
+            iterator = null;
+            return Fetch.failed(Duration.ZERO);
+        } catch (ResourceNotFoundException e) {
+            consecutiveFailures++;
+            LOG.error("{}: Kinesis stream {} or its shard {} does not exist: {}", unit, config.stream(), unit.shard(),
+                    e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage());
+            return Fetch.failed(backoff());
+        } catch (SdkException e) {
+            consecutiveFailures++;
+            if (!isTransient(e)) {
+                LOG.error("{}: GetRecords failed: {}", unit, e.getMessage());
+            } else if (consecutiveFailures % 10 == 0) {
+                LOG.warn("{}: {} GetRecords calls in a row failed; last: {}", unit, consecutiveFailures, e.getMessage());
+            }
+            return Fetch.failed(backoff());
+        }
+    }
+
+    private Duration backoff() {
+        return BACKOFF.delayAfter(consecutiveFailures, RandomGenerator.getDefault()).plus(KinesisSourceConfig.MIN_FETCH_INTERVAL);
+    }
+
+    static boolean isTransient(SdkException e) {
+        if (e instanceof SdkServiceException service) {
+            return service.isThrottlingException() || service.statusCode() >= 500
+                    || "LimitExceededException".equals(errorCode(service));
+        }
+        return e instanceof SdkClientException;
+    }
+
+    private static String errorCode(SdkServiceException e) {
+        return e instanceof software.amazon.awssdk.awscore.exception.AwsServiceException aws && aws.awsErrorDetails() != null
+                ? aws.awsErrorDetails().errorCode() : "";
+    }
+
+    private String newIterator() {
+        Position from = lastReturned != null ? lastReturned : resumeAfter.orElse(config.initialPosition());
+        GetShardIteratorRequest.Builder request = GetShardIteratorRequest.builder()
+                .streamName(config.stream()).shardId(unit.shard());
+        if (from instanceof Position.Sequence sequence) {
+            request.shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+                    .startingSequenceNumber(sequence.sequenceNumber().toString());
+        } else if (from instanceof Position.AtTimestamp at) {
+            request.shardIteratorType(ShardIteratorType.AT_TIMESTAMP).timestamp(at.timestamp());
+        } else if (from instanceof Position.Latest) {
+            request.shardIteratorType(ShardIteratorType.LATEST);
+        } else {
+            request.shardIteratorType(ShardIteratorType.TRIM_HORIZON);
+        }
+        lastCallNanos = System.nanoTime();
+        return client.getShardIterator(request.build()).shardIterator();
+    }
+
+    @Override
+    public Duration nextDelay(Fetch last) {
+        Duration sinceCall = Duration.ofNanos(System.nanoTime() - lastCallNanos);
+        Duration pace = KinesisSourceConfig.MIN_FETCH_INTERVAL.minus(sinceCall);
+        Duration wait = last.records().isEmpty() ? config.idleWait().minus(sinceCall) : Duration.ZERO;
+        Duration delay = pace.compareTo(wait) > 0 ? pace : wait;
+        return delay.isNegative() ? Duration.ZERO : delay;
+    }
+
+    @Override
+    public void close() {
+        iterator = null;
+    }
+}

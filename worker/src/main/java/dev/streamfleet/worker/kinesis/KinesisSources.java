@@ -1,0 +1,27 @@
+package dev.streamfleet.worker.kinesis;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.RecordSourceFactory;
+
+import java.util.Optional;
+
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+/** Opens shard sources of one stream through one shared client. */
+public final class KinesisSources implements RecordSourceFactory {
+
+    private final KinesisClient client;
+    private final KinesisSourceConfig config;
+
+    public KinesisSources(KinesisClient client, KinesisSourceConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    @Override
+    public RecordSource open(UnitId unit, Optional<Position> resumeAfter) {
+        return new KinesisShardSource(client, config, unit, resumeAfter);
+    }
+}
