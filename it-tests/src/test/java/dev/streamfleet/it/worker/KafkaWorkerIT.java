@@ -1,0 +1,163 @@
+package dev.streamfleet.it.worker;
+
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.SourceKind;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.it.LocalStackExtension;
+import dev.streamfleet.worker.SourceBinding;
+import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.kafka.KafkaSourceConfig;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A worker reading Kafka partitions with assign(), on the KRaft broker and a real ZooKeeper. */
+class KafkaWorkerIT {
+
+    @RegisterExtension
+    static final LocalStackExtension SERVERS = LocalStackExtension.with(c -> c.withZooKeeper(1).withKafka());
+
+    private final InMemoryCheckpointTable table = new InMemoryCheckpointTable();
+
+    private static String bootstrap() {
+        return SERVERS.stack().kafka().endpoint();
+    }
+
+    private static String createTopic(int partitions) throws Exception {
+        String topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        return topic;
+    }
+
+    private static void produce(String topic, int from, int to, int keys) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            for (int i = from; i < to; i++) {
+                producer.send(new ProducerRecord<>(topic, "key-" + (i % keys), "id-" + i));
+            }
+            producer.flush();
+        }
+    }
+
+    private record Running(StreamWorker worker, KafkaConsumerThread consumer, KafkaDiscovery discovery) implements AutoCloseable {
+        @Override
+        public void close() {
+            worker.close();
+            consumer.close();
+            discovery.close();
+        }
+    }
+
+    private Running start(String application, String topic, String name, CollectingProcessor collector) {
+        CheckpointStore store = table.store(application);
+        WorkerId id = WorkerId.of(name);
+        KafkaSourceConfig config = KafkaSourceConfig.of(topic, bootstrap(), Position.TRIM_HORIZON);
+        KafkaConsumerThread consumer = new KafkaConsumerThread(bootstrap(), Map.of(), name);
+        KafkaDiscovery discovery = new KafkaDiscovery(config);
+        SourceBinding binding = new SourceBinding(SourceKind.KAFKA, topic, discovery, consumer.topic(Position.TRIM_HORIZON));
+        StreamWorker worker = StreamWorker.start(
+                CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint()).withSessionTimeout(Duration.ofSeconds(4)),
+                new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), store, List.of(binding),
+                collector.factory(id), WorkerSettings.defaults().withCheckpointInterval(Duration.ofMillis(500)));
+        return new Running(worker, consumer, discovery);
+    }
+
+    private static Set<String> ids(int from, int to) {
+        Set<String> ids = new HashSet<>();
+        for (int i = from; i < to; i++) {
+            ids.add("id-" + i);
+        }
+        return ids;
+    }
+
+    private static void assertInOrderPerPartitionAndKey(List<CollectingProcessor.Seen> seen) {
+        Map<UnitId, Long> lastOffset = new HashMap<>();
+        Map<String, Integer> lastId = new HashMap<>();
+        for (CollectingProcessor.Seen record : seen) {
+            long offset = ((Position.Offset) record.position()).nextOffset();
+            Long previous = lastOffset.put(record.unit(), offset);
+            if (previous != null) {
+                assertThat(offset).as("offsets of %s", record.unit()).isGreaterThan(previous);
+            }
+            int id = Integer.parseInt(record.data().substring(3));
+            Integer previousId = lastId.put(record.partitionKey(), id);
+            if (previousId != null) {
+                assertThat(id).as("order of key %s", record.partitionKey()).isGreaterThan(previousId);
+            }
+        }
+    }
+
+    @Test
+    void singleWorkerProcessesEveryRecordOfAFourPartitionTopicInOrder() throws Exception {
+        String topic = createTopic(4);
+        produce(topic, 0, 1_000, 40);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (Running running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 1_000)));
+        }
+
+        assertThat(collector.data()).hasSize(1_000);
+        assertThat(collector.seen().stream().map(CollectingProcessor.Seen::unit).distinct()).hasSize(4);
+        assertInOrderPerPartitionAndKey(collector.seen());
+    }
+
+    @Test
+    void gracefulHandoverBetweenWorkersDeliversNothingTwice() throws Exception {
+        String topic = createTopic(4);
+        String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
+        produce(topic, 0, 400, 40);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (Running first = start(application, topic, "w1", collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 400)));
+            try (Running second = start(application, topic, "w2", collector)) {
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        second.worker().units().size() == 2 && first.worker().units().size() == 2);
+                produce(topic, 400, 800, 40);
+                await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(400, 800)));
+            }
+            produce(topic, 800, 1_000, 40);
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(800, 1_000)));
+        }
+
+        assertThat(collector.data()).as("every record exactly once across two graceful moves")
+                .hasSize(1_000).doesNotHaveDuplicates();
+        assertThat(collector.seen().stream().map(s -> s.worker().value()).distinct()).containsExactlyInAnyOrder("w1", "w2");
+        assertInOrderPerPartitionAndKey(collector.seen());
+    }
+}

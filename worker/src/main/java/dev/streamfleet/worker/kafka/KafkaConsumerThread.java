@@ -1,0 +1,274 @@
+package dev.streamfleet.worker.kafka;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.RecordSourceFactory;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Kafka consumer per worker and cluster, serving every partition this worker holds on that
+ * cluster (of any number of topics), through
+ * {@code assign()}, {@code seek()}, {@code pause()} and {@code resume()}; no consumer-group
+ * membership. The consumer belongs to its own thread; partition sources hand it commands and
+ * take records from per-partition buffers. A partition whose buffer is full is paused at the
+ * broker, so a slow processor slows its own partition and memory stays bounded.
+ */
+public final class KafkaConsumerThread implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConsumerThread.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final int MAX_POLL_RECORDS = 500;
+    /** Records buffered per partition before it is paused at the broker. */
+    private static final int BUFFER_LIMIT = 2 * MAX_POLL_RECORDS;
+    private static final int BATCH_LIMIT = MAX_POLL_RECORDS;
+    private static final Duration IDLE_WAIT = Duration.ofMillis(20);
+
+    private final String bootstrapServers;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Map<TopicPartition, PartitionSource> sources = new HashMap<>();
+    private final Set<TopicPartition> paused = new HashSet<>();
+    private volatile boolean running = true;
+
+    /**
+     * Starts the consumer thread for one cluster.
+     *
+     * @param bootstrapServers the cluster
+     * @param clientProperties extra consumer properties (security, timeouts)
+     * @param clientId         the client id the broker sees, such as the worker id
+     */
+    public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId) {
+        this.bootstrapServers = bootstrapServers;
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(MAX_POLL_RECORDS));
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(props);
+        this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The sources of one topic's partitions; a partition without a checkpoint starts at {@code initialPosition}. */
+    public RecordSourceFactory topic(Position initialPosition) {
+        return (unit, resumeAfter) -> open(unit, resumeAfter.orElse(initialPosition));
+    }
+
+    private RecordSource open(UnitId unit, Position start) {
+        TopicPartition partition = new TopicPartition(unit.stream(), Integer.parseInt(unit.shard()));
+        PartitionSource source = new PartitionSource(unit, partition);
+        submit(() -> {
+            sources.put(partition, source);
+            consumer.assign(sources.keySet());
+            seek(partition, start);
+        });
+        return source;
+    }
+
+    private void submit(Runnable command) {
+        commands.add(command);
+        consumer.wakeup();
+        synchronized (commands) {
+            commands.notifyAll();
+        }
+    }
+
+    private void seek(TopicPartition partition, Position start) {
+        if (start instanceof Position.Offset offset) {
+            consumer.seek(partition, offset.nextOffset());
+        } else if (start instanceof Position.Latest) {
+            consumer.seekToEnd(List.of(partition));
+        } else if (start instanceof Position.AtTimestamp at) {
+            OffsetAndTimestamp found = consumer.offsetsForTimes(Map.of(partition, at.timestamp().toEpochMilli()))
+                    .get(partition);
+            if (found == null) {
+                consumer.seekToEnd(List.of(partition));
+            } else {
+                consumer.seek(partition, found.offset());
+            }
+        } else {
+            consumer.seekToBeginning(List.of(partition));
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                Runnable command;
+                while ((command = commands.poll()) != null) {
+                    command.run();
+                }
+                if (sources.isEmpty()) {
+                    waitForCommand();
+                    continue;
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (WakeupException e) {
+                    continue;
+                } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
+                    for (Map.Entry<TopicPartition, Long> gone : e.offsetOutOfRangePartitions().entrySet()) {
+                        LOG.error("{}: offset {} is no longer retained by Kafka; records before the earliest retained one"
+                                + " are gone, reading from there", gone.getKey(), gone.getValue());
+                        consumer.seekToBeginning(List.of(gone.getKey()));
+                    }
+                    continue;
+                }
+                for (TopicPartition partition : records.partitions()) {
+                    PartitionSource source = sources.get(partition);
+                    if (source != null) {
+                        source.offer(records.records(partition), consumer.currentLag(partition));
+                    }
+                }
+                applyBackPressure();
+            }
+        } catch (RuntimeException e) {
+            if (running) {
+                LOG.error("the Kafka consumer of {} stopped: {}", bootstrapServers, e.toString());
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void waitForCommand() {
+        synchronized (commands) {
+            if (commands.isEmpty() && running) {
+                try {
+                    commands.wait(POLL.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+        }
+    }
+
+    private void applyBackPressure() {
+        List<TopicPartition> toPause = new ArrayList<>();
+        List<TopicPartition> toResume = new ArrayList<>();
+        sources.forEach((partition, source) -> {
+            int buffered = source.buffered();
+            if (buffered >= BUFFER_LIMIT && paused.add(partition)) {
+                toPause.add(partition);
+            } else if (buffered < BUFFER_LIMIT / 2 && paused.remove(partition)) {
+                toResume.add(partition);
+            }
+        });
+        if (!toPause.isEmpty()) {
+            consumer.pause(toPause);
+        }
+        if (!toResume.isEmpty()) {
+            consumer.resume(toResume);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        synchronized (commands) {
+            commands.notifyAll();
+        }
+        try {
+            thread.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One partition's records, buffered between the consumer thread and the unit loop. */
+    private final class PartitionSource implements RecordSource {
+        private final UnitId unit;
+        private final TopicPartition partition;
+        private final Deque<StreamRecord> buffer = new ArrayDeque<>();
+        private OptionalLong lag = OptionalLong.empty();
+        private boolean closed;
+
+        PartitionSource(UnitId unit, TopicPartition partition) {
+            this.unit = unit;
+            this.partition = partition;
+        }
+
+        synchronized void offer(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
+            if (closed) {
+                return;
+            }
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                String key = record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+                buffer.add(new StreamRecord(unit, new Position.Offset(record.offset() + 1), key,
+                        record.value() == null ? new byte[0] : record.value(), Instant.ofEpochMilli(record.timestamp())));
+            }
+            lag = currentLag;
+        }
+
+        synchronized int buffered() {
+            return buffer.size();
+        }
+
+        @Override
+        public synchronized Fetch fetch() {
+            List<StreamRecord> batch = new ArrayList<>(Math.min(buffer.size(), BATCH_LIMIT));
+            while (!buffer.isEmpty() && batch.size() < BATCH_LIMIT) {
+                batch.add(buffer.poll());
+            }
+            OptionalLong remaining = lag.isPresent() ? OptionalLong.of(lag.getAsLong() + buffer.size()) : lag;
+            return new Fetch(batch, OptionalLong.empty(), remaining, false, Optional.empty());
+        }
+
+        @Override
+        public Duration nextDelay(Fetch last) {
+            return last.records().isEmpty() ? IDLE_WAIT : Duration.ZERO;
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                closed = true;
+                buffer.clear();
+            }
+            submit(() -> {
+                if (sources.remove(partition, this)) {
+                    paused.remove(partition);
+                    consumer.assign(sources.keySet());
+                }
+            });
+        }
+    }
+}
