@@ -1,0 +1,80 @@
+package dev.streamfleet.worker.processors;
+
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.RecordProcessorFactory;
+
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The processors a configuration can name: {@code log}, {@code jsonl} (option {@code path}),
+ * or the class name of a {@link RecordProcessorFactory} or {@link RecordProcessor} with a
+ * public no-argument constructor.
+ */
+public final class BuiltInProcessors {
+
+    private static final Logger RECORDS = LoggerFactory.getLogger("streamfleet.records");
+
+    private BuiltInProcessors() {
+    }
+
+    /**
+     * Resolves a processor by name.
+     *
+     * @throws IllegalArgumentException with one line naming the problem when the name or an option is wrong
+     */
+    public static RecordProcessorFactory resolve(String name, Map<String, String> options, WorkerId worker) {
+        switch (name) {
+            case "log":
+                return unit -> (batch, checkpointer) -> RECORDS.info("{}: {} records up to {}", unit,
+                        batch.records().size(), batch.last().position());
+            case "jsonl": {
+                String path = options.get("path");
+                if (path == null || path.isBlank()) {
+                    throw new IllegalArgumentException("processor jsonl needs option 'path' (the file to append to)");
+                }
+                JsonLinesSink sink = new JsonLinesSink(Path.of(path), worker, Clock.systemUTC());
+                return unit -> (batch, checkpointer) -> sink.write(batch);
+            }
+            default:
+                return byClassName(name);
+        }
+    }
+
+    private static RecordProcessorFactory byClassName(String name) {
+        Class<?> type;
+        try {
+            type = Class.forName(name, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("processor '" + name + "' is neither log, jsonl nor a class on the classpath");
+        }
+        if (RecordProcessorFactory.class.isAssignableFrom(type)) {
+            return (RecordProcessorFactory) instantiate(type);
+        }
+        if (RecordProcessor.class.isAssignableFrom(type)) {
+            instantiate(type);
+            return unit -> (RecordProcessor) instantiate(type);
+        }
+        throw new IllegalArgumentException("processor class " + name + " implements neither RecordProcessor nor"
+                + " RecordProcessorFactory");
+    }
+
+    private static Object instantiate(Class<?> type) {
+        try {
+            return type.getConstructor().newInstance();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("processor class " + type.getName() + " has no public no-argument constructor");
+        } catch (InvocationTargetException e) {
+            throw new IllegalArgumentException("processor class " + type.getName() + " failed in its constructor: "
+                    + e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("processor class " + type.getName() + " cannot be created: " + e);
+        }
+    }
+}

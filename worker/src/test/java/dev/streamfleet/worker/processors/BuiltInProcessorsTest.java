@@ -1,0 +1,54 @@
+package dev.streamfleet.worker.processors;
+
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordProcessor;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BuiltInProcessorsTest {
+
+    private static final WorkerId WORKER = WorkerId.of("w1");
+
+    /** A user processor found by class name. */
+    public static final class Counting implements RecordProcessor {
+        @Override
+        public void process(RecordBatch batch, Checkpointer checkpointer) {
+        }
+    }
+
+    @Test
+    void unknownNameSaysWhatIsAccepted() {
+        assertThatThrownBy(() -> BuiltInProcessors.resolve("com.example.Missing", Map.of(), WORKER))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("processor 'com.example.Missing' is neither log, jsonl nor a class on the classpath");
+    }
+
+    @Test
+    void jsonlWithoutAPathNamesTheMissingOption() {
+        assertThatThrownBy(() -> BuiltInProcessors.resolve("jsonl", Map.of(), WORKER))
+                .hasMessageContaining("option 'path'");
+    }
+
+    @Test
+    void classThatIsNoProcessorIsRejected() {
+        assertThatThrownBy(() -> BuiltInProcessors.resolve("java.lang.String", Map.of(), WORKER))
+                .hasMessageContaining("implements neither RecordProcessor nor RecordProcessorFactory");
+    }
+
+    @Test
+    void processorClassGetsOneInstancePerUnit() {
+        var factory = BuiltInProcessors.resolve(Counting.class.getName(), Map.of(), WORKER);
+
+        RecordProcessor first = factory.create(dev.streamfleet.core.UnitId.kafka("t", 0));
+        RecordProcessor second = factory.create(dev.streamfleet.core.UnitId.kafka("t", 1));
+
+        assertThat(first).isInstanceOf(Counting.class).isNotSameAs(second);
+    }
+}

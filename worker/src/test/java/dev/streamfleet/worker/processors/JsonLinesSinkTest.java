@@ -1,0 +1,72 @@
+package dev.streamfleet.worker.processors;
+
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.OptionalLong;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JsonLinesSinkTest {
+
+    private static final UnitId UNIT = UnitId.kinesis("orders", "shardId-000000000001");
+    private static final Instant NOW = Instant.parse("2026-11-25T07:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyRecordBecomesOneParseableLineWithItsProvenance() throws Exception {
+        Path file = dir.resolve("out/records.jsonl");
+        StreamRecord text = new StreamRecord(UNIT, Position.Sequence.of("123"), "key \"1\"\n",
+                "hello, \"world\"\n".getBytes(StandardCharsets.UTF_8), NOW.minusSeconds(1));
+        StreamRecord binary = new StreamRecord(UNIT, Position.Sequence.of("124"), "k2", new byte[] {(byte) 0xff, 0, 1},
+                NOW.minusSeconds(1));
+
+        try (JsonLinesSink sink = new JsonLinesSink(file, WorkerId.of("w1"), Clock.fixed(NOW, ZoneOffset.UTC))) {
+            sink.write(new RecordBatch(UNIT, List.of(text, binary), OptionalLong.empty(), OptionalLong.empty()));
+        }
+
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(2);
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode first = mapper.readTree(lines.get(0));
+        assertThat(first.get("unit").asText()).isEqualTo(UNIT.toString());
+        assertThat(first.get("position").asText()).isEqualTo("seq:123");
+        assertThat(first.get("partitionKey").asText()).isEqualTo("key \"1\"\n");
+        assertThat(first.get("data").asText()).isEqualTo("hello, \"world\"\n");
+        assertThat(first.has("encoding")).isFalse();
+        assertThat(first.get("worker").asText()).isEqualTo("w1");
+        assertThat(first.get("processingTime").asText()).isEqualTo(NOW.toString());
+        JsonNode second = mapper.readTree(lines.get(1));
+        assertThat(second.get("encoding").asText()).isEqualTo("base64");
+        assertThat(second.get("data").asText()).isEqualTo("/wAB");
+    }
+
+    @Test
+    void reopeningAppendsInsteadOfTruncating() throws Exception {
+        Path file = dir.resolve("records.jsonl");
+        StreamRecord record = new StreamRecord(UNIT, Position.Sequence.of("1"), "k", new byte[] {65}, NOW);
+        for (int i = 0; i < 2; i++) {
+            try (JsonLinesSink sink = new JsonLinesSink(file, WorkerId.of("w1"), Clock.systemUTC())) {
+                sink.write(new RecordBatch(UNIT, List.of(record), OptionalLong.empty(), OptionalLong.empty()));
+            }
+        }
+        assertThat(Files.readAllLines(file)).hasSize(2);
+    }
+}
