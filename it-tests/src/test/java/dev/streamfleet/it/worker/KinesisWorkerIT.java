@@ -16,6 +16,8 @@ import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.kinesis.KinesisSources;
+import dev.streamfleet.worker.kinesis.KplAggregates;
+import dev.streamfleet.worker.kinesis.KplAggregation;
 
 import java.net.URI;
 import java.time.Duration;
@@ -176,7 +178,39 @@ class KinesisWorkerIT {
         }
     }
 
-    static List<String> keys(List<CollectingProcessor.Seen> seen) {
-        return new ArrayList<>(seen.stream().map(CollectingProcessor.Seen::partitionKey).toList());
+    @Test
+    void aggregatedRecordsAreDeaggregatedAndResumeInsideAnAggregate() {
+        String stream = TestStreams.create(kinesis, "kpl", 1);
+        List<KplAggregation.UserRecord> first = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            first.add(new KplAggregation.UserRecord("user-" + i, ("a" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        List<KplAggregation.UserRecord> second = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            second.add(new KplAggregation.UserRecord("user-" + i, ("b" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        String firstSequence = kinesis.putRecord(r -> r.streamName(stream).partitionKey("aggregate")
+                .data(software.amazon.awssdk.core.SdkBytes.fromByteArray(KplAggregates.aggregate(first)))).sequenceNumber();
+        kinesis.putRecord(r -> r.streamName(stream).partitionKey("aggregate")
+                .data(software.amazon.awssdk.core.SdkBytes.fromByteArray(KplAggregates.aggregate(second))));
+
+        CollectingProcessor everything = new CollectingProcessor();
+        try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, everything)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> everything.data().size() >= 8);
+        }
+        assertThat(everything.data()).containsExactly("a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2");
+        assertThat(everything.seen().get(3).position())
+                .isEqualTo(new Position.Sequence(new java.math.BigInteger(firstSequence), 3));
+        assertThat(everything.seen().get(3).partitionKey()).isEqualTo("user-3");
+
+        String resumed = application();
+        UnitId shard = everything.seen().get(0).unit();
+        table.store(resumed).reset(shard, new Position.Sequence(new java.math.BigInteger(firstSequence), 2));
+        CollectingProcessor rest = new CollectingProcessor();
+        try (StreamWorker worker = startWorker(resumed, stream, "w2", kinesis, rest)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> rest.data().size() >= 5);
+        }
+        assertThat(rest.data()).as("resumed after user record 2 of the first aggregate")
+                .containsExactly("a3", "a4", "b0", "b1", "b2");
     }
 }

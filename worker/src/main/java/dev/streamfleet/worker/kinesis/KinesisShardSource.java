@@ -7,6 +7,7 @@ import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.StreamRecord;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,10 +32,13 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 /**
  * Reads one shard with GetShardIterator and GetRecords, at most five calls a second.
  *
- * <p>The iterator starts after the checkpoint (AFTER_SEQUENCE_NUMBER) or at the configured
- * initial position. An expired iterator is replaced by one after the last record returned,
- * so nothing is skipped and nothing returned is returned again. Throttling, server errors
- * and timeouts back off with jitter, without a thread sleeping.
+ * <p>A shard with a checkpoint resumes AT_SEQUENCE_NUMBER of the checkpointed record and drops
+ * every user record up to and including the checkpoint, which also resumes correctly inside a
+ * KPL aggregate (whose user records share the sequence number and differ by sub-sequence). A
+ * shard without one starts at the configured initial position. An expired iterator is replaced
+ * the same way from the last record returned, so nothing is skipped and nothing returned is
+ * returned again. Throttling, server errors and timeouts back off with jitter, without a thread
+ * sleeping.
  */
 final class KinesisShardSource implements RecordSource {
 
@@ -47,6 +51,8 @@ final class KinesisShardSource implements RecordSource {
     private final Optional<Position> resumeAfter;
     private String iterator;
     private Position lastReturned;
+    /** User records up to this position were already delivered before the current iterator began. */
+    private Position.Sequence skipThrough;
     private long lastCallNanos;
     private int consecutiveFailures;
 
@@ -68,9 +74,7 @@ final class KinesisShardSource implements RecordSource {
             consecutiveFailures = 0;
             List<StreamRecord> records = new ArrayList<>(response.records().size());
             for (Record record : response.records()) {
-                records.add(new StreamRecord(unit, Position.Sequence.of(record.sequenceNumber()), record.partitionKey(),
-                        record.data().asByteArrayUnsafe(), Optional.ofNullable(record.approximateArrivalTimestamp())
-                        .orElse(Instant.EPOCH)));
+                addUserRecords(record, records);
             }
             if (!records.isEmpty()) {
                 lastReturned = records.get(records.size() - 1).position();
@@ -99,6 +103,28 @@ final class KinesisShardSource implements RecordSource {
         }
     }
 
+    private void addUserRecords(Record record, List<StreamRecord> out) {
+        BigInteger sequence = new BigInteger(record.sequenceNumber());
+        Instant arrival = Optional.ofNullable(record.approximateArrivalTimestamp()).orElse(Instant.EPOCH);
+        byte[] data = record.data().asByteArrayUnsafe();
+        Optional<List<KplAggregation.UserRecord>> aggregated = KplAggregation.deaggregate(data);
+        if (aggregated.isEmpty()) {
+            add(out, new Position.Sequence(sequence, 0), record.partitionKey(), data, arrival);
+            return;
+        }
+        List<KplAggregation.UserRecord> users = aggregated.get();
+        for (int sub = 0; sub < users.size(); sub++) {
+            add(out, new Position.Sequence(sequence, sub), users.get(sub).partitionKey(), users.get(sub).data(), arrival);
+        }
+    }
+
+    private void add(List<StreamRecord> out, Position.Sequence position, String key, byte[] data, Instant arrival) {
+        if (skipThrough != null && position.compareTo(skipThrough) <= 0) {
+            return;
+        }
+        out.add(new StreamRecord(unit, position, key, data, arrival));
+    }
+
     private Duration backoff() {
         return BACKOFF.delayAfter(consecutiveFailures, RandomGenerator.getDefault()).plus(KinesisSourceConfig.MIN_FETCH_INTERVAL);
     }
@@ -120,9 +146,11 @@ final class KinesisShardSource implements RecordSource {
         Position from = lastReturned != null ? lastReturned : resumeAfter.orElse(config.initialPosition());
         GetShardIteratorRequest.Builder request = GetShardIteratorRequest.builder()
                 .streamName(config.stream()).shardId(unit.shard());
+        skipThrough = null;
         if (from instanceof Position.Sequence sequence) {
-            request.shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER)
+            request.shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
                     .startingSequenceNumber(sequence.sequenceNumber().toString());
+            skipThrough = sequence;
         } else if (from instanceof Position.AtTimestamp at) {
             request.shardIteratorType(ShardIteratorType.AT_TIMESTAMP).timestamp(at.timestamp());
         } else if (from instanceof Position.Latest) {
