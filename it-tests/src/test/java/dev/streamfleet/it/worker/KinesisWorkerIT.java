@@ -179,6 +179,44 @@ class KinesisWorkerIT {
     }
 
     @Test
+    void splitAndMergeUnderLoadProcessEveryParentRecordBeforeAnyChildRecord() {
+        String stream = TestStreams.create(kinesis, "reshard", 2);
+        CollectingProcessor collector = new CollectingProcessor();
+        try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, collector)) {
+            TestStreams.put(kinesis, stream, 0, 150, 30);
+            software.amazon.awssdk.services.kinesis.model.Shard first = kinesis.listShards(r -> r.streamName(stream)).shards().get(0);
+            java.math.BigInteger low = new java.math.BigInteger(first.hashKeyRange().startingHashKey());
+            java.math.BigInteger high = new java.math.BigInteger(first.hashKeyRange().endingHashKey());
+            kinesis.splitShard(r -> r.streamName(stream).shardToSplit(first.shardId())
+                    .newStartingHashKey(low.add(high).shiftRight(1).toString()));
+            awaitActive(stream);
+            TestStreams.put(kinesis, stream, 150, 300, 30);
+
+            software.amazon.awssdk.services.kinesis.model.Shard upperChild = kinesis.listShards(r -> r.streamName(stream))
+                    .shards().stream()
+                    .filter(sh -> first.shardId().equals(sh.parentShardId()))
+                    .max(java.util.Comparator.comparing(sh -> new java.math.BigInteger(sh.hashKeyRange().startingHashKey())))
+                    .orElseThrow();
+            String second = kinesis.listShards(r -> r.streamName(stream)).shards().get(1).shardId();
+            kinesis.mergeShards(r -> r.streamName(stream).shardToMerge(upperChild.shardId()).adjacentShardToMerge(second));
+            awaitActive(stream);
+            TestStreams.put(kinesis, stream, 300, 450, 30);
+
+            await().atMost(Duration.ofSeconds(90)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 450)));
+        }
+
+        assertThat(collector.data()).hasSize(450).doesNotHaveDuplicates();
+        assertThat(collector.seen().stream().map(CollectingProcessor.Seen::unit).distinct()).hasSize(5);
+        assertInProductionOrderPerKey(collector.seen());
+    }
+
+    private static void awaitActive(String stream) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                kinesis.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().streamStatus()
+                        == software.amazon.awssdk.services.kinesis.model.StreamStatus.ACTIVE);
+    }
+
+    @Test
     void aggregatedRecordsAreDeaggregatedAndResumeInsideAnAggregate() {
         String stream = TestStreams.create(kinesis, "kpl", 1);
         List<KplAggregation.UserRecord> first = new ArrayList<>();
