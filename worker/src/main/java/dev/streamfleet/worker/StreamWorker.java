@@ -12,6 +12,8 @@ import dev.streamfleet.coordinator.zk.FleetMember;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Clock;
+
+import com.codahale.metrics.MetricRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +30,12 @@ public final class StreamWorker implements AutoCloseable {
 
     private final FleetMember member;
     private final ScheduledExecutorService scheduler;
+    private final MetricRegistry metrics;
 
-    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler) {
+    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, MetricRegistry metrics) {
         this.member = member;
         this.scheduler = scheduler;
+        this.metrics = metrics;
     }
 
     /** Joins the fleet and starts reading whatever units the leader assigns. */
@@ -45,10 +49,11 @@ public final class StreamWorker implements AutoCloseable {
             return thread;
         });
         Clock clock = Clock.systemUTC();
+        MetricRegistry metrics = new MetricRegistry();
         try {
             FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
-                    context -> startUnit(context, bindings, processors, scheduler, settings, clock));
-            return new StreamWorker(member, scheduler);
+                    context -> startUnit(context, bindings, processors, scheduler, settings, clock, metrics));
+            return new StreamWorker(member, scheduler, metrics);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             throw e;
@@ -64,14 +69,16 @@ public final class StreamWorker implements AutoCloseable {
     }
 
     private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
-                                      ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock) {
+                                      ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock,
+                                      MetricRegistry metrics) {
         UnitId unit = context.unit();
         SourceBinding binding = bindings.stream()
                 .filter(b -> b.kind() == unit.kind() && b.stream().equals(unit.stream()))
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
-        return UnitLoop.start(context, source, processors.create(unit), scheduler, settings, clock);
+        return UnitLoop.start(context, source, processors.create(unit), scheduler, settings, clock,
+                new UnitMetrics(metrics, unit));
     }
 
     public WorkerId id() {
@@ -85,6 +92,11 @@ public final class StreamWorker implements AutoCloseable {
     /** The units this worker handles and their states. */
     public Map<UnitId, UnitState> units() {
         return member.units();
+    }
+
+    /** This worker's metrics: per unit under {@code streamfleet.unit.*}, totals under {@code streamfleet.worker.*}. */
+    public MetricRegistry metrics() {
+        return metrics;
     }
 
     /** Why each FAILED unit stopped. */

@@ -44,6 +44,7 @@ final class UnitLoop implements UnitWork {
     private final Clock clock;
     private final ReentrantLock stepLock = new ReentrantLock();
     private final Checkpointer checkpointer = new LoopCheckpointer();
+    private final UnitMetrics metrics;
 
     private volatile boolean paused;
     private volatile boolean stopping;
@@ -58,8 +59,9 @@ final class UnitLoop implements UnitWork {
     private int failedAttempts;
 
     private UnitLoop(UnitContext context, RecordSource source, RecordProcessor processor,
-                     ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock) {
+                     ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
         this.context = context;
+        this.metrics = metrics;
         this.source = source;
         this.processor = processor;
         this.scheduler = scheduler;
@@ -72,7 +74,12 @@ final class UnitLoop implements UnitWork {
 
     static UnitLoop start(UnitContext context, RecordSource source, RecordProcessor processor,
                           ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock) {
-        UnitLoop loop = new UnitLoop(context, source, processor, scheduler, settings, clock);
+        return start(context, source, processor, scheduler, settings, clock, UnitMetrics.unregistered(context.unit()));
+    }
+
+    static UnitLoop start(UnitContext context, RecordSource source, RecordProcessor processor,
+                          ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
+        UnitLoop loop = new UnitLoop(context, source, processor, scheduler, settings, clock, metrics);
         processor.initialize(new ProcessorContext(context.unit(), context.worker(),
                 context.claimed().position().filter(Position::isRecordPosition)));
         loop.schedule(Duration.ZERO);
@@ -98,11 +105,14 @@ final class UnitLoop implements UnitWork {
             Fetch fetch = null;
             RecordBatch batch = failedBatch;
             if (batch == null) {
+                long started = System.nanoTime();
                 fetch = source.fetch();
+                metrics.fetched(System.nanoTime() - started);
                 if (fetch.retryAfter().isPresent()) {
                     schedule(fetch.retryAfter().get());
                     return;
                 }
+                metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
                 if (!fetch.records().isEmpty()) {
                     batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
                 }
@@ -119,9 +129,11 @@ final class UnitLoop implements UnitWork {
         } catch (OwnershipLostException e) {
             lose(e.getMessage());
         } catch (CheckpointException e) {
+            metrics.failed();
             LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
             schedule(Duration.ofSeconds(1));
         } catch (RuntimeException e) {
+            metrics.failed();
             LOG.warn("{}: reading failed, retrying in 1 s: {}", context.unit(), e.toString());
             schedule(Duration.ofSeconds(1));
         } finally {
@@ -139,6 +151,7 @@ final class UnitLoop implements UnitWork {
         } catch (Exception e) {
             failedBatch = batch;
             failedAttempts++;
+            metrics.retried();
             if (!settings.processorRetry().allowsRetryAfter(failedAttempts)) {
                 String reason = "processor failed " + failedAttempts + " times on the batch after "
                         + (processed == null ? "the start" : PositionCodec.encode(processed)) + ": " + e;
@@ -154,6 +167,7 @@ final class UnitLoop implements UnitWork {
         failedBatch = null;
         failedAttempts = 0;
         processed = batch.last().position();
+        metrics.processed(batch.records());
         return true;
     }
 
@@ -165,7 +179,9 @@ final class UnitLoop implements UnitWork {
     }
 
     private void write(Position position) {
+        long started = System.nanoTime();
         context.store().checkpoint(context.unit(), position, context.epoch());
+        metrics.checkpointed(System.nanoTime() - started);
         written = position;
         writtenAt = clock.instant();
     }
@@ -186,6 +202,7 @@ final class UnitLoop implements UnitWork {
     }
 
     private void fail(String reason) {
+        metrics.failed();
         stop();
         context.events().failed(reason);
     }
@@ -196,6 +213,7 @@ final class UnitLoop implements UnitWork {
             next.cancel(false);
         }
         source.close();
+        metrics.remove();
     }
 
     @Override
@@ -235,6 +253,7 @@ final class UnitLoop implements UnitWork {
             return false;
         } finally {
             source.close();
+            metrics.remove();
             stepLock.unlock();
         }
     }
@@ -257,6 +276,7 @@ final class UnitLoop implements UnitWork {
             processor.lost();
         } finally {
             source.close();
+            metrics.remove();
             if (locked) {
                 stepLock.unlock();
             }

@@ -127,6 +127,27 @@ class UnitLoopTest {
     }
 
     @Test
+    void metricsCountRecordsBytesAndRetriesPerUnitAndWorker() {
+        com.codahale.metrics.MetricRegistry registry = new com.codahale.metrics.MetricRegistry();
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        RecordProcessor onceFlaky = (batch, checkpointer) -> {
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("once");
+            }
+        };
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L, 1L, 2L), List.of(3L)));
+
+        UnitLoop.start(context(), source, onceFlaky, scheduler, settings, Clock.systemUTC(), new UnitMetrics(registry, UNIT));
+
+        String unit = "streamfleet.unit." + UNIT;
+        await().atMost(Duration.ofSeconds(5)).until(() -> registry.meter(unit + ".records").getCount() == 4);
+        assertThat(registry.meter(unit + ".bytes").getCount()).isEqualTo(4);
+        assertThat(registry.counter(unit + ".processorRetries").getCount()).isEqualTo(1);
+        assertThat(registry.meter("streamfleet.worker.records").getCount()).isEqualTo(4);
+        assertThat(registry.getGauges()).containsKey(unit + ".offsetLag");
+    }
+
+    @Test
     void processorThatKeepsFailingStopsTheUnitVisiblyWithoutCheckpointingPastIt() {
         RecordProcessor broken = (batch, checkpointer) -> {
             if (batch.records().get(0).data()[0] == 3) {
