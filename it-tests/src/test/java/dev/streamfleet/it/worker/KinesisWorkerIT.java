@@ -210,10 +210,65 @@ class KinesisWorkerIT {
         assertInProductionOrderPerKey(collector.seen());
     }
 
+    private static String sequenceOf(String stream, String shard, String data) {
+        String iterator = kinesis.getShardIterator(r -> r.streamName(stream).shardId(shard)
+                .shardIteratorType(software.amazon.awssdk.services.kinesis.model.ShardIteratorType.TRIM_HORIZON)).shardIterator();
+        return kinesis.getRecords(r -> r.shardIterator(iterator).limit(1000)).records().stream()
+                .filter(r -> r.data().asUtf8String().equals(data)).findFirst().orElseThrow().sequenceNumber();
+    }
+
     private static void awaitActive(String stream) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
                 kinesis.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().streamStatus()
                         == software.amazon.awssdk.services.kinesis.model.StreamStatus.ACTIVE);
+    }
+
+    @Test
+    void processorThatKeepsFailingStopsItsUnitVisiblyAndNothingIsSkipped() {
+        String stream = TestStreams.create(kinesis, "poison", 2);
+        TestStreams.put(kinesis, stream, 0, 100, 10);
+        String application = application();
+        List<String> processed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        WorkerId id = WorkerId.of("w1");
+        dev.streamfleet.worker.RecordProcessorFactory poisoned = unit -> (batch, checkpointer) -> {
+            for (dev.streamfleet.worker.StreamRecord record : batch.records()) {
+                if (new String(record.data(), java.nio.charset.StandardCharsets.UTF_8).equals("id-13")) {
+                    throw new IllegalStateException("cannot handle id-13");
+                }
+            }
+            batch.records().forEach(r -> processed.add(new String(r.data(), java.nio.charset.StandardCharsets.UTF_8)));
+        };
+        SourceBinding binding = new SourceBinding(SourceKind.KINESIS, stream, new KinesisDiscovery(kinesis, stream),
+                new KinesisSources(kinesis, new KinesisSourceConfig(stream, Position.TRIM_HORIZON, 5,
+                        KinesisSourceConfig.DEFAULT_IDLE_WAIT)));
+        WorkerSettings settings = new WorkerSettings(new dev.streamfleet.worker.CheckpointPolicy(Duration.ofMillis(100)),
+                new dev.streamfleet.core.Backoff(3, Duration.ofMillis(50), Duration.ofMillis(200)), 4);
+
+        try (StreamWorker worker = StreamWorker.start(CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint()),
+                new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), table.store(application), List.of(binding),
+                poisoned, settings)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> worker.units().containsValue(
+                    dev.streamfleet.coordinator.UnitState.FAILED));
+            UnitId failed = worker.failures().keySet().iterator().next();
+            assertThat(worker.failures().get(failed)).contains("processor failed 3 times").contains("cannot handle id-13");
+            UnitId healthy = worker.units().keySet().stream().filter(u -> !u.equals(failed)).findFirst().orElseThrow();
+            await().atMost(Duration.ofSeconds(30)).until(() -> worker.units().get(healthy)
+                    == dev.streamfleet.coordinator.UnitState.READING && processed.size() >= 50);
+
+            assertThat(processed).doesNotContain("id-13");
+            Position stored = table.store(application).read(failed).flatMap(dev.streamfleet.checkpoint.Checkpoint::position)
+                    .orElse(Position.TRIM_HORIZON);
+            long afterPoison = processed.stream().filter(d -> Integer.parseInt(d.substring(3)) > 13
+                    && Integer.parseInt(d.substring(3)) % 10 == 3).count();
+            assertThat(afterPoison).as("records of key-3 after the poison record, processed").isZero();
+            String poison = sequenceOf(stream, failed.shard(), "id-13");
+            if (stored instanceof Position.Sequence sequence) {
+                assertThat(sequence.sequenceNumber()).as("checkpoint of the failed unit")
+                        .isLessThan(new java.math.BigInteger(poison));
+            } else {
+                assertThat(stored).isEqualTo(Position.TRIM_HORIZON);
+            }
+        }
     }
 
     @Test
