@@ -15,6 +15,14 @@ public interface RecordSource extends AutoCloseable {
     /** How long the loop waits before the next {@link #fetch}, given what the last one returned. */
     Duration nextDelay(Fetch last);
 
+    /**
+     * Asks to be told when records arrive, so that an idle unit need not poll often. Sources that
+     * are fed by a push (Kafka's consumer thread) call {@code wake} from their own thread; polling
+     * sources (Kinesis) ignore it.
+     */
+    default void onRecordsAvailable(Runnable wake) {
+    }
+
     @Override
     void close();
 }

@@ -80,6 +80,7 @@ final class UnitLoop implements UnitWork {
     static UnitLoop start(UnitContext context, RecordSource source, RecordProcessor processor,
                           ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
         UnitLoop loop = new UnitLoop(context, source, processor, scheduler, settings, clock, metrics);
+        source.onRecordsAvailable(loop::wake);
         processor.initialize(new ProcessorContext(context.unit(), context.worker(),
                 context.claimed().position().filter(Position::isRecordPosition)));
         loop.schedule(Duration.ZERO);
@@ -89,6 +90,13 @@ final class UnitLoop implements UnitWork {
     private synchronized void schedule(Duration delay) {
         if (!stopping) {
             next = scheduler.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Records arrived: a step waiting for its idle delay runs now instead. Called from the source's thread. */
+    private synchronized void wake() {
+        if (!stopping && !paused && next != null && next.getDelay(TimeUnit.MILLISECONDS) > 0 && next.cancel(false)) {
+            next = scheduler.schedule(this::step, 0, TimeUnit.MILLISECONDS);
         }
     }
 

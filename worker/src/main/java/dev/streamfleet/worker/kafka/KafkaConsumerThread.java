@@ -49,7 +49,8 @@ public final class KafkaConsumerThread implements AutoCloseable {
     /** Records buffered per partition before it is paused at the broker. */
     private static final int BUFFER_LIMIT = 2 * MAX_POLL_RECORDS;
     private static final int BATCH_LIMIT = MAX_POLL_RECORDS;
-    private static final Duration IDLE_WAIT = Duration.ofMillis(20);
+    /** An idle partition's loop is woken when records arrive; this only bounds a missed wake-up. */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
 
     private final String bootstrapServers;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -220,16 +221,29 @@ public final class KafkaConsumerThread implements AutoCloseable {
         private final Deque<StreamRecord> buffer = new ArrayDeque<>();
         private OptionalLong lag = OptionalLong.empty();
         private boolean closed;
+        private volatile Runnable wake = () -> { };
 
         PartitionSource(UnitId unit, TopicPartition partition) {
             this.unit = unit;
             this.partition = partition;
         }
 
-        synchronized void offer(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
-            if (closed) {
-                return;
+        void offer(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                append(records, currentLag);
             }
+            wake.run();
+        }
+
+        @Override
+        public void onRecordsAvailable(Runnable wake) {
+            this.wake = wake;
+        }
+
+        private void append(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 String key = record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
                 buffer.add(new StreamRecord(unit, new Position.Offset(record.offset() + 1), key,
