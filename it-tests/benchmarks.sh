@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one benchmark and prints its figures. Usage: it-tests/benchmarks.sh strategy|fleet
+# Runs one benchmark and prints its figures. Usage: it-tests/benchmarks.sh strategy|fleet|worker
 # Results belong in BENCHMARKS.md with the machine and the date.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -7,7 +7,8 @@ cd "$top"
 case "${1:-}" in
   strategy) main=dev.streamfleet.bench.StrategyBenchmark ;;
   fleet) main=dev.streamfleet.bench.FleetBenchmark ;;
-  *) echo "usage: $0 strategy|fleet" >&2; exit 2 ;;
+  worker) main=dev.streamfleet.bench.WorkerBenchmark ;;
+  *) echo "usage: $0 strategy|fleet|worker" >&2; exit 2 ;;
 esac
 mvn -B -q install -DskipTests
 mvn -B -q -pl it-tests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath

@@ -22,12 +22,12 @@ import software.amazon.awssdk.services.kinesis.model.StreamStatus;
 import static org.awaitility.Awaitility.await;
 
 /** Kinesis streams on the local emulator for worker tests: created fresh, filled with numbered records. */
-final class TestStreams {
+public final class TestStreams {
 
     private TestStreams() {
     }
 
-    static KinesisClient client(String endpoint, ExecutionInterceptor... interceptors) {
+    public static KinesisClient client(String endpoint, ExecutionInterceptor... interceptors) {
         return KinesisClient.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.of(LocalStack.REGION))
@@ -43,17 +43,16 @@ final class TestStreams {
                 .build();
     }
 
-    static String create(KinesisClient client, String prefix, int shards) {
+    public static String create(KinesisClient client, String prefix, int shards) {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         client.createStream(r -> r.streamName(name).shardCount(shards));
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
-                client.describeStreamSummary(r -> r.streamName(name)).streamDescriptionSummary().streamStatus()
-                        == StreamStatus.ACTIVE);
+                client.describeStream(r -> r.streamName(name)).streamDescription().streamStatus() == StreamStatus.ACTIVE);
         return name;
     }
 
     /** Puts records {@code id-<from>} … {@code id-<to - 1>}, each with partition key {@code key-<i % keys>}. */
-    static void put(KinesisClient client, String stream, int from, int to, int keys) {
+    public static void put(KinesisClient client, String stream, int from, int to, int keys) {
         for (int start = from; start < to; start += 100) {
             List<PutRecordsRequestEntry> entries = new ArrayList<>();
             for (int i = start; i < Math.min(to, start + 100); i++) {

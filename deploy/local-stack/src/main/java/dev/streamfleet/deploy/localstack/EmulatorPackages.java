@@ -17,6 +17,7 @@ public final class EmulatorPackages {
     public static final String DIR_PROPERTY = "streamfleet.emulators.dir";
     private static final String RELATIVE_DIR = "deploy/local-stack/emulators";
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(5);
+    private static final List<String> PACKAGES = List.of("kinesis-local", "dynalite", "kinesalite");
 
     private final Path dir;
 
@@ -67,7 +68,7 @@ public final class EmulatorPackages {
     }
 
     private void installIfMissing() {
-        if (Files.isDirectory(packageDir("kinesis-local")) && Files.isDirectory(packageDir("dynalite"))) {
+        if (PACKAGES.stream().allMatch(name -> Files.isDirectory(packageDir(name)))) {
             return;
         }
         String npm = executable("npm");
@@ -88,7 +89,7 @@ public final class EmulatorPackages {
             throw new IllegalStateException("npm ci in " + dir + " took longer than " + INSTALL_TIMEOUT.toMinutes()
                     + " min; see " + log);
         }
-        if (!Files.isDirectory(packageDir("kinesis-local")) || !Files.isDirectory(packageDir("dynalite"))) {
+        if (!PACKAGES.stream().allMatch(name -> Files.isDirectory(packageDir(name)))) {
             throw new IllegalStateException("npm ci in " + dir + " did not install the emulators; its output:"
                     + System.lineSeparator() + install.logTail(20));
         }

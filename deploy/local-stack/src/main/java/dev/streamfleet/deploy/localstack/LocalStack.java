@@ -39,6 +39,7 @@ public final class LocalStack implements AutoCloseable {
     private volatile NodeEmulator kinesis;
     private volatile NodeEmulator dynamodb;
     private volatile KafkaBroker kafka;
+    private volatile NodeEmulator kinesalite;
 
     private LocalStack(LocalStackConfig config) {
         this.config = config;
@@ -75,7 +76,7 @@ public final class LocalStack implements AutoCloseable {
             starting.add(CompletableFuture.runAsync(() -> kafka = startWithFreshPorts("kafka",
                     () -> KafkaBroker.create(dir.resolve("kafka")))));
         }
-        if (config.kinesis() || config.dynamodb()) {
+        if (config.kinesis() || config.dynamodb() || config.kinesalite()) {
             EmulatorPackages packages = EmulatorPackages.installed();
             if (config.dynamodb()) {
                 starting.add(CompletableFuture.runAsync(() -> dynamodb = startWithFreshPorts("dynamodb",
@@ -84,6 +85,10 @@ public final class LocalStack implements AutoCloseable {
             if (config.kinesis()) {
                 starting.add(CompletableFuture.runAsync(() -> kinesis = startWithFreshPorts("kinesis",
                         () -> NodeEmulator.kinesis(packages, dir.resolve("logs")))));
+            }
+            if (config.kinesalite()) {
+                starting.add(CompletableFuture.runAsync(() -> kinesalite = startWithFreshPorts("kinesalite",
+                        () -> NodeEmulator.kinesalite(packages, dir.resolve("logs")))));
             }
         }
         try {
@@ -146,6 +151,11 @@ public final class LocalStack implements AutoCloseable {
         return require(kafka, "kafka");
     }
 
+    /** The fast, less faithful Kinesis emulator; its clients must turn CBOR off. */
+    public NodeEmulator kinesalite() {
+        return require(kinesalite, "kinesalite");
+    }
+
     /** Every started server's endpoint by name, in start order. */
     public Map<String, String> endpoints() {
         Map<String, String> endpoints = new LinkedHashMap<>();
@@ -153,6 +163,7 @@ public final class LocalStack implements AutoCloseable {
         Optional.ofNullable(kinesis).ifPresent(s -> endpoints.put("kinesis", s.endpoint()));
         Optional.ofNullable(dynamodb).ifPresent(s -> endpoints.put("dynamodb", s.endpoint()));
         Optional.ofNullable(kafka).ifPresent(s -> endpoints.put("kafka", s.endpoint()));
+        Optional.ofNullable(kinesalite).ifPresent(s -> endpoints.put("kinesalite", s.endpoint()));
         return endpoints;
     }
 

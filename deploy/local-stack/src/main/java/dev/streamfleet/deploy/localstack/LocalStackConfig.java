@@ -12,9 +12,10 @@ import java.util.Objects;
  * @param kinesis           start the kinesis-local emulator
  * @param dynamodb          start the dynalite emulator
  * @param kafka             start a single-node KRaft Kafka broker
+ * @param kinesalite        start the kinesalite emulator as well (fast, less faithful; for benchmarks)
  */
 public record LocalStackConfig(Path workDir, int zookeeperMembers, int zookeeperTickMillis,
-                               boolean kinesis, boolean dynamodb, boolean kafka) {
+                               boolean kinesis, boolean dynamodb, boolean kafka, boolean kinesalite) {
 
     /** A tick short enough for sub-second session timeouts in tests. */
     public static final int DEFAULT_TICK_MILLIS = 200;
@@ -31,27 +32,31 @@ public record LocalStackConfig(Path workDir, int zookeeperMembers, int zookeeper
 
     /** Everything: a standalone ZooKeeper, both emulators and a Kafka broker. */
     public static LocalStackConfig all(Path workDir) {
-        return new LocalStackConfig(workDir, 1, DEFAULT_TICK_MILLIS, true, true, true);
+        return new LocalStackConfig(workDir, 1, DEFAULT_TICK_MILLIS, true, true, true, false);
     }
 
     /** Nothing yet; add servers with the {@code with…} methods. */
     public static LocalStackConfig none(Path workDir) {
-        return new LocalStackConfig(workDir, 0, DEFAULT_TICK_MILLIS, false, false, false);
+        return new LocalStackConfig(workDir, 0, DEFAULT_TICK_MILLIS, false, false, false, false);
     }
 
     public LocalStackConfig withZooKeeper(int members) {
-        return new LocalStackConfig(workDir, members, zookeeperTickMillis, kinesis, dynamodb, kafka);
+        return new LocalStackConfig(workDir, members, zookeeperTickMillis, kinesis, dynamodb, kafka, kinesalite);
     }
 
     public LocalStackConfig withKinesis() {
-        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, true, dynamodb, kafka);
+        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, true, dynamodb, kafka, kinesalite);
     }
 
     public LocalStackConfig withDynamoDb() {
-        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, kinesis, true, kafka);
+        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, kinesis, true, kafka, kinesalite);
     }
 
     public LocalStackConfig withKafka() {
-        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, kinesis, dynamodb, true);
+        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, kinesis, dynamodb, true, kinesalite);
+    }
+
+    public LocalStackConfig withKinesalite() {
+        return new LocalStackConfig(workDir, zookeeperMembers, zookeeperTickMillis, kinesis, dynamodb, kafka, true);
     }
 }
