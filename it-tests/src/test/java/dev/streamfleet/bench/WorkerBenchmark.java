@@ -75,26 +75,48 @@ public final class WorkerBenchmark {
         Path dir = Path.of(System.getProperty("streamfleet.localstack.workdir", "target/local-stack"))
                 .resolve("worker-benchmark-" + System.currentTimeMillis());
         try (LocalStack stack = LocalStack.start(LocalStackConfig.none(dir).withZooKeeper(1).withKafka().withKinesalite())) {
-            kafkaThroughput(stack);
-            kinesisThroughput(stack);
+            // Each drain runs twice: the first includes JIT warm-up, the second is the steady state.
+            kafkaThroughput(stack, "cold");
+            kafkaThroughput(stack, "warm");
+            kinesisThroughput(stack, "cold");
+            kinesisThroughput(stack, "warm");
             kinesisLatency(stack);
             idleUnits(stack);
         }
     }
 
-    private static void kafkaThroughput(LocalStack stack) throws Exception {
+    private static void kafkaThroughput(LocalStack stack, String run) throws Exception {
         String topic = topic(stack, SHARDS);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().endpoint());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        AtomicLong failedSends = new AtomicLong();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
             byte[] value = new byte[100];
             for (int i = 0; i < KAFKA_RECORDS; i++) {
-                producer.send(new ProducerRecord<>(topic, Integer.toString(i).getBytes(), value));
+                producer.send(new ProducerRecord<>(topic, Integer.toString(i).getBytes(), value), (metadata, error) -> {
+                    if (error != null) {
+                        failedSends.incrementAndGet();
+                    }
+                });
             }
             producer.flush();
+        }
+        if (failedSends.get() > 0) {
+            throw new IllegalStateException(failedSends.get() + " records could not be produced");
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().endpoint()))) {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            for (int p = 0; p < SHARDS; p++) {
+                latest.put(new org.apache.kafka.common.TopicPartition(topic, p), org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            long stored = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+            if (stored != KAFKA_RECORDS) {
+                throw new IllegalStateException("the producer stored " + stored + " of " + KAFKA_RECORDS + " records");
+            }
         }
         AtomicLong processed = new AtomicLong();
         RecordProcessorFactory noOp = unit -> (batch, checkpointer) -> processed.addAndGet(batch.records().size());
@@ -104,10 +126,11 @@ public final class WorkerBenchmark {
             Cpu cpu = Cpu.start();
             long started = System.nanoTime();
             try (StreamWorker worker = worker(stack, binding, noOp)) {
-                await(() -> processed.get() >= KAFKA_RECORDS, Duration.ofMinutes(3));
+                await(() -> processed.get() >= KAFKA_RECORDS, Duration.ofMinutes(3), () -> processed.get() + " processed, units "
+                        + worker.units());
                 double seconds = (System.nanoTime() - started) / 1e9;
                 Cpu.Used used = cpu.used();
-                System.out.printf("kafka: %d records (100 B) over %d partitions in %.1f s from worker start: %.0f records/s;"
+                System.out.printf("kafka (" + run + "): %d records (100 B) over %d partitions in %.1f s from worker start: %.0f records/s;"
                                 + " worker threads %.2f CPU-s per 100k records, whole JVM %.2f CPU-s per 100k%n",
                         KAFKA_RECORDS, SHARDS, seconds, KAFKA_RECORDS / seconds, used.workerSeconds() * 100_000 / KAFKA_RECORDS,
                         used.processSeconds() * 100_000 / KAFKA_RECORDS);
@@ -115,7 +138,7 @@ public final class WorkerBenchmark {
         }
     }
 
-    private static void kinesisThroughput(LocalStack stack) throws Exception {
+    private static void kinesisThroughput(LocalStack stack, String run) throws Exception {
         try (KinesisClient client = TestStreams.client(stack.kinesalite().endpoint())) {
             String stream = TestStreams.create(client, "bench", SHARDS);
             putBulk(client, stream, KINESIS_RECORDS);
@@ -127,7 +150,7 @@ public final class WorkerBenchmark {
                 await(() -> processed.get() >= KINESIS_RECORDS, Duration.ofMinutes(5));
                 double seconds = (System.nanoTime() - started) / 1e9;
                 Cpu.Used used = cpu.used();
-                System.out.printf("kinesalite: %d records (100 B) over %d shards in %.1f s from worker start: %.0f records/s;"
+                System.out.printf("kinesalite (" + run + "): %d records (100 B) over %d shards in %.1f s from worker start: %.0f records/s;"
                                 + " worker threads %.2f CPU-s per 100k records, whole JVM %.2f CPU-s per 100k%n",
                         KINESIS_RECORDS, SHARDS, seconds, KINESIS_RECORDS / seconds,
                         used.workerSeconds() * 100_000 / KINESIS_RECORDS, used.processSeconds() * 100_000 / KINESIS_RECORDS);
@@ -209,6 +232,15 @@ public final class WorkerBenchmark {
         String topic = "bench-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().endpoint()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            // A producer that starts before every partition has a leader loses records to NotLeaderOrFollower.
+            await(() -> {
+                try {
+                    return admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
+                            .partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(60));
         }
         return topic;
     }
@@ -242,10 +274,15 @@ public final class WorkerBenchmark {
     }
 
     private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+        await(condition, timeout, () -> "");
+    }
+
+    private static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> state)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("not done within " + timeout);
+                throw new IllegalStateException("not done within " + timeout + ": " + state.get());
             }
             Thread.sleep(10);
         }
