@@ -56,6 +56,10 @@ class KafkaWorkerIT {
         String topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // Producing before every partition has a leader can lose records to NotLeaderOrFollower.
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(10, TimeUnit.SECONDS).get(topic).partitions().stream()
+                    .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
         }
         return topic;
     }
@@ -66,10 +70,14 @@ class KafkaWorkerIT {
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new java.util.ArrayList<>();
             for (int i = from; i < to; i++) {
-                producer.send(new ProducerRecord<>(topic, "key-" + (i % keys), "id-" + i));
+                sent.add(producer.send(new ProducerRecord<>(topic, "key-" + (i % keys), "id-" + i)));
             }
             producer.flush();
+            for (var future : sent) {
+                future.get(30, TimeUnit.SECONDS);
+            }
         }
     }
 
