@@ -1,5 +1,7 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.Position;
+
 import java.time.Duration;
 
 /**
@@ -21,6 +23,13 @@ public interface RecordSource extends AutoCloseable {
      * sources (Kinesis) ignore it.
      */
     default void onRecordsAvailable(Runnable wake) {
+    }
+
+    /**
+     * The unit's position was checkpointed (fenced, in the checkpoint store). Kafka sources may
+     * mirror it into a consumer group for external lag tools; the store stays the truth.
+     */
+    default void checkpointed(Position position) {
     }
 
     @Override

@@ -190,6 +190,7 @@ final class UnitLoop implements UnitWork {
         long started = System.nanoTime();
         context.store().checkpoint(context.unit(), position, context.epoch());
         metrics.checkpointed(System.nanoTime() - started);
+        source.checkpointed(position);
         written = position;
         writtenAt = clock.instant();
     }

@@ -91,10 +91,15 @@ class KafkaWorkerIT {
     }
 
     private Running start(String application, String topic, String name, CollectingProcessor collector) {
+        return start(application, topic, name, collector, java.util.Optional.empty());
+    }
+
+    private Running start(String application, String topic, String name, CollectingProcessor collector,
+                          java.util.Optional<String> mirrorGroup) {
         CheckpointStore store = table.store(application);
         WorkerId id = WorkerId.of(name);
         KafkaSourceConfig config = KafkaSourceConfig.of(topic, bootstrap(), Position.TRIM_HORIZON);
-        KafkaConsumerThread consumer = new KafkaConsumerThread(bootstrap(), Map.of(), name);
+        KafkaConsumerThread consumer = new KafkaConsumerThread(bootstrap(), Map.of(), name, mirrorGroup);
         KafkaDiscovery discovery = new KafkaDiscovery(config);
         SourceBinding binding = new SourceBinding(SourceKind.KAFKA, topic, discovery, consumer.topic(Position.TRIM_HORIZON));
         StreamWorker worker = StreamWorker.start(
@@ -142,6 +147,31 @@ class KafkaWorkerIT {
         assertThat(collector.data()).hasSize(1_000);
         assertThat(collector.seen().stream().map(CollectingProcessor.Seen::unit).distinct()).hasSize(4);
         assertInOrderPerPartitionAndKey(collector.seen());
+    }
+
+    @Test
+    void checkpointsAreMirroredIntoAConsumerGroupForLagTools() throws Exception {
+        String topic = createTopic(2);
+        produce(topic, 0, 300, 10);
+        String group = "mirror-" + UUID.randomUUID().toString().substring(0, 8);
+        String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (Running running = start(application, topic, "w1", collector, java.util.Optional.of(group));
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 300)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset).sum() == 300);
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> mirrored =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            for (var entry : mirrored.entrySet()) {
+                UnitId unit = UnitId.kafka(topic, entry.getKey().partition());
+                assertThat(table.store(application).read(unit).flatMap(dev.streamfleet.checkpoint.Checkpoint::position))
+                        .as("the store and the mirror agree on %s", unit)
+                        .contains(new Position.Offset(entry.getValue().offset()));
+            }
+        }
     }
 
     @Test

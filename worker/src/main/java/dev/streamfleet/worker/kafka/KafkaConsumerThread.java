@@ -53,6 +53,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
 
     private final String bootstrapServers;
+    private final Optional<String> mirrorGroup;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
     private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
@@ -68,7 +69,20 @@ public final class KafkaConsumerThread implements AutoCloseable {
      * @param clientId         the client id the broker sees, such as the worker id
      */
     public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId) {
+        this(bootstrapServers, clientProperties, clientId, Optional.empty());
+    }
+
+    /**
+     * Starts the consumer thread for one cluster, mirroring every checkpoint into a consumer
+     * group's committed offsets (without joining the group) so that existing lag tools see the
+     * fleet's progress.
+     *
+     * @param mirrorGroup the consumer group to commit checkpointed offsets to; empty for none
+     */
+    public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId,
+                               Optional<String> mirrorGroup) {
         this.bootstrapServers = bootstrapServers;
+        this.mirrorGroup = mirrorGroup;
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -79,6 +93,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        mirrorGroup.ifPresent(group -> props.put(ConsumerConfig.GROUP_ID_CONFIG, group));
         this.consumer = new KafkaConsumer<>(props);
         this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
         thread.setDaemon(true);
@@ -269,6 +284,20 @@ public final class KafkaConsumerThread implements AutoCloseable {
         @Override
         public Duration nextDelay(Fetch last) {
             return last.records().isEmpty() ? IDLE_WAIT : Duration.ZERO;
+        }
+
+        @Override
+        public void checkpointed(Position position) {
+            if (mirrorGroup.isEmpty() || !(position instanceof Position.Offset offset)) {
+                return;
+            }
+            submit(() -> consumer.commitAsync(Map.of(partition,
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset.nextOffset())), (offsets, error) -> {
+                        if (error != null) {
+                            LOG.warn("{}: mirroring offset {} into group {} failed: {}", partition, offset.nextOffset(),
+                                    mirrorGroup.get(), error.toString());
+                        }
+                    }));
         }
 
         @Override
