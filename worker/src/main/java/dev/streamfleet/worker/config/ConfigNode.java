@@ -1,0 +1,198 @@
+package dev.streamfleet.worker.config;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A section of the configuration with its dotted path, for reading values with errors that name
+ * the key: {@code zookeeper.sessionTimeout: expected a duration such as 10s, got 'ten'}.
+ */
+final class ConfigNode {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    private final String path;
+    private final JsonNode node;
+
+    ConfigNode(String path, JsonNode node) {
+        this.path = path;
+        this.node = node;
+    }
+
+    private String key(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    /** Fails on any key that is not one of {@code allowed}. */
+    ConfigNode allowOnly(Set<String> allowed) {
+        if (!node.isObject()) {
+            throw new ConfigException((path.isEmpty() ? "the configuration" : path) + ": expected a mapping of keys");
+        }
+        Iterator<String> names = node.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!allowed.contains(name)) {
+                throw new ConfigException("unknown key '" + key(name) + "' (allowed here: " + String.join(", ",
+                        new java.util.TreeSet<>(allowed)) + ")");
+            }
+        }
+        return this;
+    }
+
+    boolean has(String name) {
+        JsonNode value = node.get(name);
+        return value != null && !value.isNull();
+    }
+
+    ConfigNode section(String name) {
+        if (!has(name)) {
+            throw new ConfigException("missing required key '" + key(name) + "'");
+        }
+        return new ConfigNode(key(name), node.get(name));
+    }
+
+    Optional<ConfigNode> optionalSection(String name) {
+        return has(name) ? Optional.of(section(name)) : Optional.empty();
+    }
+
+    List<ConfigNode> list(String name) {
+        ConfigNode list = section(name);
+        if (!list.node.isArray() || list.node.isEmpty()) {
+            throw new ConfigException(list.path + ": expected a non-empty list");
+        }
+        List<ConfigNode> items = new ArrayList<>();
+        for (int i = 0; i < list.node.size(); i++) {
+            items.add(new ConfigNode(list.path + "[" + i + "]", list.node.get(i)));
+        }
+        return items;
+    }
+
+    String text(String name) {
+        JsonNode value = section(name).node;
+        if (!value.isValueNode() || value.asText().isBlank()) {
+            throw new ConfigException(key(name) + ": expected a non-empty text value");
+        }
+        return value.asText();
+    }
+
+    String text(String name, String fallback) {
+        return has(name) ? text(name) : fallback;
+    }
+
+    Optional<String> optionalText(String name) {
+        return has(name) ? Optional.of(text(name)) : Optional.empty();
+    }
+
+    int integer(String name, int fallback, int min, int max) {
+        if (!has(name)) {
+            return fallback;
+        }
+        JsonNode value = node.get(name);
+        int parsed;
+        if (value.isInt()) {
+            parsed = value.asInt();
+        } else if (value.isTextual() && value.asText().matches("-?\\d{1,9}")) {
+            parsed = Integer.parseInt(value.asText());
+        } else {
+            throw new ConfigException(key(name) + ": expected a whole number, got '" + value.asText() + "'");
+        }
+        if (parsed < min || parsed > max) {
+            throw new ConfigException(key(name) + ": expected a number from " + min + " to " + max + ", got " + parsed);
+        }
+        return parsed;
+    }
+
+    Duration duration(String name, Duration fallback) {
+        if (!has(name)) {
+            return fallback;
+        }
+        String text = node.get(name).asText().trim();
+        Matcher matcher = DURATION.matcher(text);
+        if (!matcher.matches()) {
+            throw new ConfigException(key(name) + ": expected a duration such as 500ms, 10s, 2m or 1h, got '" + text + "'");
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+    }
+
+    Optional<URI> uri(String name) {
+        if (!has(name)) {
+            return Optional.empty();
+        }
+        String text = text(name);
+        try {
+            URI uri = URI.create(text);
+            if (uri.getScheme() == null || uri.getHost() == null) {
+                throw new IllegalArgumentException("no scheme or host");
+            }
+            return Optional.of(uri);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key(name) + ": expected a URL such as http://127.0.0.1:8000, got '" + text + "'");
+        }
+    }
+
+    /** TRIM_HORIZON, LATEST or AT_TIMESTAMP:<ISO-8601 instant> (also a bare instant). */
+    Position startingPoint(String name, Position fallback) {
+        if (!has(name)) {
+            return fallback;
+        }
+        String text = text(name);
+        try {
+            if (text.matches("\\d{4}-.*")) {
+                return new Position.AtTimestamp(Instant.parse(text));
+            }
+            Position position = PositionCodec.decode(text);
+            if (position.isRecordPosition()) {
+                throw new IllegalArgumentException("a record position");
+            }
+            return position;
+        } catch (IllegalArgumentException | DateTimeParseException e) {
+            throw new ConfigException(key(name) + ": expected TRIM_HORIZON, LATEST or AT_TIMESTAMP:<ISO-8601 instant>, got '"
+                    + text + "'");
+        }
+    }
+
+    /** A mapping of text keys to text values, such as client properties. */
+    Map<String, String> textMap(String name) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (!has(name)) {
+            return values;
+        }
+        ConfigNode map = section(name);
+        if (!map.node.isObject()) {
+            throw new ConfigException(map.path + ": expected a mapping of keys to values");
+        }
+        map.node.fields().forEachRemaining(entry -> {
+            if (!entry.getValue().isValueNode()) {
+                throw new ConfigException(map.path + "." + entry.getKey() + ": expected a text value");
+            }
+            values.put(entry.getKey(), entry.getValue().asText());
+        });
+        return values;
+    }
+
+    String path() {
+        return path;
+    }
+}

@@ -1,0 +1,101 @@
+package dev.streamfleet.worker.config;
+
+import dev.streamfleet.core.Position;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A worker's whole configuration, as read from the YAML file (see the README for the schema).
+ *
+ * @param application the fleet's name
+ * @param zookeeper   where the fleet coordinates
+ * @param checkpoints where positions are kept
+ * @param sources     the streams and topics to read
+ * @param processor   what handles the records
+ * @param status      where the status endpoints listen
+ */
+public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints checkpoints, List<Source> sources,
+                          Processor processor, Status status) {
+
+    public FleetConfig {
+        sources = List.copyOf(sources);
+    }
+
+    /**
+     * @param connect        the ZooKeeper connect string
+     * @param sessionTimeout how long ZooKeeper waits before declaring a silent worker dead
+     */
+    public record ZooKeeper(String connect, Duration sessionTimeout) {
+    }
+
+    /**
+     * @param table    the DynamoDB table, created when missing
+     * @param region   its AWS region
+     * @param endpoint an endpoint override (an emulator); empty for AWS
+     * @param interval how often, at most, a unit checkpoints
+     */
+    public record Checkpoints(String table, String region, Optional<URI> endpoint, Duration interval) {
+    }
+
+    /** A stream or topic to read. */
+    public sealed interface Source permits Kinesis, Kafka {
+        /** The stream or topic name. */
+        String name();
+    }
+
+    /**
+     * @param stream          the stream
+     * @param region          its AWS region
+     * @param endpoint        an endpoint override (an emulator); empty for AWS
+     * @param initialPosition where a shard without a checkpoint starts
+     * @param limit           the most records per GetRecords call
+     * @param idleWait        the pause before polling a caught-up shard again
+     */
+    public record Kinesis(String stream, String region, Optional<URI> endpoint, Position initialPosition, int limit,
+                          Duration idleWait) implements Source {
+        @Override
+        public String name() {
+            return stream;
+        }
+    }
+
+    /**
+     * @param topic            the topic
+     * @param bootstrapServers the cluster
+     * @param initialPosition  where a partition without a checkpoint starts
+     * @param properties       extra Kafka client properties
+     * @param mirrorGroup      a consumer group to mirror checkpoints into, for lag tools
+     */
+    public record Kafka(String topic, String bootstrapServers, Position initialPosition, Map<String, String> properties,
+                        Optional<String> mirrorGroup) implements Source {
+        public Kafka {
+            properties = Map.copyOf(properties);
+        }
+
+        @Override
+        public String name() {
+            return topic;
+        }
+    }
+
+    /**
+     * @param type    log, jsonl, or a class name
+     * @param options the processor's options, such as jsonl's path
+     */
+    public record Processor(String type, Map<String, String> options) {
+        public Processor {
+            options = Map.copyOf(options);
+        }
+    }
+
+    /**
+     * @param bind the address the status endpoints listen on
+     * @param port their port; 0 for any free port
+     */
+    public record Status(String bind, int port) {
+    }
+}
