@@ -1,0 +1,145 @@
+package dev.streamfleet.worker.cli;
+
+import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.core.Backoff;
+import dev.streamfleet.core.SourceKind;
+import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.SourceBinding;
+import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.config.ConfigException;
+import dev.streamfleet.worker.config.FleetConfig;
+import dev.streamfleet.worker.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.kinesis.KinesisDiscovery;
+import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.kinesis.KinesisSources;
+import dev.streamfleet.worker.processors.BuiltInProcessors;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
+
+/**
+ * Builds a running worker from its configuration: the checkpoint table, one Kinesis client per
+ * region and endpoint, one Kafka consumer per cluster, the processor, and the worker itself.
+ * Every source is looked up once before the worker joins the fleet, so a missing stream or
+ * topic stops the start with one clear line instead of failing later on the leader.
+ */
+public final class WorkerAssembly implements AutoCloseable {
+
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private StreamWorker worker;
+
+    private WorkerAssembly() {
+    }
+
+    /** Starts the worker described by {@code config}; on failure, closes whatever it opened and rethrows. */
+    public static WorkerAssembly start(FleetConfig config, WorkerInfo info) {
+        WorkerAssembly assembly = new WorkerAssembly();
+        try {
+            assembly.build(config, info);
+            return assembly;
+        } catch (RuntimeException e) {
+            assembly.close();
+            throw e;
+        }
+    }
+
+    private void build(FleetConfig config, WorkerInfo info) {
+        RecordProcessorFactory processors;
+        try {
+            processors = BuiltInProcessors.resolve(config.processor().type(), config.processor().options(), info.id());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("processor: " + e.getMessage());
+        }
+        FleetConfig.Checkpoints checkpoints = config.checkpoints();
+        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(new DynamoDbCheckpointConfig(checkpoints.table(),
+                checkpoints.region(), checkpoints.endpoint(), Optional.empty(), Backoff.DEFAULT,
+                DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT));
+        resources.push(table);
+
+        Map<String, KinesisClient> kinesisClients = new HashMap<>();
+        Map<String, KafkaConsumerThread> kafkaConsumers = new HashMap<>();
+        List<SourceBinding> bindings = new ArrayList<>();
+        for (FleetConfig.Source source : config.sources()) {
+            if (source instanceof FleetConfig.Kinesis kinesis) {
+                KinesisClient client = kinesisClients.computeIfAbsent(kinesis.region() + " " + kinesis.endpoint(),
+                        key -> open(kinesisClient(kinesis.region(), kinesis.endpoint())));
+                bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), new KinesisDiscovery(client, kinesis.stream()),
+                        new KinesisSources(client, new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
+                                kinesis.limit(), kinesis.idleWait()))));
+            } else if (source instanceof FleetConfig.Kafka kafka) {
+                KafkaConsumerThread consumer = kafkaConsumers.computeIfAbsent(
+                        kafka.bootstrapServers() + " " + kafka.properties() + " " + kafka.mirrorGroup(),
+                        key -> open(new KafkaConsumerThread(kafka.bootstrapServers(), kafka.properties(), info.id().value(),
+                                kafka.mirrorGroup())));
+                KafkaDiscovery discovery = open(new KafkaDiscovery(new KafkaSourceConfig(kafka.topic(),
+                        kafka.bootstrapServers(), kafka.initialPosition(), kafka.properties())));
+                bindings.add(new SourceBinding(SourceKind.KAFKA, kafka.topic(), discovery,
+                        consumer.topic(kafka.initialPosition())));
+            }
+        }
+        for (SourceBinding binding : bindings) {
+            binding.discovery().discover();
+        }
+        CoordinatorConfig coordinator = CoordinatorConfig.of(config.application(), config.zookeeper().connect())
+                .withSessionTimeout(config.zookeeper().sessionTimeout());
+        worker = StreamWorker.start(coordinator, info, table.store(config.application()), bindings, processors,
+                WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval()));
+    }
+
+    private <T extends AutoCloseable> T open(T resource) {
+        resources.push(resource);
+        return resource;
+    }
+
+    static KinesisClient kinesisClient(String region, Optional<URI> endpoint) {
+        KinesisClientBuilder builder = KinesisClient.builder()
+                .region(Region.of(region))
+                .httpClientBuilder(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(2))
+                        .socketTimeout(Duration.ofSeconds(10)))
+                // The shard reader backs off by itself, without holding a thread.
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        .apiCallAttemptTimeout(Duration.ofSeconds(10)));
+        endpoint.ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    public StreamWorker worker() {
+        return worker;
+    }
+
+    /** Hands every unit over gracefully, then closes the clients. */
+    @Override
+    public void close() {
+        if (worker != null) {
+            worker.close();
+            worker = null;
+        }
+        while (!resources.isEmpty()) {
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                // Closing anyway.
+            }
+        }
+    }
+}

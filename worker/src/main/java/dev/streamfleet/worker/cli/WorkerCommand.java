@@ -1,0 +1,59 @@
+package dev.streamfleet.worker.cli;
+
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.worker.config.FleetConfig;
+import dev.streamfleet.worker.config.FleetConfigLoader;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code streamfleet worker}: runs one worker of the fleet until SIGTERM or SIGINT, then hands its units over. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Runs one worker of the fleet until SIGTERM/SIGINT, then hands its units over gracefully and exits 0.")
+public final class WorkerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+
+    @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
+    Path config;
+
+    @Option(names = "--set", description = "Overrides a configuration key, such as --set zookeeper.connect=host:2181.")
+    Map<String, String> overrides = new HashMap<>();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        FleetConfig fleet = FleetConfigLoader.load(config, System.getenv(), overrides);
+        String host = hostName();
+        WorkerInfo info = new WorkerInfo(WorkerId.generate(host), host, "", Instant.now(), Version.current(), 1);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTermination(stop::countDown);
+        try (WorkerAssembly assembly = WorkerAssembly.start(fleet, info)) {
+            LOG.info("worker {} joined fleet {} ({} sources); SIGTERM or Ctrl-C hands its units over and stops it",
+                    info.id(), fleet.application(), fleet.sources().size());
+            stop.await();
+            LOG.info("stopping: handing units over");
+        }
+        LOG.info("worker {} stopped", info.id());
+        return 0;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}
