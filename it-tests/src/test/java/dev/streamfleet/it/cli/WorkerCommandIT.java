@@ -1,0 +1,179 @@
+package dev.streamfleet.it.cli;
+
+import dev.streamfleet.it.LocalStackExtension;
+import dev.streamfleet.it.worker.TestStreams;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code streamfleet worker} as separate JVM processes against the local stack. */
+class WorkerCommandIT {
+
+    @RegisterExtension
+    static final LocalStackExtension SERVERS = LocalStackExtension.with(c -> c.withZooKeeper(1).withKinesis().withDynamoDb());
+
+    private static final Duration EXIT = Duration.ofSeconds(60);
+    private static KinesisClient kinesis;
+    private static Path dir;
+
+    @BeforeAll
+    static void connect() throws IOException {
+        kinesis = TestStreams.client(SERVERS.stack().kinesis().endpoint());
+        dir = Files.createDirectories(SERVERS.stack().workDir().resolve("cli"));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        kinesis.close();
+    }
+
+    private static Path config(String name, String zookeeper, String stream, Path output) throws IOException {
+        String yaml = """
+                application: %s
+                zookeeper:
+                  connect: %s
+                  sessionTimeout: 4s
+                checkpoints:
+                  table: cli-checkpoints
+                  region: us-east-1
+                  endpoint: %s
+                  interval: 1s
+                sources:
+                  - kinesis:
+                      stream: %s
+                      region: us-east-1
+                      endpoint: %s
+                      initialPosition: TRIM_HORIZON
+                processor:
+                  type: jsonl
+                  options:
+                    path: %s
+                """.formatted(name, zookeeper, SERVERS.stack().dynamodb().endpoint(), stream,
+                SERVERS.stack().kinesis().endpoint(), output);
+        Path file = dir.resolve(name + "-" + UUID.randomUUID().toString().substring(0, 6) + ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static String application() {
+        return "cli-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void unknownKeyExitsTwoWithOneLineNamingIt() throws Exception {
+        Path file = config(application(), SERVERS.stack().zookeeper().endpoint(), "any", dir.resolve("x.jsonl"));
+        Files.writeString(file, Files.readString(file).replace("sessionTimeout: 4s", "sessionTimout: 4s"));
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve("unknown-key.log"), Map.of(), "worker", "--config",
+                file.toString())) {
+            assertThat(worker.waitFor(EXIT)).isEqualTo(2);
+            assertThat(worker.messages()).containsExactly(
+                    "streamfleet: unknown key 'zookeeper.sessionTimout' (allowed here: connect, sessionTimeout)");
+        }
+    }
+
+    @Test
+    void unreachableZooKeeperExitsOneWithOneLine() throws Exception {
+        String stream = TestStreams.create(kinesis, "cli", 1);
+        Path file = config(application(), "127.0.0.1:1", stream, dir.resolve("x.jsonl"));
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve("unreachable.log"), Map.of(), "worker", "--config",
+                file.toString())) {
+            assertThat(worker.waitFor(EXIT)).isEqualTo(1);
+            assertThat(worker.messages()).containsExactly(
+                    "streamfleet: ZooKeeper at 127.0.0.1:1 is unreachable (no connection within 4000 ms)");
+        }
+    }
+
+    @Test
+    void missingStreamExitsOneWithOneLine() throws Exception {
+        Path file = config(application(), SERVERS.stack().zookeeper().endpoint(), "no-such-stream", dir.resolve("x.jsonl"));
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve("missing-stream.log"), Map.of(), "worker", "--config",
+                file.toString())) {
+            assertThat(worker.waitFor(EXIT)).isEqualTo(1);
+            assertThat(worker.messages()).containsExactly("streamfleet: Kinesis stream no-such-stream does not exist");
+        }
+    }
+
+    @Test
+    void sigtermHandsUnitsOverWithZeroDuplicatesAndExitsZero() throws Exception {
+        String stream = TestStreams.create(kinesis, "handoff", 4);
+        String application = application();
+        Path outA = dir.resolve(application + "-a.jsonl");
+        Path outB = dir.resolve(application + "-b.jsonl");
+        String zookeeper = SERVERS.stack().zookeeper().endpoint();
+        TestStreams.put(kinesis, stream, 0, 200, 20);
+
+        try (WorkerProcess a = WorkerProcess.start(dir.resolve(application + "-a.log"), Map.of(), "worker", "--config",
+                config(application, zookeeper, stream, outA).toString());
+             WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), Map.of(), "worker", "--config",
+                     config(application, zookeeper, stream, outB).toString())) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> ids(outA, outB).containsAll(range(0, 200))
+                    && !lines(outA).isEmpty() && !lines(outB).isEmpty());
+
+            a.terminate();
+            assertThat(a.waitFor(Duration.ofSeconds(30))).as("exit code after SIGTERM; output:%n%s", a.output()).isZero();
+            TestStreams.put(kinesis, stream, 200, 400, 20);
+            await().atMost(Duration.ofSeconds(90)).until(() -> ids(outA, outB).containsAll(range(0, 400)));
+            b.terminate();
+            assertThat(b.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+
+        List<String> all = new ArrayList<>();
+        all.addAll(dataOf(outA));
+        all.addAll(dataOf(outB));
+        assertThat(all).as("every record exactly once across a SIGTERM handover").hasSize(400).doesNotHaveDuplicates();
+    }
+
+    private static Set<String> range(int from, int to) {
+        Set<String> ids = new HashSet<>();
+        for (int i = from; i < to; i++) {
+            ids.add("id-" + i);
+        }
+        return ids;
+    }
+
+    private static Set<String> ids(Path... files) throws IOException {
+        Set<String> ids = new HashSet<>();
+        for (Path file : files) {
+            ids.addAll(dataOf(file));
+        }
+        return ids;
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+
+    private static List<String> dataOf(Path file) throws IOException {
+        ObjectMapper mapper = new ObjectMapper();
+        List<String> data = new ArrayList<>();
+        for (String line : lines(file)) {
+            if (line.endsWith("}")) {
+                JsonNode node = mapper.readTree(line);
+                data.add(node.get("data").asText());
+            }
+        }
+        return data;
+    }
+}
