@@ -13,7 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The processors a configuration can name: {@code log}, {@code jsonl} (option {@code path}),
+ * The processors a configuration can name: {@code log}, {@code jsonl} (option {@code path}, in
+ * which {@code {worker}} stands for the worker id),
  * or the class name of a {@link RecordProcessorFactory} or {@link RecordProcessor} with a
  * public no-argument constructor.
  */
@@ -39,7 +40,9 @@ public final class BuiltInProcessors {
                 if (path == null || path.isBlank()) {
                     throw new IllegalArgumentException("processor jsonl needs option 'path' (the file to append to)");
                 }
-                JsonLinesSink sink = new JsonLinesSink(Path.of(path), worker, Clock.systemUTC());
+                // Several workers on one host need one file each: {worker} stands for the worker id.
+                JsonLinesSink sink = new JsonLinesSink(Path.of(path.replace("{worker}", worker.value())), worker,
+                        Clock.systemUTC());
                 return unit -> (batch, checkpointer) -> sink.write(batch);
             }
             default:

@@ -37,6 +37,18 @@ class BuiltInProcessorsTest {
     }
 
     @Test
+    void jsonlPathGivesEachWorkerItsOwnFile(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var factory = BuiltInProcessors.resolve("jsonl", Map.of("path", dir.resolve("out-{worker}.jsonl").toString()), WORKER);
+        dev.streamfleet.core.UnitId unit = dev.streamfleet.core.UnitId.kafka("t", 0);
+
+        factory.create(unit).process(new RecordBatch(unit, java.util.List.of(new dev.streamfleet.worker.StreamRecord(unit,
+                new dev.streamfleet.core.Position.Offset(1), "k", new byte[] {65}, java.time.Instant.EPOCH)),
+                java.util.OptionalLong.empty(), java.util.OptionalLong.empty()), null);
+
+        assertThat(dir.resolve("out-w1.jsonl")).exists();
+    }
+
+    @Test
     void classThatIsNoProcessorIsRejected() {
         assertThatThrownBy(() -> BuiltInProcessors.resolve("java.lang.String", Map.of(), WORKER))
                 .hasMessageContaining("implements neither RecordProcessor nor RecordProcessorFactory");
