@@ -243,6 +243,27 @@ class CoordinatorFleetIT {
     }
 
     @Test
+    void fleetReaderShowsTheLeaderTheWorkersAndWhoHoldsWhat() {
+        List<UnitSpec> specs = kafkaUnits(6);
+        Set<UnitId> units = ids(specs);
+        try (Fleet fleet = new Fleet(zookeeper(), new StaticUnitDiscovery(specs));
+             dev.streamfleet.coordinator.zk.FleetReader reader =
+                     dev.streamfleet.coordinator.zk.FleetReader.connect(zookeeper(), Duration.ofSeconds(5))) {
+            fleet.start();
+            fleet.start();
+            await().atMost(CONVERGE).until(() -> fleet.balancedAndReading(units));
+
+            dev.streamfleet.coordinator.zk.FleetSnapshot snapshot = reader.read(fleet.application);
+
+            WorkerId leader = fleet.members().stream().filter(FleetMember::isLeader).findFirst().orElseThrow().id();
+            assertThat(snapshot.leader()).contains(leader);
+            assertThat(snapshot.workers()).extracting(w -> w.id().value()).containsExactly("w1", "w2");
+            assertThat(snapshot.leaseHolders()).isEqualTo(owners(fleet.reading()));
+            assertThat(snapshot.generation()).isPositive();
+        }
+    }
+
+    @Test
     void tenWorkersStartingAtOnceConvergeWithAHandfulOfRebalances() throws Exception {
         List<UnitSpec> specs = kafkaUnits(30);
         Set<UnitId> units = ids(specs);
