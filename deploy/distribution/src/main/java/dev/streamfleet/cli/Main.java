@@ -16,6 +16,7 @@ public final class Main {
 
     static CommandLine commandLine() {
         return StreamfleetCli.commandLine()
-                .addSubcommand("local-stack", new LocalStackCommand());
+                .addSubcommand("local-stack", new LocalStackCommand())
+                .addSubcommand("demo", new DemoCommand());
     }
 }

@@ -130,6 +130,18 @@ public final class LocalStack implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Leaves stopping on JVM exit to the caller, whose own shutdown hook must then close this
+     * stack after stopping what uses it (shutdown hooks run concurrently, in no order).
+     */
+    public void detachShutdownHook() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // Already shutting down.
+        }
+    }
+
     /** The directory that holds every file of this stack. */
     public Path workDir() {
         return config.workDir();
