@@ -58,8 +58,10 @@ public interface CheckpointStore {
     List<Checkpoint> list();
 
     /**
-     * Administrative: moves the unit's position anywhere, backwards included, whoever owns it.
-     * Creates the row when the unit has none, so a fleet can be told where to start.
+     * Administrative: moves the unit's position anywhere, backwards included, and clears its
+     * claim, so that a worker still reading the unit cannot write over the reset: its next
+     * checkpoint is fenced, and it resumes from the new position after claiming again. Creates
+     * the row when the unit has none, so a fleet can be told where to start.
      *
      * @throws UnitEndedException when the unit is ENDED
      */

@@ -224,15 +224,31 @@ public abstract class CheckpointStoreContract {
         store.checkpoint(SHARD, seq("900"), epoch(10));
 
         store.reset(SHARD, seq("300"));
+
         assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("300"));
-        store.checkpoint(SHARD, seq("400"), epoch(10));
-        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("200"), epoch(10)))
+        Checkpoint reclaimed = store.claim(SHARD, epoch(11), "worker-a");
+        assertThat(reclaimed.position()).contains(seq("300"));
+        store.checkpoint(SHARD, seq("400"), epoch(11));
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("200"), epoch(11)))
                 .isInstanceOf(PositionRegressionException.class);
 
         store.reset(SHARD, Position.TRIM_HORIZON);
         assertThat(store.read(SHARD).orElseThrow().position()).contains(Position.TRIM_HORIZON);
-        store.checkpoint(SHARD, seq("1"), epoch(10));
+        store.claim(SHARD, epoch(12), "worker-a");
+        store.checkpoint(SHARD, seq("1"), epoch(12));
         assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("1"));
+    }
+
+    @Test
+    void ownerReadingDuringAResetCannotWriteOverIt() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, seq("900"), epoch(10));
+
+        store.reset(SHARD, seq("100"));
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("950"), epoch(10))).isInstanceOf(OwnershipLostException.class);
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("100"));
+        assertThat(store.read(SHARD).orElseThrow().epoch()).isEmpty();
     }
 
     @Test

@@ -171,6 +171,9 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         Write write = new Write(unit)
                 .set(POSITION, s(PositionCodec.encode(position)))
                 .setIfNotExists(STATE, s(ACTIVE))
+                .remove(EPOCH)
+                .remove(DOMAIN)
+                .remove(OWNER)
                 .value(":ended", s(ENDED))
                 .condition("attribute_not_exists(#pk) OR #state <> :ended");
         if (position.isRecordPosition()) {

@@ -76,7 +76,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
                 return new Checkpoint(unit, Optional.of(position), Optional.empty(), Optional.empty(),
                         CheckpointState.ACTIVE, clock.instant());
             }
-            return new Checkpoint(unit, Optional.of(position), stored.epoch(), stored.owner(), stored.state(),
+            return new Checkpoint(unit, Optional.of(position), Optional.empty(), Optional.empty(), stored.state(),
                     clock.instant());
         });
     }

@@ -22,7 +22,10 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.KeeperException;
 
-/** Reads {@link FleetSnapshot}s from ZooKeeper without joining the fleet. */
+/**
+ * Reads {@link FleetSnapshot}s from ZooKeeper without joining the fleet, and makes the one
+ * administrative write an operator's reset needs: {@link #restartUnit}.
+ */
 public final class FleetReader implements AutoCloseable {
 
     private final CuratorFramework client;
@@ -87,6 +90,22 @@ public final class FleetReader implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new CoordinatorException("reading fleet " + application + " from ZooKeeper at " + connect + " failed: " + e, e);
+        }
+    }
+
+    /**
+     * Deletes the unit's lease, so that the worker holding it drops it at once, without a
+     * checkpoint, and claims it again a moment later. Used after a reset, so the worker resumes
+     * from the new position. Returns whether there was a lease.
+     */
+    public boolean restartUnit(String application, UnitId unit) {
+        try {
+            client.delete().forPath(new ZkPaths(application).lease(unit));
+            return true;
+        } catch (KeeperException.NoNodeException e) {
+            return false;
+        } catch (Exception e) {
+            throw new CoordinatorException("deleting the lease of " + unit + " failed: " + e, e);
         }
     }
 

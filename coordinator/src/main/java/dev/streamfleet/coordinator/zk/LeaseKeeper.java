@@ -229,6 +229,7 @@ final class LeaseKeeper implements AutoCloseable {
         slot.waitingForLease = false;
         slot.czxid = stat.getCzxid();
         slot.epoch = new Epoch(domain, stat.getCzxid());
+        watchOwnLease(slot, path);
         Epoch epoch = slot.epoch;
         unitOps.execute(() -> {
             try {
@@ -240,6 +241,30 @@ final class LeaseKeeper implements AutoCloseable {
                 post(() -> claimFailed(slot, new CheckpointException(e.toString(), e)));
             }
         });
+    }
+
+    /**
+     * Someone else deleting our lease (an operator's reset does, to restart the unit from its
+     * new position) drops the unit at once, without a checkpoint; it is then claimed again.
+     * Our own deletions come with the slot already terminal, so they are ignored here.
+     */
+    private void watchOwnLease(Slot slot, String path) {
+        CuratorWatcher watcher = (WatchedEvent event) -> post(() -> {
+            if (event.getType() == Watcher.Event.EventType.NodeDeleted && slot.isCurrent()) {
+                LOG.warn("the lease of {} was deleted by someone else; dropping the unit to claim it again", slot.unit);
+                if (slot.work != null) {
+                    slot.work.abandon();
+                }
+                failures.remove(slot.unit);
+                slot.moveTo(UnitState.LOST);
+                retryLater(slot.unit);
+            }
+        });
+        try {
+            watches.checkExists().usingWatcher(watcher).forPath(path);
+        } catch (Exception e) {
+            LOG.warn("could not watch the lease of {}: {}", slot.unit, e.toString());
+        }
     }
 
     private void waitForLease(Slot slot, String path) {

@@ -145,6 +145,49 @@ class WorkerCommandIT {
         assertThat(all).as("every record exactly once across a SIGTERM handover").hasSize(400).doesNotHaveDuplicates();
     }
 
+    @Test
+    void resetOnARunningFleetRestartsTheUnitFromTheNewPositionAndStatusShowsIt() throws Exception {
+        String stream = TestStreams.create(kinesis, "reset", 1);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        TestStreams.put(kinesis, stream, 0, 50, 5);
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), Map.of(), "worker",
+                "--config", file.toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 50)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> run(application + "-list", "checkpoints", "list", "--config",
+                    file.toString()).output().contains("seq:"));
+
+            WorkerProcess plan = run(application + "-plan", "checkpoints", "reset", "--config", file.toString(),
+                    "--source", stream, "--to", "TRIM_HORIZON");
+            assertThat(plan.messages()).anyMatch(line -> line.endsWith("-> TRIM_HORIZON")).contains("nothing changed; add --yes to apply");
+            assertThat(dataOf(out)).as("a plan changes nothing").hasSize(50);
+
+            WorkerProcess apply = run(application + "-apply", "checkpoints", "reset", "--config", file.toString(),
+                    "--source", stream, "--to", "TRIM_HORIZON", "--yes");
+            assertThat(apply.messages()).anyMatch(line -> line.endsWith(": reset; its worker restarts it from there"));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> dataOf(out).size() == 100);
+            assertThat(dataOf(out).subList(50, 100)).as("read again from the trim horizon, in order")
+                    .isEqualTo(dataOf(out).subList(0, 50));
+
+            WorkerProcess status = run(application + "-status", "status", "--config", file.toString());
+            assertThat(status.output()).contains("fleet " + application + ": 1 workers")
+                    .contains("kinesis/" + stream + "/shardId-000000000000").contains("ACTIVE");
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    private static WorkerProcess run(String name, String... args) throws Exception {
+        WorkerProcess process = WorkerProcess.start(dir.resolve(name + "-" + UUID.randomUUID().toString().substring(0, 4)
+                + ".log"), Map.of(), args);
+        int exit = process.waitFor(EXIT);
+        assertThat(exit).as("exit code of %s; output:%n%s", String.join(" ", args), process.output()).isZero();
+        return process;
+    }
+
     private static Set<String> range(int from, int to) {
         Set<String> ids = new HashSet<>();
         for (int i = from; i < to; i++) {

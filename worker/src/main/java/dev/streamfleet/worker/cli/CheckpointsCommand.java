@@ -1,0 +1,130 @@
+package dev.streamfleet.worker.cli;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.config.ConfigException;
+import dev.streamfleet.worker.config.FleetConfigLoader;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code streamfleet checkpoints list|reset}: inspect or move the positions of a fleet's units. */
+@Command(name = "checkpoints", mixinStandardHelpOptions = true, description = "Lists or resets the fleet's positions.",
+        subcommands = {CheckpointsCommand.List.class, CheckpointsCommand.Reset.class})
+public final class CheckpointsCommand {
+
+    /** {@code checkpoints list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists every unit's checkpoint row.")
+    static final class List implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
+        Path config;
+
+        @Option(names = "--set", description = "Overrides a configuration key.")
+        Map<String, String> overrides = new HashMap<>();
+
+        @Override
+        public Integer call() {
+            try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+                for (Checkpoint row : fleet.store.list()) {
+                    System.out.printf("%-48s %-7s %-60s epoch %s owner %s%n", row.unit(), row.state(),
+                            row.position().map(PositionCodec::encode).orElse("-"),
+                            row.epoch().map(Object::toString).orElse("-"), row.owner().orElse("-"));
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Which units a reset applies to. */
+    static final class Target {
+        @Option(names = "--unit", required = true, description = "One unit, such as kinesis/orders/shardId-000000000001.")
+        String unit;
+
+        @Option(names = "--source", required = true,
+                description = "Every unit of a stream or topic that has a checkpoint row, such as orders.")
+        String source;
+    }
+
+    /** {@code checkpoints reset}. */
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Moves units to TRIM_HORIZON, LATEST, AT_TIMESTAMP:<instant> or a position (seq:<n>, offset:<n>)."
+                    + " Works while the fleet runs: the owning worker restarts the unit from the new position within"
+                    + " seconds. Without --yes it prints the plan and changes nothing.")
+    static final class Reset implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
+        Path config;
+
+        @Option(names = "--set", description = "Overrides a configuration key.")
+        Map<String, String> overrides = new HashMap<>();
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Target target;
+
+        @Option(names = "--to", required = true, description = "The new position.")
+        String to;
+
+        @Option(names = "--yes", description = "Apply the plan.")
+        boolean yes;
+
+        @Override
+        public Integer call() {
+            Position position;
+            try {
+                position = PositionCodec.decode(to);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--to: " + e.getMessage());
+            }
+            try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+                java.util.List<UnitId> units = units(fleet);
+                if (units.isEmpty()) {
+                    throw new ConfigException("--source " + target.source + ": no unit of that source has a checkpoint row");
+                }
+                for (UnitId unit : units) {
+                    String current = fleet.store.read(unit).flatMap(Checkpoint::position).map(PositionCodec::encode).orElse("-");
+                    System.out.printf("%s: %s -> %s%n", unit, current, PositionCodec.encode(position));
+                }
+                if (!yes) {
+                    System.out.println("nothing changed; add --yes to apply");
+                    return 0;
+                }
+                for (UnitId unit : units) {
+                    try {
+                        fleet.store.reset(unit, position);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException("--to: " + e.getMessage());
+                    }
+                    boolean running = fleet.zookeeper.restartUnit(fleet.config.application(), unit);
+                    System.out.printf("%s: reset%s%n", unit, running ? "; its worker restarts it from there" : "");
+                }
+            }
+            return 0;
+        }
+
+        private java.util.List<UnitId> units(FleetConnections fleet) {
+            if (target.unit != null) {
+                try {
+                    return java.util.List.of(UnitId.parse(target.unit));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("--unit: " + e.getMessage());
+                }
+            }
+            java.util.List<UnitId> units = new ArrayList<>();
+            for (Checkpoint row : fleet.store.list()) {
+                if (row.unit().stream().equals(target.source)) {
+                    units.add(row.unit());
+                }
+            }
+            return units;
+        }
+    }
+
+}
