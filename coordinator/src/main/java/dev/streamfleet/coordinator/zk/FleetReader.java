@@ -93,6 +93,16 @@ public final class FleetReader implements AutoCloseable {
         }
     }
 
+    /** The id of this ZooKeeper history, once a worker has created it. */
+    public Optional<String> fencingDomain() {
+        try {
+            byte[] data = data(ZkPaths.FENCING_DOMAIN);
+            return data == null ? Optional.empty() : Optional.of(new String(data, StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            throw new CoordinatorException("reading the fencing domain from ZooKeeper at " + connect + " failed: " + e, e);
+        }
+    }
+
     /**
      * Deletes the unit's lease, so that the worker holding it drops it at once, without a
      * checkpoint, and claims it again a moment later. Used after a reset, so the worker resumes

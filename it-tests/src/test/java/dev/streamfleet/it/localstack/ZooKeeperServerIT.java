@@ -8,7 +8,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,7 +54,8 @@ class ZooKeeperServerIT {
                 .connectString(connectString)
                 .sessionTimeoutMs(4_000)
                 .connectionTimeoutMs(2_000)
-                .retryPolicy(new RetryOneTime(100))
+                // Enough retries to ride out a failover to another ensemble member (about 0.4 s).
+                .retryPolicy(new org.apache.curator.retry.RetryNTimes(30, 100))
                 .build();
         client.start();
         if (!client.blockUntilConnected(10, TimeUnit.SECONDS)) {

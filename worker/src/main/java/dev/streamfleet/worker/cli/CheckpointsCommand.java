@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** {@code streamfleet checkpoints list|reset}: inspect or move the positions of a fleet's units. */
 @Command(name = "checkpoints", mixinStandardHelpOptions = true, description = "Lists or resets the fleet's positions.",
-        subcommands = {CheckpointsCommand.List.class, CheckpointsCommand.Reset.class})
+        subcommands = {CheckpointsCommand.List.class, CheckpointsCommand.Reset.class, CheckpointsCommand.Adopt.class})
 public final class CheckpointsCommand {
 
     /** {@code checkpoints list}. */
@@ -38,6 +38,44 @@ public final class CheckpointsCommand {
                     System.out.printf("%-48s %-7s %-60s epoch %s owner %s%n", row.unit(), row.state(),
                             row.position().map(PositionCodec::encode).orElse("-"),
                             row.epoch().map(Object::toString).orElse("-"), row.owner().orElse("-"));
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code checkpoints adopt}. */
+    @Command(name = "adopt", mixinStandardHelpOptions = true,
+            description = "After ZooKeeper was rebuilt empty: lets the fleet claim the units whose rows were claimed under"
+                    + " the old ZooKeeper history, keeping their positions. Without --yes it prints the plan.")
+    static final class Adopt implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
+        Path config;
+
+        @Option(names = "--set", description = "Overrides a configuration key.")
+        Map<String, String> overrides = new HashMap<>();
+
+        @Option(names = "--yes", description = "Apply the plan.")
+        boolean yes;
+
+        @Override
+        public Integer call() {
+            try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+                String current = fleet.zookeeper.fencingDomain().orElse("(none yet)");
+                java.util.List<Checkpoint> foreign = fleet.store.list().stream()
+                        .filter(row -> row.epoch().isPresent() && !row.epoch().get().domain().equals(current)).toList();
+                System.out.println("this ZooKeeper's fencing domain: " + current);
+                for (Checkpoint row : foreign) {
+                    System.out.printf("%s: claimed under %s at %s; adopt keeping that position%n", row.unit(),
+                            row.epoch().get().domain(), row.position().map(PositionCodec::encode).orElse("-"));
+                }
+                if (foreign.isEmpty()) {
+                    System.out.println("every claimed unit belongs to this ZooKeeper history; nothing to adopt");
+                } else if (!yes) {
+                    System.out.println("nothing changed; add --yes to apply");
+                } else {
+                    foreign.forEach(row -> fleet.store.clearClaim(row.unit()));
+                    System.out.println(foreign.size() + " units adopted");
                 }
             }
             return 0;
