@@ -180,6 +180,34 @@ class WorkerCommandIT {
         }
     }
 
+    @Test
+    void producedRecordsCarryUniqueIdsAndAreEachProcessedOnce() throws Exception {
+        String stream = TestStreams.create(kinesis, "produce", 2);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), Map.of(), "worker",
+                "--config", file.toString())) {
+            WorkerProcess producer = run(application + "-produce", "produce", "--config", file.toString(), "--count", "150",
+                    "--rate", "300");
+            assertThat(producer.messages()).last().asString().matches("produced 150 records to " + stream
+                    + ", ids [0-9a-f]{8}-1 to [0-9a-f]{8}-150");
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> dataOf(out).size() >= 150);
+            List<String> ids = new ArrayList<>();
+            ObjectMapper mapper = new ObjectMapper();
+            for (String data : dataOf(out)) {
+                JsonNode record = mapper.readTree(data);
+                assertThat(record.get("producedAt").asLong()).isPositive();
+                ids.add(record.get("id").asText());
+            }
+            assertThat(ids).hasSize(150).doesNotHaveDuplicates();
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
     private static WorkerProcess run(String name, String... args) throws Exception {
         WorkerProcess process = WorkerProcess.start(dir.resolve(name + "-" + UUID.randomUUID().toString().substring(0, 4)
                 + ".log"), Map.of(), args);
