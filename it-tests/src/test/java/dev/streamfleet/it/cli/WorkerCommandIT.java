@@ -203,9 +203,27 @@ class WorkerCommandIT {
                 ids.add(record.get("id").asText());
             }
             assertThat(ids).hasSize(150).doesNotHaveDuplicates();
+
+            String statusUrl;
+            try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                    SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+                statusUrl = reader.read(application).workers().get(0).statusUrl();
+            }
+            assertThat(statusUrl).startsWith("http://127.0.0.1:");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            assertThat(get(http, statusUrl + "/health")).contains("\"ready\":true");
+            await().atMost(Duration.ofSeconds(10)).until(() -> get(http, statusUrl + "/metrics")
+                    .contains("streamfleet_worker_records_total 150"));
+            assertThat(get(http, statusUrl + "/api/worker")).contains("\"state\":\"READING\"")
+                    .contains("kinesis/" + stream + "/shardId-000000000000");
             worker.terminate();
             assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
         }
+    }
+
+    private static String get(java.net.http.HttpClient http, String url) throws Exception {
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static WorkerProcess run(String name, String... args) throws Exception {

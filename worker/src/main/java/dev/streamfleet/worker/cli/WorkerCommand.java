@@ -4,6 +4,7 @@ import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.config.FleetConfigLoader;
+import dev.streamfleet.worker.status.WorkerStatusServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -36,14 +37,18 @@ public final class WorkerCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         FleetConfig fleet = FleetConfigLoader.load(config, System.getenv(), overrides);
         String host = hostName();
-        WorkerInfo info = new WorkerInfo(WorkerId.generate(host), host, "", Instant.now(), Version.current(), 1);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
-        try (WorkerAssembly assembly = WorkerAssembly.start(fleet, info)) {
-            LOG.info("worker {} joined fleet {} ({} sources); SIGTERM or Ctrl-C hands its units over and stops it",
-                    info.id(), fleet.application(), fleet.sources().size());
-            stop.await();
-            LOG.info("stopping: handing units over");
+        WorkerInfo info;
+        try (WorkerStatusServer status = WorkerStatusServer.start(fleet.status().bind(), fleet.status().port())) {
+            info = new WorkerInfo(WorkerId.generate(host), host, status.url(), Instant.now(), Version.current(), 1);
+            try (WorkerAssembly assembly = WorkerAssembly.start(fleet, info)) {
+                status.serve(assembly.worker());
+                LOG.info("worker {} joined fleet {} ({} sources), status at {}; SIGTERM or Ctrl-C hands its units over"
+                        + " and stops it", info.id(), fleet.application(), fleet.sources().size(), status.url());
+                stop.await();
+                LOG.info("stopping: handing units over");
+            }
         }
         LOG.info("worker {} stopped", info.id());
         return 0;

@@ -1,0 +1,140 @@
+package dev.streamfleet.worker.status;
+
+import dev.streamfleet.coordinator.UnitState;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.StreamWorker;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A worker's own read-only endpoints: {@code /health} (live, and ready once it has joined the
+ * fleet), {@code /metrics} (Prometheus text) and {@code /api/worker} (its units and their
+ * states). It starts before the worker joins, so its URL can be published in the worker's
+ * registration. Binds to the configured address, 127.0.0.1 by default.
+ */
+public final class WorkerStatusServer implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final AtomicReference<StreamWorker> worker = new AtomicReference<>();
+
+    private WorkerStatusServer(HttpServer server) {
+        this.server = server;
+    }
+
+    public static WorkerStatusServer start(String bind, int port) {
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(bind, port), 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + bind + ":" + port + " for the status endpoints: "
+                    + e.getMessage(), e);
+        }
+        WorkerStatusServer status = new WorkerStatusServer(server);
+        server.createContext("/health", status::health);
+        server.createContext("/metrics", status::metrics);
+        server.createContext("/api/worker", status::apiWorker);
+        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "streamfleet-status");
+            thread.setDaemon(true);
+            return thread;
+        }));
+        server.start();
+        return status;
+    }
+
+    /** Where the endpoints answer, such as {@code http://127.0.0.1:41234}. */
+    public String url() {
+        InetSocketAddress address = server.getAddress();
+        String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
+        return "http://" + host + ":" + address.getPort();
+    }
+
+    /** The worker has joined; the endpoints report on it from now on. */
+    public void serve(StreamWorker joined) {
+        worker.set(joined);
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        StreamWorker current = worker.get();
+        ObjectNode body = JSON.createObjectNode().put("live", true).put("ready", current != null);
+        if (current != null) {
+            body.put("worker", current.id().value()).put("units", current.units().size());
+        }
+        send(exchange, current != null ? 200 : 503, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    private void metrics(HttpExchange exchange) throws IOException {
+        StreamWorker current = worker.get();
+        String text = current == null ? "" : PrometheusText.render(current.metrics());
+        send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void apiWorker(HttpExchange exchange) throws IOException {
+        StreamWorker current = worker.get();
+        if (current == null) {
+            send(exchange, 503, "application/json", "{\"ready\":false}".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        ObjectNode body = JSON.createObjectNode().put("worker", current.id().value()).put("leader", current.isLeader());
+        ArrayNode units = body.putArray("units");
+        Map<UnitId, UnitState> states = new TreeMap<>(current.units());
+        Map<UnitId, String> failures = current.failures();
+        var registry = current.metrics();
+        states.forEach((unit, state) -> {
+            String prefix = "streamfleet.unit." + unit + ".";
+            ObjectNode node = units.addObject().put("unit", unit.toString()).put("state", state.name());
+            var records = registry.getMeters().get(prefix + "records");
+            if (records != null) {
+                node.put("records", records.getCount()).put("recordsPerSecond", records.getOneMinuteRate());
+            }
+            var behind = registry.getGauges().get(prefix + "millisBehindLatest");
+            if (behind != null && behind.getValue() instanceof Long millis && millis >= 0) {
+                node.put("millisBehindLatest", millis);
+            }
+            var lag = registry.getGauges().get(prefix + "offsetLag");
+            if (lag != null && lag.getValue() instanceof Long offsets && offsets >= 0) {
+                node.put("offsetLag", offsets);
+            }
+            if (failures.containsKey(unit)) {
+                node.put("failure", failures.get(unit));
+            }
+        });
+        send(exchange, 200, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    private static void send(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+        if (!"GET".equals(exchange.getRequestMethod()) && !"HEAD".equals(exchange.getRequestMethod())) {
+            exchange.sendResponseHeaders(405, -1);
+            exchange.close();
+            return;
+        }
+        exchange.getResponseHeaders().set("Content-Type", type);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
