@@ -99,6 +99,16 @@ public final class StreamWorker implements AutoCloseable {
         return metrics;
     }
 
+    /** The fleet as ZooKeeper shows it now. */
+    public dev.streamfleet.coordinator.zk.FleetSnapshot fleet() {
+        return member.snapshot();
+    }
+
+    /** The assignments this worker published while it led, newest last. */
+    public List<dev.streamfleet.coordinator.RebalanceRecord> rebalances() {
+        return member.rebalances();
+    }
+
     /** Why each FAILED unit stopped. */
     public Map<UnitId, String> failures() {
         return member.failures();

@@ -171,6 +171,11 @@ public final class FleetMember implements AutoCloseable {
         return loop == null ? List.of() : loop.history();
     }
 
+    /** The fleet as ZooKeeper shows it now, read through this worker's session. */
+    public FleetSnapshot snapshot() {
+        return FleetReader.over(client, config.zookeeper()).read(config.application());
+    }
+
     /** This worker's ZooKeeper session. */
     public ZkSession session() {
         try {

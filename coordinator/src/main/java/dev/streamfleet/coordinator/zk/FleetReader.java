@@ -30,10 +30,17 @@ public final class FleetReader implements AutoCloseable {
 
     private final CuratorFramework client;
     private final String connect;
+    private final boolean ownsClient;
 
-    private FleetReader(CuratorFramework client, String connect) {
+    private FleetReader(CuratorFramework client, String connect, boolean ownsClient) {
         this.client = client;
         this.connect = connect;
+        this.ownsClient = ownsClient;
+    }
+
+    /** A reader over a worker's own session; closing it leaves the session open. */
+    static FleetReader over(CuratorFramework client, String connect) {
+        return new FleetReader(client, connect, false);
     }
 
     /** Connects, bounded by {@code timeout}. */
@@ -54,7 +61,7 @@ public final class FleetReader implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while connecting to ZooKeeper at " + connect, e);
         }
-        return new FleetReader(client, connect);
+        return new FleetReader(client, connect, true);
     }
 
     public FleetSnapshot read(String application) {
@@ -150,6 +157,8 @@ public final class FleetReader implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        if (ownsClient) {
+            client.close();
+        }
     }
 }

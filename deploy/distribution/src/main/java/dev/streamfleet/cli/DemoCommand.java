@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
                     + shards + " shards) and Kafka topic " + TOPIC + " (" + partitions + " partitions), " + rate
                     + " records/s");
             System.out.println("records land in " + home + "/records-<worker>.jsonl; worker logs in " + home + "/worker-<n>.log");
-            System.out.println("status page: not built yet; progress below comes from ZooKeeper and the record files");
+            System.out.println("status page: " + statusPage(stack));
             System.out.println("start another worker in a second terminal and watch the units move:");
             System.out.println("  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local deploy/streamfleet worker --config " + config);
             System.out.println("press Ctrl-C to stop everything");
@@ -236,6 +236,23 @@ final class DemoCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             System.err.println("demo producer stopped: " + e.getMessage());
         }
+    }
+
+    /** The leader's page, once a leader is elected (bounded wait). */
+    private static String statusPage(LocalStack stack) throws InterruptedException {
+        try (FleetReader reader = FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(10))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                FleetSnapshot snapshot = reader.read(APPLICATION);
+                var url = snapshot.leader().flatMap(id -> snapshot.workers().stream().filter(w -> w.id().equals(id))
+                        .map(w -> w.statusUrl()).findFirst());
+                if (url.isPresent()) {
+                    return url.get() + "/  (any worker's URL redirects there)";
+                }
+                Thread.sleep(200);
+            }
+        }
+        return "(no leader within 60 s; see the worker logs)";
     }
 
     private static String progress(FleetReader reader, Path home, long produced, List<Process> fleet) {

@@ -221,6 +221,50 @@ class WorkerCommandIT {
         }
     }
 
+    @Test
+    void leaderServesTheFleetPageAndFollowersRedirectToIt() throws Exception {
+        String stream = TestStreams.create(kinesis, "page", 4);
+        String application = application();
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + "-{worker}.jsonl"));
+        TestStreams.put(kinesis, stream, 0, 40, 8);
+
+        try (WorkerProcess a = WorkerProcess.start(dir.resolve(application + "-a.log"), Map.of(), "worker", "--config",
+                file.toString());
+             WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), Map.of(), "worker", "--config",
+                     file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                var snapshot = reader.read(application);
+                return snapshot.workers().size() == 2 && snapshot.leaseHolders().size() == 4 && snapshot.leader().isPresent();
+            });
+            var snapshot = reader.read(application);
+            String leaderUrl = snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().get()))
+                    .findFirst().orElseThrow().statusUrl();
+            String followerUrl = snapshot.workers().stream().filter(w -> !w.id().equals(snapshot.leader().get()))
+                    .findFirst().orElseThrow().statusUrl();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+            JsonNode status = new ObjectMapper().readTree(get(http, leaderUrl + "/api/status"));
+            assertThat(status.get("leader").asText()).isEqualTo(snapshot.leader().get().value());
+            assertThat(status.get("workers")).hasSize(2);
+            assertThat(status.get("units")).hasSize(4).allSatisfy(unit -> {
+                assertThat(unit.get("owner").isTextual()).isTrue();
+                assertThat(unit.get("state").asText()).isEqualTo("READING");
+            });
+
+            String page = get(http, leaderUrl + "/");
+            assertThat(page).contains("fleet <span id=\"application\">" + application)
+                    .contains(snapshot.workers().get(0).id().value()).contains(snapshot.workers().get(1).id().value())
+                    .contains("kinesis/" + stream + "/shardId-000000000003");
+
+            var redirect = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(followerUrl + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            assertThat(redirect.statusCode()).isEqualTo(302);
+            assertThat(redirect.headers().firstValue("Location")).contains(leaderUrl + "/");
+        }
+    }
+
     private static String get(java.net.http.HttpClient http, String url) throws Exception {
         return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();

@@ -46,6 +46,7 @@ public final class WorkerAssembly implements AutoCloseable {
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private StreamWorker worker;
+    private dev.streamfleet.checkpoint.CheckpointStore store;
 
     private WorkerAssembly() {
     }
@@ -101,7 +102,8 @@ public final class WorkerAssembly implements AutoCloseable {
         }
         CoordinatorConfig coordinator = CoordinatorConfig.of(config.application(), config.zookeeper().connect())
                 .withSessionTimeout(config.zookeeper().sessionTimeout());
-        worker = StreamWorker.start(coordinator, info, table.store(config.application()), bindings, processors,
+        store = table.store(config.application());
+        worker = StreamWorker.start(coordinator, info, store, bindings, processors,
                 WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval()));
     }
 
@@ -125,6 +127,11 @@ public final class WorkerAssembly implements AutoCloseable {
 
     public StreamWorker worker() {
         return worker;
+    }
+
+    /** The fleet's checkpoint store. */
+    public dev.streamfleet.checkpoint.CheckpointStore store() {
+        return store;
     }
 
     /** Hands every unit over gracefully, then closes the clients. */

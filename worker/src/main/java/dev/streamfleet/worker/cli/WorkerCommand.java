@@ -43,7 +43,7 @@ public final class WorkerCommand implements Callable<Integer> {
         try (WorkerStatusServer status = WorkerStatusServer.start(fleet.status().bind(), fleet.status().port())) {
             info = new WorkerInfo(WorkerId.generate(host), host, status.url(), Instant.now(), Version.current(), 1);
             try (WorkerAssembly assembly = WorkerAssembly.start(fleet, info)) {
-                status.serve(assembly.worker());
+                status.serve(assembly.worker(), assembly.store());
                 LOG.info("worker {} joined fleet {} ({} sources), status at {}; SIGTERM or Ctrl-C hands its units over"
                         + " and stops it", info.id(), fleet.application(), fleet.sources().size(), status.url());
                 stop.await();

@@ -32,6 +32,13 @@ public final class WorkerStatusServer implements AutoCloseable {
 
     private final HttpServer server;
     private final AtomicReference<StreamWorker> worker = new AtomicReference<>();
+    private final AtomicReference<FleetStatus> fleet = new AtomicReference<>();
+    private final java.util.concurrent.ScheduledExecutorService sampler =
+            Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "streamfleet-status-sampler");
+                thread.setDaemon(true);
+                return thread;
+            });
 
     private WorkerStatusServer(HttpServer server) {
         this.server = server;
@@ -49,6 +56,8 @@ public final class WorkerStatusServer implements AutoCloseable {
         server.createContext("/health", status::health);
         server.createContext("/metrics", status::metrics);
         server.createContext("/api/worker", status::apiWorker);
+        server.createContext("/api/status", status::apiStatus);
+        server.createContext("/", status::page);
         server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "streamfleet-status");
             thread.setDaemon(true);
@@ -65,9 +74,64 @@ public final class WorkerStatusServer implements AutoCloseable {
         return "http://" + host + ":" + address.getPort();
     }
 
-    /** The worker has joined; the endpoints report on it from now on. */
-    public void serve(StreamWorker joined) {
+    /**
+     * The worker has joined; the endpoints report on it from now on. While it leads, it also
+     * serves the fleet's page and samples the fleet's throughput every 5 s.
+     */
+    public void serve(StreamWorker joined, dev.streamfleet.checkpoint.CheckpointStore store) {
         worker.set(joined);
+        FleetStatus status = new FleetStatus(joined, store, java.time.Clock.systemUTC());
+        fleet.set(status);
+        sampler.scheduleWithFixedDelay(() -> {
+            try {
+                if (joined.isLeader()) {
+                    status.sample();
+                }
+            } catch (RuntimeException e) {
+                // A sample missed; the next one comes in 5 s.
+            }
+        }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private void page(HttpExchange exchange) throws IOException {
+        if (!exchange.getRequestURI().getPath().equals("/")) {
+            send(exchange, 404, "text/plain", "not found".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        leaderOnly(exchange, status -> StatusPage.render(status).getBytes(StandardCharsets.UTF_8), "text/html; charset=utf-8");
+    }
+
+    private void apiStatus(HttpExchange exchange) throws IOException {
+        leaderOnly(exchange, JSON::writeValueAsBytes, "application/json");
+    }
+
+    /** Serves the fleet's status on the leader; elsewhere redirects to the leader. */
+    private void leaderOnly(HttpExchange exchange, Renderer renderer, String type) throws IOException {
+        StreamWorker current = worker.get();
+        FleetStatus status = fleet.get();
+        if (current == null || status == null) {
+            send(exchange, 503, "text/plain", "this worker has not joined its fleet yet".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (current.isLeader()) {
+            send(exchange, 200, type, renderer.render(status.collect()));
+            return;
+        }
+        var snapshot = current.fleet();
+        var leaderUrl = snapshot.leader().flatMap(id -> snapshot.workers().stream().filter(w -> w.id().equals(id))
+                .map(w -> w.statusUrl()).filter(url -> !url.isBlank()).findFirst());
+        if (leaderUrl.isEmpty()) {
+            send(exchange, 503, "text/plain", "no leader right now; retry in a few seconds".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        exchange.getResponseHeaders().set("Location", leaderUrl.get() + exchange.getRequestURI().getPath());
+        exchange.sendResponseHeaders(302, -1);
+        exchange.close();
+    }
+
+    @FunctionalInterface
+    private interface Renderer {
+        byte[] render(ObjectNode status) throws IOException;
     }
 
     private void health(HttpExchange exchange) throws IOException {
@@ -134,6 +198,7 @@ public final class WorkerStatusServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.shutdownNow();
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }

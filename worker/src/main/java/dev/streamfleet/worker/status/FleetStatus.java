@@ -1,0 +1,173 @@
+package dev.streamfleet.worker.status;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.coordinator.RebalanceRecord;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.coordinator.zk.FleetSnapshot;
+import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.StreamWorker;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The fleet's state as the leader sees it, for {@code /api/status} and the page: ZooKeeper's
+ * view (workers, leader, generation, who holds what), the checkpoint table (positions, epochs,
+ * states), and each worker's own {@code /api/worker} (rates, lag, failures), plus the leader's
+ * rebalance history and a short throughput history that it samples itself.
+ */
+final class FleetStatus {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WORKER_TIMEOUT = Duration.ofSeconds(1);
+    private static final int HISTORY = 120;
+
+    private final StreamWorker worker;
+    private final CheckpointStore store;
+    private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(WORKER_TIMEOUT).build();
+    private final Deque<ObjectNode> history = new ArrayDeque<>();
+
+    FleetStatus(StreamWorker worker, CheckpointStore store, Clock clock) {
+        this.worker = worker;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /** The whole status document. */
+    ObjectNode collect() {
+        FleetSnapshot fleet = worker.fleet();
+        Map<WorkerId, JsonNode> live = workerReports(fleet.workers());
+        ObjectNode status = JSON.createObjectNode()
+                .put("application", fleet.application())
+                .put("generatedAt", clock.instant().toString())
+                .put("leader", fleet.leader().map(WorkerId::value).orElse(null))
+                .put("generation", fleet.generation());
+        ArrayNode workers = status.putArray("workers");
+        for (WorkerInfo info : fleet.workers()) {
+            JsonNode report = live.get(info.id());
+            double rate = 0;
+            if (report != null) {
+                for (JsonNode unit : report.path("units")) {
+                    rate += unit.path("recordsPerSecond").asDouble();
+                }
+            }
+            workers.addObject().put("id", info.id().value()).put("host", info.host()).put("statusUrl", info.statusUrl())
+                    .put("startedAt", info.startedAt().toString())
+                    .put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds())
+                    .put("units", fleet.assignments().getOrDefault(info.id(), new TreeSet<>()).size())
+                    .put("recordsPerSecond", rate)
+                    .put("reachable", report != null);
+        }
+        Map<UnitId, JsonNode> unitReports = new HashMap<>();
+        live.values().forEach(report -> report.path("units").forEach(unit ->
+                unitReports.put(UnitId.parse(unit.path("unit").asText()), unit)));
+        Map<UnitId, Checkpoint> rows = new HashMap<>();
+        store.list().forEach(row -> rows.put(row.unit(), row));
+        TreeSet<UnitId> units = new TreeSet<>(rows.keySet());
+        units.addAll(fleet.leaseHolders().keySet());
+        fleet.assignments().values().forEach(units::addAll);
+        ArrayNode unitArray = status.putArray("units");
+        for (UnitId unit : units) {
+            Checkpoint row = rows.get(unit);
+            JsonNode report = unitReports.get(unit);
+            ObjectNode node = unitArray.addObject().put("unit", unit.toString())
+                    .put("source", unit.kind().id() + "/" + unit.stream())
+                    .put("owner", fleet.leaseHolders().containsKey(unit) ? fleet.leaseHolders().get(unit).value() : null)
+                    .put("epoch", row == null ? null : row.epoch().map(Object::toString).orElse(null))
+                    .put("position", row == null ? null : row.position().map(PositionCodec::encode).orElse(null))
+                    .put("state", report != null ? report.path("state").asText()
+                            : row != null && row.isEnded() ? "ENDED" : "NOT READING");
+            if (report != null) {
+                node.put("recordsPerSecond", report.path("recordsPerSecond").asDouble());
+                if (report.has("millisBehindLatest")) {
+                    node.put("millisBehindLatest", report.path("millisBehindLatest").asLong());
+                }
+                if (report.has("offsetLag")) {
+                    node.put("offsetLag", report.path("offsetLag").asLong());
+                }
+                if (report.has("failure")) {
+                    node.put("failure", report.path("failure").asText());
+                }
+            }
+        }
+        ArrayNode rebalances = status.putArray("rebalances");
+        List<RebalanceRecord> records = worker.rebalances();
+        for (int i = records.size() - 1; i >= 0 && i >= records.size() - 10; i--) {
+            RebalanceRecord record = records.get(i);
+            rebalances.addObject().put("generation", record.generation()).put("at", record.at().toString())
+                    .put("workers", record.workers()).put("units", record.units()).put("moved", record.moved())
+                    .put("writes", record.writes()).put("tookMillis", record.took().toMillis());
+        }
+        synchronized (history) {
+            history.forEach(status.putArray("history")::add);
+        }
+        return status;
+    }
+
+    /** Adds one point to the throughput history from a fresh status document. */
+    void sample() {
+        ObjectNode status = collect();
+        double rate = 0;
+        long maxLag = 0;
+        for (JsonNode unit : status.path("units")) {
+            rate += unit.path("recordsPerSecond").asDouble();
+            maxLag = Math.max(maxLag, unit.path("millisBehindLatest").asLong(0));
+        }
+        ObjectNode point = JSON.createObjectNode().put("at", Instant.now(clock).toString()).put("recordsPerSecond", rate)
+                .put("maxMillisBehindLatest", maxLag);
+        synchronized (history) {
+            history.addLast(point);
+            while (history.size() > HISTORY) {
+                history.removeFirst();
+            }
+        }
+    }
+
+    private Map<WorkerId, JsonNode> workerReports(List<WorkerInfo> workers) {
+        Map<WorkerId, CompletableFuture<JsonNode>> pending = new HashMap<>();
+        for (WorkerInfo info : workers) {
+            if (info.statusUrl().isBlank()) {
+                continue;
+            }
+            HttpRequest request = HttpRequest.newBuilder(URI.create(info.statusUrl() + "/api/worker"))
+                    .timeout(WORKER_TIMEOUT).build();
+            pending.put(info.id(), http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                    .thenApply(response -> {
+                        try {
+                            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+                        } catch (Exception e) {
+                            return null;
+                        }
+                    }).exceptionally(e -> null));
+        }
+        Map<WorkerId, JsonNode> reports = new HashMap<>();
+        pending.forEach((id, future) -> {
+            JsonNode report = future.join();
+            if (report != null) {
+                reports.put(id, report);
+            }
+        });
+        return reports;
+    }
+}

@@ -1,0 +1,26 @@
+package dev.streamfleet.worker.status;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatusPageTest {
+
+    @Test
+    void userDataIsEscapedSoThePageCannotBeInjected() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode status = json.createObjectNode().put("application", "app").put("leader", "w1").put("generation", 3);
+        status.putArray("workers").addObject().put("id", "w1").put("host", "<img src=x onerror=alert(1)>")
+                .put("reachable", true);
+        status.putArray("units").addObject().put("unit", "kafka/t/0").put("source", "kafka/t").put("state", "FAILED")
+                .put("failure", "processor failed: <script>alert('x')</script>");
+
+        String html = StatusPage.render(status);
+
+        assertThat(html).doesNotContain("<script>alert").doesNotContain("<img src=x")
+                .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;").contains("&lt;img src=x onerror=alert(1)&gt;");
+        assertThat(html).contains("<meta http-equiv=\"refresh\" content=\"5\">");
+    }
+}
