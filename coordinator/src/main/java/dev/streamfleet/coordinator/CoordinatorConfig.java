@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param rebalanceMaxDelay the longest the leader postpones a rebalance after the first change
  * @param drainTimeout      how long a revoked unit may take to finish its batch and checkpoint
  * @param discoveryInterval how often the leader looks for new units
+ * @param credentials       ZooKeeper digest credentials; empty for an open ensemble
  */
 public record CoordinatorConfig(String application, String zookeeper, Duration sessionTimeout, Duration rebalanceQuiet,
-                                Duration rebalanceMaxDelay, Duration drainTimeout, Duration discoveryInterval) {
+                                Duration rebalanceMaxDelay, Duration drainTimeout, Duration discoveryInterval,
+                                java.util.Optional<ZooKeeperCredentials> credentials) {
 
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REBALANCE_QUIET = Duration.ofMillis(200);
@@ -36,6 +38,7 @@ public record CoordinatorConfig(String application, String zookeeper, Duration s
         requirePositive("drainTimeout", drainTimeout);
         requirePositive("discoveryInterval", discoveryInterval);
         Objects.requireNonNull(rebalanceQuiet, "rebalanceQuiet");
+        Objects.requireNonNull(credentials, "credentials");
         if (rebalanceQuiet.isNegative() || rebalanceQuiet.compareTo(rebalanceMaxDelay) > 0) {
             throw new IllegalArgumentException("rebalanceQuiet must be between 0 and rebalanceMaxDelay, not " + rebalanceQuiet);
         }
@@ -44,17 +47,22 @@ public record CoordinatorConfig(String application, String zookeeper, Duration s
     /** The defaults for {@code application} on {@code zookeeper}. */
     public static CoordinatorConfig of(String application, String zookeeper) {
         return new CoordinatorConfig(application, zookeeper, DEFAULT_SESSION_TIMEOUT, DEFAULT_REBALANCE_QUIET,
-                DEFAULT_REBALANCE_MAX_DELAY, DEFAULT_DRAIN_TIMEOUT, DEFAULT_DISCOVERY_INTERVAL);
+                DEFAULT_REBALANCE_MAX_DELAY, DEFAULT_DRAIN_TIMEOUT, DEFAULT_DISCOVERY_INTERVAL, java.util.Optional.empty());
     }
 
     public CoordinatorConfig withSessionTimeout(Duration timeout) {
         return new CoordinatorConfig(application, zookeeper, timeout, rebalanceQuiet, rebalanceMaxDelay, drainTimeout,
-                discoveryInterval);
+                discoveryInterval, credentials);
     }
 
     public CoordinatorConfig withDiscoveryInterval(Duration interval) {
         return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay,
-                drainTimeout, interval);
+                drainTimeout, interval, credentials);
+    }
+
+    public CoordinatorConfig withCredentials(ZooKeeperCredentials credentials) {
+        return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay,
+                drainTimeout, discoveryInterval, java.util.Optional.of(credentials));
     }
 
     private static void requirePositive(String name, Duration value) {

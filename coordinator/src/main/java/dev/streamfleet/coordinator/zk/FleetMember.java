@@ -67,11 +67,11 @@ public final class FleetMember implements AutoCloseable {
         this.keeperThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leases"));
         this.unitOps = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-unit-ops"));
         int sessionMillis = (int) config.sessionTimeout().toMillis();
-        this.client = CuratorFrameworkFactory.builder()
+        this.client = ZkClients.withCredentials(CuratorFrameworkFactory.builder()
                 .connectString(config.zookeeper())
                 .sessionTimeoutMs(sessionMillis)
                 .connectionTimeoutMs(Math.min(sessionMillis, 15_000))
-                .retryPolicy(new ExponentialBackoffRetry(100, 3, 1_000))
+                .retryPolicy(new ExponentialBackoffRetry(100, 3, 1_000)), config.credentials())
                 .build();
     }
 

@@ -43,12 +43,18 @@ public final class FleetReader implements AutoCloseable {
         return new FleetReader(client, connect, false);
     }
 
-    /** Connects, bounded by {@code timeout}. */
+    /** Connects to an open ensemble, bounded by {@code timeout}. */
     public static FleetReader connect(String connect, Duration timeout) {
-        CuratorFramework client = CuratorFrameworkFactory.builder().connectString(connect)
+        return connect(connect, timeout, Optional.empty());
+    }
+
+    /** Connects with the fleet's credentials, bounded by {@code timeout}. */
+    public static FleetReader connect(String connect, Duration timeout,
+                                      Optional<dev.streamfleet.coordinator.ZooKeeperCredentials> credentials) {
+        CuratorFramework client = ZkClients.withCredentials(CuratorFrameworkFactory.builder().connectString(connect)
                 .sessionTimeoutMs((int) Math.max(timeout.toMillis(), 4_000))
                 .connectionTimeoutMs((int) timeout.toMillis())
-                .retryPolicy(new RetryOneTime(200)).build();
+                .retryPolicy(new RetryOneTime(200)), credentials).build();
         client.start();
         try {
             if (!client.blockUntilConnected((int) timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -264,6 +264,31 @@ class CoordinatorFleetIT {
     }
 
     @Test
+    void securedFleetsZnodesCannotBeReadWithoutItsCredentialsWhileOtherFleetsStillWork() throws Exception {
+        dev.streamfleet.coordinator.ZooKeeperCredentials credentials =
+                new dev.streamfleet.coordinator.ZooKeeperCredentials("orders", "s3cret");
+        List<UnitSpec> specs = kafkaUnits(4);
+        try (Fleet secured = new Fleet(zookeeper(), new StaticUnitDiscovery(specs)).secured(credentials);
+             Fleet open = new Fleet(zookeeper(), new StaticUnitDiscovery(specs))) {
+            secured.start();
+            open.start();
+            await().atMost(CONVERGE).until(() -> secured.balancedAndReading(ids(specs)) && open.balancedAndReading(ids(specs)));
+
+            try (org.apache.curator.framework.CuratorFramework stranger = org.apache.curator.framework.CuratorFrameworkFactory
+                    .newClient(zookeeper(), new org.apache.curator.retry.RetryOneTime(100))) {
+                stranger.start();
+                assertThatThrownBy(() -> stranger.getData().forPath("/streamfleet/" + secured.application + "/workers/w1"))
+                        .isInstanceOf(org.apache.zookeeper.KeeperException.NoAuthException.class);
+                assertThat(stranger.getData().forPath("/streamfleet/" + open.application + "/workers/w1")).isNotEmpty();
+            }
+            try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                    zookeeper(), Duration.ofSeconds(5), java.util.Optional.of(credentials))) {
+                assertThat(reader.read(secured.application).leaseHolders()).hasSize(4);
+            }
+        }
+    }
+
+    @Test
     void tenWorkersStartingAtOnceConvergeWithAHandfulOfRebalances() throws Exception {
         List<UnitSpec> specs = kafkaUnits(30);
         Set<UnitId> units = ids(specs);

@@ -48,9 +48,18 @@ public final class Fleet implements AutoCloseable {
         this.work = new RecordingWork.Factory(monitor, ticker, tickMillis);
     }
 
+    private dev.streamfleet.coordinator.ZooKeeperCredentials credentials;
+
+    /** Workers started from now on authenticate with {@code credentials} and protect their znodes. */
+    Fleet secured(dev.streamfleet.coordinator.ZooKeeperCredentials credentials) {
+        this.credentials = credentials;
+        return this;
+    }
+
     CoordinatorConfig config(String connect) {
-        return CoordinatorConfig.of(application, connect).withSessionTimeout(sessionTimeout)
+        CoordinatorConfig config = CoordinatorConfig.of(application, connect).withSessionTimeout(sessionTimeout)
                 .withDiscoveryInterval(Duration.ofMillis(500));
+        return credentials == null ? config : config.withCredentials(credentials);
     }
 
     public FleetMember start() {

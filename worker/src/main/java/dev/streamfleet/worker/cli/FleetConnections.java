@@ -31,7 +31,8 @@ final class FleetConnections implements AutoCloseable {
                 DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT));
         try {
             Duration timeout = config.zookeeper().sessionTimeout();
-            return new FleetConnections(config, table, FleetReader.connect(config.zookeeper().connect(), timeout));
+            return new FleetConnections(config, table, FleetReader.connect(config.zookeeper().connect(), timeout,
+                    config.zookeeper().credentials()));
         } catch (RuntimeException e) {
             table.close();
             throw e;

@@ -102,6 +102,9 @@ public final class WorkerAssembly implements AutoCloseable {
         }
         CoordinatorConfig coordinator = CoordinatorConfig.of(config.application(), config.zookeeper().connect())
                 .withSessionTimeout(config.zookeeper().sessionTimeout());
+        if (config.zookeeper().credentials().isPresent()) {
+            coordinator = coordinator.withCredentials(config.zookeeper().credentials().get());
+        }
         store = table.store(config.application());
         worker = StreamWorker.start(coordinator, info, store, bindings, processors,
                 WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval()));

@@ -28,8 +28,10 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
     /**
      * @param connect        the ZooKeeper connect string
      * @param sessionTimeout how long ZooKeeper waits before declaring a silent worker dead
+     * @param credentials    digest credentials for a secured ensemble
      */
-    public record ZooKeeper(String connect, Duration sessionTimeout) {
+    public record ZooKeeper(String connect, Duration sessionTimeout,
+                            Optional<dev.streamfleet.coordinator.ZooKeeperCredentials> credentials) {
     }
 
     /**

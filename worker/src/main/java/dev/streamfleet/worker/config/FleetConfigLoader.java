@@ -34,6 +34,7 @@ public final class FleetConfigLoader {
 
     /** The keys that the environment and flags may set: every scalar outside the source list. */
     public static final List<String> OVERRIDABLE = List.of("application", "zookeeper.connect", "zookeeper.sessionTimeout",
+            "zookeeper.auth.username", "zookeeper.auth.password",
             "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
             "status.bind", "status.port");
     private static final String ENV_PREFIX = "STREAMFLEET_";
@@ -98,9 +99,18 @@ public final class FleetConfigLoader {
             throw new ConfigException("application: " + e.getMessage());
         }
 
-        ConfigNode zk = root.section("zookeeper").allowOnly(Set.of("connect", "sessionTimeout"));
+        ConfigNode zk = root.section("zookeeper").allowOnly(Set.of("connect", "sessionTimeout", "auth"));
+        java.util.Optional<dev.streamfleet.coordinator.ZooKeeperCredentials> credentials = zk.optionalSection("auth")
+                .map(auth -> auth.allowOnly(Set.of("username", "password")))
+                .map(auth -> {
+                    try {
+                        return new dev.streamfleet.coordinator.ZooKeeperCredentials(auth.text("username"), auth.text("password"));
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException("zookeeper.auth.username: " + e.getMessage());
+                    }
+                });
         FleetConfig.ZooKeeper zookeeper = new FleetConfig.ZooKeeper(zk.text("connect"),
-                zk.duration("sessionTimeout", CoordinatorConfig.DEFAULT_SESSION_TIMEOUT));
+                zk.duration("sessionTimeout", CoordinatorConfig.DEFAULT_SESSION_TIMEOUT), credentials);
 
         ConfigNode cp = root.section("checkpoints").allowOnly(Set.of("table", "region", "endpoint", "interval"));
         FleetConfig.Checkpoints checkpoints = new FleetConfig.Checkpoints(

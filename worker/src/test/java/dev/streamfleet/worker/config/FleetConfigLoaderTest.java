@@ -118,6 +118,22 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void zooKeeperCredentialsComeFromTheFileOrTheEnvironmentAndNeverPrintTheirPassword() throws IOException {
+        Path file = file(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: 127.0.0.1:2181\n  auth:\n    username: orders"));
+
+        FleetConfig config = FleetConfigLoader.load(file, Map.of("STREAMFLEET_ZOOKEEPER_AUTH_PASSWORD", "s3cret"), Map.of());
+
+        assertThat(config.zookeeper().credentials()).hasValueSatisfying(c -> {
+            assertThat(c.username()).isEqualTo("orders");
+            assertThat(c.password()).isEqualTo("s3cret");
+            assertThat(c.toString()).doesNotContain("s3cret");
+        });
+        assertThat(config.toString()).doesNotContain("s3cret");
+        assertThatThrownBy(() -> FleetConfigLoader.load(file, Map.of(), Map.of()))
+                .hasMessage("missing required key 'zookeeper.auth.password'");
+    }
+
+    @Test
     void flagForAnUnknownKeyIsRejected() throws IOException {
         Path file = file(MINIMAL);
         assertThatThrownBy(() -> FleetConfigLoader.load(file, Map.of(), Map.of("zookeeper.conect", "x")))
