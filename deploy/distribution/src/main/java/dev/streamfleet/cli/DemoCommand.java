@@ -259,12 +259,42 @@ final class DemoCommand implements Callable<Integer> {
         FleetSnapshot snapshot = reader.read(APPLICATION);
         long processed = processedIds(home);
         long alive = fleet.stream().filter(Process::isAlive).count();
-        return String.format("produced %d, processed %d (lag %d), workers %d (%d started here, %d alive), leader %s,"
+        return String.format("produced %d, processed %d, max lag %s, workers %d (%d started here, %d alive), leader %s,"
                         + " generation %d, units leased %d",
-                produced, processed, Math.max(0, produced - processed), snapshot.workers().size(), fleet.size(), alive,
+                produced, processed, maxLag(snapshot), snapshot.workers().size(), fleet.size(), alive,
                 snapshot.leader().map(Object::toString).orElse("none"), snapshot.generation(),
                 snapshot.leaseHolders().size());
     }
+
+    /** The largest lag of any unit, from the leader's /api/status: milliseconds behind (Kinesis) or records (Kafka). */
+    private static String maxLag(FleetSnapshot snapshot) {
+        var url = snapshot.leader().flatMap(id -> snapshot.workers().stream().filter(w -> w.id().equals(id))
+                .map(w -> w.statusUrl()).filter(u -> !u.isBlank()).findFirst());
+        if (url.isEmpty()) {
+            return "?";
+        }
+        try {
+            java.net.http.HttpResponse<String> response = HTTP.send(java.net.http.HttpRequest
+                    .newBuilder(java.net.URI.create(url.get() + "/api/status")).timeout(Duration.ofSeconds(2)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            long millis = 0;
+            long records = 0;
+            for (var unit : JSON.readTree(response.body()).path("units")) {
+                millis = Math.max(millis, unit.path("millisBehindLatest").asLong(0));
+                records = Math.max(records, unit.path("offsetLag").asLong(0));
+            }
+            return millis + " ms / " + records + " records";
+        } catch (java.io.IOException e) {
+            return "?";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "?";
+        }
+    }
+
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2)).build();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** Distinct record ids in the workers' jsonl files; a re-delivered record counts once. */
     private static long processedIds(Path home) {
