@@ -13,6 +13,14 @@ import java.time.Instant;
  * @param moved      units that changed owner
  * @param writes     znode writes in its transaction (assignment nodes plus the generation)
  * @param took       from the start of the rebalance to the committed transaction
+ * @param settled    from the committed transaction until every moved unit was leased by its new owner;
+ *                   empty while that has not happened (yet)
  */
-public record RebalanceRecord(long generation, Instant at, int workers, int units, int moved, int writes, Duration took) {
+public record RebalanceRecord(long generation, Instant at, int workers, int units, int moved, int writes, Duration took,
+                              java.util.Optional<Duration> settled) {
+
+    /** This record, with the moves settled after {@code settled}. */
+    public RebalanceRecord settledAfter(Duration settled) {
+        return new RebalanceRecord(generation, at, workers, units, moved, writes, took, java.util.Optional.of(settled));
+    }
 }

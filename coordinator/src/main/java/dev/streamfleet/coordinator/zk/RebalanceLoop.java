@@ -52,6 +52,8 @@ final class RebalanceLoop {
     private static final Logger LOG = LoggerFactory.getLogger(RebalanceLoop.class);
     private static final int HISTORY = 50;
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+    private static final Duration SETTLE_POLL = Duration.ofMillis(100);
+    private static final Duration SETTLE_LIMIT = Duration.ofMinutes(1);
 
     private final CuratorFramework client;
     private final ZkPaths paths;
@@ -310,16 +312,59 @@ final class RebalanceLoop {
         client.transaction().forOperations(ops);
         int moved = next.movedFrom(owners).size();
         RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
-                moved, ops.size() - 1, Duration.ofNanos(System.nanoTime() - startNanos));
+                moved, ops.size() - 1, Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty());
         synchronized (history) {
             history.addLast(record);
             while (history.size() > HISTORY) {
                 history.removeFirst();
             }
         }
+        Map<UnitId, WorkerId> movedTo = new HashMap<>();
+        next.owners().forEach((unit, worker) -> {
+            WorkerId previous = owners.get(unit);
+            if (previous == null || !previous.equals(worker)) {
+                movedTo.put(unit, worker);
+            }
+        });
+        checkSettled(record, movedTo, System.nanoTime());
         LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change",
                 generation, record.units(), record.workers(), moved, record.writes(),
                 Duration.between(started, record.at()).toMillis());
+    }
+
+    /**
+     * Measures how long a rebalance's moves took: until every unit it moved (or newly assigned)
+     * is leased by its new owner. Polls the moved units' lease nodes on the loop thread, a tenth
+     * of a second apart, for at most a minute; a rebalance that never settles keeps no figure.
+     */
+    private void checkSettled(RebalanceRecord record, Map<UnitId, WorkerId> movedTo, long committedNanos) {
+        if (!active) {
+            return;
+        }
+        boolean settled = true;
+        for (Map.Entry<UnitId, WorkerId> move : movedTo.entrySet()) {
+            try {
+                byte[] data = client.getData().forPath(paths.lease(move.getKey()));
+                if (!ZkJson.lease(data).worker().equals(move.getValue())) {
+                    settled = false;
+                    break;
+                }
+            } catch (Exception e) {
+                settled = false;
+                break;
+            }
+        }
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - committedNanos);
+        if (settled) {
+            synchronized (history) {
+                List<RebalanceRecord> records = new ArrayList<>(history);
+                history.clear();
+                records.forEach(r -> history.addLast(r == record ? r.settledAfter(elapsed) : r));
+            }
+        } else if (elapsed.compareTo(SETTLE_LIMIT) < 0) {
+            executor.schedule(() -> checkSettled(record, movedTo, committedNanos), SETTLE_POLL.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {

@@ -121,6 +121,11 @@ class CoordinatorFleetIT {
             await().atMost(CONVERGE).until(() -> fleet.balancedAndReading(units));
 
             assertThat(fleet.monitor.overlaps()).as("moments with two readers").isEmpty();
+            FleetMember leader = fleet.members().stream().filter(FleetMember::isLeader).findFirst().orElseThrow();
+            await().atMost(CONVERGE).until(() -> leader.rebalances().get(leader.rebalances().size() - 1).settled().isPresent());
+            RebalanceRecord last = leader.rebalances().get(leader.rebalances().size() - 1);
+            assertThat(last.moved()).isEqualTo(handedOver.size());
+            assertThat(last.settled().get()).as("moves done").isLessThan(Duration.ofSeconds(5));
             for (UnitId unit : handedOver) {
                 List<RecordingWork> runs = fleet.work.of(unit);
                 RecordingWork previous = runs.get(runs.size() - 2);

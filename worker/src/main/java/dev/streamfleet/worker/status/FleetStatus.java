@@ -117,7 +117,8 @@ final class FleetStatus {
             RebalanceRecord record = records.get(i);
             rebalances.addObject().put("generation", record.generation()).put("at", record.at().toString())
                     .put("workers", record.workers()).put("units", record.units()).put("moved", record.moved())
-                    .put("writes", record.writes()).put("tookMillis", record.took().toMillis());
+                    .put("writes", record.writes()).put("tookMillis", record.took().toMillis())
+                    .put("settledMillis", record.settled().map(Duration::toMillis).orElse(null));
         }
         synchronized (history) {
             history.forEach(status.putArray("history")::add);

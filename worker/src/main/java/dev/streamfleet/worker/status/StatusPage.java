@@ -61,7 +61,8 @@ final class StatusPage {
         html.append("</table>");
 
         html.append("<h2>Recent rebalances</h2><table id=\"rebalances\"><tr><th>generation</th><th>at</th>")
-                .append("<th>workers</th><th>units</th><th>moved</th><th>znode writes</th><th>took</th></tr>");
+                .append("<th>workers</th><th>units</th><th>moved</th><th>znode writes</th><th>decided in</th>")
+                .append("<th>moves done in</th></tr>");
         for (JsonNode rebalance : status.path("rebalances")) {
             html.append("<tr><td>").append(rebalance.path("generation").asLong()).append("</td><td>")
                     .append(escape(rebalance.path("at").asText())).append("</td><td class=\"num\">")
@@ -69,7 +70,9 @@ final class StatusPage {
                     .append(rebalance.path("units").asInt()).append("</td><td class=\"num\">")
                     .append(rebalance.path("moved").asInt()).append("</td><td class=\"num\">")
                     .append(rebalance.path("writes").asInt()).append("</td><td class=\"num\">")
-                    .append(rebalance.path("tookMillis").asLong()).append(" ms</td></tr>");
+                    .append(rebalance.path("tookMillis").asLong()).append(" ms</td><td class=\"num\">")
+                    .append(rebalance.path("settledMillis").isNumber() ? rebalance.path("settledMillis").asLong() + " ms"
+                            : "pending").append("</td></tr>");
         }
         html.append("</table><p><a href=\"/api/status\">/api/status</a> · <a href=\"/metrics\">/metrics</a> · ")
                 .append("<a href=\"/health\">/health</a></p></body></html>");
