@@ -128,8 +128,16 @@ class WorkerCommandIT {
                 config(application, zookeeper, stream, outA).toString());
              WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), Map.of(), "worker", "--config",
                      config(application, zookeeper, stream, outB).toString())) {
-            await().atMost(Duration.ofSeconds(90)).until(() -> ids(outA, outB).containsAll(range(0, 200))
-                    && !lines(outA).isEmpty() && !lines(outB).isEmpty());
+            // Both workers hold shards (the second may join after the first read everything so far).
+            try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                    zookeeper, Duration.ofSeconds(5))) {
+                await().atMost(Duration.ofSeconds(90)).until(() -> {
+                    var snapshot = reader.read(application);
+                    return snapshot.leaseHolders().size() == 4
+                            && new HashSet<>(snapshot.leaseHolders().values()).size() == 2;
+                });
+            }
+            await().atMost(Duration.ofSeconds(90)).until(() -> ids(outA, outB).containsAll(range(0, 200)));
 
             a.terminate();
             assertThat(a.waitFor(Duration.ofSeconds(30))).as("exit code after SIGTERM; output:%n%s", a.output()).isZero();
