@@ -126,14 +126,18 @@ final class FleetStatus {
         return status;
     }
 
-    /** Adds one point to the throughput history from a fresh status document. */
+    /**
+     * Adds one point to the throughput history. Only the workers' own reports are read: an idle
+     * fleet must cost the checkpoint table nothing, so the sampler never lists it.
+     */
     void sample() {
-        ObjectNode status = collect();
         double rate = 0;
         long maxLag = 0;
-        for (JsonNode unit : status.path("units")) {
-            rate += unit.path("recordsPerSecond").asDouble();
-            maxLag = Math.max(maxLag, unit.path("millisBehindLatest").asLong(0));
+        for (JsonNode report : workerReports(worker.fleet().workers()).values()) {
+            for (JsonNode unit : report.path("units")) {
+                rate += unit.path("recordsPerSecond").asDouble();
+                maxLag = Math.max(maxLag, unit.path("millisBehindLatest").asLong(0));
+            }
         }
         ObjectNode point = JSON.createObjectNode().put("at", Instant.now(clock).toString()).put("recordsPerSecond", rate)
                 .put("maxMillisBehindLatest", maxLag);
