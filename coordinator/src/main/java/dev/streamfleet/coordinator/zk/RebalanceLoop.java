@@ -310,9 +310,11 @@ final class RebalanceLoop {
             ops.add(client.transactionOp().delete().forPath(paths.assignment(worker)));
         }
         client.transaction().forOperations(ops);
-        int moved = next.movedFrom(owners).size();
+        SortedSet<UnitId> movedUnits = next.movedFrom(owners);
+        int moved = movedUnits.size();
         RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
-                moved, ops.size() - 1, Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty());
+                moved, movedUnits.stream().limit(20).toList(), ops.size() - 1,
+                Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty());
         synchronized (history) {
             history.addLast(record);
             while (history.size() > HISTORY) {

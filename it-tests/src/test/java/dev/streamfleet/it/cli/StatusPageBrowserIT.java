@@ -85,7 +85,10 @@ class StatusPageBrowserIT {
                 FleetSnapshot three = awaitFleet(reader, application, 3);
                 String leaderUrl = three.workers().stream().filter(w -> w.id().equals(three.leader().orElseThrow()))
                         .findFirst().orElseThrow().statusUrl();
-                await().atMost(Duration.ofSeconds(30)).until(() -> count(dumpDom(leaderUrl + "/", dir), "<tr class=\"worker\">") == 3);
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    String dom = dumpDom(leaderUrl + "/", dir);
+                    return count(dom, "<tr class=\"worker\">") == 3 && count(dom, ">READING<") == 6;
+                });
                 String after = dumpDom(leaderUrl + "/", dir);
                 assertThat(after).contains("generation <b id=\"generation\">" + three.generation());
                 three.workers().forEach(w -> assertThat(after).contains(w.id().value()));

@@ -87,7 +87,7 @@ class WorkerCommandIT {
                 file.toString())) {
             assertThat(worker.waitFor(EXIT)).isEqualTo(2);
             assertThat(worker.messages()).containsExactly(
-                    "streamfleet: unknown key 'zookeeper.sessionTimout' (allowed here: connect, sessionTimeout)");
+                    "streamfleet: unknown key 'zookeeper.sessionTimout' (allowed here: auth, connect, sessionTimeout)");
         }
     }
 
@@ -182,7 +182,7 @@ class WorkerCommandIT {
 
             WorkerProcess status = run(application + "-status", "status", "--config", file.toString());
             assertThat(status.output()).contains("fleet " + application + ": 1 workers")
-                    .contains("kinesis/" + stream + "/shardId-000000000000").contains("ACTIVE");
+                    .contains("kinesis/" + stream + "/shardId-000000000000").contains("READING").contains(" ms ");
             worker.terminate();
             assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
         }
@@ -253,6 +253,12 @@ class WorkerCommandIT {
                     .findFirst().orElseThrow().statusUrl();
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
+            // A lease exists a moment before its unit is claimed and READING.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                JsonNode units = new ObjectMapper().readTree(get(http, leaderUrl + "/api/status")).get("units");
+                return units.size() == 4 && java.util.stream.StreamSupport.stream(units.spliterator(), false)
+                        .allMatch(unit -> unit.get("state").asText().equals("READING"));
+            });
             JsonNode status = new ObjectMapper().readTree(get(http, leaderUrl + "/api/status"));
             assertThat(status.get("leader").asText()).isEqualTo(snapshot.leader().get().value());
             assertThat(status.get("workers")).hasSize(2);

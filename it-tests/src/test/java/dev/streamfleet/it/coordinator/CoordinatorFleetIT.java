@@ -125,6 +125,7 @@ class CoordinatorFleetIT {
             await().atMost(CONVERGE).until(() -> leader.rebalances().get(leader.rebalances().size() - 1).settled().isPresent());
             RebalanceRecord last = leader.rebalances().get(leader.rebalances().size() - 1);
             assertThat(last.moved()).isEqualTo(handedOver.size());
+            assertThat(last.movedUnits()).containsExactlyInAnyOrderElementsOf(handedOver);
             assertThat(last.settled().get()).as("moves done").isLessThan(Duration.ofSeconds(5));
             for (UnitId unit : handedOver) {
                 List<RecordingWork> runs = fleet.work.of(unit);

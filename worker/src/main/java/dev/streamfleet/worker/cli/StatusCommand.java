@@ -37,12 +37,36 @@ public final class StatusCommand implements Callable<Integer> {
         try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
             FleetSnapshot snapshot = fleet.zookeeper.read(fleet.config.application());
             List<Checkpoint> rows = fleet.store.list();
-            System.out.println(render(snapshot, rows, Instant.now()));
+            System.out.println(render(snapshot, rows, liveUnits(snapshot), Instant.now()));
         }
         return 0;
     }
 
-    static String render(FleetSnapshot snapshot, List<Checkpoint> rows, Instant now) {
+    /** Each running worker's own report of its units (lag, state), keyed by unit; workers that do not answer are skipped. */
+    static Map<UnitId, com.fasterxml.jackson.databind.JsonNode> liveUnits(FleetSnapshot snapshot) {
+        Map<UnitId, com.fasterxml.jackson.databind.JsonNode> units = new HashMap<>();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (WorkerInfo worker : snapshot.workers()) {
+            if (worker.statusUrl().isBlank()) {
+                continue;
+            }
+            try {
+                String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(worker.statusUrl() + "/api/worker"))
+                        .timeout(Duration.ofSeconds(1)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                json.readTree(body).path("units").forEach(unit -> units.put(UnitId.parse(unit.path("unit").asText()), unit));
+            } catch (java.io.IOException | RuntimeException e) {
+                // Not reachable from here: its units show no lag.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return units;
+    }
+
+    static String render(FleetSnapshot snapshot, List<Checkpoint> rows, Map<UnitId, com.fasterxml.jackson.databind.JsonNode> live,
+                         Instant now) {
         StringBuilder out = new StringBuilder();
         out.append("fleet ").append(snapshot.application()).append(": ")
                 .append(snapshot.workers().size()).append(" workers, leader ")
@@ -60,12 +84,16 @@ public final class StatusCommand implements Callable<Integer> {
         rows.forEach(row -> byUnit.put(row.unit(), row));
         TreeSet<UnitId> units = new TreeSet<>(byUnit.keySet());
         units.addAll(snapshot.leaseHolders().keySet());
-        out.append(String.format("%n%-48s %-32s %-7s %-24s %s%n", "UNIT", "READER", "STATE", "POSITION", "WRITTEN"));
+        out.append(String.format("%n%-48s %-32s %-7s %-24s %-14s %s%n", "UNIT", "READER", "STATE", "POSITION", "LAG", "WRITTEN"));
         for (UnitId unit : units) {
             Checkpoint row = byUnit.get(unit);
             String reader = snapshot.leaseHolders().containsKey(unit) ? snapshot.leaseHolders().get(unit).value() : "-";
             String position = row == null ? "-" : row.position().map(PositionCodec::encode).map(StatusCommand::shorten).orElse("-");
-            out.append(String.format("%-48s %-32s %-7s %-24s %s%n", unit, reader, row == null ? "-" : row.state(), position,
+            var report = live.get(unit);
+            String lag = report == null ? "-" : report.has("millisBehindLatest") ? report.get("millisBehindLatest").asLong() + " ms"
+                    : report.has("offsetLag") ? report.get("offsetLag").asLong() + " records" : "-";
+            String state = report != null ? report.path("state").asText() : row == null ? "-" : row.state().name();
+            out.append(String.format("%-48s %-32s %-7s %-24s %-14s %s%n", unit, reader, state, position, lag,
                     row == null ? "-" : age(Duration.between(row.updatedAt(), now)) + " ago"));
         }
         if (units.isEmpty()) {

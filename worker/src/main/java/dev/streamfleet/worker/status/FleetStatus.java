@@ -118,7 +118,8 @@ final class FleetStatus {
             rebalances.addObject().put("generation", record.generation()).put("at", record.at().toString())
                     .put("workers", record.workers()).put("units", record.units()).put("moved", record.moved())
                     .put("writes", record.writes()).put("tookMillis", record.took().toMillis())
-                    .put("settledMillis", record.settled().map(Duration::toMillis).orElse(null));
+                    .put("settledMillis", record.settled().map(Duration::toMillis).orElse(null))
+                    .set("movedUnits", JSON.valueToTree(record.movedUnits().stream().map(UnitId::toString).toList()));
         }
         synchronized (history) {
             history.forEach(status.putArray("history")::add);

@@ -68,7 +68,8 @@ final class StatusPage {
                     .append(escape(rebalance.path("at").asText())).append("</td><td class=\"num\">")
                     .append(rebalance.path("workers").asInt()).append("</td><td class=\"num\">")
                     .append(rebalance.path("units").asInt()).append("</td><td class=\"num\">")
-                    .append(rebalance.path("moved").asInt()).append("</td><td class=\"num\">")
+                    .append(rebalance.path("moved").asInt()).append(moved(rebalance.path("movedUnits")))
+                    .append("</td><td class=\"num\">")
                     .append(rebalance.path("writes").asInt()).append("</td><td class=\"num\">")
                     .append(rebalance.path("tookMillis").asLong()).append(" ms</td><td class=\"num\">")
                     .append(rebalance.path("settledMillis").isNumber() ? rebalance.path("settledMillis").asLong() + " ms"
@@ -107,6 +108,23 @@ final class StatusPage {
                 .append("</svg><p><span style=\"color:#1f77b4\">records/s</span> (max ")
                 .append(String.format("%.0f", maxRate)).append(") and <span style=\"color:#d62728\">max ms behind latest</span>")
                 .append(" (max ").append(String.format("%.0f", maxLag)).append("), last ").append(points * 5).append(" s</p>");
+    }
+
+    /** The moved units as a tooltip-free short list: "(a, b, c, …)". */
+    private static String moved(JsonNode units) {
+        if (!units.isArray() || units.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(" <small>(");
+        int shown = 0;
+        for (JsonNode unit : units) {
+            if (shown == 5) {
+                out.append(", …");
+                break;
+            }
+            out.append(shown++ == 0 ? "" : ", ").append(escape(unit.asText()));
+        }
+        return out.append(")</small>").toString();
     }
 
     private static String lag(JsonNode unit) {
