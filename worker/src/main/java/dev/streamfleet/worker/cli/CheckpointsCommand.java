@@ -5,16 +5,13 @@ import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.config.ConfigException;
-import dev.streamfleet.worker.config.FleetConfigLoader;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code streamfleet checkpoints list|reset}: inspect or move the positions of a fleet's units. */
@@ -25,15 +22,12 @@ public final class CheckpointsCommand {
     /** {@code checkpoints list}. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists every unit's checkpoint row.")
     static final class List implements Callable<Integer> {
-        @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
-        Path config;
-
-        @Option(names = "--set", description = "Overrides a configuration key.")
-        Map<String, String> overrides = new HashMap<>();
+        @Mixin
+        ConfigOptions options = new ConfigOptions();
 
         @Override
         public Integer call() {
-            try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+            try (FleetConnections fleet = FleetConnections.open(options.load())) {
                 for (Checkpoint row : fleet.store.list()) {
                     System.out.printf("%-48s %-7s %-60s epoch %s owner %s%n", row.unit(), row.state(),
                             row.position().map(PositionCodec::encode).orElse("-"),
@@ -49,18 +43,15 @@ public final class CheckpointsCommand {
             description = "After ZooKeeper was rebuilt empty: lets the fleet claim the units whose rows were claimed under"
                     + " the old ZooKeeper history, keeping their positions. Without --yes it prints the plan.")
     static final class Adopt implements Callable<Integer> {
-        @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
-        Path config;
-
-        @Option(names = "--set", description = "Overrides a configuration key.")
-        Map<String, String> overrides = new HashMap<>();
+        @Mixin
+        ConfigOptions options = new ConfigOptions();
 
         @Option(names = "--yes", description = "Apply the plan.")
         boolean yes;
 
         @Override
         public Integer call() {
-            try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+            try (FleetConnections fleet = FleetConnections.open(options.load())) {
                 String current = fleet.zookeeper.fencingDomain().orElse("(none yet)");
                 java.util.List<Checkpoint> foreign = fleet.store.list().stream()
                         .filter(row -> row.epoch().isPresent() && !row.epoch().get().domain().equals(current)).toList();
@@ -98,11 +89,8 @@ public final class CheckpointsCommand {
                     + " Works while the fleet runs: the owning worker restarts the unit from the new position within"
                     + " seconds. Without --yes it prints the plan and changes nothing.")
     static final class Reset implements Callable<Integer> {
-        @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
-        Path config;
-
-        @Option(names = "--set", description = "Overrides a configuration key.")
-        Map<String, String> overrides = new HashMap<>();
+        @Mixin
+        ConfigOptions options = new ConfigOptions();
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Target target;
@@ -121,7 +109,7 @@ public final class CheckpointsCommand {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--to: " + e.getMessage());
             }
-            try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+            try (FleetConnections fleet = FleetConnections.open(options.load())) {
                 java.util.List<UnitId> units = units(fleet);
                 if (units.isEmpty()) {
                     throw new ConfigException("--source " + target.source + ": no unit of that source has a checkpoint row");

@@ -1,13 +1,11 @@
 package dev.streamfleet.worker.cli;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
 import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.zk.FleetReader;
 import dev.streamfleet.worker.config.FleetConfig;
 
 import java.time.Duration;
-import java.util.Optional;
 
 /** The checkpoint table and a read-only ZooKeeper view of a configured fleet, for the operator commands. */
 final class FleetConnections implements AutoCloseable {
@@ -26,9 +24,7 @@ final class FleetConnections implements AutoCloseable {
 
     static FleetConnections open(FleetConfig config) {
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
-        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(new DynamoDbCheckpointConfig(checkpoints.table(),
-                checkpoints.region(), checkpoints.endpoint(), Optional.empty(), dev.streamfleet.core.Backoff.DEFAULT,
-                DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT));
+        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(ConfigOptions.table(checkpoints));
         try {
             Duration timeout = config.zookeeper().sessionTimeout();
             return new FleetConnections(config, table, FleetReader.connect(config.zookeeper().connect(), timeout,

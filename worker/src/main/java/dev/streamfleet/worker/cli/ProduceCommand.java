@@ -2,14 +2,10 @@ package dev.streamfleet.worker.cli;
 
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
-import dev.streamfleet.worker.config.FleetConfigLoader;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -23,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
@@ -42,11 +39,8 @@ public final class ProduceCommand implements Callable<Integer> {
 
     private static final long TICKS_PER_SECOND = 10;
 
-    @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
-    Path config;
-
-    @Option(names = "--set", description = "Overrides a configuration key.")
-    Map<String, String> overrides = new HashMap<>();
+    @Mixin
+    ConfigOptions options = new ConfigOptions();
 
     @Option(names = "--source", description = "The stream or topic to write to (default: the first configured source).")
     String source;
@@ -62,7 +56,7 @@ public final class ProduceCommand implements Callable<Integer> {
         if (rate < 1 || count < 0) {
             throw new ConfigException("--rate must be at least 1 and --count at least 0");
         }
-        FleetConfig fleet = FleetConfigLoader.load(config, System.getenv(), overrides);
+        FleetConfig fleet = options.load();
         FleetConfig.Source target = fleet.sources().stream()
                 .filter(s -> source == null || s.name().equals(source)).findFirst()
                 .orElseThrow(() -> new ConfigException("--source " + source + ": not a configured stream or topic"));

@@ -6,9 +6,7 @@ import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.coordinator.zk.FleetSnapshot;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.config.FleetConfigLoader;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,7 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code streamfleet status}: the fleet in the terminal, from ZooKeeper and the checkpoint table. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -26,15 +24,12 @@ import picocli.CommandLine.Option;
                 + " the fleet runs or is stopped.")
 public final class StatusCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
-    Path config;
-
-    @Option(names = "--set", description = "Overrides a configuration key.")
-    Map<String, String> overrides = new HashMap<>();
+    @Mixin
+    ConfigOptions options = new ConfigOptions();
 
     @Override
     public Integer call() {
-        try (FleetConnections fleet = FleetConnections.open(FleetConfigLoader.load(config, System.getenv(), overrides))) {
+        try (FleetConnections fleet = FleetConnections.open(options.load())) {
             FleetSnapshot snapshot = fleet.zookeeper.read(fleet.config.application());
             List<Checkpoint> rows = fleet.store.list();
             System.out.println(render(snapshot, rows, liveUnits(snapshot), Instant.now()));

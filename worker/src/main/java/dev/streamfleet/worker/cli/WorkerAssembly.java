@@ -1,10 +1,8 @@
 package dev.streamfleet.worker.cli;
 
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
 import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerInfo;
-import dev.streamfleet.core.Backoff;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.SourceBinding;
@@ -71,9 +69,7 @@ public final class WorkerAssembly implements AutoCloseable {
             throw new ConfigException("processor: " + e.getMessage());
         }
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
-        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(new DynamoDbCheckpointConfig(checkpoints.table(),
-                checkpoints.region(), checkpoints.endpoint(), Optional.empty(), Backoff.DEFAULT,
-                DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT));
+        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(ConfigOptions.table(checkpoints));
         resources.push(table);
 
         Map<String, KinesisClient> kinesisClients = new HashMap<>();

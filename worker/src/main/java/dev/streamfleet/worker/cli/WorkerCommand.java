@@ -3,22 +3,18 @@ package dev.streamfleet.worker.cli;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.worker.config.FleetConfig;
-import dev.streamfleet.worker.config.FleetConfigLoader;
 import dev.streamfleet.worker.status.WorkerStatusServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code streamfleet worker}: runs one worker of the fleet until SIGTERM or SIGINT, then hands its units over. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
@@ -27,15 +23,12 @@ public final class WorkerCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
 
-    @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
-    Path config;
-
-    @Option(names = "--set", description = "Overrides a configuration key, such as --set zookeeper.connect=host:2181.")
-    Map<String, String> overrides = new HashMap<>();
+    @Mixin
+    ConfigOptions options = new ConfigOptions();
 
     @Override
     public Integer call() throws InterruptedException {
-        FleetConfig fleet = FleetConfigLoader.load(config, System.getenv(), overrides);
+        FleetConfig fleet = options.load();
         String host = hostName();
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);

@@ -1,0 +1,34 @@
+package dev.streamfleet.worker.cli;
+
+import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.core.Backoff;
+import dev.streamfleet.worker.config.FleetConfig;
+import dev.streamfleet.worker.config.FleetConfigLoader;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import picocli.CommandLine.Option;
+
+/** The options every command that works on a fleet shares: its configuration file and overrides. */
+final class ConfigOptions {
+
+    @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
+    Path config;
+
+    @Option(names = "--set", description = "Overrides a configuration key, such as --set zookeeper.connect=host:2181.")
+    Map<String, String> overrides = new HashMap<>();
+
+    /** The configuration, with the environment's and the flags' overrides applied. */
+    FleetConfig load() {
+        return FleetConfigLoader.load(config, System.getenv(), overrides);
+    }
+
+    /** Where the fleet's checkpoint table is, as the DynamoDB store wants it. */
+    static DynamoDbCheckpointConfig table(FleetConfig.Checkpoints checkpoints) {
+        return new DynamoDbCheckpointConfig(checkpoints.table(), checkpoints.region(), checkpoints.endpoint(),
+                Optional.empty(), Backoff.DEFAULT, DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT);
+    }
+}
