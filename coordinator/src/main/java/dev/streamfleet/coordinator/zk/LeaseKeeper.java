@@ -18,7 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +30,6 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
 import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.state.ConnectionState;
-import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
@@ -72,6 +71,7 @@ final class LeaseKeeper implements AutoCloseable {
     // Owned by the keeper thread.
     private final Map<UnitId, Slot> slots = new HashMap<>();
     private final WatcherRemoveCuratorFramework watches;
+    private final LeaseNodes leases;
     private SortedSet<UnitId> desired = new TreeSet<>();
     private long generation;
     private boolean suspended;
@@ -121,6 +121,7 @@ final class LeaseKeeper implements AutoCloseable {
         this.keeper = keeper;
         this.unitOps = unitOps;
         this.watches = client.newWatcherRemoveCuratorFramework();
+        this.leases = new LeaseNodes(client, watches, paths, me);
         this.assignmentWatcher = event -> post(() -> {
             if (!closing && event.getType() != Watcher.Event.EventType.None) {
                 readAssignment();
@@ -213,23 +214,22 @@ final class LeaseKeeper implements AutoCloseable {
             slot.moveTo(UnitState.RELEASED);
             return;
         }
-        String path = paths.lease(slot.unit);
-        Stat stat = new Stat();
+        Optional<Stat> created;
         try {
-            client.create().storingStatIn(stat).creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL)
-                    .forPath(path, ZkJson.lease(me, generation));
-        } catch (KeeperException.NodeExistsException e) {
-            waitForLease(slot, path);
-            return;
+            created = leases.create(slot.unit, generation);
         } catch (Exception e) {
             LOG.warn("could not create the lease of {}: {}", slot.unit, e.toString());
             retry(slot);
             return;
         }
+        if (created.isEmpty()) {
+            waitForLease(slot);
+            return;
+        }
         slot.waitingForLease = false;
-        slot.czxid = stat.getCzxid();
-        slot.epoch = new Epoch(domain, stat.getCzxid());
-        watchOwnLease(slot, path);
+        slot.czxid = created.get().getCzxid();
+        slot.epoch = new Epoch(domain, slot.czxid);
+        watchOwnLease(slot);
         Epoch epoch = slot.epoch;
         unitOps.execute(() -> {
             try {
@@ -248,7 +248,7 @@ final class LeaseKeeper implements AutoCloseable {
      * new position) drops the unit at once, without a checkpoint; it is then claimed again.
      * Our own deletions come with the slot already terminal, so they are ignored here.
      */
-    private void watchOwnLease(Slot slot, String path) {
+    private void watchOwnLease(Slot slot) {
         CuratorWatcher watcher = (WatchedEvent event) -> post(() -> {
             if (event.getType() == Watcher.Event.EventType.NodeDeleted && slot.isCurrent()) {
                 LOG.warn("the lease of {} was deleted by someone else; dropping the unit to claim it again", slot.unit);
@@ -261,13 +261,13 @@ final class LeaseKeeper implements AutoCloseable {
             }
         });
         try {
-            watches.checkExists().usingWatcher(watcher).forPath(path);
+            leases.watch(slot.unit, watcher);
         } catch (Exception e) {
             LOG.warn("could not watch the lease of {}: {}", slot.unit, e.toString());
         }
     }
 
-    private void waitForLease(Slot slot, String path) {
+    private void waitForLease(Slot slot) {
         slot.waitingForLease = true;
         CuratorWatcher watcher = (WatchedEvent event) -> post(() -> {
             if (event.getType() == Watcher.Event.EventType.NodeDeleted && slot.waitingForLease) {
@@ -275,12 +275,12 @@ final class LeaseKeeper implements AutoCloseable {
             }
         });
         try {
-            Stat holder = watches.checkExists().usingWatcher(watcher).forPath(path);
+            Stat holder = leases.watch(slot.unit, watcher);
             if (holder == null) {
                 post(() -> acquire(slot));
-            } else if (holder.getEphemeralOwner() == sessionId()) {
+            } else if (leases.isOurs(holder)) {
                 // Our own lease from an earlier round of this session that was not deleted: remove it.
-                client.delete().guaranteed().withVersion(holder.getVersion()).forPath(path);
+                leases.deleteLeftover(slot.unit, holder);
             }
         } catch (Exception e) {
             LOG.warn("could not watch the lease of {}: {}", slot.unit, e.toString());
@@ -435,9 +435,7 @@ final class LeaseKeeper implements AutoCloseable {
 
     private void reportEnded(UnitId unit) {
         try {
-            client.create().creatingParentContainersIfNeeded().forPath(paths.ended(unit));
-        } catch (KeeperException.NodeExistsException e) {
-            // Already reported.
+            leases.reportEnded(unit);
         } catch (Exception e) {
             LOG.warn("could not tell the leader that {} ended: {}", unit, e.toString());
         }
@@ -445,18 +443,11 @@ final class LeaseKeeper implements AutoCloseable {
 
     /** Deletes the lease only if it is still the one this slot created. */
     private void deleteLease(Slot slot) {
-        if (slot.epoch == null || !client.getZookeeperClient().isConnected()) {
-            // Without a connection the lease goes with the session; waiting for one would stall a shutdown.
+        if (slot.epoch == null) {
             return;
         }
-        String path = paths.lease(slot.unit);
         try {
-            Stat stat = client.checkExists().forPath(path);
-            if (stat != null && stat.getCzxid() == slot.czxid) {
-                client.delete().withVersion(stat.getVersion()).forPath(path);
-            }
-        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
-            // Gone already.
+            leases.deleteIfOurs(slot.unit, slot.czxid);
         } catch (Exception e) {
             LOG.warn("could not delete the lease of {}: {}", slot.unit, e.toString());
         }
@@ -478,13 +469,7 @@ final class LeaseKeeper implements AutoCloseable {
             if (slot.state != UnitState.PAUSED) {
                 continue;
             }
-            Stat stat;
-            try {
-                stat = client.checkExists().forPath(paths.lease(slot.unit));
-            } catch (Exception e) {
-                stat = null;
-            }
-            if (stat != null && stat.getCzxid() == slot.czxid && stat.getEphemeralOwner() == sessionId()) {
+            if (leases.stillHeld(slot.unit, slot.czxid)) {
                 slot.work.resume();
                 slot.moveTo(UnitState.READING);
             } else {
@@ -506,14 +491,6 @@ final class LeaseKeeper implements AutoCloseable {
             }
             failures.remove(slot.unit);
             slot.moveTo(UnitState.LOST);
-        }
-    }
-
-    private long sessionId() {
-        try {
-            return client.getZookeeperClient().getZooKeeper().getSessionId();
-        } catch (Exception e) {
-            return -1;
         }
     }
 
@@ -542,9 +519,5 @@ final class LeaseKeeper implements AutoCloseable {
             LOG.warn("units still not handed over at close: {}", published.keySet());
         }
         watches.removeWatchers();
-    }
-
-    Set<UnitId> desired() {
-        return Set.copyOf(desired);
     }
 }
