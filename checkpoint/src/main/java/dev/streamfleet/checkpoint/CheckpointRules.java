@@ -72,7 +72,8 @@ public final class CheckpointRules {
         }
     }
 
-    private static void requireRecordPosition(UnitId unit, Position position) {
+    /** A checkpoint names a record position of the unit's own kind; anything else is a caller's bug. */
+    public static void requireRecordPosition(UnitId unit, Position position) {
         if (!position.isRecordPosition()) {
             throw new IllegalArgumentException("a checkpoint of " + unit + " needs a record position, not "
                     + PositionCodec.encode(position));

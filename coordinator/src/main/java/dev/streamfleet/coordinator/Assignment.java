@@ -5,7 +5,6 @@ import dev.streamfleet.core.UnitId;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -35,10 +34,6 @@ public record Assignment(SortedMap<WorkerId, SortedSet<UnitId>> units) {
 
     public SortedSet<UnitId> unitsOf(WorkerId worker) {
         return units.getOrDefault(worker, Collections.emptySortedSet());
-    }
-
-    public Optional<WorkerId> ownerOf(UnitId unit) {
-        return units.entrySet().stream().filter(e -> e.getValue().contains(unit)).map(Map.Entry::getKey).findFirst();
     }
 
     /** Each unit's worker. */

@@ -31,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -319,9 +318,5 @@ public final class WorkerBenchmark {
             }
             return total;
         }
-    }
-
-    static String describe(long[] values) {
-        return Arrays.toString(values);
     }
 }

@@ -10,7 +10,6 @@ import dev.streamfleet.core.PositionCodec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -305,9 +304,5 @@ final class UnitLoop implements UnitWork {
         public void checkpoint(Position position) {
             write(position);
         }
-    }
-
-    Optional<Position> processedPosition() {
-        return Optional.ofNullable(processed);
     }
 }

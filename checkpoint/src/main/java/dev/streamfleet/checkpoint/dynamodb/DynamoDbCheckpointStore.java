@@ -98,10 +98,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
 
     @Override
     public void checkpoint(UnitId unit, Position position, Epoch epoch) {
-        Optional<Checkpoint> unread = Optional.empty();
-        if (!position.isRecordPosition() || !kindMatches(unit, position)) {
-            CheckpointRules.checkCheckpoint(unit, unread, position, epoch);
-        }
+        CheckpointRules.requireRecordPosition(unit, position);
         Write write = new Write(unit)
                 .set(POSITION, s(PositionCodec.encode(position)))
                 .set(POSITION_KEY, s(PositionCodec.sortKey(position)))
@@ -201,13 +198,6 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         } catch (ConditionalCheckFailedException e) {
             // No row: nothing to clear.
         }
-    }
-
-    private static boolean kindMatches(UnitId unit, Position position) {
-        return switch (unit.kind()) {
-            case KINESIS -> position instanceof Position.Sequence;
-            case KAFKA -> position instanceof Position.Offset;
-        };
     }
 
     private static AttributeValue s(String value) {
