@@ -33,7 +33,7 @@ public final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(stop::countDown);
         WorkerInfo info;
-        try (WorkerStatusServer status = WorkerStatusServer.start(fleet.status().bind(), fleet.status().port())) {
+        try (WorkerStatusServer status = WorkerStatusServer.start(fleet.status())) {
             info = new WorkerInfo(WorkerId.generate(host), host, status.url(), Instant.now(), Version.current(), 1);
             try (WorkerAssembly assembly = WorkerAssembly.start(fleet, info)) {
                 status.serve(assembly.worker(), assembly.store());

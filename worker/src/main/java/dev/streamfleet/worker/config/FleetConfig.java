@@ -95,9 +95,27 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
     }
 
     /**
-     * @param bind the address the status endpoints listen on
-     * @param port their port; 0 for any free port
+     * @param bind       the address the status endpoints listen on
+     * @param port       their port; 0 for any free port
+     * @param advertise  the host name or address other workers use to reach these endpoints
+     *                   (a pod IP, a container name); empty for the bound address
+     * @param leaderPage how a worker that does not lead answers for the fleet's page
      */
-    public record Status(String bind, int port) {
+    public record Status(String bind, int port, String advertise, LeaderPage leaderPage) {
+        public Status {
+            advertise = advertise == null ? "" : advertise.trim();
+        }
+
+        public Status(String bind, int port) {
+            this(bind, port, "", LeaderPage.REDIRECT);
+        }
+    }
+
+    /** How a follower answers {@code /} and {@code /api/status}. */
+    public enum LeaderPage {
+        /** with a redirect to the leader's own address: for hosts where every worker is reachable */
+        REDIRECT,
+        /** by fetching the leader's answer and serving it: for a load balancer or Service in front of the workers */
+        PROXY
     }
 }

@@ -36,7 +36,7 @@ public final class FleetConfigLoader {
     public static final List<String> OVERRIDABLE = List.of("application", "zookeeper.connect", "zookeeper.sessionTimeout",
             "zookeeper.auth.username", "zookeeper.auth.password",
             "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
-            "status.bind", "status.port");
+            "status.bind", "status.port", "status.advertise", "status.leaderPage");
     private static final String ENV_PREFIX = "STREAMFLEET_";
 
     private FleetConfigLoader() {
@@ -130,10 +130,21 @@ public final class FleetConfigLoader {
         FleetConfig.Processor processor = new FleetConfig.Processor(pr.text("type"), pr.textMap("options"));
 
         FleetConfig.Status status = root.optionalSection("status")
-                .map(st -> st.allowOnly(Set.of("bind", "port")))
-                .map(st -> new FleetConfig.Status(st.text("bind", "127.0.0.1"), st.integer("port", 0, 0, 65535)))
+                .map(st -> st.allowOnly(Set.of("bind", "port", "advertise", "leaderPage")))
+                .map(st -> new FleetConfig.Status(st.text("bind", "127.0.0.1"), st.integer("port", 0, 0, 65535),
+                        st.text("advertise", ""), leaderPage(st)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
         return new FleetConfig(application, zookeeper, checkpoints, sources, processor, status);
+    }
+
+    private static FleetConfig.LeaderPage leaderPage(ConfigNode status) {
+        String value = status.text("leaderPage", "redirect");
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "redirect" -> FleetConfig.LeaderPage.REDIRECT;
+            case "proxy" -> FleetConfig.LeaderPage.PROXY;
+            default -> throw new ConfigException(status.path() + ".leaderPage: expected 'redirect' or 'proxy', got '"
+                    + value + "'");
+        };
     }
 
     private static FleetConfig.Kinesis kinesis(ConfigNode node) {

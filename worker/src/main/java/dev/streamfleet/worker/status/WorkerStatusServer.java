@@ -3,11 +3,16 @@ package dev.streamfleet.worker.status;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.config.FleetConfig;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,7 +35,12 @@ public final class WorkerStatusServer implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static final java.time.Duration PROXY_TIMEOUT = java.time.Duration.ofSeconds(3);
+
     private final HttpServer server;
+    private final String advertise;
+    private final FleetConfig.LeaderPage leaderPage;
+    private final HttpClient proxyClient;
     private final AtomicReference<StreamWorker> worker = new AtomicReference<>();
     private final AtomicReference<FleetStatus> fleet = new AtomicReference<>();
     private final java.util.concurrent.ScheduledExecutorService sampler =
@@ -40,11 +50,23 @@ public final class WorkerStatusServer implements AutoCloseable {
                 return thread;
             });
 
-    private WorkerStatusServer(HttpServer server) {
+    private WorkerStatusServer(HttpServer server, String advertise, FleetConfig.LeaderPage leaderPage) {
         this.server = server;
+        this.advertise = advertise;
+        this.leaderPage = leaderPage;
+        this.proxyClient = leaderPage == FleetConfig.LeaderPage.PROXY
+                ? HttpClient.newBuilder().connectTimeout(PROXY_TIMEOUT).followRedirects(HttpClient.Redirect.NEVER).build()
+                : null;
     }
 
     public static WorkerStatusServer start(String bind, int port) {
+        return start(new FleetConfig.Status(bind, port));
+    }
+
+    /** Listens as configured: address, port, the address it is known by, and how it answers for the leader. */
+    public static WorkerStatusServer start(FleetConfig.Status config) {
+        String bind = config.bind();
+        int port = config.port();
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(bind, port), 16);
@@ -52,7 +74,7 @@ public final class WorkerStatusServer implements AutoCloseable {
             throw new UncheckedIOException("cannot listen on " + bind + ":" + port + " for the status endpoints: "
                     + e.getMessage(), e);
         }
-        WorkerStatusServer status = new WorkerStatusServer(server);
+        WorkerStatusServer status = new WorkerStatusServer(server, config.advertise(), config.leaderPage());
         server.createContext("/health", status::health);
         server.createContext("/metrics", status::metrics);
         server.createContext("/api/worker", status::apiWorker);
@@ -67,11 +89,32 @@ public final class WorkerStatusServer implements AutoCloseable {
         return status;
     }
 
-    /** Where the endpoints answer, such as {@code http://127.0.0.1:41234}. */
+    /**
+     * Where the endpoints answer for other workers, such as {@code http://127.0.0.1:41234}: the
+     * advertised host when one is configured, else the bound address (for a wildcard bind, the
+     * host's own address).
+     */
     public String url() {
         InetSocketAddress address = server.getAddress();
-        String host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
+        String host = !advertise.isEmpty() ? advertise
+                : address.getAddress().isAnyLocalAddress() ? ownAddress() : address.getAddress().getHostAddress();
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
         return "http://" + host + ":" + address.getPort();
+    }
+
+    /**
+     * For a wildcard bind: the address this host's name resolves to, which in a container or
+     * pod is its own network address; 127.0.0.1 when that is a loopback address.
+     */
+    private static String ownAddress() {
+        try {
+            java.net.InetAddress local = java.net.InetAddress.getLocalHost();
+            return local.isLoopbackAddress() ? "127.0.0.1" : local.getHostAddress();
+        } catch (IOException e) {
+            return "127.0.0.1";
+        }
     }
 
     /**
@@ -105,7 +148,7 @@ public final class WorkerStatusServer implements AutoCloseable {
         leaderOnly(exchange, JSON::writeValueAsBytes, "application/json");
     }
 
-    /** Serves the fleet's status on the leader; elsewhere redirects to the leader. */
+    /** Serves the fleet's status on the leader; elsewhere redirects to the leader or relays its answer. */
     private void leaderOnly(HttpExchange exchange, Renderer renderer, String type) throws IOException {
         StreamWorker current = worker.get();
         FleetStatus status = fleet.get();
@@ -124,9 +167,38 @@ public final class WorkerStatusServer implements AutoCloseable {
             send(exchange, 503, "text/plain", "no leader right now; retry in a few seconds".getBytes(StandardCharsets.UTF_8));
             return;
         }
-        exchange.getResponseHeaders().set("Location", leaderUrl.get() + exchange.getRequestURI().getPath());
-        exchange.sendResponseHeaders(302, -1);
-        exchange.close();
+        String target = leaderUrl.get() + exchange.getRequestURI().getPath();
+        if (leaderPage == FleetConfig.LeaderPage.REDIRECT) {
+            exchange.getResponseHeaders().set("Location", target);
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+            return;
+        }
+        relay(exchange, target);
+    }
+
+    /** Fetches the leader's answer and passes it on, so that one address in front of all workers shows the fleet. */
+    private void relay(HttpExchange exchange, String target) throws IOException {
+        HttpResponse<byte[]> answer;
+        try {
+            answer = proxyClient.send(HttpRequest.newBuilder(URI.create(target)).timeout(PROXY_TIMEOUT).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            send(exchange, 502, "text/plain", ("the leader at " + target + " did not answer: " + e.getMessage()
+                    + "; retry in a few seconds").getBytes(StandardCharsets.UTF_8));
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            send(exchange, 503, "text/plain", "interrupted".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        if (answer.statusCode() == 302 || answer.statusCode() == 503) {
+            // The leader changed while we asked; the caller's next refresh finds the new one.
+            send(exchange, 503, "text/plain", "the leader is changing; retry in a few seconds".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        exchange.getResponseHeaders().set("X-Streamfleet-Leader", target);
+        send(exchange, answer.statusCode(), answer.headers().firstValue("Content-Type").orElse("text/plain"), answer.body());
     }
 
     @FunctionalInterface

@@ -46,8 +46,8 @@ class FleetConfigLoaderTest {
     }
 
     @Test
-    void theReadmesCompleteExampleLoads() {
-        FleetConfig config = FleetConfigLoader.load(Path.of("../deploy/examples/fleet.yaml"), Map.of(), Map.of());
+    void theCompleteExampleLoads() {
+        FleetConfig config = FleetConfigLoader.load(Path.of("../deploy/conf/kinesis-and-kafka.yaml"), Map.of(), Map.of());
 
         assertThat(config.application()).isEqualTo("orders-fleet");
         assertThat(config.zookeeper().sessionTimeout()).isEqualTo(Duration.ofSeconds(10));
@@ -101,6 +101,21 @@ class FleetConfigLoaderTest {
     void sourceMustBeExactlyOneKind() {
         assertThatThrownBy(() -> load(MINIMAL.replace("  - kafka:", "  - pulsar:")))
                 .hasMessageStartingWith("unknown key 'sources[0].pulsar'");
+    }
+
+    @Test
+    void containersSetTheStatusAddressAndProxyModeThroughTheEnvironment() throws IOException {
+        FleetConfig config = FleetConfigLoader.load(file(MINIMAL), Map.of("STREAMFLEET_STATUS_BIND", "0.0.0.0",
+                "STREAMFLEET_STATUS_ADVERTISE", "10.1.2.3", "STREAMFLEET_STATUS_LEADERPAGE", "proxy"), Map.of());
+
+        assertThat(config.status()).isEqualTo(new FleetConfig.Status("0.0.0.0", 0, "10.1.2.3", FleetConfig.LeaderPage.PROXY));
+    }
+
+    @Test
+    void unknownLeaderPageModeIsNamedWithTheChoices() {
+        assertThatThrownBy(() -> load(MINIMAL + "status:\n  leaderPage: forward\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("status.leaderPage: expected 'redirect' or 'proxy', got 'forward'");
     }
 
     @Test

@@ -1,0 +1,56 @@
+package dev.streamfleet.worker.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamfleet health}: asks a worker's {@code /health} whether it has joined its fleet.
+ * For container health checks and init systems, which need an exit code and no HTTP client.
+ */
+@Command(name = "health", mixinStandardHelpOptions = true,
+        description = "Exits 0 when the worker at --url answers /health with 200 (it has joined its fleet), 1 otherwise.")
+public final class HealthCommand implements Callable<Integer> {
+
+    @Option(names = "--url", description = "the worker's status address (default: ${DEFAULT-VALUE})",
+            defaultValue = "http://127.0.0.1:8080")
+    String url;
+
+    @Option(names = "--timeout-seconds", description = "how long to wait for the answer (default: ${DEFAULT-VALUE})",
+            defaultValue = "3")
+    int timeoutSeconds;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Duration timeout = Duration.ofSeconds(Math.max(1, timeoutSeconds));
+        String target = url.replaceAll("/+$", "") + "/health";
+        URI uri;
+        try {
+            uri = URI.create(target);
+        } catch (IllegalArgumentException e) {
+            System.err.println("streamfleet: --url " + url + " is not a URL");
+            return 2;
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        try {
+            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(uri).timeout(timeout).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (answer.statusCode() == 200) {
+                System.out.println(answer.body());
+                return 0;
+            }
+            System.err.println("streamfleet: " + target + " answered " + answer.statusCode() + ": " + answer.body());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("streamfleet: " + target + " did not answer: " + e);
+            return 1;
+        }
+    }
+}
