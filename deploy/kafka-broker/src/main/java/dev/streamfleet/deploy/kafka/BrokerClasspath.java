@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The classpath of a Kafka broker child JVM: the broker's jars as resolved by Maven when this
- * module was built, plus this module's own jar for {@link ChildJvmMain}.
+ * The classpath of a Kafka broker child JVM: this module's own jar for {@link ChildJvmMain} plus
+ * the broker's jars, taken from an installed distribution ({@code <streamfleet.home>/lib/kafka-broker})
+ * when there is one, otherwise as resolved by Maven when this module was built.
  */
 public final class BrokerClasspath {
 
@@ -25,6 +26,11 @@ public final class BrokerClasspath {
     public static List<Path> entries() {
         List<Path> entries = new ArrayList<>();
         entries.add(ownLocation());
+        String home = System.getProperty("streamfleet.home");
+        if (home != null && Files.isDirectory(Path.of(home, "lib", "kafka-broker"))) {
+            entries.addAll(installedJars(Path.of(home, "lib")));
+            return List.copyOf(entries);
+        }
         for (String entry : resolvedJars().split(java.io.File.pathSeparator)) {
             if (entry.isBlank()) {
                 continue;
@@ -37,6 +43,38 @@ public final class BrokerClasspath {
             entries.add(jar);
         }
         return List.copyOf(entries);
+    }
+
+    /**
+     * An installed distribution keeps the broker's own jars in {@code lib/kafka-broker/} and shares
+     * the rest with {@code lib/}; {@code lib/kafka-broker/broker.classpath} names them all.
+     */
+    private static List<Path> installedJars(Path lib) {
+        Path list = lib.resolve("kafka-broker").resolve(RESOURCE);
+        String names;
+        try {
+            names = Files.readString(list, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + list + "; the installation is incomplete", e);
+        }
+        List<Path> jars = new ArrayList<>();
+        for (String entry : names.split(java.io.File.pathSeparator)) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String name = Path.of(entry.trim()).getFileName().toString();
+            Path own = lib.resolve("kafka-broker").resolve(name);
+            Path shared = lib.resolve(name);
+            if (Files.isRegularFile(own)) {
+                jars.add(own);
+            } else if (Files.isRegularFile(shared)) {
+                jars.add(shared);
+            } else {
+                throw new IllegalStateException("the Kafka broker jar " + name + " is in neither " + lib + " nor "
+                        + lib.resolve("kafka-broker") + "; the installation is incomplete");
+            }
+        }
+        return jars;
     }
 
     private static String resolvedJars() {
