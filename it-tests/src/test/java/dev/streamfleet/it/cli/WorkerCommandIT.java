@@ -23,6 +23,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static dev.streamfleet.it.cli.JsonlFiles.dataOf;
+import static dev.streamfleet.it.cli.JsonlFiles.ids;
+import static dev.streamfleet.it.cli.JsonlFiles.range;
 import static org.awaitility.Awaitility.await;
 
 /** {@code streamfleet worker} as separate JVM processes against the local stack. */
@@ -279,6 +282,77 @@ class WorkerCommandIT {
         }
     }
 
+    @Test
+    void followerSetToProxyServesTheLeadersPageSoOneAddressInFrontOfAllWorkersShowsTheFleet() throws Exception {
+        String stream = TestStreams.create(kinesis, "proxy", 2);
+        String application = application();
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + "-{worker}.jsonl"));
+        Map<String, String> proxy = Map.of("STREAMFLEET_STATUS_LEADERPAGE", "proxy");
+
+        try (WorkerProcess a = WorkerProcess.start(dir.resolve(application + "-a.log"), proxy, "worker", "--config",
+                file.toString());
+             WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), proxy, "worker", "--config",
+                     file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                var snapshot = reader.read(application);
+                return snapshot.workers().size() == 2 && snapshot.leaseHolders().size() == 2 && snapshot.leader().isPresent();
+            });
+            var snapshot = reader.read(application);
+            String leaderUrl = snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().get()))
+                    .findFirst().orElseThrow().statusUrl();
+            String followerUrl = snapshot.workers().stream().filter(w -> !w.id().equals(snapshot.leader().get()))
+                    .findFirst().orElseThrow().statusUrl();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+            var relayed = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(followerUrl + "/api/status"))
+                    .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(relayed.statusCode()).as("follower's answer: %s", relayed.body()).isEqualTo(200);
+            assertThat(relayed.headers().firstValue("X-Streamfleet-Leader")).contains(leaderUrl + "/api/status");
+            assertThat(new ObjectMapper().readTree(relayed.body()).get("leader").asText())
+                    .isEqualTo(snapshot.leader().get().value());
+            assertThat(get(http, followerUrl + "/")).contains("fleet <span id=\"application\">" + application);
+        }
+    }
+
+    @Test
+    void iamPolicyInDeployNamesExactlyTheAwsActionsAWorkerCalls() throws Exception {
+        String stream = TestStreams.create(kinesis, "iam", 2);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        Path calls = dir.resolve(application + "-aws-calls.txt");
+        // A table of its own, so that the worker creates it as on a first deployment.
+        Map<String, String> environment = Map.of(dev.streamfleet.it.AwsCallRecorder.VARIABLE, calls.toString(),
+                "STREAMFLEET_CHECKPOINTS_TABLE", application + "-table");
+        // A stream resharded before the fleet starts: the leader asks the table whether the parent has ended
+        // before it assigns the children.
+        TestStreams.put(kinesis, stream, 0, 60, 6);
+        TestStreams.splitInHalf(kinesis, stream, "shardId-000000000000");
+        TestStreams.put(kinesis, stream, 60, 120, 6);
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
+                "--config", file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 120)));
+            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            // The leader's page lists the checkpoint table.
+            assertThat(get(java.net.http.HttpClient.newHttpClient(), statusUrl + "/api/status")).contains(stream);
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+
+        Set<String> policy = new java.util.TreeSet<>();
+        JsonNode document = new ObjectMapper().readTree(Path.of("..", "deploy", "aws", "iam-policy.json").toFile());
+        document.get("Statement").forEach(statement -> statement.get("Action").forEach(action -> policy.add(action.asText())));
+        assertThat(dev.streamfleet.it.AwsCallRecorder.actions(calls))
+                .as("AWS actions a worker called (creating its table, reading, checkpointing, a split, serving its page, stopping)"
+                        + " versus deploy/aws/iam-policy.json")
+                .isEqualTo(policy);
+    }
+
     private static String get(java.net.http.HttpClient http, String url) throws Exception {
         return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
@@ -290,37 +364,5 @@ class WorkerCommandIT {
         int exit = process.waitFor(EXIT);
         assertThat(exit).as("exit code of %s; output:%n%s", String.join(" ", args), process.output()).isZero();
         return process;
-    }
-
-    private static Set<String> range(int from, int to) {
-        Set<String> ids = new HashSet<>();
-        for (int i = from; i < to; i++) {
-            ids.add("id-" + i);
-        }
-        return ids;
-    }
-
-    private static Set<String> ids(Path... files) throws IOException {
-        Set<String> ids = new HashSet<>();
-        for (Path file : files) {
-            ids.addAll(dataOf(file));
-        }
-        return ids;
-    }
-
-    private static List<String> lines(Path file) throws IOException {
-        return Files.exists(file) ? Files.readAllLines(file) : List.of();
-    }
-
-    private static List<String> dataOf(Path file) throws IOException {
-        ObjectMapper mapper = new ObjectMapper();
-        List<String> data = new ArrayList<>();
-        for (String line : lines(file)) {
-            if (line.endsWith("}")) {
-                JsonNode node = mapper.readTree(line);
-                data.add(node.get("data").asText());
-            }
-        }
-        return data;
     }
 }

@@ -185,11 +185,7 @@ class KinesisWorkerIT {
         try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, collector)) {
             TestStreams.put(kinesis, stream, 0, 150, 30);
             software.amazon.awssdk.services.kinesis.model.Shard first = kinesis.listShards(r -> r.streamName(stream)).shards().get(0);
-            java.math.BigInteger low = new java.math.BigInteger(first.hashKeyRange().startingHashKey());
-            java.math.BigInteger high = new java.math.BigInteger(first.hashKeyRange().endingHashKey());
-            kinesis.splitShard(r -> r.streamName(stream).shardToSplit(first.shardId())
-                    .newStartingHashKey(low.add(high).shiftRight(1).toString()));
-            awaitActive(stream);
+            TestStreams.splitInHalf(kinesis, stream, first.shardId());
             TestStreams.put(kinesis, stream, 150, 300, 30);
 
             software.amazon.awssdk.services.kinesis.model.Shard upperChild = kinesis.listShards(r -> r.streamName(stream))
@@ -218,9 +214,7 @@ class KinesisWorkerIT {
     }
 
     private static void awaitActive(String stream) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
-                kinesis.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().streamStatus()
-                        == software.amazon.awssdk.services.kinesis.model.StreamStatus.ACTIVE);
+        TestStreams.awaitActive(kinesis, stream);
     }
 
     @Test

@@ -65,4 +65,21 @@ public final class TestStreams {
             }
         }
     }
+
+    /** Splits a shard of an ACTIVE stream in the middle of its hash range and waits until the stream is ACTIVE again. */
+    public static void splitInHalf(KinesisClient client, String stream, String shardId) {
+        software.amazon.awssdk.services.kinesis.model.Shard shard = client.listShards(r -> r.streamName(stream)).shards()
+                .stream().filter(s -> s.shardId().equals(shardId)).findFirst().orElseThrow();
+        java.math.BigInteger low = new java.math.BigInteger(shard.hashKeyRange().startingHashKey());
+        java.math.BigInteger high = new java.math.BigInteger(shard.hashKeyRange().endingHashKey());
+        client.splitShard(r -> r.streamName(stream).shardToSplit(shardId).newStartingHashKey(low.add(high).shiftRight(1).toString()));
+        awaitActive(client, stream);
+    }
+
+    /** Waits until a stream being resharded is ACTIVE again. */
+    public static void awaitActive(KinesisClient client, String stream) {
+        await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(100)).until(() ->
+                client.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().streamStatus()
+                        == software.amazon.awssdk.services.kinesis.model.StreamStatus.ACTIVE);
+    }
 }
