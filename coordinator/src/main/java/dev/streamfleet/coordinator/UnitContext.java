@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param claimed the checkpoint row as the claim left it; its position is where reading resumes
  * @param store   the application's checkpoint store
  * @param events  where the reader reports shard end and lost ownership
+ * @param validity whether the lease is certainly still this worker's right now
  */
 public record UnitContext(UnitId unit, Epoch epoch, WorkerId worker, Checkpoint claimed, CheckpointStore store,
-                          UnitEvents events) {
+                          UnitEvents events, LeaseValidity validity) {
 
     public UnitContext {
         Objects.requireNonNull(unit, "unit");
@@ -29,5 +30,12 @@ public record UnitContext(UnitId unit, Epoch epoch, WorkerId worker, Checkpoint 
         Objects.requireNonNull(claimed, "claimed");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(events, "events");
+        Objects.requireNonNull(validity, "validity");
+    }
+
+    /** A context whose lease nothing can take away (a reader outside a fleet). */
+    public UnitContext(UnitId unit, Epoch epoch, WorkerId worker, Checkpoint claimed, CheckpointStore store,
+                       UnitEvents events) {
+        this(unit, epoch, worker, claimed, store, events, LeaseValidity.ALWAYS);
     }
 }

@@ -33,6 +33,7 @@ final class UnitLoop implements UnitWork {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnitLoop.class);
     private static final Duration PAUSED_POLL = Duration.ofMillis(50);
+    private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
     private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
 
     private final UnitContext context;
@@ -123,6 +124,13 @@ final class UnitLoop implements UnitWork {
                 if (!fetch.records().isEmpty()) {
                     batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
                 }
+            }
+            if (batch != null && !context.validity().current()) {
+                // The lease may have lapsed (the process was frozen, ZooKeeper is silent): hold the
+                // batch until the session is confirmed again or the unit is taken away.
+                failedBatch = batch;
+                schedule(LEASE_UNCERTAIN_POLL);
+                return;
             }
             if (batch != null && !process(batch)) {
                 return;

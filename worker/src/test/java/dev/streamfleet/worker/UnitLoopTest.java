@@ -49,7 +49,7 @@ class UnitLoopTest {
     }
 
     /** Hands out scripted batches of offsets, then reports caught up. */
-    private static final class ScriptedSource implements RecordSource {
+    private static class ScriptedSource implements RecordSource {
         private final Deque<List<Long>> batches = new ArrayDeque<>();
         private final boolean endAfter;
 
@@ -83,6 +83,10 @@ class UnitLoopTest {
     }
 
     private UnitContext context() {
+        return context(dev.streamfleet.coordinator.LeaseValidity.ALWAYS);
+    }
+
+    private UnitContext context(dev.streamfleet.coordinator.LeaseValidity validity) {
         Checkpoint claimed = store.claim(UNIT, EPOCH, "w1");
         return new UnitContext(UNIT, EPOCH, WorkerId.of("w1"), claimed, store, new UnitEvents() {
             @Override
@@ -99,11 +103,37 @@ class UnitLoopTest {
             public void failed(String reason) {
                 events.add("failed: " + reason);
             }
-        });
+        }, validity);
     }
 
     private Optional<Position> stored() {
         return store.read(UNIT).flatMap(Checkpoint::position);
+    }
+
+    @Test
+    void batchIsHeldBackWhileTheLeaseIsUncertainAndProcessedOnceItIsConfirmed() {
+        List<Long> processed = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean confirmed = new java.util.concurrent.atomic.AtomicBoolean(false);
+        AtomicInteger fetches = new AtomicInteger();
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L))) {
+            @Override
+            public synchronized Fetch fetch() {
+                fetches.incrementAndGet();
+                return super.fetch();
+            }
+        };
+
+        UnitLoop.start(context(confirmed::get), source, (batch, checkpointer) ->
+                batch.records().forEach(r -> processed.add((long) r.data()[0])), scheduler, settings, Clock.systemUTC());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> fetches.get() >= 1);
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
+        assertThat(processed).as("nothing handed to the processor while the session is unconfirmed").isEmpty();
+        assertThat(fetches.get()).as("the held batch is not fetched past").isEqualTo(1);
+
+        confirmed.set(true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> processed.size() == 3);
+        assertThat(processed).containsExactly(0L, 1L, 2L);
     }
 
     @Test

@@ -51,6 +51,7 @@ public final class FleetMember implements AutoCloseable {
     private final CuratorFramework client;
     private final ScheduledExecutorService leaderThread;
     private final ScheduledExecutorService keeperThread;
+    private final ScheduledExecutorService sessionThread;
     private final ExecutorService unitOps;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTED);
     private String fencingDomain;
@@ -65,6 +66,7 @@ public final class FleetMember implements AutoCloseable {
         String name = "streamfleet-" + info.id().value();
         this.leaderThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leader"));
         this.keeperThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leases"));
+        this.sessionThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-session"));
         this.unitOps = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-unit-ops"));
         int sessionMillis = (int) config.sessionTimeout().toMillis();
         this.client = ZkClients.withCredentials(CuratorFrameworkFactory.builder()
@@ -114,7 +116,9 @@ public final class FleetMember implements AutoCloseable {
                         + config.sessionTimeout().toMillis() + " ms)");
             }
             fencingDomain = FencingDomains.getOrCreate(client);
-            keeper = new LeaseKeeper(client, paths, info.id(), fencingDomain, store, factory, config, keeperThread, unitOps);
+            SessionConfirmations confirmations = confirmSession(paths);
+            keeper = new LeaseKeeper(client, paths, info.id(), fencingDomain, store, factory, config, keeperThread, unitOps,
+                    confirmations::current);
             client.getConnectionStateListenable().addListener((c, newState) -> keeper.connectionChanged(newState));
             registration = new WorkerRegistration(client, paths, info);
             registration.start(config.sessionTimeout().toMillis());
@@ -216,12 +220,47 @@ public final class FleetMember implements AutoCloseable {
         shutdown();
     }
 
+    /**
+     * Asks ZooKeeper a question (does the fleet's root exist?) four times per session timeout,
+     * so that the unit readers know whether their leases are certainly still theirs.
+     */
+    private SessionConfirmations confirmSession(ZkPaths paths) {
+        Duration timeout = config.sessionTimeout();
+        try {
+            Duration negotiated = Duration.ofMillis(client.getZookeeperClient().getZooKeeper().getSessionTimeout());
+            if (negotiated.compareTo(timeout) < 0 && !negotiated.isZero()) {
+                timeout = negotiated;
+            }
+        } catch (Exception e) {
+            throw new CoordinatorException("ZooKeeper at " + config.zookeeper() + " dropped the connection while joining: " + e);
+        }
+        SessionConfirmations confirmations = new SessionConfirmations(timeout, System::nanoTime);
+        Runnable ask = () -> {
+            long sent = confirmations.now();
+            try {
+                client.getZookeeperClient().getZooKeeper().exists(paths.workers(), false);
+                confirmations.confirmed(sent);
+            } catch (Exception e) {
+                // Not confirmed: the leases stop counting as current when the last confirmation ages out.
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        ask.run();
+        long every = SessionConfirmations.interval(timeout).toMillis();
+        sessionThread.scheduleWithFixedDelay(ask, every, every, TimeUnit.MILLISECONDS);
+        return confirmations;
+    }
+
     private void shutdown() {
+        sessionThread.shutdownNow();
         leaderThread.shutdownNow();
         keeperThread.shutdownNow();
         unitOps.shutdownNow();
         awaitQuietly(leaderThread);
         awaitQuietly(keeperThread);
+        awaitQuietly(sessionThread);
         awaitQuietly(unitOps);
         client.close();
     }

@@ -64,6 +64,7 @@ final class LeaseKeeper implements AutoCloseable {
     private final UnitWorkFactory factory;
     private final CoordinatorConfig config;
     private final ScheduledExecutorService keeper;
+    private final dev.streamfleet.coordinator.LeaseValidity validity;
     private final ExecutorService unitOps;
     private final Map<UnitId, UnitState> published = new ConcurrentHashMap<>();
     private final Map<UnitId, String> failures = new ConcurrentHashMap<>();
@@ -110,7 +111,8 @@ final class LeaseKeeper implements AutoCloseable {
 
     LeaseKeeper(CuratorFramework client, ZkPaths paths, WorkerId me, String domain, CheckpointStore store,
                 UnitWorkFactory factory, CoordinatorConfig config, ScheduledExecutorService keeper,
-                ExecutorService unitOps) {
+                ExecutorService unitOps, dev.streamfleet.coordinator.LeaseValidity validity) {
+        this.validity = validity;
         this.client = client;
         this.paths = paths;
         this.me = me;
@@ -300,7 +302,7 @@ final class LeaseKeeper implements AutoCloseable {
             return;
         }
         try {
-            slot.work = factory.start(new UnitContext(slot.unit, slot.epoch, me, row, store, events(slot)));
+            slot.work = factory.start(new UnitContext(slot.unit, slot.epoch, me, row, store, events(slot), validity));
         } catch (RuntimeException e) {
             LOG.error("could not start {}: {}", slot.unit, e.toString());
             deleteLease(slot);
