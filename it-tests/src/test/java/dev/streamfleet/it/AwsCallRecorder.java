@@ -16,8 +16,10 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
- * Records every AWS operation a process calls, as IAM action names ({@code kinesis:GetRecords}),
- * one per line in the file named by {@code STREAMFLEET_TEST_AWS_CALLS}. The SDK loads it into
+ * Records every AWS operation a process completes, one line each in the file named by
+ * {@code STREAMFLEET_TEST_AWS_CALLS}: the time in epoch millis, the IAM action name
+ * ({@code kinesis:GetRecords}), the outcome ({@code ok} or the error code) and, for DynamoDB
+ * item writes, the item's key. The SDK loads it into
  * every client through its global interceptor list on the test classpath; in a process without
  * that variable it does nothing. Worker processes started by the tests use it to prove that the
  * documented IAM policy names exactly the actions streamfleet calls.
@@ -26,26 +28,64 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
 
     public static final String VARIABLE = "STREAMFLEET_TEST_AWS_CALLS";
 
+    /** One recorded call. */
+    public record Call(long millis, String action, String outcome, String key) {
+
+        static Call parse(String line) {
+            String[] parts = line.split(" ", 4);
+            return new Call(Long.parseLong(parts[0]), parts[1], parts[2], parts.length > 3 ? parts[3] : "");
+        }
+
+        public boolean ok() {
+            return outcome.equals("ok");
+        }
+    }
+
     @Override
-    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+    public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+        record(context.request(), attributes, "ok");
+    }
+
+    @Override
+    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+        Throwable failure = context.exception();
+        String outcome = failure instanceof software.amazon.awssdk.awscore.exception.AwsServiceException service
+                && service.awsErrorDetails() != null && service.awsErrorDetails().errorCode() != null
+                ? service.awsErrorDetails().errorCode() : failure.getClass().getSimpleName();
+        record(context.request(), attributes, outcome);
+    }
+
+    private static void record(software.amazon.awssdk.core.SdkRequest request, ExecutionAttributes attributes, String outcome) {
         String file = System.getenv(VARIABLE);
         if (file == null || file.isBlank()) {
             return;
         }
         String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME).toLowerCase(Locale.ROOT);
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+        String key = request instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest update
+                && update.key().containsKey("pk") ? update.key().get("pk").s() : "";
+        String line = System.currentTimeMillis() + " " + service + ":" + operation + " " + outcome
+                + (key.isEmpty() ? "" : " " + key) + "\n";
         try {
             synchronized (AwsCallRecorder.class) {
-                Files.writeString(Path.of(file), service + ":" + operation + "\n", StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Files.writeString(Path.of(file), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    /** Every call recorded in a file, in order. */
+    public static java.util.List<Call> calls(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file).stream().filter(line -> !line.isBlank()).map(Call::parse).toList()
+                : java.util.List.of();
+    }
+
     /** The distinct actions recorded in a file. */
     public static Set<String> actions(Path file) throws IOException {
-        return Files.exists(file) ? new TreeSet<>(Files.readAllLines(file)) : new TreeSet<>();
+        Set<String> actions = new TreeSet<>();
+        calls(file).forEach(call -> actions.add(call.action()));
+        return actions;
     }
 }

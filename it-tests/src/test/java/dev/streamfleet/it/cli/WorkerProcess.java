@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * A {@code streamfleet} command run as its own JVM, the way users run it, with the test's
  * classpath. Its output goes to a file; it is stopped by its own pid.
  */
-final class WorkerProcess implements AutoCloseable {
+public final class WorkerProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
@@ -24,7 +24,7 @@ final class WorkerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static WorkerProcess start(Path log, Map<String, String> env, String... args) throws IOException {
+    public static WorkerProcess start(Path log, Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx256m");
@@ -44,7 +44,7 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** Waits, bounded, for the process to exit and returns its exit code. */
-    int waitFor(Duration timeout) throws InterruptedException {
+    public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("the process did not exit within " + timeout + "; output:\n" + output());
         }
@@ -52,15 +52,32 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** SIGTERM. */
-    void terminate() {
+    public void terminate() {
         process.destroy();
     }
 
-    boolean isAlive() {
+    /** SIGKILL: the crash nobody can handle. */
+    public void kill() {
+        process.destroyForcibly();
+    }
+
+    /** Sends a signal by name ({@code STOP}, {@code CONT}) to this process by its own pid. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -69,7 +86,7 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /** The lines that are not log lines (log lines start with a time of day). */
-    List<String> messages() {
+    public List<String> messages() {
         return output().lines().filter(line -> !line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")).toList();
     }
 

@@ -53,15 +53,7 @@ class KafkaWorkerIT {
     }
 
     private static String createTopic(int partitions) throws Exception {
-        String topic = "orders-" + UUID.randomUUID().toString().substring(0, 8);
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            // Producing before every partition has a leader can lose records to NotLeaderOrFollower.
-            await().atMost(Duration.ofSeconds(30)).until(() -> admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(10, TimeUnit.SECONDS).get(topic).partitions().stream()
-                    .allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-        }
-        return topic;
+        return TestTopics.create(bootstrap(), "orders", partitions);
     }
 
     private static void produce(String topic, int from, int to, int keys) throws Exception {

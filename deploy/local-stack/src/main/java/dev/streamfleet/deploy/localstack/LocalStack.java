@@ -80,11 +80,13 @@ public final class LocalStack implements AutoCloseable {
             EmulatorPackages packages = EmulatorPackages.installed();
             if (config.dynamodb()) {
                 starting.add(CompletableFuture.runAsync(() -> dynamodb = startWithFreshPorts("dynamodb",
-                        () -> NodeEmulator.dynamodb(packages, dir.resolve("logs")))));
+                        () -> NodeEmulator.dynamodb(packages, dir.resolve("logs"),
+                                config.persistent() ? java.util.Optional.of(dir.resolve("dynamodb-data")) : java.util.Optional.empty()))));
             }
             if (config.kinesis()) {
                 starting.add(CompletableFuture.runAsync(() -> kinesis = startWithFreshPorts("kinesis",
-                        () -> NodeEmulator.kinesis(packages, dir.resolve("logs")))));
+                        () -> NodeEmulator.kinesis(packages, dir.resolve("logs"),
+                                config.persistent() ? java.util.Optional.of(dir.resolve("kinesis-data")) : java.util.Optional.empty()))));
             }
             if (config.kinesalite()) {
                 starting.add(CompletableFuture.runAsync(() -> kinesalite = startWithFreshPorts("kinesalite",

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * An emulator that runs as a Node.js process: {@code kinesis-local} for Kinesis or
  * {@code dynalite} for DynamoDB. It listens on a fixed loopback port for its whole life, so a
- * restart brings it back on the same endpoint (with empty state: both keep data in memory).
+ * restart brings it back on the same endpoint, with empty state unless the stack keeps the
+ * emulators' data on disk ({@link LocalStackConfig#persistent()}).
  */
 public final class NodeEmulator implements ManagedServer {
 
@@ -35,8 +36,11 @@ public final class NodeEmulator implements ManagedServer {
         this.logDir = logDir;
     }
 
-    /** kinesis-mock with short stream-state durations, so tests need not wait for CREATING → ACTIVE. */
-    static NodeEmulator kinesis(EmulatorPackages packages, Path logDir) {
+    /**
+     * kinesis-mock with short stream-state durations, so tests need not wait for CREATING → ACTIVE;
+     * with a data directory it also writes its state there every 100 ms and loads it at start.
+     */
+    static NodeEmulator kinesis(EmulatorPackages packages, Path logDir, java.util.Optional<Path> dataDir) {
         int port = LoopbackPorts.free();
         Path pkg = packages.packageDir("kinesis-local");
         Map<String, String> env = new HashMap<>();
@@ -51,6 +55,12 @@ public final class NodeEmulator implements ManagedServer {
                 "START_STREAM_ENCRYPTION", "STOP_STREAM_ENCRYPTION", "UPDATE_STREAM_MODE")) {
             env.put(operation + "_DURATION", "100ms");
         }
+        dataDir.ifPresent(data -> {
+            env.put("SHOULD_PERSIST_DATA", "true");
+            env.put("LOAD_DATA_IF_EXISTS", "true");
+            env.put("PERSIST_PATH", data.toAbsolutePath().toString());
+            env.put("PERSIST_INTERVAL", "100ms");
+        });
         return new NodeEmulator("kinesis", packages, List.of(pkg.resolve("main.js").toString()), env, port, logDir);
     }
 
@@ -66,12 +76,16 @@ public final class NodeEmulator implements ManagedServer {
         return new NodeEmulator("kinesalite", packages, args, Map.of(), port, logDir);
     }
 
-    /** dynalite in memory with short table-state durations. */
-    static NodeEmulator dynamodb(EmulatorPackages packages, Path logDir) {
+    /** dynalite with short table-state durations, in memory or in a LevelDB store in the data directory. */
+    static NodeEmulator dynamodb(EmulatorPackages packages, Path logDir, java.util.Optional<Path> dataDir) {
         int port = LoopbackPorts.free();
         Path cli = packages.packageDir("dynalite").resolve("cli.js");
-        List<String> args = List.of(cli.toString(), "--host", LoopbackPorts.HOST, "--port", Integer.toString(port),
-                "--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50");
+        List<String> args = new java.util.ArrayList<>(List.of(cli.toString(), "--host", LoopbackPorts.HOST,
+                "--port", Integer.toString(port), "--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50"));
+        dataDir.ifPresent(data -> {
+            args.add("--path");
+            args.add(data.toAbsolutePath().toString());
+        });
         return new NodeEmulator("dynamodb", packages, args, Map.of(), port, logDir);
     }
 

@@ -1,0 +1,198 @@
+package dev.streamfleet.it.faults;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Judges one scenario from the outside, from what the producer had acknowledged, what the
+ * {@code jsonl} processors wrote, the lease tenures seen in ZooKeeper and the faults the test
+ * caused. Every finding names the scenario, the unit or key, and the record ids concerned.
+ * Pure: no servers, no clocks of its own.
+ */
+final class DeliveryReport {
+
+    /** How far the watcher's view of a lease may trail the worker's own, in millis. */
+    static final long OBSERVATION_SLACK = 300;
+
+    /** One processed record, as a {@code jsonl} line said. {@code micros} is the batch's processing time. */
+    record Line(String id, String unit, String key, String worker, long micros, long order) {
+    }
+
+    /** A fault that may explain re-delivery: every worker in {@code workers} (or all, if empty) stopped between the two times. */
+    record Crash(String what, Set<String> workers, long fromMillis, long toMillis) {
+
+        boolean explains(String worker, long micros, long checkpointIntervalMillis) {
+            long millis = micros / 1000;
+            return (workers.isEmpty() || workers.contains(worker))
+                    && millis >= fromMillis - checkpointIntervalMillis - 1_500 && millis <= toMillis;
+        }
+    }
+
+    private final String scenario;
+    private final long checkpointIntervalMillis;
+    private final List<String> findings = new ArrayList<>();
+    private final Map<String, Integer> duplicates = new TreeMap<>();
+    private int processed;
+    private int produced;
+
+    DeliveryReport(String scenario, long checkpointIntervalMillis) {
+        this.scenario = scenario;
+        this.checkpointIntervalMillis = checkpointIntervalMillis;
+    }
+
+    /** Runs every check. */
+    DeliveryReport judge(List<LoadProducer.Produced> producedRecords, List<Line> lines,
+                         List<LeaseWatcher.Tenure> tenures, List<Crash> crashes) {
+        produced = producedRecords.size();
+        processed = lines.size();
+        List<Line> ordered = new ArrayList<>(lines);
+        ordered.sort(Comparator.comparingLong(Line::micros).thenComparingLong(Line::order));
+        checkNothingLost(producedRecords, ordered);
+        checkDuplicatesAreExplained(ordered, crashes);
+        checkOneReaderAtATime(ordered, tenures);
+        checkOrderPerKey(ordered);
+        return this;
+    }
+
+    private void checkNothingLost(List<LoadProducer.Produced> producedRecords, List<Line> lines) {
+        Set<String> seen = lines.stream().map(Line::id).collect(Collectors.toSet());
+        Map<String, List<String>> missing = new TreeMap<>();
+        for (LoadProducer.Produced record : producedRecords) {
+            if (!seen.contains(record.id())) {
+                missing.computeIfAbsent(record.source() + " " + record.key(), k -> new ArrayList<>()).add(record.id());
+            }
+        }
+        missing.forEach((where, ids) -> finding("lost " + ids.size() + " records of " + where + ": " + sample(ids)));
+    }
+
+    private void checkDuplicatesAreExplained(List<Line> lines, List<Crash> crashes) {
+        Map<String, Line> first = new HashMap<>();
+        Map<String, List<Line>> redelivered = new LinkedHashMap<>();
+        for (Line line : lines) {
+            Line earlier = first.putIfAbsent(line.id(), line);
+            if (earlier != null) {
+                redelivered.computeIfAbsent(line.id(), k -> new ArrayList<>()).add(line);
+            }
+        }
+        Map<String, List<String>> unexplained = new TreeMap<>();
+        Map<String, Set<String>> againByUnitAndWorker = new HashMap<>();
+        for (String id : redelivered.keySet()) {
+            Line original = first.get(id);
+            duplicates.merge(original.unit(), redelivered.get(id).size(), Integer::sum);
+            boolean explained = crashes.stream().anyMatch(c -> c.explains(original.worker(), original.micros(), checkpointIntervalMillis));
+            if (!explained) {
+                unexplained.computeIfAbsent(original.unit() + " (first by " + original.worker() + ", again by "
+                        + redelivered.get(id).get(0).worker() + ")", k -> new ArrayList<>()).add(id);
+            }
+            againByUnitAndWorker.computeIfAbsent(original.unit() + " " + original.worker(), k -> new HashSet<>()).add(id);
+        }
+        unexplained.forEach((where, ids) -> finding(ids.size() + " records of " + where
+                + " were processed twice without a crash that explains it: " + sample(ids)));
+
+        // What a successor re-reads starts at the last checkpoint: the tail of what the dead owner processed.
+        Map<String, List<Line>> byUnitAndWorker = new HashMap<>();
+        for (Line line : lines) {
+            if (first.get(line.id()) == line) {
+                byUnitAndWorker.computeIfAbsent(line.unit() + " " + line.worker(), k -> new ArrayList<>()).add(line);
+            }
+        }
+        againByUnitAndWorker.forEach((unitAndWorker, ids) -> {
+            List<Line> owned = byUnitAndWorker.get(unitAndWorker);
+            int from = 0;
+            while (from < owned.size() && !ids.contains(owned.get(from).id())) {
+                from++;
+            }
+            List<String> gaps = new ArrayList<>();
+            int lastAgain = from;
+            for (int i = from; i < owned.size(); i++) {
+                if (ids.contains(owned.get(i).id())) {
+                    lastAgain = i;
+                }
+            }
+            for (int i = from; i <= lastAgain; i++) {
+                if (!ids.contains(owned.get(i).id())) {
+                    gaps.add(owned.get(i).id());
+                }
+            }
+            if (!gaps.isEmpty()) {
+                finding("re-delivered records of " + unitAndWorker + " are not one run since a checkpoint; not again: "
+                        + sample(gaps));
+            }
+        });
+    }
+
+    private void checkOneReaderAtATime(List<Line> lines, List<LeaseWatcher.Tenure> tenures) {
+        Map<String, List<LeaseWatcher.Tenure>> byUnit = tenures.stream().collect(Collectors.groupingBy(LeaseWatcher.Tenure::unit));
+        Map<String, List<String>> outside = new TreeMap<>();
+        Map<String, List<String>> inside = new TreeMap<>();
+        for (Line line : lines) {
+            long millis = line.micros() / 1000;
+            List<LeaseWatcher.Tenure> ofUnit = byUnit.getOrDefault(line.unit(), List.of());
+            boolean held = ofUnit.stream().anyMatch(t -> t.worker().equals(line.worker()) && t.covers(millis, OBSERVATION_SLACK));
+            if (!held) {
+                outside.computeIfAbsent(line.unit() + " by " + line.worker(), k -> new ArrayList<>()).add(line.id());
+            }
+            ofUnit.stream().filter(t -> !t.worker().equals(line.worker()) && t.strictlyCovers(millis, OBSERVATION_SLACK))
+                    .findFirst().ifPresent(t -> inside.computeIfAbsent(line.unit() + " by " + line.worker()
+                            + " while " + t.worker() + " held its lease", k -> new ArrayList<>()).add(line.id()));
+        }
+        outside.forEach((where, ids) -> finding("processed without holding the lease: " + where + ": " + sample(ids)));
+        inside.forEach((where, ids) -> finding("two readers: " + where + ": " + sample(ids)));
+    }
+
+    private void checkOrderPerKey(List<Line> lines) {
+        Set<String> seen = new HashSet<>();
+        Map<String, Long> lastByKey = new HashMap<>();
+        Map<String, List<String>> outOfOrder = new TreeMap<>();
+        for (Line line : lines) {
+            if (!seen.add(line.id())) {
+                continue;
+            }
+            String prefix = line.id().substring(0, line.id().indexOf('-'));
+            String key = prefix + " " + line.key();
+            long n = Long.parseLong(line.id().substring(line.id().indexOf('-') + 1));
+            Long last = lastByKey.get(key);
+            if (last != null && n < last) {
+                outOfOrder.computeIfAbsent(key, k -> new ArrayList<>()).add(line.id() + " after " + prefix + "-" + last
+                        + " (" + line.unit() + ")");
+            } else {
+                lastByKey.put(key, n);
+            }
+        }
+        outOfOrder.forEach((key, what) -> finding("out of production order for key " + key + ": " + sample(what)));
+    }
+
+    private void finding(String text) {
+        findings.add("scenario '" + scenario + "': " + text);
+    }
+
+    private static String sample(List<String> ids) {
+        return ids.size() <= 10 ? ids.toString() : ids.subList(0, 10) + " and " + (ids.size() - 10) + " more";
+    }
+
+    List<String> findings() {
+        return List.copyOf(findings);
+    }
+
+    /** Re-delivered records per unit. */
+    Map<String, Integer> duplicates() {
+        return Map.copyOf(duplicates);
+    }
+
+    int totalDuplicates() {
+        return duplicates.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    String summary() {
+        return "scenario '" + scenario + "': produced " + produced + ", processed " + processed + " lines, "
+                + totalDuplicates() + " re-delivered, " + findings.size() + " findings";
+    }
+}

@@ -1,0 +1,233 @@
+package dev.streamfleet.it.faults;
+
+import dev.streamfleet.deploy.localstack.EmbeddedZooKeeper;
+import dev.streamfleet.it.AwsCallRecorder;
+import dev.streamfleet.it.LocalStackExtension;
+import dev.streamfleet.it.worker.TestStreams;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * streamfleet as users run it — separate worker JVMs on a 3-member ZooKeeper ensemble, the
+ * Kinesis and DynamoDB emulators and a Kafka broker — under a steady load on a stream and a
+ * topic (4 shards, 4 partitions), while the test breaks things. After each scenario the
+ * {@link DeliveryReport} proves from the outside: nothing lost, duplicates only where a crash
+ * explains them (and only the run since the last checkpoint), never two readers of one unit,
+ * production order per key, and no stale checkpoint accepted.
+ *
+ * <p>Longer chaos: {@code -Dstreamfleet.faults.chaosSeconds=600}.
+ */
+class FaultScenariosIT {
+
+    @RegisterExtension
+    static final LocalStackExtension SERVERS = LocalStackExtension.with(c -> c.withZooKeeper(3).withKinesis().withDynamoDb()
+            .withKafka().withPersistentEmulators());
+
+    private static final int RATE = 50;
+    private static final Duration REBALANCE = Duration.ofSeconds(30);
+    private static final Duration FAILOVER = FleetUnderFaults.SESSION_TIMEOUT.plusSeconds(30);
+
+    @Test
+    void scalingOutAndInGracefullyLosesAndRepeatsNothing() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "scale out 1 → 3 → 5, in 5 → 2", RATE)) {
+            List<FleetUnderFaults.Worker> running = new ArrayList<>(fleet.startAll(1));
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            running.addAll(fleet.startAll(2));
+            fleet.awaitBalancedOver(running, REBALANCE);
+            running.addAll(fleet.startAll(2));
+            fleet.awaitBalancedOver(running, REBALANCE);
+            for (int i = 0; i < 3; i++) {
+                FleetUnderFaults.Worker leaving = running.remove(running.size() - 1);
+                fleet.terminate(leaving);
+                fleet.awaitBalancedOver(running, REBALANCE);
+            }
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            assertThat(report.duplicates()).as("graceful moves re-deliver nothing: %s", report.summary()).isEmpty();
+        }
+    }
+
+    @Test
+    void killingARandomWorkerEveryFewSecondsLosesNothingAndRepeatsOnlyTheUncheckpointedTail() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        Duration chaos = Duration.ofSeconds(Long.getLong("streamfleet.faults.chaosSeconds", 60));
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "kill -9 a random worker every 5 s for "
+                + chaos.toSeconds() + " s (seed " + seed + ")", RATE)) {
+            fleet.awaitBalancedOver(fleet.startAll(3), Duration.ofSeconds(60));
+            long end = System.nanoTime() + chaos.toNanos();
+            int kills = 0;
+            while (System.nanoTime() < end) {
+                Thread.sleep(3_000 + random.nextInt(4_000));
+                List<FleetUnderFaults.Worker> running = fleet.workers();
+                fleet.kill(running.get(random.nextInt(running.size())));
+                fleet.start();
+                kills++;
+            }
+            fleet.awaitBalancedOver(fleet.workers(), FAILOVER);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            System.out.printf("%s; %d kills, re-delivered per unit: %s%n", report.summary(), kills, report.duplicates());
+        }
+    }
+
+    @Test
+    void frozenWorkerPastItsSessionIsFencedAndItsLateCheckpointsAreAllRejected() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "SIGSTOP past the session timeout, then SIGCONT",
+                RATE)) {
+            List<FleetUnderFaults.Worker> running = fleet.startAll(3);
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            Thread.sleep(3_000);
+            FleetUnderFaults.Worker zombie = fleet.workers().stream()
+                    .filter(w -> !fleet.leader().map(l -> l.name.equals(w.name)).orElse(false)).findFirst().orElseThrow();
+            List<FleetUnderFaults.Worker> others = running.stream().filter(w -> w != zombie).toList();
+
+            long frozen = System.currentTimeMillis();
+            zombie.process.signal("STOP");
+            fleet.awaitBalancedOver(others, FAILOVER);
+            Thread.sleep(2_000);
+            long thawed = System.currentTimeMillis();
+            zombie.process.signal("CONT");
+            fleet.noteCrash("SIGSTOP of " + zombie, zombie, frozen, thawed);
+            fleet.awaitAllLeased(8, FAILOVER);
+            Thread.sleep(5_000);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            List<String> accepted = new ArrayList<>();
+            int attempts = 0;
+            for (AwsCallRecorder.Call call : zombie.calls()) {
+                if (call.millis() < thawed || !call.action().equals("dynamodb:UpdateItem")) {
+                    continue;
+                }
+                String unit = call.key().substring(call.key().indexOf('/') + 1);
+                boolean heldAgain = fleet.leases.tenures().stream().anyMatch(t -> t.unit().equals(unit)
+                        && t.worker().equals(zombie.id()) && t.from() > thawed && t.covers(call.millis(), 0));
+                if (heldAgain) {
+                    continue;
+                }
+                attempts++;
+                if (call.ok()) {
+                    accepted.add(unit + " at " + call.millis());
+                }
+            }
+            assertThat(accepted).as("scenario '%s': checkpoint writes of the zombie %s accepted after it lost its units"
+                    + " (%d stale attempts in all)", fleet.scenario, zombie, attempts).isEmpty();
+            System.out.printf("%s; the zombie made %d stale write attempts, all rejected%n", report.summary(), attempts);
+        }
+    }
+
+    @Test
+    void killingTheLeaderRepeatedlyLosesNothing() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "kill -9 the leader, three times", RATE)) {
+            fleet.awaitBalancedOver(fleet.startAll(3), Duration.ofSeconds(60));
+            for (int i = 0; i < 3; i++) {
+                await().atMost(FAILOVER).until(() -> fleet.leader().isPresent());
+                fleet.kill(fleet.leader().orElseThrow());
+                fleet.start();
+                fleet.awaitBalancedOver(fleet.workers(), FAILOVER);
+            }
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+        }
+    }
+
+    @Test
+    void losingAnEnsembleMemberMovesNothingAndLosingQuorumForTenSecondsLosesNothing() throws Exception {
+        EmbeddedZooKeeper ensemble = SERVERS.stack().zookeeper();
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "one ZooKeeper member down, then quorum lost"
+                + " for 10 s", RATE)) {
+            List<FleetUnderFaults.Worker> running = fleet.startAll(3);
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            var before = fleet.leases.holders();
+            var member = ensemble.members().get(0);
+            member.kill();
+            int linesBefore = fleet.lines().size();
+            await().atMost(Duration.ofSeconds(20)).until(() -> fleet.lines().size() > linesBefore + 4 * RATE);
+            assertThat(fleet.leases.holders()).as("no unit moves when one member of three is lost").isEqualTo(before);
+            member.start();
+            Thread.sleep(2_000);
+
+            long lost = System.currentTimeMillis();
+            ensemble.members().get(1).kill();
+            ensemble.members().get(2).kill();
+            Thread.sleep(10_000);
+            ensemble.members().get(1).start();
+            ensemble.members().get(2).start();
+            long back = System.currentTimeMillis();
+            fleet.noteFleetWideOutage("ZooKeeper quorum lost", lost, back + FleetUnderFaults.SESSION_TIMEOUT.toMillis());
+            fleet.awaitAllLeased(8, Duration.ofSeconds(60));
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            System.out.printf("%s; re-delivered per unit: %s%n", report.summary(), report.duplicates());
+        }
+    }
+
+    @Test
+    void restartingTheDynamoDbAndKinesisEmulatorsLosesAndRepeatsNothing() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "DynamoDB emulator restarted, then the Kinesis"
+                + " emulator", RATE)) {
+            List<FleetUnderFaults.Worker> running = fleet.startAll(3);
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            Thread.sleep(2_000);
+
+            SERVERS.stack().dynamodb().stop();
+            Thread.sleep(5_000);
+            SERVERS.stack().dynamodb().start();
+            Thread.sleep(5_000);
+
+            // The emulator writes its state to disk every 100 ms; records put in that window would be lost with it.
+            fleet.load.pauseKinesis();
+            Thread.sleep(1_000);
+            SERVERS.stack().kinesis().stop();
+            Thread.sleep(3_000);
+            SERVERS.stack().kinesis().start();
+            fleet.load.resumeKinesis();
+            Thread.sleep(5_000);
+            fleet.awaitBalancedOver(running, REBALANCE);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            assertThat(report.duplicates()).as("no worker crashed: %s", report.summary()).isEmpty();
+        }
+    }
+
+    @Test
+    void splittingTwoShardsAndMergingTwoWhileRecordsFlowKeepsEveryKeyInOrder() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "split two shards, merge two others", RATE);
+             KinesisClient kinesis = TestStreams.client(SERVERS.stack().kinesis().endpoint())) {
+            List<FleetUnderFaults.Worker> running = fleet.startAll(3);
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            Thread.sleep(2_000);
+            TestStreams.splitInHalf(kinesis, fleet.stream, "shardId-000000000000");
+            Thread.sleep(2_000);
+            TestStreams.splitInHalf(kinesis, fleet.stream, "shardId-000000000001");
+            Thread.sleep(2_000);
+            kinesis.mergeShards(r -> r.streamName(fleet.stream).shardToMerge("shardId-000000000002")
+                    .adjacentShardToMerge("shardId-000000000003"));
+            TestStreams.awaitActive(kinesis, fleet.stream);
+            // 4 children of the splits, 1 of the merge, 4 partitions.
+            fleet.awaitAllLeased(9, Duration.ofSeconds(60));
+            Thread.sleep(3_000);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            assertThat(report.duplicates()).as("no worker crashed: %s", report.summary()).isEmpty();
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package dev.streamfleet.it.faults;
+
+import dev.streamfleet.deploy.localstack.LocalStack;
+import dev.streamfleet.it.AwsCallRecorder;
+import dev.streamfleet.it.cli.WorkerProcess;
+import dev.streamfleet.it.worker.TestStreams;
+import dev.streamfleet.it.worker.TestTopics;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One scenario's fleet: worker processes started the way users start them, a Kinesis stream
+ * and a Kafka topic under a steady load, a watcher on the leases, and a log of the faults the
+ * test causes. At the end it drains the load and hands everything to a {@link DeliveryReport}.
+ */
+final class FleetUnderFaults implements AutoCloseable {
+
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(4);
+    static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+    private static final Pattern JOINED = Pattern.compile("worker (\\S+) joined fleet");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A worker process of this fleet. */
+    final class Worker {
+        final String name;
+        final WorkerProcess process;
+        final Path calls;
+        private String id;
+
+        Worker(String name, WorkerProcess process, Path calls) {
+            this.name = name;
+            this.process = process;
+            this.calls = calls;
+        }
+
+        /** The worker id it registered with, from its log; waits (bounded) until it has joined. */
+        String id() {
+            if (id == null) {
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                    Matcher matcher = JOINED.matcher(process.output());
+                    if (matcher.find()) {
+                        id = matcher.group(1);
+                        return true;
+                    }
+                    if (!process.isAlive()) {
+                        throw new AssertionError("worker " + name + " exited before joining:\n" + process.output());
+                    }
+                    return false;
+                });
+            }
+            return id;
+        }
+
+        List<AwsCallRecorder.Call> calls() throws IOException {
+            return AwsCallRecorder.calls(calls);
+        }
+
+        @Override
+        public String toString() {
+            return name + (id == null ? "" : " (" + id + ")");
+        }
+    }
+
+    final String scenario;
+    final String application;
+    final String stream;
+    final String topic;
+    final LocalStack stack;
+    final Path dir;
+    final LeaseWatcher leases;
+    final LoadProducer load;
+    private final Path config;
+    private final Map<String, Worker> workers = new LinkedHashMap<>();
+    private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
+    private int started;
+
+    FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach) throws Exception {
+        this.stack = stack;
+        this.scenario = scenario;
+        this.application = "faults-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        this.dir = Files.createDirectories(stack.workDir().resolve("faults").resolve(application));
+        try (KinesisClient kinesis = TestStreams.client(stack.kinesis().endpoint())) {
+            this.stream = TestStreams.create(kinesis, "faults", 4);
+        }
+        this.topic = TestTopics.create(stack.kafka().endpoint(), "faults", 4);
+        this.config = dir.resolve("fleet.yaml");
+        Files.writeString(config, """
+                application: %s
+                zookeeper:
+                  connect: %s
+                  sessionTimeout: %ds
+                checkpoints:
+                  table: fault-checkpoints
+                  region: us-east-1
+                  endpoint: %s
+                  interval: %dms
+                sources:
+                  - kinesis:
+                      stream: %s
+                      region: us-east-1
+                      endpoint: %s
+                      initialPosition: TRIM_HORIZON
+                      idleWait: 100ms
+                  - kafka:
+                      topic: %s
+                      bootstrapServers: %s
+                      initialPosition: TRIM_HORIZON
+                processor:
+                  type: jsonl
+                  options:
+                    path: %s
+                """.formatted(application, stack.zookeeper().endpoint(), SESSION_TIMEOUT.toSeconds(),
+                stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), topic,
+                stack.kafka().endpoint(), dir.resolve("records-{worker}.jsonl")));
+        this.leases = new LeaseWatcher(stack.zookeeper().endpoint(), application);
+        this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
+    }
+
+    Worker start() throws IOException {
+        String name = "w" + (++started);
+        Path calls = dir.resolve(name + "-aws-calls.txt");
+        WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), Map.of(AwsCallRecorder.VARIABLE, calls.toString()),
+                "worker", "--config", config.toString());
+        Worker worker = new Worker(name, process, calls);
+        workers.put(name, worker);
+        return worker;
+    }
+
+    List<Worker> startAll(int count) throws IOException {
+        List<Worker> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            all.add(start());
+        }
+        all.forEach(Worker::id);
+        return all;
+    }
+
+    /** SIGTERM and a clean exit: the graceful leave. */
+    void terminate(Worker worker) throws InterruptedException {
+        worker.process.terminate();
+        int exit = worker.process.waitFor(Duration.ofSeconds(60));
+        if (exit != 0) {
+            throw new AssertionError("scenario '" + scenario + "': " + worker + " exited " + exit + " after SIGTERM:\n"
+                    + worker.process.output());
+        }
+        workers.remove(worker.name);
+    }
+
+    /** kill -9, noted as a crash that may explain re-delivery. */
+    void kill(Worker worker) throws InterruptedException {
+        String id = worker.id();
+        long now = System.currentTimeMillis();
+        worker.process.kill();
+        worker.process.waitFor(Duration.ofSeconds(30));
+        crashes.add(new DeliveryReport.Crash("kill -9 of " + worker, Set.of(id), now, now));
+        workers.remove(worker.name);
+    }
+
+    /** A fault that stops every worker for a while (ZooKeeper quorum loss). */
+    void noteFleetWideOutage(String what, long fromMillis, long toMillis) {
+        crashes.add(new DeliveryReport.Crash(what, Set.of(), fromMillis, toMillis));
+    }
+
+    void noteCrash(String what, Worker worker, long fromMillis, long toMillis) {
+        crashes.add(new DeliveryReport.Crash(what, Set.of(worker.id()), fromMillis, toMillis));
+    }
+
+    List<Worker> workers() {
+        return List.copyOf(workers.values());
+    }
+
+    Optional<Worker> leader() {
+        try (var reader = dev.streamfleet.coordinator.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            var leader = reader.read(application).leader().map(id -> id.value());
+            return leader.flatMap(id -> workers.values().stream().filter(w -> w.id().equals(id)).findFirst());
+        }
+    }
+
+    /** Waits until all 8 units are leased, spread over exactly these workers as evenly as possible. */
+    void awaitBalancedOver(List<Worker> expected, Duration atMost) {
+        Set<String> ids = new HashSet<>();
+        expected.forEach(w -> ids.add(w.id()));
+        int units = 8;
+        int low = units / ids.size();
+        int high = (units + ids.size() - 1) / ids.size();
+        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {
+            Map<String, String> holders = leases.holders();
+            if (holders.size() != units || !ids.equals(new HashSet<>(holders.values()))) {
+                return false;
+            }
+            Map<String, Integer> counts = new java.util.HashMap<>();
+            holders.values().forEach(w -> counts.merge(w, 1, Integer::sum));
+            return counts.values().stream().allMatch(c -> c >= low && c <= high);
+        });
+    }
+
+    /** Waits until every unit of the fleet is leased by some worker (after resharding: the open shards). */
+    void awaitAllLeased(int units, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> leases.holders().size() == units);
+    }
+
+    /** Stops the load, waits (bounded) until everything acknowledged has been processed, and judges. */
+    DeliveryReport drainAndJudge() throws Exception {
+        load.stop();
+        Set<String> expected = new HashSet<>();
+        load.produced().forEach(p -> expected.add(p.id()));
+        try {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                Set<String> seen = new HashSet<>();
+                lines().forEach(line -> seen.add(line.id()));
+                return seen.containsAll(expected);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // Judged below: the report names what is missing.
+        }
+        return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis())
+                .judge(load.produced(), lines(), leases.tenures(), crashes);
+    }
+
+    /** Every line every worker of this scenario wrote, a torn last line (kill -9 mid-write) left out. */
+    List<DeliveryReport.Line> lines() throws IOException {
+        List<DeliveryReport.Line> lines = new ArrayList<>();
+        long order = 0;
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".jsonl")).sorted().toList()) {
+                for (String text : Files.readAllLines(file)) {
+                    order++;
+                    if (!text.endsWith("}")) {
+                        continue;
+                    }
+                    JsonNode node = JSON.readTree(text);
+                    Instant at = Instant.parse(node.get("processingTime").asText());
+                    lines.add(new DeliveryReport.Line(node.get("data").asText(), node.get("unit").asText(),
+                            node.get("partitionKey").asText(), node.get("worker").asText(),
+                            at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000, order));
+                }
+            }
+        }
+        return lines;
+    }
+
+    @Override
+    public void close() throws Exception {
+        load.close();
+        for (Worker worker : workers.values()) {
+            worker.process.close();
+        }
+        leases.close();
+    }
+}
