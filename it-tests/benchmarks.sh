@@ -1,19 +1,74 @@
 #!/usr/bin/env bash
-# Runs one benchmark and prints its figures. Usage: it-tests/benchmarks.sh strategy|fleet|worker
-# Results belong in BENCHMARKS.md with the machine and the date.
+# The benchmark suite.
+#
+#   it-tests/benchmarks.sh all                        runs every benchmark and rewrites BENCHMARKS.md
+#   it-tests/benchmarks.sh process|strategy|fleet|worker   runs one and prints its section
+#
+# 'all' takes about 15 minutes on a 2-core machine. Run it on an otherwise idle machine: the
+# figures are times and CPU on shared cores.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$top"
-case "${1:-}" in
-  strategy) main=dev.streamfleet.bench.StrategyBenchmark ;;
-  fleet) main=dev.streamfleet.bench.FleetBenchmark ;;
-  worker) main=dev.streamfleet.bench.WorkerBenchmark ;;
-  *) echo "usage: $0 strategy|fleet|worker" >&2; exit 2 ;;
-esac
+
+main_of() {
+  case "$1" in
+    process) echo dev.streamfleet.bench.ProcessBenchmark ;;
+    strategy) echo dev.streamfleet.bench.StrategyBenchmark ;;
+    fleet) echo dev.streamfleet.bench.FleetBenchmark ;;
+    worker) echo dev.streamfleet.bench.WorkerBenchmark ;;
+    *) return 1 ;;
+  esac
+}
+
+what="${1:-}"
+if [ "$what" != all ] && ! main_of "$what" >/dev/null; then
+  echo "usage: $0 all|process|strategy|fleet|worker" >&2
+  exit 2
+fi
+
 mvn -B -q install -DskipTests
 mvn -B -q -pl it-tests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
-mkdir -p it-tests/target/tmp
-exec java -Xmx2g -Djava.io.tmpdir="$top/it-tests/target/tmp" \
-  -Dstreamfleet.emulators.dir="$top/deploy/local-stack/emulators" \
-  -Dstreamfleet.localstack.workdir="$top/it-tests/target/local-stack" \
-  -cp "$top/it-tests/target/test-classes:$(cat it-tests/target/test.classpath)" "$main"
+mkdir -p it-tests/target/tmp it-tests/target/bench
+
+run() {
+  java -Xmx2g -Djava.io.tmpdir="$top/it-tests/target/tmp" \
+    -Dstreamfleet.emulators.dir="$top/deploy/local-stack/emulators" \
+    -Dstreamfleet.localstack.workdir="$top/it-tests/target/local-stack" \
+    -Dstreamfleet.bench.out="$top/it-tests/target/bench/$1.md" \
+    -cp "$top/it-tests/target/test-classes:$(cat it-tests/target/test.classpath)" "$(main_of "$1")"
+}
+
+if [ "$what" != all ]; then
+  run "$what"
+  exit 0
+fi
+
+for benchmark in process strategy fleet worker; do
+  echo "== $benchmark" >&2
+  run "$benchmark"
+done
+
+version() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" pom.xml | head -1; }
+cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+memory="$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)"
+java_version="$(java -version 2>&1 | head -1 | sed 's/"//g')"
+{
+  cat <<EOF
+# Benchmarks
+
+Written by \`it-tests/benchmarks.sh all\`, which runs every benchmark below and rewrites this
+file; each section names the command that reproduces it alone. Speed targets live here, not
+in timed unit tests.
+
+Machine: $(nproc) CPUs ($cpu), $memory RAM, Linux $(uname -r), $java_version.
+Versions: streamfleet $(version version | head -1), ZooKeeper $(version zookeeper.version), Curator $(version curator.version),
+Kafka $(version kafka.version), AWS SDK $(version aws-sdk.version).
+Date: $(date -u +%Y-%m-%d).
+
+EOF
+  for benchmark in process strategy fleet worker; do
+    cat "it-tests/target/bench/$benchmark.md"
+    echo
+  done
+} > BENCHMARKS.md
+echo "BENCHMARKS.md rewritten" >&2

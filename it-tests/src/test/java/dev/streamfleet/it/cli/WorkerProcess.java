@@ -24,12 +24,17 @@ public final class WorkerProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /** Small, quick-starting JVMs for tests: serial GC, C1 only, 256 MB heap. */
     public static WorkerProcess start(Path log, Map<String, String> env, String... args) throws IOException {
+        return start(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), log, env, args);
+    }
+
+    /** With the given JVM options, for benchmarks that should run the JVM as users do. */
+    public static WorkerProcess start(List<String> jvmOptions, Path log, Map<String, String> env, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("dev.streamfleet.worker.cli.StreamfleetCli");
