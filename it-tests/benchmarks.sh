@@ -3,6 +3,7 @@
 #
 #   it-tests/benchmarks.sh all                        runs every benchmark and rewrites BENCHMARKS.md
 #   it-tests/benchmarks.sh process|strategy|fleet|worker   runs one and prints its section
+#   it-tests/benchmarks.sh assemble                   rewrites BENCHMARKS.md from the last sections run
 #
 # 'all' takes about 15 minutes on a 2-core machine. Run it on an otherwise idle machine: the
 # figures are times and CPU on shared cores.
@@ -21,13 +22,15 @@ main_of() {
 }
 
 what="${1:-}"
-if [ "$what" != all ] && ! main_of "$what" >/dev/null; then
-  echo "usage: $0 all|process|strategy|fleet|worker" >&2
+if [ "$what" != all ] && [ "$what" != assemble ] && ! main_of "$what" >/dev/null; then
+  echo "usage: $0 all|process|strategy|fleet|worker|assemble" >&2
   exit 2
 fi
 
+if [ "$what" != assemble ]; then
 mvn -B -q install -DskipTests
 mvn -B -q -pl it-tests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
+fi
 mkdir -p it-tests/target/tmp it-tests/target/bench
 
 run() {
@@ -38,15 +41,17 @@ run() {
     -cp "$top/it-tests/target/test-classes:$(cat it-tests/target/test.classpath)" "$(main_of "$1")"
 }
 
-if [ "$what" != all ]; then
+if [ "$what" != all ] && [ "$what" != assemble ]; then
   run "$what"
   exit 0
 fi
 
-for benchmark in process strategy fleet worker; do
-  echo "== $benchmark" >&2
-  run "$benchmark"
-done
+if [ "$what" = all ]; then
+  for benchmark in process strategy fleet worker; do
+    echo "== $benchmark" >&2
+    run "$benchmark"
+  done
+fi
 
 version() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" pom.xml | head -1; }
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"

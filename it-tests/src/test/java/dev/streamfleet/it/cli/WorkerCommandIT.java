@@ -250,10 +250,8 @@ class WorkerCommandIT {
                 return snapshot.workers().size() == 2 && snapshot.leaseHolders().size() == 4 && snapshot.leader().isPresent();
             });
             var snapshot = reader.read(application);
-            String leaderUrl = snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().get()))
-                    .findFirst().orElseThrow().statusUrl();
-            String followerUrl = snapshot.workers().stream().filter(w -> !w.id().equals(snapshot.leader().get()))
-                    .findFirst().orElseThrow().statusUrl();
+            String leaderUrl = statusUrl(snapshot, true);
+            String followerUrl = statusUrl(snapshot, false);
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
             // A lease exists a moment before its unit is claimed and READING.
@@ -300,10 +298,8 @@ class WorkerCommandIT {
                 return snapshot.workers().size() == 2 && snapshot.leaseHolders().size() == 2 && snapshot.leader().isPresent();
             });
             var snapshot = reader.read(application);
-            String leaderUrl = snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().get()))
-                    .findFirst().orElseThrow().statusUrl();
-            String followerUrl = snapshot.workers().stream().filter(w -> !w.id().equals(snapshot.leader().get()))
-                    .findFirst().orElseThrow().statusUrl();
+            String leaderUrl = statusUrl(snapshot, true);
+            String followerUrl = statusUrl(snapshot, false);
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
             var relayed = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(followerUrl + "/api/status"))
@@ -351,6 +347,12 @@ class WorkerCommandIT {
                 .as("AWS actions a worker called (creating its table, reading, checkpointing, a split, serving its page, stopping)"
                         + " versus deploy/aws/iam-policy.json")
                 .isEqualTo(policy);
+    }
+
+    /** The status URL of the leader, or of a worker that is not the leader. */
+    private static String statusUrl(dev.streamfleet.coordinator.zk.FleetSnapshot snapshot, boolean leader) {
+        return snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().orElseThrow()) == leader)
+                .findFirst().orElseThrow().statusUrl();
     }
 
     private static String get(java.net.http.HttpClient http, String url) throws Exception {
