@@ -25,12 +25,18 @@ public sealed interface Position {
      * @param subSequence    the user record inside a KPL aggregate, or 0 for the whole record
      */
     record Sequence(BigInteger sequenceNumber, long subSequence) implements Position, Comparable<Sequence> {
+
+        /** The smallest number with more digits than a sequence number may have. */
+        private static final BigInteger SEQUENCE_LIMIT = BigInteger.TEN.pow(PositionCodec.MAX_SEQUENCE_DIGITS);
+        private static final int SEQUENCE_LIMIT_BITS = SEQUENCE_LIMIT.bitLength();
+
         public Sequence {
             Objects.requireNonNull(sequenceNumber, "sequenceNumber");
             if (sequenceNumber.signum() < 0) {
                 throw new IllegalArgumentException("a sequence number cannot be negative: " + sequenceNumber);
             }
-            if (sequenceNumber.toString().length() > PositionCodec.MAX_SEQUENCE_DIGITS) {
+            // Compared with 10^129 rather than by counting digits: toString() divides, and this runs per record.
+            if (sequenceNumber.bitLength() >= SEQUENCE_LIMIT_BITS && sequenceNumber.compareTo(SEQUENCE_LIMIT) >= 0) {
                 throw new IllegalArgumentException("a sequence number has at most " + PositionCodec.MAX_SEQUENCE_DIGITS
                         + " digits");
             }

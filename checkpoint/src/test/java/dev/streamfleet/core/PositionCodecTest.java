@@ -76,5 +76,13 @@ class PositionCodecTest {
     void sequenceNumberLongerThanKinesisAllowsIsRejected() {
         assertThatThrownBy(() -> Position.Sequence.of("1".repeat(PositionCodec.MAX_SEQUENCE_DIGITS + 1)))
                 .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Position.Sequence.of("1" + "0".repeat(PositionCodec.MAX_SEQUENCE_DIGITS)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void sequenceNumberOfExactlyTheLongestLengthIsAccepted() {
+        String longest = "9".repeat(PositionCodec.MAX_SEQUENCE_DIGITS);
+        assertThat(PositionCodec.encode(Position.Sequence.of(longest))).isEqualTo("seq:" + longest);
     }
 }

@@ -47,7 +47,8 @@ public final class ProcessBenchmark {
     private static final int RATE = 500;
     private static final int CPU_RECORDS = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> JVM = List.of("-Xmx512m");
+    /** The workers' JVM options; {@code -Dstreamfleet.bench.workerJvm="..."} adds some (a profiler, say). */
+    private static final List<String> JVM = jvmOptions();
 
     private final LocalStack stack;
     private final KinesisClient kinesis;
@@ -254,10 +255,27 @@ public final class ProcessBenchmark {
         out.row(figure, kcl, target, measured, met ? "met" : "**not met**");
     }
 
+    private static List<String> jvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+        String extra = System.getProperty("streamfleet.bench.workerJvm", "").strip();
+        if (!extra.isEmpty()) {
+            options.addAll(List.of(extra.split("\\s+")));
+        }
+        return options;
+    }
+
+    /** Every figure, or only those named in {@code -Dstreamfleet.bench.only=cpu} (first, load, cpu). */
     private void run() throws Exception {
-        startToFirstRecord();
-        fleetUnderLoad();
-        cpuPerHundredThousand();
+        Set<String> only = new HashSet<>(List.of(System.getProperty("streamfleet.bench.only", "first,load,cpu").split(",")));
+        if (only.contains("first")) {
+            startToFirstRecord();
+        }
+        if (only.contains("load")) {
+            fleetUnderLoad();
+        }
+        if (only.contains("cpu")) {
+            cpuPerHundredThousand();
+        }
     }
 
     private void startToFirstRecord() throws Exception {
@@ -390,7 +408,7 @@ public final class ProcessBenchmark {
         fleet.start("w1", Map.of("STREAMFLEET_ZOOKEEPER_SESSIONTIMEOUT", "40s"));
         WorkerProcess process = fleet.processes.get("w1");
         String url = awaitStatusUrl(fleet);
-        await(() -> recordsProcessed(url) >= CPU_RECORDS, Duration.ofMinutes(5));
+        awaitSlowly(() -> recordsProcessed(url) >= CPU_RECORDS, Duration.ofMinutes(5));
         double cold = cpuSeconds(process.pid());
         List<String> warm = new ArrayList<>();
         double last = 0;
@@ -401,7 +419,7 @@ public final class ProcessBenchmark {
             double before = cpuSeconds(process.pid());
             process.signal("CONT");
             int target = (round + 1) * CPU_RECORDS;
-            await(() -> recordsProcessed(url) >= target, Duration.ofMinutes(5));
+            awaitSlowly(() -> recordsProcessed(url) >= target, Duration.ofMinutes(5));
             last = cpuSeconds(process.pid()) - before;
             warm.add(String.format("%.2f", last));
         }
@@ -534,6 +552,17 @@ public final class ProcessBenchmark {
                 process.terminate();
                 process.waitFor(Duration.ofSeconds(30));
             }
+        }
+    }
+
+    /** As {@link #await}, asking twice a second: each ask renders the worker's metrics, which costs it CPU. */
+    private static void awaitSlowly(BooleanSupplier condition, Duration atMost) {
+        long end = System.nanoTime() + atMost.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("not reached within " + atMost);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
         }
     }
 
