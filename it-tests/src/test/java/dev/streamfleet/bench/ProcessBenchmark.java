@@ -557,22 +557,20 @@ public final class ProcessBenchmark {
 
     /** As {@link #await}, asking twice a second: each ask renders the worker's metrics, which costs it CPU. */
     private static void awaitSlowly(BooleanSupplier condition, Duration atMost) {
-        long end = System.nanoTime() + atMost.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException("not reached within " + atMost);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(500_000_000L);
-        }
+        await(condition, atMost, 500);
     }
 
     private static void await(BooleanSupplier condition, Duration atMost) {
+        await(condition, atMost, 50);
+    }
+
+    private static void await(BooleanSupplier condition, Duration atMost, long pollMillis) {
         long end = System.nanoTime() + atMost.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 throw new IllegalStateException("not reached within " + atMost);
             }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            java.util.concurrent.locks.LockSupport.parkNanos(pollMillis * 1_000_000L);
         }
     }
 
