@@ -102,6 +102,7 @@ public final class ProcessBenchmark {
         final Path output = Files.createDirectories(dir.resolve(application));
         final Map<String, WorkerProcess> processes = new HashMap<>();
         final Map<String, Path> calls = new HashMap<>();
+        final FleetReader reader = FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5));
 
         Fleet(String stream, String processor) throws IOException {
             this.stream = stream;
@@ -169,17 +170,13 @@ public final class ProcessBenchmark {
         }
 
         Map<String, String> holders() {
-            try (FleetReader reader = FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5))) {
-                Map<String, String> holders = new HashMap<>();
-                reader.read(application).leaseHolders().forEach((unit, worker) -> holders.put(unit.toString(), worker.value()));
-                return holders;
-            }
+            Map<String, String> holders = new HashMap<>();
+            reader.read(application).leaseHolders().forEach((unit, worker) -> holders.put(unit.toString(), worker.value()));
+            return holders;
         }
 
         String leader() {
-            try (FleetReader reader = FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5))) {
-                return reader.read(application).leader().map(id -> id.value()).orElse("");
-            }
+            return reader.read(application).leader().map(id -> id.value()).orElse("");
         }
 
         List<Line> lines() throws IOException {
@@ -458,14 +455,12 @@ public final class ProcessBenchmark {
     private String awaitStatusUrl(Fleet fleet) {
         String[] url = new String[1];
         await(() -> {
-            try (FleetReader reader = FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5))) {
-                var registered = reader.read(fleet.application).workers();
-                if (registered.isEmpty()) {
-                    return false;
-                }
-                url[0] = registered.get(0).statusUrl();
-                return true;
+            var registered = fleet.reader.read(fleet.application).workers();
+            if (registered.isEmpty()) {
+                return false;
             }
+            url[0] = registered.get(0).statusUrl();
+            return true;
         }, Duration.ofSeconds(60));
         return url[0];
     }
@@ -553,6 +548,7 @@ public final class ProcessBenchmark {
                 process.waitFor(Duration.ofSeconds(30));
             }
         }
+        fleet.reader.close();
     }
 
     /** As {@link #await}, asking twice a second: each ask renders the worker's metrics, which costs it CPU. */

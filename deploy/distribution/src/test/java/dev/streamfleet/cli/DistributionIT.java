@@ -36,10 +36,11 @@ class DistributionIT {
     static void unpack() throws Exception {
         Path root = Files.createDirectories(Path.of("target", "dist-it").toAbsolutePath());
         Path unpacked = Files.createTempDirectory(root, "install");
+        Path tarOutput = root.resolve("tar-output.txt");
         Process tar = new ProcessBuilder("tar", "-xzf", ARCHIVE.toString(), "-C", unpacked.toString())
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true).redirectOutput(tarOutput.toFile()).start();
         assertThat(tar.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(tar.exitValue()).as(new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+        assertThat(tar.exitValue()).as(Files.readString(tarOutput)).isZero();
         installed = unpacked.resolve("streamfleet-" + VERSION);
         elsewhere = Files.createTempDirectory(root, "elsewhere");
     }
@@ -120,11 +121,15 @@ class DistributionIT {
         List<String> command = new ArrayList<>();
         command.add(launcher);
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true);
+        Path output = Files.createTempFile(elsewhere, "output", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).directory(elsewhere.toFile()).redirectErrorStream(true)
+                .redirectOutput(output.toFile());
         builder.environment().putAll(environment);
         Process process = builder.start();
-        byte[] output = process.getInputStream().readAllBytes();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not exit within 60 s:\n" + Files.readString(output));
+        }
+        return new Result(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
     }
 }

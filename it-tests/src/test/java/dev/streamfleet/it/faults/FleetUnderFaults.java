@@ -88,6 +88,7 @@ final class FleetUnderFaults implements AutoCloseable {
     final Path dir;
     final LeaseWatcher leases;
     final LoadProducer load;
+    private final dev.streamfleet.coordinator.zk.FleetReader reader;
     private final Path config;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
@@ -132,6 +133,7 @@ final class FleetUnderFaults implements AutoCloseable {
                 stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), topic,
                 stack.kafka().endpoint(), dir.resolve("records-{worker}.jsonl")));
         this.leases = new LeaseWatcher(stack.zookeeper().endpoint(), application);
+        this.reader = dev.streamfleet.coordinator.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
     }
 
@@ -189,10 +191,8 @@ final class FleetUnderFaults implements AutoCloseable {
     }
 
     Optional<Worker> leader() {
-        try (var reader = dev.streamfleet.coordinator.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5))) {
-            var leader = reader.read(application).leader().map(id -> id.value());
-            return leader.flatMap(id -> workers.values().stream().filter(w -> w.id().equals(id)).findFirst());
-        }
+        var leader = reader.read(application).leader().map(id -> id.value());
+        return leader.flatMap(id -> workers.values().stream().filter(w -> w.id().equals(id)).findFirst());
     }
 
     /** Waits until all 8 units are leased, spread over exactly these workers as evenly as possible. */
@@ -265,5 +265,6 @@ final class FleetUnderFaults implements AutoCloseable {
             worker.process.close();
         }
         leases.close();
+        reader.close();
     }
 }

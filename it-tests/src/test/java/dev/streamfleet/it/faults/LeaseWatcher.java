@@ -1,7 +1,6 @@
 package dev.streamfleet.it.faults;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -117,9 +116,5 @@ final class LeaseWatcher implements AutoCloseable {
     public void close() {
         cache.close();
         client.close();
-    }
-
-    static Duration observationSlack() {
-        return Duration.ofMillis(300);
     }
 }

@@ -40,23 +40,8 @@ public final class StatusCommand implements Callable<Integer> {
     /** Each running worker's own report of its units (lag, state), keyed by unit; workers that do not answer are skipped. */
     static Map<UnitId, com.fasterxml.jackson.databind.JsonNode> liveUnits(FleetSnapshot snapshot) {
         Map<UnitId, com.fasterxml.jackson.databind.JsonNode> units = new HashMap<>();
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        for (WorkerInfo worker : snapshot.workers()) {
-            if (worker.statusUrl().isBlank()) {
-                continue;
-            }
-            try {
-                String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(worker.statusUrl() + "/api/worker"))
-                        .timeout(Duration.ofSeconds(1)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-                json.readTree(body).path("units").forEach(unit -> units.put(UnitId.parse(unit.path("unit").asText()), unit));
-            } catch (java.io.IOException | RuntimeException e) {
-                // Not reachable from here: its units show no lag.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        new dev.streamfleet.worker.status.WorkerReports(Duration.ofSeconds(1)).fetch(snapshot.workers()).values()
+                .forEach(report -> report.path("units").forEach(unit -> units.put(UnitId.parse(unit.path("unit").asText()), unit)));
         return units;
     }
 

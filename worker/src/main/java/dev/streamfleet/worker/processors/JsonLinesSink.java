@@ -56,9 +56,10 @@ public final class JsonLinesSink implements AutoCloseable {
     /** Appends the batch's lines and flushes them. */
     public synchronized void write(RecordBatch batch) throws IOException {
         String processedAt = clock.instant().toString();
-        for (StreamRecord record : batch.records()) {
-            try (JsonGenerator json = JSON.createGenerator(writer)) {
-                json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        try (JsonGenerator json = JSON.createGenerator(writer)) {
+            json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+            json.setRootValueSeparator(null);
+            for (StreamRecord record : batch.records()) {
                 json.writeStartObject();
                 json.writeStringField("unit", record.unit().toString());
                 json.writeStringField("position", PositionCodec.encode(record.position()));
@@ -74,8 +75,8 @@ public final class JsonLinesSink implements AutoCloseable {
                 json.writeStringField("worker", worker.value());
                 json.writeStringField("processingTime", processedAt);
                 json.writeEndObject();
+                json.writeRaw('\n');
             }
-            writer.write('\n');
         }
         writer.flush();
     }

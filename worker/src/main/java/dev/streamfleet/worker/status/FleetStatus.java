@@ -10,10 +10,6 @@ import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.StreamWorker;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -45,7 +40,7 @@ final class FleetStatus {
     private final StreamWorker worker;
     private final CheckpointStore store;
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(WORKER_TIMEOUT).build();
+    private final WorkerReports reports = new WorkerReports(WORKER_TIMEOUT);
     private final Deque<ObjectNode> history = new ArrayDeque<>();
 
     FleetStatus(StreamWorker worker, CheckpointStore store, Clock clock) {
@@ -57,7 +52,7 @@ final class FleetStatus {
     /** The whole status document. */
     ObjectNode collect() {
         FleetSnapshot fleet = worker.fleet();
-        Map<WorkerId, JsonNode> live = workerReports(fleet.workers());
+        Map<WorkerId, JsonNode> live = reports.fetch(fleet.workers());
         ObjectNode status = JSON.createObjectNode()
                 .put("application", fleet.application())
                 .put("generatedAt", clock.instant().toString())
@@ -134,7 +129,7 @@ final class FleetStatus {
     void sample() {
         double rate = 0;
         long maxLag = 0;
-        for (JsonNode report : workerReports(worker.fleet().workers()).values()) {
+        for (JsonNode report : reports.fetch(worker.fleet().workers()).values()) {
             for (JsonNode unit : report.path("units")) {
                 rate += unit.path("recordsPerSecond").asDouble();
                 maxLag = Math.max(maxLag, unit.path("millisBehindLatest").asLong(0));
@@ -148,32 +143,5 @@ final class FleetStatus {
                 history.removeFirst();
             }
         }
-    }
-
-    private Map<WorkerId, JsonNode> workerReports(List<WorkerInfo> workers) {
-        Map<WorkerId, CompletableFuture<JsonNode>> pending = new HashMap<>();
-        for (WorkerInfo info : workers) {
-            if (info.statusUrl().isBlank()) {
-                continue;
-            }
-            HttpRequest request = HttpRequest.newBuilder(URI.create(info.statusUrl() + "/api/worker"))
-                    .timeout(WORKER_TIMEOUT).build();
-            pending.put(info.id(), http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                    .thenApply(response -> {
-                        try {
-                            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
-                        } catch (Exception e) {
-                            return null;
-                        }
-                    }).exceptionally(e -> null));
-        }
-        Map<WorkerId, JsonNode> reports = new HashMap<>();
-        pending.forEach((id, future) -> {
-            JsonNode report = future.join();
-            if (report != null) {
-                reports.put(id, report);
-            }
-        });
-        return reports;
     }
 }
