@@ -1,11 +1,14 @@
 package dev.streamfleet.deploy.localstack;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * An emulator that runs as a Node.js process: {@code kinesis-local} for Kinesis or
@@ -24,6 +27,7 @@ public final class NodeEmulator implements ManagedServer {
     private final Map<String, String> env;
     private final int port;
     private final Path logDir;
+    private Path stateFile;
     private ChildProcess process;
 
     private NodeEmulator(String name, EmulatorPackages packages, List<String> scriptAndArgs, Map<String, String> env,
@@ -61,7 +65,10 @@ public final class NodeEmulator implements ManagedServer {
             env.put("PERSIST_PATH", data.toAbsolutePath().toString());
             env.put("PERSIST_INTERVAL", "100ms");
         });
-        return new NodeEmulator("kinesis", packages, List.of(pkg.resolve("main.js").toString()), env, port, logDir);
+        NodeEmulator kinesis = new NodeEmulator("kinesis", packages, List.of(pkg.resolve("main.js").toString()), env, port,
+                logDir);
+        dataDir.ifPresent(data -> kinesis.stateFile = data.toAbsolutePath().resolve("kinesis-data.json"));
+        return kinesis;
     }
 
     /**
@@ -142,9 +149,56 @@ public final class NodeEmulator implements ManagedServer {
     @Override
     public synchronized void stop() {
         if (process != null) {
+            Optional<byte[]> state = completeState();
             process.stop(STOP_GRACE);
             process = null;
+            restoreIfTorn(state);
         }
+    }
+
+    /**
+     * kinesis-mock rewrites its whole state file every 100 ms; stopped in the middle of a write,
+     * it leaves the file empty or cut short and cannot start from it again. So the last complete
+     * copy is read before stopping (a few tries, bounded) and put back if the stop tore the file.
+     */
+    private Optional<byte[]> completeState() {
+        if (stateFile == null) {
+            return Optional.empty();
+        }
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try {
+                byte[] bytes = Files.readAllBytes(stateFile);
+                if (isComplete(bytes)) {
+                    return Optional.of(bytes);
+                }
+            } catch (IOException e) {
+                // Not written yet or being replaced: try again.
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.time.Duration.ofMillis(50).toNanos());
+        }
+        return Optional.empty();
+    }
+
+    private void restoreIfTorn(Optional<byte[]> state) {
+        if (state.isEmpty()) {
+            return;
+        }
+        try {
+            if (!Files.exists(stateFile) || !isComplete(Files.readAllBytes(stateFile))) {
+                Files.write(stateFile, state.get());
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot restore the kinesis emulator's state in " + stateFile, e);
+        }
+    }
+
+    /** A JSON object written to its end: it ends with its closing brace. */
+    private static boolean isComplete(byte[] json) {
+        int end = json.length - 1;
+        while (end >= 0 && Character.isWhitespace(json[end])) {
+            end--;
+        }
+        return end > 0 && json[0] == '{' && json[end] == '}';
     }
 
     @Override
