@@ -4,15 +4,17 @@ import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.coordinator.CoordinatorException;
 import dev.streamfleet.worker.config.ConfigException;
 
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.ServiceLoader;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
  * The {@code streamfleet} command line. Exit codes: 0 done, 1 a runtime failure (an
- * unreachable server, a missing stream), 2 a usage or configuration error. Every error is one
- * line on stderr, never a stack trace.
+ * unreachable server, a missing stream, a broken installation), 2 a usage or configuration
+ * error. Every error is one line on stderr, never a stack trace.
  */
 @Command(name = "streamfleet", mixinStandardHelpOptions = true, versionProvider = StreamfleetCli.VersionProvider.class,
         description = "A self-coordinating fleet of workers for Kinesis streams and Kafka topics.",
@@ -23,12 +25,20 @@ public final class StreamfleetCli {
     public static final int RUNTIME_FAILURE = 1;
     public static final int USAGE = 2;
 
-    /** Builds the command line; the distribution adds its own subcommands (local-stack, demo). */
+    /** Builds the command line, with the subcommands of every {@link CommandExtension} on the classpath. */
     public static CommandLine commandLine() {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "streamfleet-logback.xml");
         }
         CommandLine line = new CommandLine(new StreamfleetCli());
+        for (CommandExtension extension : ServiceLoader.load(CommandExtension.class)) {
+            extension.subcommands().forEach(line::addSubcommand);
+        }
+        for (String name : DevToolsMissing.COMMANDS) {
+            if (!line.getSubcommands().containsKey(name)) {
+                line.addSubcommand(name, new DevToolsMissing());
+            }
+        }
         line.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("streamfleet: " + oneLine(e));
@@ -53,7 +63,22 @@ public final class StreamfleetCli {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(run(args, System.err));
+    }
+
+    /**
+     * Runs one command. An {@link Error} (a class missing from a broken installation, a processor
+     * jar built against another version) becomes exit 1 and one line; its stack trace goes to a
+     * file that the line names, never to the terminal.
+     */
+    static int run(String[] args, PrintStream err) {
+        try {
+            return commandLine().execute(args);
+        } catch (Error e) {
+            err.println("streamfleet: " + ErrorReport.write(e).summary());
+            err.flush();
+            return RUNTIME_FAILURE;
+        }
     }
 
     /** Reports the version from the jar's manifest. */

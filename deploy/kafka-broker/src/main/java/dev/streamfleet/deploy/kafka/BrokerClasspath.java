@@ -12,8 +12,9 @@ import java.util.List;
 
 /**
  * The classpath of a Kafka broker child JVM: this module's own jar for {@link ChildJvmMain} plus
- * the broker's jars, taken from an installed distribution ({@code <streamfleet.home>/lib/kafka-broker})
- * when there is one, otherwise as resolved by Maven when this module was built.
+ * the broker's jars, taken from an installation with the development tools
+ * ({@code <streamfleet.home>/devtools/lib/kafka-broker}) when there is one, otherwise as resolved by
+ * Maven when this module was built.
  */
 public final class BrokerClasspath {
 
@@ -27,8 +28,8 @@ public final class BrokerClasspath {
         List<Path> entries = new ArrayList<>();
         entries.add(ownLocation());
         String home = System.getProperty("streamfleet.home");
-        if (home != null && Files.isDirectory(Path.of(home, "lib", "kafka-broker"))) {
-            entries.addAll(installedJars(Path.of(home, "lib")));
+        if (home != null && Files.isDirectory(Path.of(home, "devtools", "lib", "kafka-broker"))) {
+            entries.addAll(installedJars(Path.of(home, "lib"), Path.of(home, "devtools", "lib")));
             return List.copyOf(entries);
         }
         for (String entry : resolvedJars().split(java.io.File.pathSeparator)) {
@@ -46,11 +47,12 @@ public final class BrokerClasspath {
     }
 
     /**
-     * An installed distribution keeps the broker's own jars in {@code lib/kafka-broker/} and shares
-     * the rest with {@code lib/}; {@code lib/kafka-broker/broker.classpath} names them all.
+     * An installation keeps the broker's own jars in {@code devtools/lib/kafka-broker/} and shares
+     * the rest with {@code lib/} and {@code devtools/lib/}; {@code broker.classpath} there names them all.
      */
-    private static List<Path> installedJars(Path lib) {
-        Path list = lib.resolve("kafka-broker").resolve(RESOURCE);
+    private static List<Path> installedJars(Path lib, Path devtoolsLib) {
+        Path brokerLib = devtoolsLib.resolve("kafka-broker");
+        Path list = brokerLib.resolve(RESOURCE);
         String names;
         try {
             names = Files.readString(list, StandardCharsets.UTF_8);
@@ -63,16 +65,11 @@ public final class BrokerClasspath {
                 continue;
             }
             String name = Path.of(entry.trim()).getFileName().toString();
-            Path own = lib.resolve("kafka-broker").resolve(name);
-            Path shared = lib.resolve(name);
-            if (Files.isRegularFile(own)) {
-                jars.add(own);
-            } else if (Files.isRegularFile(shared)) {
-                jars.add(shared);
-            } else {
-                throw new IllegalStateException("the Kafka broker jar " + name + " is in neither " + lib + " nor "
-                        + lib.resolve("kafka-broker") + "; the installation is incomplete");
-            }
+            Path jar = java.util.stream.Stream.of(brokerLib, lib, devtoolsLib).map(dir -> dir.resolve(name))
+                    .filter(Files::isRegularFile).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("the Kafka broker jar " + name + " is in none of "
+                            + brokerLib + ", " + lib + " and " + devtoolsLib + "; the installation is incomplete"));
+            jars.add(jar);
         }
         return jars;
     }
