@@ -92,6 +92,15 @@ public final class CheckpointRules {
         }
     }
 
+    /** DynamoDB's own rule for table names, checked before any request. */
+    public static String requireTableName(String table) {
+        if (table == null || !table.matches("[A-Za-z0-9_.-]{3,255}")) {
+            throw new IllegalArgumentException("invalid DynamoDB table name '" + table
+                    + "' (3-255 characters of A-Z a-z 0-9 _ . -)");
+        }
+        return table;
+    }
+
     /** Application names share one ZooKeeper and one table, so they are restricted to a safe alphabet. */
     public static String requireApplication(String application) {
         if (application == null || !application.matches("[A-Za-z0-9._-]{1,128}")) {

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * The positions of one application's units, with every write fenced by the epoch of the
- * lease that claimed the unit (DESIGN, protocol 2).
+ * lease that claimed the unit (docs/design.md §2).
  *
  * <p>A new owner first {@link #claim claims} a unit, which succeeds only when its epoch is newer
  * than the stored one; from then on its {@link #checkpoint checkpoints} and {@link #markEnded}

@@ -1,12 +1,12 @@
 package dev.streamfleet.checkpoint.dynamodb;
 
+import dev.streamfleet.checkpoint.CheckpointRules;
 import dev.streamfleet.core.Backoff;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Where the checkpoint table lives and how to talk to it.
@@ -23,7 +23,6 @@ public record DynamoDbCheckpointConfig(String table, String region, Optional<URI
 
     public static final String DEFAULT_TABLE = "streamfleet-checkpoints";
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
-    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_.-]{3,255}");
 
     public DynamoDbCheckpointConfig {
         Objects.requireNonNull(table, "table");
@@ -32,9 +31,7 @@ public record DynamoDbCheckpointConfig(String table, String region, Optional<URI
         Objects.requireNonNull(credentials, "credentials");
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(callTimeout, "callTimeout");
-        if (!TABLE_NAME.matcher(table).matches()) {
-            throw new IllegalArgumentException("invalid DynamoDB table name '" + table + "' (3-255 characters of A-Z a-z 0-9 _ . -)");
-        }
+        CheckpointRules.requireTableName(table);
         if (region.isBlank()) {
             throw new IllegalArgumentException("the DynamoDB region is empty");
         }

@@ -18,12 +18,16 @@ final class ConfigOptions {
     @Option(names = "--config", required = true, description = "The fleet's YAML configuration file.")
     Path config;
 
-    @Option(names = "--set", description = "Overrides a configuration key, such as --set zookeeper.connect=host:2181.")
+    @Option(names = "--set", description = "Overrides a configuration key, such as --set zookeeper.connect=host:2181"
+            + " or --set sources[0].kinesis.endpoint=http://127.0.0.1:4567.")
     Map<String, String> overrides = new HashMap<>();
 
     /** The configuration, with the environment's and the flags' overrides applied. */
     FleetConfig load() {
-        return FleetConfigLoader.load(config, System.getenv(), overrides);
+        for (String warning : FleetConfigLoader.unknownVariables(System.getenv())) {
+            System.err.println("streamfleet: warning: " + warning);
+        }
+        return FleetConfigLoader.load(config, System.getenv(), overrides, AwsRegion::fromDefaultChain);
     }
 
     /** Where the fleet's checkpoint table is, as the DynamoDB store wants it. */

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -24,8 +22,6 @@ import com.fasterxml.jackson.databind.JsonNode;
  * the key: {@code zookeeper.sessionTimeout: expected a duration such as 10s, got 'ten'}.
  */
 final class ConfigNode {
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
     private final String path;
     private final JsonNode node;
@@ -122,18 +118,21 @@ final class ConfigNode {
         if (!has(name)) {
             return fallback;
         }
-        String text = node.get(name).asText().trim();
-        Matcher matcher = DURATION.matcher(text);
-        if (!matcher.matches()) {
-            throw new ConfigException(key(name) + ": expected a duration such as 500ms, 10s, 2m or 1h, got '" + text + "'");
+        try {
+            return Durations.parse(node.get(name).asText());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key(name) + ": " + e.getMessage());
         }
-        long amount = Long.parseLong(matcher.group(1));
-        return switch (matcher.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
+    }
+
+    /** A duration of at least {@code min}. */
+    Duration duration(String name, Duration fallback, Duration min) {
+        Duration value = duration(name, fallback);
+        if (value.compareTo(min) < 0) {
+            throw new ConfigException(key(name) + ": expected at least " + Durations.format(min) + ", got "
+                    + node.get(name).asText().trim());
+        }
+        return value;
     }
 
     Optional<URI> uri(String name) {

@@ -11,12 +11,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -32,32 +34,48 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  */
 public final class FleetConfigLoader {
 
-    /** The keys that the environment and flags may set: every scalar outside the source list. */
-    public static final List<String> OVERRIDABLE = List.of("application", "zookeeper.connect", "zookeeper.sessionTimeout",
-            "zookeeper.auth.username", "zookeeper.auth.password",
-            "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
-            "status.bind", "status.port", "status.advertise", "status.leaderPage");
-    private static final String ENV_PREFIX = "STREAMFLEET_";
+    /** The scalar keys that the environment and flags may set; sources, options and properties may be set too. */
+    public static final List<String> OVERRIDABLE = ConfigOverrides.SCALARS;
 
     private FleetConfigLoader() {
     }
 
+    /** As {@link #load(Path, Map, Map, Supplier)}, with no region to fall back on. */
     public static FleetConfig load(Path file, Map<String, String> environment, Map<String, String> flags) {
+        return load(file, environment, flags, Optional::empty);
+    }
+
+    /**
+     * Reads and checks {@code file} with its overrides. A region that the file leaves out comes
+     * from {@code defaultRegion} (the AWS SDK's region chain: {@code AWS_REGION}, the profile), asked
+     * only when needed.
+     */
+    public static FleetConfig load(Path file, Map<String, String> environment, Map<String, String> flags,
+                                   Supplier<Optional<String>> defaultRegion) {
         ObjectNode root = read(file);
-        for (String key : OVERRIDABLE) {
-            String env = environment.get(ENV_PREFIX + key.replace('.', '_').toUpperCase(Locale.ROOT));
-            if (env != null) {
-                set(root, key, env);
-            }
+        ConfigOverrides.apply(root, environment, flags);
+        return parse(new ConfigNode("", root), new Regions(defaultRegion));
+    }
+
+    /** The fallback region, looked up at most once. */
+    private static final class Regions {
+        private final Supplier<Optional<String>> fallback;
+        private Optional<String> found;
+
+        Regions(Supplier<Optional<String>> fallback) {
+            this.fallback = fallback;
         }
-        for (Map.Entry<String, String> flag : new TreeMap<>(flags).entrySet()) {
-            if (!OVERRIDABLE.contains(flag.getKey())) {
-                throw new ConfigException("--set " + flag.getKey() + ": not a key that can be set from the command line"
-                        + " (one of " + String.join(", ", OVERRIDABLE) + ")");
+
+        String of(ConfigNode node) {
+            if (node.has("region")) {
+                return node.text("region");
             }
-            set(root, flag.getKey(), flag.getValue());
+            if (found == null) {
+                found = fallback.get();
+            }
+            return found.orElseThrow(() -> new ConfigException(node.path() + ".region: no AWS region; set it in the"
+                    + " configuration, or set AWS_REGION in the environment (or a region in the AWS profile)"));
         }
-        return parse(new ConfigNode("", root));
     }
 
     private static ObjectNode read(Path file) {
@@ -77,20 +95,12 @@ public final class FleetConfigLoader {
         }
     }
 
-    private static void set(ObjectNode root, String key, String value) {
-        String[] parts = key.split("\\.");
-        ObjectNode at = root;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode child = at.get(parts[i]);
-            if (child == null || !child.isObject()) {
-                child = at.putObject(parts[i]);
-            }
-            at = (ObjectNode) child;
-        }
-        at.put(parts[parts.length - 1], value);
+    /** One warning per {@code STREAMFLEET_*} environment variable that sets nothing, naming the nearest that would. */
+    public static List<String> unknownVariables(Map<String, String> environment) {
+        return ConfigOverrides.unknownVariables(environment);
     }
 
-    private static FleetConfig parse(ConfigNode root) {
+    private static FleetConfig parse(ConfigNode root, Regions regions) {
         root.allowOnly(Set.of("application", "zookeeper", "checkpoints", "sources", "processor", "status"));
         String application = root.text("application");
         try {
@@ -109,13 +119,21 @@ public final class FleetConfigLoader {
                         throw new ConfigException("zookeeper.auth.username: " + e.getMessage());
                     }
                 });
-        FleetConfig.ZooKeeper zookeeper = new FleetConfig.ZooKeeper(zk.text("connect"),
-                zk.duration("sessionTimeout", CoordinatorConfig.DEFAULT_SESSION_TIMEOUT), credentials);
+        FleetConfig.ZooKeeper zookeeper = new FleetConfig.ZooKeeper(hostPorts(zk, "connect", true),
+                zk.duration("sessionTimeout", CoordinatorConfig.DEFAULT_SESSION_TIMEOUT, Duration.ofMillis(1)), credentials);
 
-        ConfigNode cp = root.section("checkpoints").allowOnly(Set.of("table", "region", "endpoint", "interval"));
-        FleetConfig.Checkpoints checkpoints = new FleetConfig.Checkpoints(
-                cp.text("table", DynamoDbCheckpointConfig.DEFAULT_TABLE), cp.text("region"), cp.uri("endpoint"),
-                cp.duration("interval", CheckpointPolicy.DEFAULT_INTERVAL));
+        // Every checkpoint key has a default (the region the SDK's), so the section may be left out.
+        ConfigNode cp = root.optionalSection("checkpoints")
+                .orElseGet(() -> new ConfigNode("checkpoints", new ObjectMapper().createObjectNode()))
+                .allowOnly(Set.of("table", "region", "endpoint", "interval"));
+        String table = cp.text("table", DynamoDbCheckpointConfig.DEFAULT_TABLE);
+        try {
+            CheckpointRules.requireTableName(table);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("checkpoints.table: " + e.getMessage());
+        }
+        FleetConfig.Checkpoints checkpoints = new FleetConfig.Checkpoints(table, regions.of(cp), cp.uri("endpoint"),
+                cp.duration("interval", CheckpointPolicy.DEFAULT_INTERVAL, Duration.ZERO));
 
         List<FleetConfig.Source> sources = new ArrayList<>();
         for (ConfigNode item : root.list("sources")) {
@@ -123,7 +141,7 @@ public final class FleetConfigLoader {
             if (item.has("kinesis") == item.has("kafka")) {
                 throw new ConfigException(item.path() + ": expected exactly one of 'kinesis' or 'kafka'");
             }
-            sources.add(item.has("kinesis") ? kinesis(item.section("kinesis")) : kafka(item.section("kafka")));
+            sources.add(item.has("kinesis") ? kinesis(item.section("kinesis"), regions) : kafka(item.section("kafka")));
         }
 
         ConfigNode pr = root.section("processor").allowOnly(Set.of("type", "options"));
@@ -137,6 +155,25 @@ public final class FleetConfigLoader {
         return new FleetConfig(application, zookeeper, checkpoints, sources, processor, status);
     }
 
+    /**
+     * A comma-separated list of {@code host:port}; ZooKeeper's may end in a chroot path
+     * ({@code zk1:2181,zk2:2181/apps}).
+     */
+    private static String hostPorts(ConfigNode node, String name, boolean chroot) {
+        String text = node.text(name).trim();
+        String servers = chroot && text.indexOf('/') >= 0 ? text.substring(0, text.indexOf('/')) : text;
+        for (String server : servers.split(",", -1)) {
+            String entry = server.trim();
+            int colon = entry.lastIndexOf(':');
+            String port = colon < 0 ? "" : entry.substring(colon + 1);
+            if (colon <= 0 || !port.matches("\\d{1,5}") || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535) {
+                throw new ConfigException(node.path() + "." + name + ": expected host:port[,host:port...]"
+                        + (chroot ? "[/chroot]" : "") + ", got '" + text + "'");
+            }
+        }
+        return text;
+    }
+
     private static FleetConfig.LeaderPage leaderPage(ConfigNode status) {
         String value = status.text("leaderPage", "redirect");
         return switch (value.toLowerCase(Locale.ROOT)) {
@@ -147,17 +184,17 @@ public final class FleetConfigLoader {
         };
     }
 
-    private static FleetConfig.Kinesis kinesis(ConfigNode node) {
+    private static FleetConfig.Kinesis kinesis(ConfigNode node, Regions regions) {
         node.allowOnly(Set.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait"));
-        return new FleetConfig.Kinesis(node.text("stream"), node.text("region"), node.uri("endpoint"),
+        return new FleetConfig.Kinesis(node.text("stream"), regions.of(node), node.uri("endpoint"),
                 node.startingPoint("initialPosition", Position.LATEST),
                 node.integer("limit", KinesisSourceConfig.DEFAULT_LIMIT, 1, 10_000),
-                node.duration("idleWait", KinesisSourceConfig.DEFAULT_IDLE_WAIT));
+                node.duration("idleWait", KinesisSourceConfig.DEFAULT_IDLE_WAIT, Duration.ZERO));
     }
 
     private static FleetConfig.Kafka kafka(ConfigNode node) {
         node.allowOnly(Set.of("topic", "bootstrapServers", "initialPosition", "properties", "mirrorGroup"));
-        return new FleetConfig.Kafka(node.text("topic"), node.text("bootstrapServers"),
+        return new FleetConfig.Kafka(node.text("topic"), hostPorts(node, "bootstrapServers", false),
                 node.startingPoint("initialPosition", Position.LATEST), node.textMap("properties"),
                 node.optionalText("mirrorGroup"));
     }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class FleetConfigLoaderTest {
@@ -59,8 +60,19 @@ class FleetConfigLoaderTest {
         FleetConfig.Kafka kafka = (FleetConfig.Kafka) config.sources().get(1);
         assertThat(kafka.mirrorGroup()).contains("payments-fleet");
         assertThat(kafka.properties()).containsEntry("security.protocol", "PLAINTEXT");
-        assertThat(config.processor().options()).containsEntry("path", "records.jsonl");
+        assertThat(config.processor().options()).containsEntry("path", "records-{worker}.jsonl");
         assertThat(config.status().port()).isEqualTo(8080);
+    }
+
+    @Test
+    void theCompleteExampleListsEveryKeySoThatNoSettingIsUndocumented() throws IOException {
+        String example = Files.readString(Path.of("../deploy/conf/kinesis-and-kafka.yaml"));
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        ConfigOverrides.SCALARS.forEach(key -> keys.add(key.substring(key.lastIndexOf('.') + 1)));
+        keys.addAll(ConfigOverrides.KINESIS_KEYS);
+        keys.addAll(ConfigOverrides.KAFKA_KEYS);
+        keys.addAll(java.util.List.of("auth", "properties", "options", "sources", "kinesis", "kafka"));
+        assertThat(keys).allSatisfy(key -> assertThat(example).containsPattern("(?m)^\\s*#?\\s*(- )?" + key + ":"));
     }
 
     @Test
@@ -84,15 +96,16 @@ class FleetConfigLoaderTest {
     @Test
     void wrongTypeIsNamedWithItsPathAndValue() {
         assertThatThrownBy(() -> load(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: 127.0.0.1:2181\n  sessionTimeout: ten")))
-                .hasMessage("zookeeper.sessionTimeout: expected a duration such as 500ms, 10s, 2m or 1h, got 'ten'");
+                .hasMessage("zookeeper.sessionTimeout: expected a duration such as 500ms, 10s, 1.5s, 2m, 1h or PT10S, got 'ten'");
         assertThatThrownBy(() -> load(MINIMAL + "status:\n  port: http\n"))
                 .hasMessage("status.port: expected a whole number, got 'http'");
     }
 
     @Test
     void missingRequiredValueIsNamed() {
-        assertThatThrownBy(() -> load(MINIMAL.replace("  region: us-east-1\n", "  table: t1\n")))
-                .hasMessage("missing required key 'checkpoints.region'");
+        assertThatThrownBy(() -> load(MINIMAL.replace("  region: us-east-1\n", "  table: t1x\n")))
+                .hasMessage("checkpoints.region: no AWS region; set it in the configuration, or set AWS_REGION in the"
+                        + " environment (or a region in the AWS profile)");
         assertThatThrownBy(() -> load(MINIMAL.replace("application: app\n", "")))
                 .hasMessage("missing required key 'application'");
     }
@@ -152,7 +165,7 @@ class FleetConfigLoaderTest {
     void flagForAnUnknownKeyIsRejected() throws IOException {
         Path file = file(MINIMAL);
         assertThatThrownBy(() -> FleetConfigLoader.load(file, Map.of(), Map.of("zookeeper.conect", "x")))
-                .hasMessageStartingWith("--set zookeeper.conect: not a key that can be set");
+                .hasMessageStartingWith("--set zookeeper.conect: not a key that can be overridden");
     }
 
     @Test
@@ -170,5 +183,98 @@ class FleetConfigLoaderTest {
         assertThatThrownBy(() -> load(MINIMAL.replace("bootstrapServers: 127.0.0.1:9092",
                 "bootstrapServers: 127.0.0.1:9092\n      initialPosition: EARLIEST")))
                 .hasMessageStartingWith("sources[0].kafka.initialPosition: expected TRIM_HORIZON, LATEST");
+    }
+
+    @Test
+    void aRegionLeftOutComesFromTheSdkChainAskedOnceOrIsNamedWithBothWaysToSetIt() throws IOException {
+        String noRegions = """
+                application: app
+                zookeeper:
+                  connect: 127.0.0.1:2181
+                checkpoints:
+                  table: t1x
+                sources:
+                  - kinesis:
+                      stream: s
+                processor:
+                  type: log
+                """;
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        FleetConfig config = FleetConfigLoader.load(file(noRegions), Map.of(), Map.of(), () -> {
+            asked.incrementAndGet();
+            return Optional.of("eu-west-1");
+        });
+        assertThat(config.checkpoints().region()).isEqualTo("eu-west-1");
+        assertThat(((FleetConfig.Kinesis) config.sources().get(0)).region()).isEqualTo("eu-west-1");
+        assertThat(asked).hasValue(1);
+        assertThatThrownBy(() -> FleetConfigLoader.load(file(noRegions), Map.of(), Map.of(), Optional::empty))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("AWS_REGION").hasMessageContaining("configuration");
+        assertThat(FleetConfigLoader.load(file(MINIMAL), Map.of(), Map.of(), () -> {
+            throw new AssertionError("a region in the file needs no fallback");
+        }).checkpoints().region()).isEqualTo("us-east-1");
+    }
+
+    @Test
+    void durationsTakeFractionsAndIso8601() throws IOException {
+        FleetConfig config = load(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: 127.0.0.1:2181\n  sessionTimeout: 1.5s")
+                .replace("  region: us-east-1", "  region: us-east-1\n  interval: PT10S"));
+        assertThat(config.zookeeper().sessionTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.checkpoints().interval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("2m")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(Durations.parse("pt1m30s")).isEqualTo(Duration.ofSeconds(90));
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1.5s");
+        assertThat(Durations.format(Duration.ofSeconds(60))).isEqualTo("1m");
+    }
+
+    @Test
+    void constraintsThatWouldFailLateAreRejectedAtLoadWithTheKeysPath() {
+        assertThatThrownBy(() -> load(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: 127.0.0.1:2181\n  sessionTimeout: 0s")))
+                .isInstanceOf(ConfigException.class).hasMessage("zookeeper.sessionTimeout: expected at least 1ms, got 0s");
+        assertThatThrownBy(() -> load(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: 127.0.0.1:2181\n  sessionTimeout: PT-5S")))
+                .hasMessageStartingWith("zookeeper.sessionTimeout: expected at least 1ms");
+        assertThatThrownBy(() -> load(MINIMAL.replace("  region: us-east-1", "  region: us-east-1\n  table: ''")))
+                .hasMessage("checkpoints.table: expected a non-empty text value");
+        assertThatThrownBy(() -> load(MINIMAL.replace("  region: us-east-1", "  region: us-east-1\n  table: ab")))
+                .hasMessageStartingWith("checkpoints.table: invalid DynamoDB table name 'ab'");
+        assertThatThrownBy(() -> load(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: zk1")))
+                .hasMessageStartingWith("zookeeper.connect: expected host:port");
+        assertThatThrownBy(() -> load(MINIMAL.replace("bootstrapServers: 127.0.0.1:9092", "bootstrapServers: broker:99999")))
+                .hasMessageStartingWith("sources[0].kafka.bootstrapServers: expected host:port");
+        assertThatCode(() -> load(MINIMAL.replace("connect: 127.0.0.1:2181", "connect: zk1:2181,zk2:2181/apps"))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void sourcesAndProcessorOptionsCanBeOverriddenSoThatAFileNeedsNoHandEditing() throws IOException {
+        Path file = file(MINIMAL.replace("processor:\n  type: log\n", "processor:\n  type: jsonl\n  options:\n    path: a.jsonl\n")
+                + "  # end\n");
+        Map<String, String> environment = Map.of("STREAMFLEET_SOURCES_0_KAFKA_BOOTSTRAPSERVERS", "127.0.0.1:19092",
+                "STREAMFLEET_SOURCES_0_KAFKA_PROPERTIES_SECURITY_PROTOCOL", "SSL",
+                "STREAMFLEET_PROCESSOR_OPTIONS_PATH", "from-env.jsonl");
+        FleetConfig config = FleetConfigLoader.load(file, environment, Map.of("sources[0].kafka.topic", "other"));
+        FleetConfig.Kafka kafka = (FleetConfig.Kafka) config.sources().get(0);
+        assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:19092");
+        assertThat(kafka.topic()).isEqualTo("other");
+        assertThat(kafka.properties()).containsEntry("security.protocol", "SSL");
+        assertThat(config.processor().options()).containsEntry("path", "from-env.jsonl");
+        assertThat(FleetConfigLoader.load(file, environment, Map.of("processor.options.path", "flag.jsonl"))
+                .processor().options()).containsEntry("path", "flag.jsonl");
+        assertThatThrownBy(() -> FleetConfigLoader.load(file, Map.of(), Map.of("sources[1].kafka.topic", "x")))
+                .hasMessage("--set sources[1].kafka.topic: the configuration lists 1 source(s), so there is no sources[1]");
+        assertThatThrownBy(() -> FleetConfigLoader.load(file, Map.of(), Map.of("sources[0].kinesis.stream", "x")))
+                .hasMessage("--set sources[0].kinesis.stream: sources[0] is not a kinesis source");
+        assertThatThrownBy(() -> FleetConfigLoader.load(file, Map.of(), Map.of("sources[0].kafka.topik", "x")))
+                .hasMessageStartingWith("--set sources[0].kafka.topik: a kafka source has no key 'topik'");
+    }
+
+    @Test
+    void aMisspelledEnvironmentVariableIsWarnedAboutWithTheNearestKey() {
+        assertThat(FleetConfigLoader.unknownVariables(Map.of("STREAMFLEET_ZOOKEEPER_CONECT", "x",
+                "STREAMFLEET_ZOOKEEPER_CONNECT", "y", "STREAMFLEET_CLASSPATH", "/x", "STREAMFLEET_SOURCES_2_KINESIS_ENDPOINT", "z",
+                "STREAMFLEET_PROCESSOR_OPTIONS_PATH", "p", "PATH", "/bin")))
+                .containsExactly("environment variable STREAMFLEET_ZOOKEEPER_CONECT sets no configuration key and is"
+                        + " ignored; did you mean STREAMFLEET_ZOOKEEPER_CONNECT?");
+        assertThat(FleetConfigLoader.unknownVariables(Map.of("STREAMFLEET_SOURCES_0_KINESIS_ENDPIONT", "x")))
+                .singleElement().asString().endsWith("did you mean STREAMFLEET_SOURCES_0_KINESIS_ENDPOINT?");
     }
 }
