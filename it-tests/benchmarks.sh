@@ -29,6 +29,8 @@ fi
 
 if [ "$what" != assemble ]; then
 mvn -B -q install -DskipTests
+# Worker processes run bin/streamfleet from the archive this build just produced.
+version=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
 mvn -B -q -pl it-tests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
 fi
 mkdir -p it-tests/target/tmp it-tests/target/bench
@@ -36,6 +38,7 @@ mkdir -p it-tests/target/tmp it-tests/target/bench
 run() {
   java -Xmx2g -Djava.io.tmpdir="$top/it-tests/target/tmp" \
     -Dstreamfleet.emulators.dir="$top/deploy/local-stack/emulators" \
+    -Dstreamfleet.dist.target="$top/deploy/distribution/target" -Dstreamfleet.version="$version" \
     -Dstreamfleet.localstack.workdir="$top/it-tests/target/local-stack" \
     -Dstreamfleet.bench.out="$top/it-tests/target/bench/$1.md" \
     -cp "$top/it-tests/target/test-classes:$(cat it-tests/target/test.classpath)" "$(main_of "$1")"

@@ -139,6 +139,7 @@ public final class ProcessBenchmark {
             calls.put(name, recorded);
             Map<String, String> env = new HashMap<>(overrides);
             env.put(AwsCallRecorder.VARIABLE, recorded.toString());
+            env.put("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString());
             env.put("JAVA_TOOL_OPTIONS", "-Daws.cborEnabled=false");
             long launched = System.currentTimeMillis();
             processes.put(name, WorkerProcess.start(JVM, output.resolve(name + ".log"), env, "worker", "--config",

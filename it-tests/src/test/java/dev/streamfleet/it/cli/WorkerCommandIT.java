@@ -321,6 +321,7 @@ class WorkerCommandIT {
         Path calls = dir.resolve(application + "-aws-calls.txt");
         // A table of its own, so that the worker creates it as on a first deployment.
         Map<String, String> environment = Map.of(dev.streamfleet.it.AwsCallRecorder.VARIABLE, calls.toString(),
+                "STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString(),
                 "STREAMFLEET_CHECKPOINTS_TABLE", application + "-table");
         // A stream resharded before the fleet starts: the leader asks the table whether the parent has ended
         // before it assigns the children.

@@ -1,5 +1,7 @@
 package dev.streamfleet.it.cli;
 
+import dev.streamfleet.it.Installation;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,8 +13,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@code streamfleet} command run as its own JVM, the way users run it, with the test's
- * classpath. Its output goes to a file; it is stopped by its own pid.
+ * A {@code streamfleet} command run the way users run it: {@code bin/streamfleet} of the
+ * production archive that this build produced ({@link Installation}). Its output goes to a
+ * file; it is stopped by its own pid (the launcher execs the JVM, so the pid is the JVM's).
  */
 public final class WorkerProcess implements AutoCloseable {
 
@@ -29,21 +32,27 @@ public final class WorkerProcess implements AutoCloseable {
         return start(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"), log, env, args);
     }
 
-    /** With the given JVM options, for benchmarks that should run the JVM as users do. */
+    /** With the given JVM options (handed over as {@code JAVA_OPTS}), for benchmarks that run the JVM as users do. */
     public static WorkerProcess start(List<String> jvmOptions, Path log, Map<String, String> env, String... args)
             throws IOException {
+        return start(Installation.production(), jvmOptions, log, env, args);
+    }
+
+    /** A command of the given installation. */
+    public static WorkerProcess start(Installation installation, List<String> jvmOptions, Path log,
+                                      Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("dev.streamfleet.worker.cli.StreamfleetCli");
+        command.add(installation.launcher().toString());
         command.addAll(List.of(args));
         Files.createDirectories(log.getParent());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().put("JAVA_OPTS", String.join(" ", jvmOptions));
         builder.environment().put("AWS_ACCESS_KEY_ID", "local");
         builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
+        // Nothing in a test may look for an EC2 instance's metadata: the region comes from the configuration.
+        builder.environment().put("AWS_EC2_METADATA_DISABLED", "true");
         builder.environment().putAll(env);
         return new WorkerProcess(builder.start(), log);
     }

@@ -2,6 +2,7 @@ package dev.streamfleet.it.faults;
 
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.it.AwsCallRecorder;
+import dev.streamfleet.it.Installation;
 import dev.streamfleet.it.cli.WorkerProcess;
 import dev.streamfleet.it.worker.TestStreams;
 import dev.streamfleet.it.worker.TestTopics;
@@ -140,7 +141,8 @@ final class FleetUnderFaults implements AutoCloseable {
     Worker start() throws IOException {
         String name = "w" + (++started);
         Path calls = dir.resolve(name + "-aws-calls.txt");
-        WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), Map.of(AwsCallRecorder.VARIABLE, calls.toString()),
+        WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), Map.of(AwsCallRecorder.VARIABLE,
+                calls.toString(), "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString()),
                 "worker", "--config", config.toString());
         Worker worker = new Worker(name, process, calls);
         workers.put(name, worker);
