@@ -10,7 +10,7 @@ import org.apache.zookeeper.KeeperException;
 /**
  * The id of this ZooKeeper history, created once by whichever worker comes first and read by
  * all others. A rebuilt ensemble has no such node, so it gets a new id, and the checkpoint
- * store can tell its epochs from the old history's (DESIGN, protocol 9).
+ * store can tell its epochs from the old history's (docs/design.md §9).
  */
 final class FencingDomains {
 

@@ -13,7 +13,7 @@ import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
  * Leader election among the fleet's workers, on Curator's {@link LeaderLatch}. The latch
  * gives up leadership as soon as the connection is SUSPENDED or LOST. The election znode path
  * that won is handed to the listener: assignment writes check that it still exists, so a
- * deposed leader's writes fail (DESIGN, protocol 6).
+ * deposed leader's writes fail (docs/design.md §6).
  */
 final class LeaderElection implements AutoCloseable {
 

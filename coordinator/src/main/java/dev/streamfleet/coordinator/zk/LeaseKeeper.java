@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * row with that epoch and only then starts the unit. For a revoked unit it lets the unit drain
  * (final checkpoint) and then deletes the lease, so the next owner starts right after.
  * SUSPENDED pauses every unit; RECONNECTED resumes the units whose lease is still ours; LOST
- * drops every unit without a checkpoint (DESIGN, protocols 1, 3 and 5).
+ * drops every unit without a checkpoint (docs/design.md §1, §3 and §5).
  *
  * <p>Threads: all state belongs to one keeper thread; ZooKeeper watches, connection events
  * and unit callbacks only post to it. Claims and drains, which block on the checkpoint store

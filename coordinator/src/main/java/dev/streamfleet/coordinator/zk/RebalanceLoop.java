@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * and publish a new assignment a short, bounded time after a change. Everything runs on one
  * thread, the executor given at construction; ZooKeeper watches only post to it. Everything it
  * decides from is read from ZooKeeper, discovery and the checkpoint store at rebalance time, so
- * a new leader simply continues (DESIGN, protocol 6).
+ * a new leader simply continues (docs/design.md §6).
  */
 final class RebalanceLoop {
 
