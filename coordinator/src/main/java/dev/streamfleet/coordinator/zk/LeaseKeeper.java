@@ -457,6 +457,7 @@ final class LeaseKeeper implements AutoCloseable {
 
     private void pauseAll() {
         suspended = true;
+        LOG.warn("connection to ZooKeeper suspended: pausing {} units until it is back or the session is lost", slots.size());
         for (Slot slot : new ArrayList<>(slots.values())) {
             if (slot.state == UnitState.READING) {
                 slot.work.pause();
@@ -467,6 +468,7 @@ final class LeaseKeeper implements AutoCloseable {
 
     private void resumeConfirmed() {
         suspended = false;
+        LOG.info("connection to ZooKeeper back with the same session: resuming the units whose leases are still held");
         for (Slot slot : new ArrayList<>(slots.values())) {
             if (slot.state != UnitState.PAUSED) {
                 continue;
