@@ -48,7 +48,10 @@ public final class WorkerProcess implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().put("JAVA_OPTS", String.join(" ", jvmOptions));
+        List<String> options = new ArrayList<>(jvmOptions);
+        // Temporary files (an Error's stack trace) stay inside the build directory, like the test JVM's own.
+        options.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
+        builder.environment().put("JAVA_OPTS", String.join(" ", options));
         builder.environment().put("AWS_ACCESS_KEY_ID", "local");
         builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
         // Nothing in a test may look for an EC2 instance's metadata: the region comes from the configuration.
