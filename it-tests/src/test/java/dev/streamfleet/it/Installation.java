@@ -18,7 +18,9 @@ public final class Installation {
 
     private static final Path TARGET = Path.of(required("streamfleet.dist.target"));
     private static final String VERSION = required("streamfleet.version");
-    private static final Path ROOT = Path.of("target", "installations").toAbsolutePath();
+    /** The test classes: it-tests/target/test-classes, wherever the JVM was started (Maven, benchmarks.sh). */
+    private static final Path CLASSES = classesDirectory();
+    private static final Path ROOT = CLASSES.getParent().resolve("installations");
     private static Installation production;
     private static Installation withDevTools;
     private static Path testExtensions;
@@ -72,7 +74,7 @@ public final class Installation {
      */
     public static synchronized Path testExtensions() {
         if (testExtensions == null) {
-            Path classes = Path.of("target", "test-classes").toAbsolutePath();
+            Path classes = CLASSES;
             try {
                 Path dir = Files.createTempDirectory(Files.createDirectories(ROOT), "test-extensions");
                 List<String> files = List.of("dev/streamfleet/it/AwsCallRecorder.class",
@@ -113,6 +115,14 @@ public final class Installation {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while unpacking " + archive, e);
+        }
+    }
+
+    private static Path classesDirectory() {
+        try {
+            return Path.of(Installation.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the test classes", e);
         }
     }
 
