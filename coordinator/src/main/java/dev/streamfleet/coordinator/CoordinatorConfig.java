@@ -55,6 +55,11 @@ public record CoordinatorConfig(String application, String zookeeper, Duration s
                 discoveryInterval, credentials);
     }
 
+    public CoordinatorConfig withDrainTimeout(Duration timeout) {
+        return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay, timeout,
+                discoveryInterval, credentials);
+    }
+
     public CoordinatorConfig withDiscoveryInterval(Duration interval) {
         return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay,
                 drainTimeout, interval, credentials);

@@ -12,6 +12,11 @@ public interface Checkpointer {
     /** Records that everything handed to the processor so far is processed. */
     void checkpoint();
 
-    /** Records that the unit is processed up to {@code position}, which must be a position already handed over. */
+    /**
+     * Records that the unit is processed up to {@code position}: the position of a record already
+     * handed over, and not before the unit's last checkpoint.
+     *
+     * @throws IllegalArgumentException when {@code position} lies outside those bounds, naming both
+     */
     void checkpoint(Position position);
 }

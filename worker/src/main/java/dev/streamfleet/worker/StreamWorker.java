@@ -53,6 +53,11 @@ public final class StreamWorker implements AutoCloseable {
         try {
             FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
                     context -> startUnit(context, bindings, processors, scheduler, settings, clock, metrics));
+            // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
+            for (UnitState state : UnitState.values()) {
+                metrics.gauge("streamfleet.worker.units." + state.name().toLowerCase(java.util.Locale.ROOT),
+                        () -> () -> member.units().values().stream().filter(state::equals).count());
+            }
             return new StreamWorker(member, scheduler, metrics);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();

@@ -143,6 +143,9 @@ final class UnitLoop implements UnitWork {
             schedule(fetch == null ? Duration.ZERO : source.nextDelay(fetch));
         } catch (OwnershipLostException e) {
             lose(e.getMessage());
+        } catch (SourceFailedException e) {
+            LOG.error("{} stopped: {}", context.unit(), e.getMessage());
+            fail(e.getMessage());
         } catch (CheckpointException e) {
             metrics.failed();
             LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
@@ -151,6 +154,11 @@ final class UnitLoop implements UnitWork {
             metrics.failed();
             LOG.warn("{}: reading failed, retrying in 1 s: {}", context.unit(), e.toString());
             schedule(Duration.ofSeconds(1));
+        } catch (Error e) {
+            // Without this the scheduled step would end in its future, unseen, and the unit would stall with its lease.
+            String reason = "stopped by " + e;
+            LOG.error("{} {}", context.unit(), reason, e);
+            fail(reason);
         } finally {
             stepLock.unlock();
         }
@@ -163,7 +171,10 @@ final class UnitLoop implements UnitWork {
             processor.process(batch, checkpointer);
         } catch (OwnershipLostException e) {
             throw e;
-        } catch (Exception e) {
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+            // An Error from user code (a jar built against another version, a failed assertion, runaway
+            // recursion) is the processor failing on this batch, like an exception. Running out of memory is
+            // not: bin/streamfleet exits the JVM on it, so the units move.
             failedBatch = batch;
             failedAttempts++;
             metrics.retried();
@@ -219,17 +230,22 @@ final class UnitLoop implements UnitWork {
 
     private void fail(String reason) {
         metrics.failed();
-        stop();
+        // The unit's series stay while it is FAILED, so that it can be seen and alerted on; abandon removes them.
+        halt();
         context.events().failed(reason);
     }
 
-    private synchronized void stop() {
+    private void stop() {
+        halt();
+        metrics.remove();
+    }
+
+    private synchronized void halt() {
         stopping = true;
         if (next != null) {
             next.cancel(false);
         }
         source.close();
-        metrics.remove();
     }
 
     @Override
@@ -310,6 +326,7 @@ final class UnitLoop implements UnitWork {
 
         @Override
         public void checkpoint(Position position) {
+            CheckpointRange.check(position, written, handedOver);
             write(position);
         }
     }

@@ -33,4 +33,9 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     public WorkerSettings withCheckpointInterval(Duration interval) {
         return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads);
     }
+
+    /** These settings with {@code threads} unit threads and {@code attempts} offers of a failing batch. */
+    public WorkerSettings withProcessing(int threads, int attempts) {
+        return new WorkerSettings(checkpoint, new Backoff(attempts, processorRetry.base(), processorRetry.max()), threads);
+    }
 }

@@ -196,6 +196,54 @@ class UnitLoopTest {
     }
 
     @Test
+    void processorThatThrowsAnErrorIsRetriedThenFailedInsteadOfStallingSilently() {
+        AtomicInteger calls = new AtomicInteger();
+        RecordProcessor builtAgainstAnotherVersion = (batch, checkpointer) -> {
+            calls.incrementAndGet();
+            throw new NoSuchMethodError("dev.example.Client.send(Ljava/lang/String;)V");
+        };
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L, 1L)));
+
+        UnitLoop.start(context(), source, builtAgainstAnotherVersion, scheduler, settings, Clock.systemUTC());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
+        assertThat(calls).as("offered as often as an exception would be").hasValue(3);
+        assertThat(events).singleElement().asString().startsWith("failed: processor failed 3 times on the batch after the start")
+                .contains("NoSuchMethodError");
+        assertThat(stored()).isEmpty();
+    }
+
+    @Test
+    void anErrorWhileReadingStopsTheUnitAsFailedInsteadOfStallingSilently() {
+        ScriptedSource source = new ScriptedSource(false, List.of()) {
+            @Override
+            public synchronized Fetch fetch() {
+                throw new ExceptionInInitializerError("a codec failed to load");
+            }
+        };
+
+        UnitLoop.start(context(), source, (batch, checkpointer) -> { }, scheduler, settings, Clock.systemUTC());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
+        assertThat(events).singleElement().asString().startsWith("failed: stopped by java.lang.ExceptionInInitializerError");
+    }
+
+    @Test
+    void aSourceThatCannotGoOnStopsTheUnitAsFailedWithItsReason() {
+        ScriptedSource source = new ScriptedSource(false, List.of()) {
+            @Override
+            public synchronized Fetch fetch() {
+                throw new SourceFailedException("Kafka at 127.0.0.1:9092: TopicAuthorizationException: not authorized");
+            }
+        };
+
+        UnitLoop.start(context(), source, (batch, checkpointer) -> { }, scheduler, settings, Clock.systemUTC());
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
+        assertThat(events).containsExactly("failed: Kafka at 127.0.0.1:9092: TopicAuthorizationException: not authorized");
+    }
+
+    @Test
     void drainWritesTheFinalCheckpointAndRevokesTheProcessor() {
         List<String> calls = new CopyOnWriteArrayList<>();
         RecordProcessor processor = new RecordProcessor() {

@@ -377,6 +377,9 @@ final class LeaseKeeper implements AutoCloseable {
                 deleteLease(slot);
                 failures.remove(slot.unit);
                 slot.moveTo(UnitState.RELEASED);
+                // The stopped unit's processor still hears 'lost' (it must not checkpoint), and its metrics go.
+                UnitWork work = slot.work;
+                unitOps.execute(work::abandon);
             }
             default -> {
                 // DRAINING already, or terminal.

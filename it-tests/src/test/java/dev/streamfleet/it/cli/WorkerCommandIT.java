@@ -351,6 +351,43 @@ class WorkerCommandIT {
     }
 
     /** The status URL of the leader, or of a worker that is not the leader. */
+    @Test
+    void aProcessorThatThrowsAnErrorLeavesItsUnitFailedOnEveryEndpointInsteadOfStalledAndHealthy() throws Exception {
+        String application = application();
+        String stream = TestStreams.create(kinesis, "error", 1);
+        TestStreams.put(kinesis, stream, 0, 5, 1);
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + ".jsonl"));
+        Map<String, String> environment = Map.of("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions()
+                .toString(), "STREAMFLEET_PROCESSOR_TYPE", LinkageFailingProcessor.class.getName());
+        String unit = "kinesis/" + stream + "/shardId-000000000000";
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
+                "--config", file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> !reader.read(application).workers().isEmpty());
+            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> get(http, statusUrl + "/health").contains(unit));
+            assertThat(new ObjectMapper().readTree(get(http, statusUrl + "/health")).path("failed").get(0)
+                    .path("reason").asText()).contains("NoSuchMethodError").contains("dev.example.Client.send");
+            assertThat(get(http, statusUrl + "/api/worker")).contains("\"state\":\"FAILED\"");
+            String metrics = get(http, statusUrl + "/metrics");
+            assertThat(metrics).contains("streamfleet_worker_units_failed 1")
+                    .as("a FAILED unit keeps its series").contains("unit=\"" + unit + "\"");
+            try (WorkerProcess strict = WorkerProcess.start(dir.resolve(application + "-health.log"), Map.of(), "health",
+                    "--strict", "--url", statusUrl)) {
+                assertThat(strict.waitFor(EXIT)).isEqualTo(1);
+                assertThat(strict.messages()).singleElement().asString()
+                        .startsWith("streamfleet: 1 unit(s) FAILED at " + statusUrl + "/health: " + unit + ": ");
+            }
+            assertThat(worker.output()).doesNotContain("\tat dev.streamfleet.it.cli.LinkageFailingProcessor");
+            worker.terminate();
+            assertThat(worker.waitFor(EXIT)).as(worker.output()).isZero();
+        }
+    }
+
     private static String statusUrl(dev.streamfleet.coordinator.zk.FleetSnapshot snapshot, boolean leader) {
         return snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().orElseThrow()) == leader)
                 .findFirst().orElseThrow().statusUrl();

@@ -88,12 +88,17 @@ class KafkaWorkerIT {
 
     private Running start(String application, String topic, String name, CollectingProcessor collector,
                           java.util.Optional<String> mirrorGroup) {
+        return start(application, topic, name, collector, mirrorGroup, Position.TRIM_HORIZON);
+    }
+
+    private Running start(String application, String topic, String name, CollectingProcessor collector,
+                          java.util.Optional<String> mirrorGroup, Position initialPosition) {
         CheckpointStore store = table.store(application);
         WorkerId id = WorkerId.of(name);
-        KafkaSourceConfig config = KafkaSourceConfig.of(topic, bootstrap(), Position.TRIM_HORIZON);
+        KafkaSourceConfig config = KafkaSourceConfig.of(topic, bootstrap(), initialPosition);
         KafkaConsumerThread consumer = new KafkaConsumerThread(bootstrap(), Map.of(), name, mirrorGroup);
         KafkaDiscovery discovery = new KafkaDiscovery(config);
-        SourceBinding binding = new SourceBinding(SourceKind.KAFKA, topic, discovery, consumer.topic(Position.TRIM_HORIZON));
+        SourceBinding binding = new SourceBinding(SourceKind.KAFKA, topic, discovery, consumer.topic(initialPosition));
         StreamWorker worker = StreamWorker.start(
                 CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint()).withSessionTimeout(Duration.ofSeconds(4)),
                 new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), store, List.of(binding),
@@ -124,6 +129,38 @@ class KafkaWorkerIT {
                 assertThat(id).as("order of key %s", record.partitionKey()).isGreaterThan(previousId);
             }
         }
+    }
+
+    /** Records whose create time the test sets, so that AT_TIMESTAMP has a boundary without waiting. */
+    private static void produceAt(String topic, int from, int to, Instant createdAt) throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            for (int i = from; i < to; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, createdAt.toEpochMilli(), "key-" + (i % 2), "id-" + i))
+                        .get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Test
+    void atTimestampStartsAtTheFirstRecordFromThenAndDoesNotKillTheClustersConsumer() throws Exception {
+        String topic = createTopic(2);
+        Instant now = Instant.now();
+        produceAt(topic, 0, 10, now.minus(Duration.ofHours(2)));
+        produceAt(topic, 10, 20, now.minus(Duration.ofMinutes(10)));
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (Running running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector,
+                java.util.Optional.empty(), new Position.AtTimestamp(now.minus(Duration.ofHours(1))))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(10, 20)));
+            // The consumer thread lives on: records produced later arrive too.
+            produce(topic, 20, 30, 2);
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(20, 30)));
+        }
+        assertThat(collector.data()).doesNotContainAnyElementsOf(ids(0, 10)).hasSize(20);
     }
 
     @Test

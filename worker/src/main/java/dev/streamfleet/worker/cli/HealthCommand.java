@@ -6,8 +6,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,7 +19,8 @@ import picocli.CommandLine.Option;
  * For container health checks and init systems, which need an exit code and no HTTP client.
  */
 @Command(name = "health", mixinStandardHelpOptions = true,
-        description = "Exits 0 when the worker at --url answers /health with 200 (it has joined its fleet), 1 otherwise.")
+        description = "Exits 0 when the worker at --url answers /health with 200 (it has joined its fleet), 1 otherwise;"
+                + " with --strict, also 1 when any of its units is FAILED.")
 public final class HealthCommand implements Callable<Integer> {
 
     @Option(names = "--url", description = "the worker's status address (default: ${DEFAULT-VALUE})",
@@ -26,6 +30,9 @@ public final class HealthCommand implements Callable<Integer> {
     @Option(names = "--timeout-seconds", description = "how long to wait for the answer (default: ${DEFAULT-VALUE})",
             defaultValue = "3")
     int timeoutSeconds;
+
+    @Option(names = "--strict", description = "Also fail (exit 1) when any unit of the worker is FAILED.")
+    boolean strict;
 
     @Override
     public Integer call() throws InterruptedException {
@@ -43,6 +50,12 @@ public final class HealthCommand implements Callable<Integer> {
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(uri).timeout(timeout).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (answer.statusCode() == 200) {
+                List<String> failed = failedUnits(answer.body());
+                if (strict && !failed.isEmpty()) {
+                    System.err.println("streamfleet: " + failed.size() + " unit(s) FAILED at " + target + ": "
+                            + String.join("; ", failed));
+                    return 1;
+                }
                 System.out.println(answer.body());
                 return 0;
             }
@@ -52,5 +65,14 @@ public final class HealthCommand implements Callable<Integer> {
             System.err.println("streamfleet: " + target + " did not answer: " + e);
             return 1;
         }
+    }
+
+    /** "unit: reason" for every FAILED unit that a /health answer lists. */
+    static List<String> failedUnits(String body) throws IOException {
+        List<String> failed = new ArrayList<>();
+        for (var unit : new ObjectMapper().readTree(body).path("failed")) {
+            failed.add(unit.path("unit").asText() + ": " + unit.path("reason").asText());
+        }
+        return failed;
     }
 }

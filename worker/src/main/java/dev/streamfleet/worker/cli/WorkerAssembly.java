@@ -97,13 +97,15 @@ public final class WorkerAssembly implements AutoCloseable {
             binding.discovery().discover();
         }
         CoordinatorConfig coordinator = CoordinatorConfig.of(config.application(), config.zookeeper().connect())
-                .withSessionTimeout(config.zookeeper().sessionTimeout());
+                .withSessionTimeout(config.zookeeper().sessionTimeout())
+                .withDrainTimeout(config.processing().drainTimeout());
         if (config.zookeeper().credentials().isPresent()) {
             coordinator = coordinator.withCredentials(config.zookeeper().credentials().get());
         }
         store = table.store(config.application());
         worker = StreamWorker.start(coordinator, info, store, bindings, processors,
-                WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval()));
+                WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval())
+                        .withProcessing(config.processing().threads(), config.processing().processorAttempts()));
     }
 
     private <T extends AutoCloseable> T open(T resource) {

@@ -16,13 +16,24 @@ import java.util.Optional;
  * @param checkpoints where positions are kept
  * @param sources     the streams and topics to read
  * @param processor   what handles the records
+ * @param processing  how the worker runs its units
  * @param status      where the status endpoints listen
  */
 public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints checkpoints, List<Source> sources,
-                          Processor processor, Status status) {
+                          Processor processor, Processing processing, Status status) {
 
     public FleetConfig {
         sources = List.copyOf(sources);
+    }
+
+    /**
+     * How a worker runs its units.
+     *
+     * @param threads           threads shared by all units of the worker
+     * @param processorAttempts how often a batch is offered to a failing processor before its unit stops as FAILED
+     * @param drainTimeout      how long a revoked unit may take to finish its batch and write its final checkpoint
+     */
+    public record Processing(int threads, int processorAttempts, Duration drainTimeout) {
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.CheckpointPolicy;
+import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 
 import java.io.IOException;
@@ -101,7 +102,7 @@ public final class FleetConfigLoader {
     }
 
     private static FleetConfig parse(ConfigNode root, Regions regions) {
-        root.allowOnly(Set.of("application", "zookeeper", "checkpoints", "sources", "processor", "status"));
+        root.allowOnly(Set.of("application", "zookeeper", "checkpoints", "sources", "processor", "processing", "status"));
         String application = root.text("application");
         try {
             CheckpointRules.requireApplication(application);
@@ -152,7 +153,14 @@ public final class FleetConfigLoader {
                 .map(st -> new FleetConfig.Status(st.text("bind", "127.0.0.1"), st.integer("port", 0, 0, 65535),
                         st.text("advertise", ""), leaderPage(st)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
-        return new FleetConfig(application, zookeeper, checkpoints, sources, processor, status);
+        ConfigNode pg = root.optionalSection("processing")
+                .orElseGet(() -> new ConfigNode("processing", new ObjectMapper().createObjectNode()))
+                .allowOnly(Set.of("threads", "processorAttempts", "drainTimeout"));
+        FleetConfig.Processing processing = new FleetConfig.Processing(
+                pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
+                pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
+                pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)));
+        return new FleetConfig(application, zookeeper, checkpoints, sources, processor, processing, status);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.RecordSourceFactory;
+import dev.streamfleet.worker.SourceFailedException;
 import dev.streamfleet.worker.StreamRecord;
 
 import java.time.Duration;
@@ -27,7 +28,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -56,10 +62,19 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private final Optional<String> mirrorGroup;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
-    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Command> commands = new ConcurrentLinkedQueue<>();
     private final Map<TopicPartition, PartitionSource> sources = new HashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
     private volatile boolean running = true;
+    /** Broker failures in a row; owned by the consumer thread. */
+    private int failures;
+
+    /**
+     * Work for the consumer thread and the partitions it concerns. A failure of an essential
+     * command (assigning and seeking) is the partitions' failure; a mirror commit's is only warned about.
+     */
+    private record Command(Runnable action, Set<TopicPartition> partitions, boolean essential) {
+    }
 
     /**
      * Starts the consumer thread for one cluster.
@@ -108,7 +123,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private RecordSource open(UnitId unit, Position start) {
         TopicPartition partition = new TopicPartition(unit.stream(), Integer.parseInt(unit.shard()));
         PartitionSource source = new PartitionSource(unit, partition);
-        submit(() -> {
+        submit(Set.of(partition), true, () -> {
             sources.put(partition, source);
             consumer.assign(sources.keySet());
             seek(partition, start);
@@ -116,8 +131,8 @@ public final class KafkaConsumerThread implements AutoCloseable {
         return source;
     }
 
-    private void submit(Runnable command) {
-        commands.add(command);
+    private void submit(Set<TopicPartition> partitions, boolean essential, Runnable action) {
+        commands.add(new Command(action, partitions, essential));
         consumer.wakeup();
         synchronized (commands) {
             commands.notifyAll();
@@ -145,10 +160,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private void run() {
         try {
             while (running) {
-                Runnable command;
-                while ((command = commands.poll()) != null) {
-                    command.run();
-                }
+                runCommands();
                 if (sources.isEmpty()) {
                     waitForCommand();
                     continue;
@@ -165,7 +177,11 @@ public final class KafkaConsumerThread implements AutoCloseable {
                         consumer.seekToBeginning(List.of(gone.getKey()));
                     }
                     continue;
+                } catch (KafkaException e) {
+                    failed(e, sources.keySet());
+                    continue;
                 }
+                failures = 0;
                 for (TopicPartition partition : records.partitions()) {
                     PartitionSource source = sources.get(partition);
                     if (source != null) {
@@ -175,11 +191,88 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 applyBackPressure();
             }
         } catch (RuntimeException e) {
-            if (running) {
-                LOG.error("the Kafka consumer of {} stopped: {}", bootstrapServers, e.toString());
-            }
+            // Not a Kafka error: a bug. Every partition of this cluster is told, so none stays READING unnoticed.
+            LOG.error("the Kafka consumer of {} stopped: {}", bootstrapServers, e.toString(), e);
+            String reason = "the Kafka consumer of " + bootstrapServers + " stopped: " + e;
+            sources.values().forEach(source -> source.fail(reason));
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Runs the partition sources' commands on this thread. A wake-up meant for {@code poll} can
+     * fire inside a command ({@code offsetsForTimes} for AT_TIMESTAMP, say): the command then runs
+     * again. A command that fails on the broker is kept for the next round (transient) or fails
+     * its partitions (fatal).
+     */
+    private void runCommands() {
+        Command command;
+        while (running && (command = commands.peek()) != null) {
+            try {
+                command.action().run();
+                commands.poll();
+            } catch (WakeupException e) {
+                // the wake-up is spent; run the command again
+            } catch (KafkaException e) {
+                if (!command.essential()) {
+                    commands.poll();
+                    LOG.warn("{}: mirroring a checkpoint into group {} failed: {}", command.partitions(),
+                            mirrorGroup.orElse("?"), e.toString());
+                    continue;
+                }
+                if (isFatal(e)) {
+                    commands.poll();
+                }
+                failed(e, command.partitions());
+                return;
+            }
+        }
+    }
+
+    /**
+     * A broker error. A fatal one (authentication, authorisation, an invalid topic) fails the
+     * partitions it concerns with the broker's message; anything else is retried, with a warning
+     * the first and every tenth time. Either way the thread backs off and goes on.
+     */
+    private void failed(KafkaException e, Set<TopicPartition> partitions) {
+        failures++;
+        if (isFatal(e)) {
+            String reason = "Kafka at " + bootstrapServers + ": " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            Set<String> topics = e instanceof TopicAuthorizationException denied ? denied.unauthorizedTopics() : Set.of();
+            for (TopicPartition partition : List.copyOf(partitions)) {
+                PartitionSource source = sources.get(partition);
+                if (source != null && (topics.isEmpty() || topics.contains(partition.topic()))) {
+                    source.fail(reason);
+                }
+            }
+        } else if (failures == 1 || failures % 10 == 0) {
+            LOG.warn("Kafka at {}: {} failure(s) in a row, retrying: {}", bootstrapServers, failures, e.toString());
+        }
+        // Until the failed partitions' units have let them go, polling fails again: never in a tight loop.
+        backoff(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures, 6))));
+    }
+
+    /**
+     * Errors that retrying cannot mend. A missing topic is not among them: brokers report it
+     * for a while after a topic is created or moved, so it is retried with warnings.
+     */
+    static boolean isFatal(KafkaException e) {
+        return e instanceof AuthenticationException || e instanceof AuthorizationException
+                || e instanceof InvalidTopicException;
+    }
+
+    /** Waits before the next attempt; a new command or {@link #close} ends the wait early. */
+    private void backoff(Duration delay) {
+        synchronized (commands) {
+            if (running) {
+                try {
+                    commands.wait(delay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
         }
     }
 
@@ -236,6 +329,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
         private final Deque<StreamRecord> buffer = new ArrayDeque<>();
         private OptionalLong lag = OptionalLong.empty();
         private boolean closed;
+        private String failure;
         private volatile Runnable wake = () -> { };
 
         PartitionSource(UnitId unit, TopicPartition partition) {
@@ -271,8 +365,21 @@ public final class KafkaConsumerThread implements AutoCloseable {
             return buffer.size();
         }
 
+        /** The consumer cannot serve this partition any more; its unit stops as FAILED at its next fetch. */
+        void fail(String reason) {
+            synchronized (this) {
+                if (failure == null) {
+                    failure = reason;
+                }
+            }
+            wake.run();
+        }
+
         @Override
         public synchronized Fetch fetch() {
+            if (failure != null && buffer.isEmpty()) {
+                throw new SourceFailedException(failure);
+            }
             List<StreamRecord> batch = new ArrayList<>(Math.min(buffer.size(), BATCH_LIMIT));
             while (!buffer.isEmpty() && batch.size() < BATCH_LIMIT) {
                 batch.add(buffer.poll());
@@ -291,7 +398,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
             if (mirrorGroup.isEmpty() || !(position instanceof Position.Offset offset)) {
                 return;
             }
-            submit(() -> consumer.commitAsync(Map.of(partition,
+            submit(Set.of(partition), false, () -> consumer.commitAsync(Map.of(partition,
                     new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset.nextOffset())), (offsets, error) -> {
                         if (error != null) {
                             LOG.warn("{}: mirroring offset {} into group {} failed: {}", partition, offset.nextOffset(),
@@ -306,7 +413,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 closed = true;
                 buffer.clear();
             }
-            submit(() -> {
+            submit(Set.of(partition), true, () -> {
                 if (sources.remove(partition, this)) {
                     paused.remove(partition);
                     consumer.assign(sources.keySet());

@@ -211,6 +211,11 @@ public final class WorkerStatusServer implements AutoCloseable {
         ObjectNode body = JSON.createObjectNode().put("live", true).put("ready", current != null);
         if (current != null) {
             body.put("worker", current.id().value()).put("units", current.units().size());
+            // Still 200: restarting the worker would only move a failing unit to another one. Alert on this list,
+            // on streamfleet_worker_units_failed, or with 'streamfleet health --strict'.
+            ArrayNode failed = body.putArray("failed");
+            new TreeMap<>(current.failures()).forEach((unit, reason) ->
+                    failed.addObject().put("unit", unit.toString()).put("reason", reason));
         }
         send(exchange, current != null ? 200 : 503, "application/json", JSON.writeValueAsBytes(body));
     }

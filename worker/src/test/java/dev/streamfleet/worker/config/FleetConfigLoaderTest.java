@@ -62,6 +62,18 @@ class FleetConfigLoaderTest {
         assertThat(kafka.properties()).containsEntry("security.protocol", "PLAINTEXT");
         assertThat(config.processor().options()).containsEntry("path", "records-{worker}.jsonl");
         assertThat(config.status().port()).isEqualTo(8080);
+        assertThat(config.processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void processingSettingsAreCheckedAndCanBeOverridden() throws IOException {
+        Path file = file(MINIMAL + "processing:\n  threads: 2\n");
+        FleetConfig config = FleetConfigLoader.load(file, Map.of("STREAMFLEET_PROCESSING_DRAINTIMEOUT", "2.5s"),
+                Map.of("processing.processorAttempts", "7"));
+        assertThat(config.processing()).isEqualTo(new FleetConfig.Processing(2, 7, Duration.ofMillis(2500)));
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  threads: 0\n"))
+                .hasMessage("processing.threads: expected a number from 1 to 1024, got 0");
+        assertThat(load(MINIMAL).processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10)));
     }
 
     @Test
@@ -71,7 +83,7 @@ class FleetConfigLoaderTest {
         ConfigOverrides.SCALARS.forEach(key -> keys.add(key.substring(key.lastIndexOf('.') + 1)));
         keys.addAll(ConfigOverrides.KINESIS_KEYS);
         keys.addAll(ConfigOverrides.KAFKA_KEYS);
-        keys.addAll(java.util.List.of("auth", "properties", "options", "sources", "kinesis", "kafka"));
+        keys.addAll(java.util.List.of("auth", "properties", "options", "sources", "kinesis", "kafka", "processing"));
         assertThat(keys).allSatisfy(key -> assertThat(example).containsPattern("(?m)^\\s*#?\\s*(- )?" + key + ":"));
     }
 
