@@ -18,6 +18,7 @@ import java.util.Set;
  *
  *   Any live state ──(session LOST, or a fenced write)──▶ LOST
  *   READING / PAUSED ──(processor kept failing)──▶ FAILED ──(revoked)──▶ RELEASED
+ *   PAUSED ──(shard end, marked in the store before the connection was suspended)──▶ ENDED
  * </pre>
  *
  * RELEASED, LOST and ENDED are terminal: the unit's runner is done on this worker. FAILED is
@@ -51,7 +52,7 @@ public enum UnitState {
             case DRAINING -> EnumSet.of(READING, PAUSED);
             case RELEASED -> EnumSet.of(CLAIMING, DRAINING, FAILED);
             case LOST -> EnumSet.of(CLAIMING, READING, PAUSED, DRAINING, FAILED);
-            case ENDED -> EnumSet.of(READING);
+            case ENDED -> EnumSet.of(READING, PAUSED);
             case FAILED -> EnumSet.of(READING, PAUSED);
         };
     }

@@ -30,8 +30,9 @@ class UnitStateTest {
     }
 
     @Test
-    void pausedUnitCannotReachShardEndWithoutReadingAgain() {
-        assertThatThrownBy(() -> UnitState.PAUSED.transitionTo(UnitState.ENDED)).isInstanceOf(IllegalStateException.class);
+    void shardEndReachedJustBeforeASuspensionIsNotLost() {
+        assertThat(UnitState.PAUSED.transitionTo(UnitState.ENDED)).isEqualTo(UnitState.ENDED);
+        assertThatThrownBy(() -> UnitState.CLAIMING.transitionTo(UnitState.ENDED)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

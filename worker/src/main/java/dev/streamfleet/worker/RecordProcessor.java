@@ -5,6 +5,16 @@ package dev.streamfleet.worker;
  * One instance serves one unit from {@link #initialize} to exactly one of {@link #revoked},
  * {@link #lost} or {@link #shardEnded}.
  *
+ * <p>Threads: every callback of one instance runs on the worker's shared unit pool
+ * ({@code processing.threads}), one at a time and in order, never two at once, though not
+ * always on the same thread; the worker guarantees the happens-before between them, so the
+ * instance needs no locks. Instances of different units run concurrently. The factory that
+ * creates the instance is called on the same pool, just before {@link #initialize}.
+ *
+ * <p>A revoke or a loss that arrives while {@link #process} runs waits for it to return. After
+ * a unit stopped as FAILED (the processor kept failing on a batch), the instance still hears
+ * {@link #lost} when the unit is taken away.
+ *
  * <p>Delivery is at least once: after a crash, the records since the unit's last checkpoint are
  * handed over again. A graceful move (revoke) delivers nothing twice.
  */

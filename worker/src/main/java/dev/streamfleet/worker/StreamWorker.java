@@ -82,7 +82,7 @@ public final class StreamWorker implements AutoCloseable {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
-        return UnitLoop.start(context, source, processors.create(unit), scheduler, settings, clock,
+        return UnitRunner.start(context, source, processors, UnitScheduler.of(scheduler), settings, clock,
                 new UnitMetrics(metrics, unit));
     }
 

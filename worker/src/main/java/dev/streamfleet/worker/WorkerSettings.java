@@ -4,25 +4,49 @@ import dev.streamfleet.core.Backoff;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
+
+import org.slf4j.LoggerFactory;
 
 /**
- * How every unit loop of a worker behaves.
+ * How every unit of a worker behaves.
  *
- * @param checkpoint      when checkpoints are written
- * @param processorRetry  how often, and how far apart, a failing batch is offered again before the unit stops
- * @param threads         threads shared by all unit loops of the worker
+ * @param checkpoint     when checkpoints are written
+ * @param processorRetry how often, and how far apart, a failing batch is offered again before the unit stops
+ * @param threads        threads shared by all units of the worker
+ * @param stuckAfter     how long past a revoke's deadline a batch may still run before the worker is stuck
+ * @param onStuck        what a stuck worker does, told why; by default it logs and exits the JVM with code 70,
+ *                       so that its ZooKeeper session expires and its units move to other workers
  */
-public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads) {
+public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads, Duration stuckAfter,
+                             Consumer<String> onStuck) {
 
     public static final int DEFAULT_THREADS = 8;
     public static final Backoff DEFAULT_PROCESSOR_RETRY = new Backoff(4, Duration.ofMillis(200), Duration.ofSeconds(5));
+    public static final Duration DEFAULT_STUCK_AFTER = Duration.ofSeconds(60);
+    /** The exit code of a worker whose processor never returned from a batch. */
+    public static final int STUCK_EXIT_CODE = 70;
+    public static final Consumer<String> EXIT_WHEN_STUCK = reason -> {
+        LoggerFactory.getLogger(WorkerSettings.class).error("{}; this worker cannot hand the unit over and exits"
+                + " (code {}) so that its session expires and its units move", reason, STUCK_EXIT_CODE);
+        Runtime.getRuntime().halt(STUCK_EXIT_CODE);
+    };
 
     public WorkerSettings {
         Objects.requireNonNull(checkpoint, "checkpoint");
         Objects.requireNonNull(processorRetry, "processorRetry");
+        Objects.requireNonNull(stuckAfter, "stuckAfter");
+        Objects.requireNonNull(onStuck, "onStuck");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
+        if (stuckAfter.isNegative()) {
+            throw new IllegalArgumentException("stuckAfter cannot be negative: " + stuckAfter);
+        }
+    }
+
+    public WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads) {
+        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK);
     }
 
     public static WorkerSettings defaults() {
@@ -31,11 +55,17 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     }
 
     public WorkerSettings withCheckpointInterval(Duration interval) {
-        return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads);
+        return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads, stuckAfter, onStuck);
     }
 
     /** These settings with {@code threads} unit threads and {@code attempts} offers of a failing batch. */
     public WorkerSettings withProcessing(int threads, int attempts) {
-        return new WorkerSettings(checkpoint, new Backoff(attempts, processorRetry.base(), processorRetry.max()), threads);
+        return new WorkerSettings(checkpoint, new Backoff(attempts, processorRetry.base(), processorRetry.max()), threads,
+                stuckAfter, onStuck);
+    }
+
+    /** These settings with another answer to a batch that never returns. */
+    public WorkerSettings withStuckHandling(Duration after, Consumer<String> handler) {
+        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler);
     }
 }

@@ -405,7 +405,9 @@ final class LeaseKeeper implements AutoCloseable {
             @Override
             public void ended() {
                 post(() -> {
-                    if (slot.isCurrent() && slot.state == UnitState.READING) {
+                    // PAUSED too: the shard end was marked in the store under the unit's epoch, so it stands
+                    // even if the connection to ZooKeeper was suspended meanwhile.
+                    if (slot.isCurrent() && (slot.state == UnitState.READING || slot.state == UnitState.PAUSED)) {
                         deleteLease(slot);
                         reportEnded(slot.unit);
                         slot.moveTo(UnitState.ENDED);

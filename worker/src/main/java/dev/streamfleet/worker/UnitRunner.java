@@ -1,0 +1,459 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.checkpoint.CheckpointException;
+import dev.streamfleet.checkpoint.OwnershipLostException;
+import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.coordinator.UnitWork;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One unit on this worker: it owns the unit's source, its processor, its positions and its
+ * phase, and it is the only thing that ever calls the processor.
+ *
+ * <pre>
+ *   STARTING ──▶ READING ⇄ PAUSED
+ *                  │  │
+ *                  │  ├──▶ FAILED ──(revoke or abandon)──▶ CLOSED
+ *                  │  └──▶ ENDED / LOST ─────────────────▶ CLOSED
+ *                  └──(revoke)──▶ CLOSED
+ * </pre>
+ *
+ * <p>Everything the unit does is a message in its mailbox: a fetch → process → checkpoint step,
+ * a wake-up from the source, pause, resume, revoke and abandon. The messages run one at a time,
+ * in order, on the worker's shared pool, so the processor's callbacks never overlap and its
+ * state needs no lock. A revoke or abandon that arrives while {@code process} runs is taken
+ * after it returns; the revoke's future, which only the unit completes, tells the coordinator
+ * whether the final checkpoint was written. A batch that never returns is reported as overdue
+ * at the drain deadline and, after {@link WorkerSettings#stuckAfter}, handed to the worker's
+ * {@link WorkerSettings#onStuck} (in a worker process: exit, so that the session expires and
+ * the unit moves).
+ *
+ * <p>Guarantees: a batch the processor failed on is offered again, never skipped; a checkpoint
+ * only ever names a processed record; a fenced checkpoint stops the unit at once as LOST; the
+ * processor hears exactly one of revoked, lost or shardEnded.
+ */
+final class UnitRunner implements UnitWork {
+
+    private static final Logger LOG = LoggerFactory.getLogger(UnitRunner.class);
+    private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
+    private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
+
+    private enum Phase { STARTING, READING, FAILED, CLOSED }
+
+    private final UnitContext context;
+    private final RecordSource source;
+    private final RecordProcessorFactory processors;
+    private final UnitScheduler scheduler;
+    private final WorkerSettings settings;
+    private final Clock clock;
+    private final UnitMetrics metrics;
+    private final Checkpointer checkpointer = new UnitCheckpointer();
+    private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+
+    // Owned by the mailbox: read and written only by its messages, which never run concurrently.
+    private Phase phase = Phase.STARTING;
+    private boolean paused;
+    private RecordProcessor processor;
+    private UnitScheduler.Cancellable nextStep;
+    private boolean waitingForRecords;
+    private Position processed;
+    private Position handedOver;
+    private Position written;
+    private Instant writtenAt;
+    private RecordBatch failedBatch;
+    private int failedAttempts;
+
+    private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
+                       UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
+        this.context = context;
+        this.source = source;
+        this.processors = processors;
+        this.scheduler = scheduler;
+        this.settings = settings;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
+        this.processed = written;
+        this.writtenAt = clock.instant();
+    }
+
+    /**
+     * Starts the unit: its first message creates and initializes the processor, on the pool, not
+     * on the caller's thread.
+     */
+    static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
+                            UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
+        UnitRunner unit = new UnitRunner(context, source, processors, scheduler, settings, clock, metrics);
+        source.onRecordsAvailable(() -> unit.post(unit::recordsArrived));
+        unit.post(unit::begin);
+        return unit;
+    }
+
+    // ---- the mailbox -------------------------------------------------------------------------
+
+    /** Adds a message; the first message of an idle mailbox starts a run of it on the pool. Any thread. */
+    private void post(Runnable message) {
+        mailbox.add(message);
+        if (queued.getAndIncrement() == 0) {
+            scheduler.execute(this::runMessages);
+        }
+    }
+
+    private void runMessages() {
+        do {
+            Runnable message = mailbox.poll();
+            try {
+                message.run();
+            } catch (RuntimeException | Error e) {
+                // Every message handles its own failures; this is a bug, and the unit must not stall silently on it.
+                LOG.error("{}: unexpected failure", context.unit(), e);
+                failUnit("stopped by " + e);
+            }
+        } while (queued.decrementAndGet() > 0);
+    }
+
+    /** The next step after {@code delay}; always through the scheduler, so a busy unit shares the pool fairly. */
+    private void scheduleStep(Duration delay, boolean forRecords) {
+        cancelStep();
+        waitingForRecords = forRecords;
+        nextStep = scheduler.schedule(() -> post(this::step), delay);
+    }
+
+    private void cancelStep() {
+        if (nextStep != null) {
+            nextStep.cancel();
+            nextStep = null;
+        }
+    }
+
+    // ---- messages ----------------------------------------------------------------------------
+
+    private void begin() {
+        if (phase != Phase.STARTING) {
+            return;
+        }
+        try {
+            processor = processors.create(context.unit());
+            processor.initialize(new ProcessorContext(context.unit(), context.worker(),
+                    context.claimed().position().filter(Position::isRecordPosition)));
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+            failUnit("the processor could not start: " + e);
+            return;
+        }
+        phase = Phase.READING;
+        scheduleStep(Duration.ZERO, false);
+    }
+
+    /** Records arrived while the unit waited for them: step now instead of at the end of the wait. */
+    private void recordsArrived() {
+        if (phase == Phase.READING && !paused && waitingForRecords) {
+            scheduleStep(Duration.ZERO, false);
+        }
+    }
+
+    private void pauseMessage() {
+        paused = true;
+        cancelStep();
+    }
+
+    private void resumeMessage() {
+        paused = false;
+        if (phase == Phase.READING) {
+            scheduleStep(Duration.ZERO, false);
+        }
+    }
+
+    private void step() {
+        nextStep = null;
+        if (phase != Phase.READING || paused) {
+            return;
+        }
+        try {
+            Fetch fetch = null;
+            RecordBatch batch = failedBatch;
+            if (batch == null) {
+                long started = System.nanoTime();
+                fetch = source.fetch();
+                metrics.fetched(System.nanoTime() - started);
+                if (fetch.retryAfter().isPresent()) {
+                    scheduleStep(fetch.retryAfter().get(), false);
+                    return;
+                }
+                metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
+                if (!fetch.records().isEmpty()) {
+                    batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
+                }
+            }
+            if (batch != null && !context.validity().current()) {
+                // The lease may have lapsed (the process was frozen, ZooKeeper is silent): hold the
+                // batch until the session is confirmed again or the unit is taken away.
+                failedBatch = batch;
+                scheduleStep(LEASE_UNCERTAIN_POLL, false);
+                return;
+            }
+            if (batch != null && !process(batch)) {
+                return;
+            }
+            checkpointIfDue(false);
+            if (fetch != null && fetch.endOfUnit()) {
+                reachedEnd();
+                return;
+            }
+            boolean idle = fetch != null && fetch.records().isEmpty();
+            scheduleStep(fetch == null ? Duration.ZERO : source.nextDelay(fetch), idle);
+        } catch (OwnershipLostException e) {
+            loseUnit(e.getMessage());
+        } catch (SourceFailedException e) {
+            LOG.error("{} stopped: {}", context.unit(), e.getMessage());
+            failUnit(e.getMessage());
+        } catch (CheckpointException e) {
+            metrics.failed();
+            LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
+            scheduleStep(Duration.ofSeconds(1), false);
+        } catch (RuntimeException e) {
+            metrics.failed();
+            LOG.warn("{}: reading failed, retrying in 1 s: {}", context.unit(), e.toString());
+            scheduleStep(Duration.ofSeconds(1), false);
+        } catch (Error e) {
+            String reason = "stopped by " + e;
+            LOG.error("{} {}", context.unit(), reason, e);
+            failUnit(reason);
+        }
+    }
+
+    /** Returns true when the batch was processed; otherwise it schedules the retry or stops the unit. */
+    private boolean process(RecordBatch batch) {
+        handedOver = batch.last().position();
+        try {
+            processor.process(batch, checkpointer);
+        } catch (OwnershipLostException e) {
+            throw e;
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+            // An Error from user code (a jar built against another version, a failed assertion, runaway
+            // recursion) is the processor failing on this batch, like an exception. Running out of memory is
+            // not: bin/streamfleet exits the JVM on it, so the units move.
+            failedBatch = batch;
+            failedAttempts++;
+            metrics.retried();
+            if (!settings.processorRetry().allowsRetryAfter(failedAttempts)) {
+                failUnit("processor failed " + failedAttempts + " times on the batch after "
+                        + (processed == null ? "the start" : PositionCodec.encode(processed)) + ": " + e);
+                return false;
+            }
+            Duration delay = settings.processorRetry().delayAfter(failedAttempts, RandomGenerator.getDefault());
+            LOG.warn("{}: processor failed (attempt {}), offering the batch again in {} ms: {}", context.unit(),
+                    failedAttempts, delay.toMillis(), e.toString());
+            scheduleStep(delay, false);
+            return false;
+        }
+        failedBatch = null;
+        failedAttempts = 0;
+        processed = batch.last().position();
+        metrics.processed(batch.records());
+        return true;
+    }
+
+    private void checkpointIfDue(boolean mustWrite) {
+        if (settings.checkpoint().shouldWrite(processed, written, writtenAt, clock.instant(), mustWrite)) {
+            write(processed);
+        }
+    }
+
+    private void write(Position position) {
+        long started = System.nanoTime();
+        context.store().checkpoint(context.unit(), position, context.epoch());
+        metrics.checkpointed(System.nanoTime() - started);
+        source.checkpointed(position);
+        written = position;
+        writtenAt = clock.instant();
+    }
+
+    private void reachedEnd() {
+        processor.shardEnded(checkpointer);
+        checkpointIfDue(true);
+        context.store().markEnded(context.unit(), context.epoch());
+        close();
+        LOG.info("{} read to its end", context.unit());
+        context.events().ended();
+    }
+
+    private void loseUnit(String reason) {
+        close();
+        callLost();
+        context.events().lost(reason);
+    }
+
+    /** Stops reading; the processor stays, the lease stays, the metrics stay, until a revoke or abandon. */
+    private void failUnit(String reason) {
+        if (phase == Phase.FAILED || phase == Phase.CLOSED) {
+            return;
+        }
+        metrics.failed();
+        phase = Phase.FAILED;
+        cancelStep();
+        source.close();
+        context.events().failed(reason);
+    }
+
+    /** The last of the unit: no more steps, the source and the metrics released. */
+    private void close() {
+        phase = Phase.CLOSED;
+        cancelStep();
+        source.close();
+        metrics.remove();
+    }
+
+    private void callLost() {
+        if (processor == null) {
+            return;
+        }
+        try {
+            processor.lost();
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+            LOG.warn("{}: the processor's lost() failed: {}", context.unit(), e.toString());
+        }
+    }
+
+    /**
+     * The revoke, as the unit takes it: after the batch in hand. Within the deadline the processor
+     * hears revoked and the final checkpoint is written; past it, or for a FAILED unit, it hears
+     * lost and nothing is written.
+     */
+    private void revokeMessage(Instant deadline, CompletableFuture<Boolean> done) {
+        if (phase == Phase.CLOSED) {
+            done.complete(false);
+            return;
+        }
+        boolean failed = phase == Phase.FAILED;
+        close();
+        if (failed || processor == null || clock.instant().isAfter(deadline)) {
+            callLost();
+            done.complete(false);
+            return;
+        }
+        try {
+            processor.revoked(checkpointer);
+            checkpointIfDue(true);
+            done.complete(true);
+        } catch (OwnershipLostException e) {
+            callLost();
+            done.complete(false);
+        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
+            LOG.warn("{}: revoking failed, dropping the unit without a final checkpoint: {}", context.unit(), e.toString());
+            done.complete(false);
+        }
+    }
+
+    private void abandonMessage(CompletableFuture<Void> done) {
+        if (phase != Phase.CLOSED) {
+            close();
+            callLost();
+        }
+        done.complete(null);
+    }
+
+    // ---- UnitWork: called by the coordinator, from its threads --------------------------------
+
+    @Override
+    public void pause() {
+        post(this::pauseMessage);
+    }
+
+    @Override
+    public void resume() {
+        post(this::resumeMessage);
+    }
+
+    /**
+     * Revokes the unit: the future completes, from the unit, with true once the final checkpoint is
+     * written, or false when the unit was dropped without one. If the batch in hand outlives the
+     * deadline, that is logged; if it outlives {@link WorkerSettings#stuckAfter} more, the worker's
+     * stuck handler is told.
+     */
+    CompletableFuture<Boolean> revoke(Duration timeout) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        Instant deadline = clock.instant().plus(timeout);
+        post(() -> revokeMessage(deadline, done));
+        UnitScheduler.Cancellable overdue = scheduler.schedule(() -> {
+            if (!done.isDone()) {
+                LOG.warn("{}: the batch in hand did not finish within {} ms of the revoke; the unit will be dropped"
+                        + " without a checkpoint once it does", context.unit(), timeout.toMillis());
+            }
+        }, timeout);
+        UnitScheduler.Cancellable stuck = scheduler.schedule(() -> {
+            if (!done.isDone()) {
+                settings.onStuck().accept(context.unit() + ": the processor has not returned "
+                        + (timeout.plus(settings.stuckAfter())).toSeconds() + " s after the revoke");
+            }
+        }, timeout.plus(settings.stuckAfter()));
+        done.whenComplete((clean, error) -> {
+            overdue.cancel();
+            stuck.cancel();
+        });
+        return done;
+    }
+
+    /** Blocks until the unit has taken the revoke; the lease is deleted only after that. */
+    @Override
+    public boolean drain(Duration timeout) {
+        try {
+            return revoke(timeout).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            return false;
+        }
+    }
+
+    /** Stops the unit without a checkpoint; the processor hears lost after the batch in hand, if any. */
+    CompletableFuture<Void> abandonAsync() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        post(() -> abandonMessage(done));
+        return done;
+    }
+
+    /** As {@link #abandonAsync}, waiting a bounded time for the batch in hand. */
+    @Override
+    public void abandon() {
+        try {
+            abandonAsync().get(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("{}: the batch in hand is still running; the processor hears lost when it returns", context.unit());
+        }
+    }
+
+    /** The processor's own checkpoints, made from inside process, revoked or shardEnded, in the mailbox. */
+    private final class UnitCheckpointer implements Checkpointer {
+        @Override
+        public void checkpoint() {
+            if (handedOver != null && !handedOver.equals(written)) {
+                write(handedOver);
+            }
+        }
+
+        @Override
+        public void checkpoint(Position position) {
+            CheckpointRange.check(position, written, handedOver);
+            write(position);
+        }
+    }
+}

@@ -1,0 +1,502 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.LeaseValidity;
+import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.coordinator.UnitEvents;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.Backoff;
+import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * One unit against a scripted source and the in-memory store, its pool and clock driven by hand:
+ * every race is a script, nothing sleeps.
+ */
+class UnitRunnerTest {
+
+    private static final UnitId UNIT = UnitId.kafka("orders", 0);
+    private static final Epoch EPOCH = new Epoch("zk-test", 5);
+    private static final Duration STEP = Duration.ofMillis(10);
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+
+    private final ManualUnitScheduler scheduler = new ManualUnitScheduler();
+    private final CheckpointStore store = new InMemoryCheckpointTable().store("unit-test");
+    private final List<String> events = new ArrayList<>();
+    private final List<String> stuck = new ArrayList<>();
+    private final WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ZERO),
+            new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
+            .withStuckHandling(Duration.ofSeconds(60), stuck::add);
+
+    /** Hands out scripted batches of offsets, then reports caught up (or the end of the shard). */
+    private static class ScriptedSource implements RecordSource {
+        private final Deque<List<Long>> batches = new ArrayDeque<>();
+        private final boolean endAfter;
+        int fetches;
+        int closes;
+
+        ScriptedSource(boolean endAfter, List<List<Long>> batches) {
+            this.endAfter = endAfter;
+            this.batches.addAll(batches);
+        }
+
+        @Override
+        public Fetch fetch() {
+            fetches++;
+            List<Long> offsets = batches.poll();
+            if (offsets == null) {
+                return new Fetch(List.of(), OptionalLong.empty(), OptionalLong.of(0), endAfter, Optional.empty());
+            }
+            List<StreamRecord> records = new ArrayList<>();
+            for (long offset : offsets) {
+                records.add(new StreamRecord(UNIT, new Position.Offset(offset + 1), "k", new byte[] {(byte) offset},
+                        Instant.EPOCH));
+            }
+            return new Fetch(records, OptionalLong.empty(), OptionalLong.of(0), false, Optional.empty());
+        }
+
+        @Override
+        public Duration nextDelay(Fetch last) {
+            return Duration.ofMillis(5);
+        }
+
+        @Override
+        public void close() {
+            closes++;
+        }
+    }
+
+    /** Records every callback, so a test can check their order and that none overlapped. */
+    private static class RecordingProcessor implements RecordProcessor {
+        final List<String> calls = new ArrayList<>();
+        boolean inside;
+
+        private void enter(String call) {
+            assertThat(inside).as("a callback while another one runs: " + call).isFalse();
+            calls.add(call);
+        }
+
+        @Override
+        public void initialize(ProcessorContext context) {
+            enter("initialize");
+        }
+
+        @Override
+        public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
+            enter("process " + batch.records().get(0).data()[0]);
+            inside = true;
+            try {
+                handle(batch, checkpointer);
+            } finally {
+                inside = false;
+            }
+        }
+
+        void handle(RecordBatch batch, Checkpointer checkpointer) throws Exception {
+        }
+
+        @Override
+        public void revoked(Checkpointer checkpointer) {
+            enter("revoked");
+        }
+
+        @Override
+        public void lost() {
+            enter("lost");
+        }
+
+        @Override
+        public void shardEnded(Checkpointer checkpointer) {
+            enter("shardEnded");
+        }
+    }
+
+    private UnitContext context() {
+        return context(LeaseValidity.ALWAYS);
+    }
+
+    private UnitContext context(LeaseValidity validity) {
+        Checkpoint claimed = store.claim(UNIT, EPOCH, "w1");
+        return new UnitContext(UNIT, EPOCH, WorkerId.of("w1"), claimed, store, new UnitEvents() {
+            @Override
+            public void ended() {
+                events.add("ended");
+            }
+
+            @Override
+            public void lost(String reason) {
+                events.add("lost");
+            }
+
+            @Override
+            public void failed(String reason) {
+                events.add("failed: " + reason);
+            }
+        }, validity);
+    }
+
+    private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor) {
+        return start(context, source, processor, settings, UnitMetrics.unregistered(UNIT));
+    }
+
+    private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor, WorkerSettings with,
+                             UnitMetrics metrics) {
+        return UnitRunner.start(context, source, unit -> processor, scheduler, with, scheduler.clock, metrics);
+    }
+
+    private Optional<Position> stored() {
+        return store.read(UNIT).flatMap(Checkpoint::position);
+    }
+
+    private static List<Long> processedOffsets(RecordingProcessor processor) {
+        return processor.calls.stream().filter(call -> call.startsWith("process "))
+                .map(call -> Long.parseLong(call.substring("process ".length()))).toList();
+    }
+
+    @Test
+    void processorIsCreatedAndInitializedOnTheUnitsOwnTurnNotOnTheCallersThread() {
+        RecordingProcessor processor = new RecordingProcessor();
+        AtomicInteger created = new AtomicInteger();
+        UnitRunner.start(context(), new ScriptedSource(false, List.of()), unit -> {
+            created.incrementAndGet();
+            return processor;
+        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT));
+
+        assertThat(created).as("nothing runs on the caller's thread").hasValue(0);
+        scheduler.runReady();
+        assertThat(created).hasValue(1);
+        assertThat(processor.calls).startsWith("initialize");
+    }
+
+    @Test
+    void aProcessorThatCannotBeCreatedFailsTheUnitWithItsReason() {
+        UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L))), unit -> {
+            throw new IllegalStateException("no database URL");
+        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT));
+
+        scheduler.runReady();
+
+        assertThat(events).containsExactly("failed: the processor could not start: java.lang.IllegalStateException:"
+                + " no database URL");
+    }
+
+    @Test
+    void batchIsHeldBackWhileTheLeaseIsUncertainAndProcessedOnceItIsConfirmed() {
+        AtomicBoolean confirmed = new AtomicBoolean(false);
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L)));
+        RecordingProcessor processor = new RecordingProcessor();
+        start(context(confirmed::get), source, processor);
+
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(processedOffsets(processor)).as("nothing handed over while the session is unconfirmed").isEmpty();
+        assertThat(source.fetches).as("the held batch is not fetched past").isEqualTo(1);
+
+        confirmed.set(true);
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 2, STEP, LIMIT);
+        assertThat(processedOffsets(processor)).containsExactly(0L, 2L);
+    }
+
+    @Test
+    void failingBatchIsOfferedAgainAndNothingIsSkipped() {
+        AtomicInteger failuresLeft = new AtomicInteger(2);
+        RecordingProcessor flaky = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                if (batch.records().get(0).data()[0] == 3 && failuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalStateException("downstream unavailable");
+                }
+            }
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L, 2L), List.of(3L, 4L), List.of(5L))), flaky);
+
+        scheduler.advanceUntil(() -> stored().equals(Optional.of(new Position.Offset(6))), STEP, LIMIT);
+
+        assertThat(processedOffsets(flaky)).containsExactly(0L, 3L, 3L, 3L, 5L);
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void metricsCountRecordsBytesAndRetriesPerUnitAndWorker() {
+        com.codahale.metrics.MetricRegistry registry = new com.codahale.metrics.MetricRegistry();
+        AtomicInteger failuresLeft = new AtomicInteger(1);
+        RecordProcessor onceFlaky = (batch, checkpointer) -> {
+            if (failuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("once");
+            }
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L, 2L), List.of(3L))), onceFlaky, settings,
+                new UnitMetrics(registry, UNIT));
+
+        String unit = "streamfleet.unit." + UNIT;
+        scheduler.advanceUntil(() -> registry.meter(unit + ".records").getCount() == 4, STEP, LIMIT);
+        assertThat(registry.meter(unit + ".bytes").getCount()).isEqualTo(4);
+        assertThat(registry.counter(unit + ".processorRetries").getCount()).isEqualTo(1);
+        assertThat(registry.meter("streamfleet.worker.records").getCount()).isEqualTo(4);
+        assertThat(registry.getGauges()).containsKey(unit + ".offsetLag");
+    }
+
+    @Test
+    void processorThatKeepsFailingStopsTheUnitVisiblyWithoutCheckpointingPastIt() {
+        RecordProcessor broken = (batch, checkpointer) -> {
+            if (batch.records().get(0).data()[0] == 3) {
+                throw new IllegalStateException("poison record");
+            }
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L, 2L), List.of(3L, 4L), List.of(5L))), broken);
+
+        scheduler.advanceUntil(() -> !events.isEmpty(), STEP, LIMIT);
+
+        assertThat(events).singleElement().asString().startsWith("failed: processor failed 3 times on the batch after"
+                + " offset:3").contains("poison record");
+        assertThat(stored()).contains(new Position.Offset(3));
+    }
+
+    @Test
+    void processorThatThrowsAnErrorIsRetriedThenFailedInsteadOfStallingSilently() {
+        RecordingProcessor builtAgainstAnotherVersion = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                throw new NoSuchMethodError("dev.example.Client.send(Ljava/lang/String;)V");
+            }
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L))), builtAgainstAnotherVersion);
+
+        scheduler.advanceUntil(() -> !events.isEmpty(), STEP, LIMIT);
+
+        assertThat(processedOffsets(builtAgainstAnotherVersion)).as("offered as often as after an exception")
+                .containsExactly(0L, 0L, 0L);
+        assertThat(events).singleElement().asString()
+                .startsWith("failed: processor failed 3 times on the batch after the start").contains("NoSuchMethodError");
+        assertThat(stored()).isEmpty();
+    }
+
+    @Test
+    void anErrorWhileReadingStopsTheUnitAsFailedInsteadOfStallingSilently() {
+        ScriptedSource source = new ScriptedSource(false, List.of()) {
+            @Override
+            public Fetch fetch() {
+                throw new ExceptionInInitializerError("a codec failed to load");
+            }
+        };
+        start(context(), source, (batch, checkpointer) -> { });
+
+        scheduler.runReady();
+
+        assertThat(events).singleElement().asString().startsWith("failed: stopped by java.lang.ExceptionInInitializerError");
+    }
+
+    @Test
+    void aSourceThatCannotGoOnStopsTheUnitAsFailedWithItsReason() {
+        ScriptedSource source = new ScriptedSource(false, List.of()) {
+            @Override
+            public Fetch fetch() {
+                throw new SourceFailedException("Kafka at 127.0.0.1:9092: TopicAuthorizationException: not authorized");
+            }
+        };
+        start(context(), source, (batch, checkpointer) -> { });
+
+        scheduler.runReady();
+
+        assertThat(events).containsExactly("failed: Kafka at 127.0.0.1:9092: TopicAuthorizationException: not authorized");
+    }
+
+    @Test
+    void drainWritesTheFinalCheckpointAndRevokesTheProcessor() {
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L))), processor,
+                rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 2, STEP, LIMIT);
+        assertThat(stored()).as("coalesced: nothing written yet").isEmpty();
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5));
+        scheduler.runReady();
+
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "process 2", "revoked");
+        assertThat(stored()).contains(new Position.Offset(3));
+    }
+
+    @Test
+    void revokeWhileABatchIsInHandWaitsForItAndNeverOverlapsIt() {
+        CompletableFuture<Boolean>[] revoked = new CompletableFuture[1];
+        UnitRunner[] unit = new UnitRunner[1];
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                if (revoked[0] == null) {
+                    // The coordinator revokes from its own thread while this batch is being processed.
+                    revoked[0] = unit[0].revoke(Duration.ofSeconds(5));
+                    assertThat(revoked[0]).isNotDone();
+                }
+            }
+        };
+        unit[0] = start(context(), new ScriptedSource(false, List.of(List.of(0L), List.of(1L))), processor);
+
+        scheduler.advanceUntil(() -> revoked[0] != null && revoked[0].isDone(), STEP, LIMIT);
+
+        assertThat(revoked[0]).isCompletedWithValue(true);
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "revoked");
+        assertThat(stored()).contains(new Position.Offset(1));
+    }
+
+    @Test
+    void aBatchThatOutlivesTheRevokeDeadlineDropsTheUnitWithoutACheckpointOnceItReturns() {
+        UnitRunner[] unit = new UnitRunner[1];
+        CompletableFuture<Boolean>[] revoked = new CompletableFuture[1];
+        RecordingProcessor slow = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                revoked[0] = unit[0].revoke(Duration.ofSeconds(2));
+                scheduler.advance(Duration.ofSeconds(3)); // the batch takes longer than the drain may
+            }
+        };
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2)
+                .withStuckHandling(Duration.ofSeconds(60), stuck::add);
+        unit[0] = start(context(), new ScriptedSource(false, List.of(List.of(0L))), slow, rarely, UnitMetrics.unregistered(UNIT));
+
+        scheduler.advanceUntil(() -> revoked[0] != null && revoked[0].isDone(), STEP, LIMIT);
+
+        assertThat(revoked[0]).isCompletedWithValue(false);
+        assertThat(slow.calls).containsExactly("initialize", "process 0", "lost");
+        assertThat(stored()).as("no final checkpoint past the deadline").isEmpty();
+        assertThat(stuck).isEmpty();
+    }
+
+    @Test
+    void aBatchThatNeverReturnsAfterARevokeTellsTheStuckHandlerAndHoldsTheLease() {
+        RecordingProcessor processor = new RecordingProcessor();
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor);
+        // The unit's turn never comes from here on, as when process() never returns.
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10));
+
+        scheduler.advanceTimersOnly(Duration.ofSeconds(69));
+        assertThat(stuck).isEmpty();
+        scheduler.advanceTimersOnly(Duration.ofSeconds(2));
+
+        assertThat(stuck).singleElement().asString().contains("has not returned 70 s after the revoke");
+        assertThat(revoked).as("the lease stays until process returns").isNotDone();
+    }
+
+    @Test
+    void revokeAfterFailureClosesTheProcessorExactlyOnce() {
+        RecordingProcessor broken = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                throw new IllegalStateException("poison");
+            }
+        };
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L)));
+        UnitRunner unit = start(context(), source, broken);
+        scheduler.advanceUntil(() -> !events.isEmpty(), STEP, LIMIT);
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5));
+        scheduler.runReady();
+        unit.revoke(Duration.ofSeconds(5));
+        unit.abandonAsync();
+        scheduler.runReady();
+
+        assertThat(revoked).isCompletedWithValue(false);
+        assertThat(broken.calls).containsExactly("initialize", "process 0", "process 0", "process 0", "lost");
+    }
+
+    @Test
+    void abandonDuringABatchCallsLostOnlyAfterItReturns() {
+        UnitRunner[] unit = new UnitRunner[1];
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                unit[0].abandonAsync();
+            }
+        };
+        unit[0] = start(context(), new ScriptedSource(false, List.of(List.of(0L), List.of(1L))), processor);
+
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(processor.calls).as("lost after the batch returned, never beside it")
+                .containsExactly("initialize", "process 0", "lost");
+    }
+
+    @Test
+    void fencedCheckpointStopsTheUnitAsLostWithoutRetrying() {
+        RecordingProcessor processor = new RecordingProcessor();
+        UnitContext context = context();
+        store.claim(UNIT, new Epoch("zk-test", 9), "w2");
+        start(context, new ScriptedSource(false, List.of(List.of(0L), List.of(1L), List.of(2L))), processor);
+
+        scheduler.advanceUntil(() -> events.contains("lost"), STEP, LIMIT);
+
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "lost");
+        assertThat(store.read(UNIT).orElseThrow().owner()).contains("w2");
+    }
+
+    @Test
+    void shardEndIsCheckpointedMarkedAndReported() {
+        RecordingProcessor processor = new RecordingProcessor();
+        start(context(), new ScriptedSource(true, List.of(List.of(0L, 1L))), processor);
+
+        scheduler.advanceUntil(() -> events.contains("ended"), STEP, LIMIT);
+
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "shardEnded");
+        assertThat(store.read(UNIT).orElseThrow().isEnded()).isTrue();
+        assertThat(stored()).contains(new Position.Offset(2));
+    }
+
+    @Test
+    void pausedUnitFetchesNothingUntilResumed() {
+        RecordingProcessor processor = new RecordingProcessor();
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L), List.of(1L), List.of(2L)));
+        UnitRunner unit = start(context(), source, processor);
+        scheduler.runReady();
+        unit.pause();
+
+        scheduler.advance(Duration.ofSeconds(5));
+        int fetchesWhilePaused = source.fetches;
+        assertThat(processedOffsets(processor)).hasSizeLessThanOrEqualTo(1);
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(source.fetches).isEqualTo(fetchesWhilePaused);
+
+        unit.resume();
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 3, STEP, LIMIT);
+        assertThat(processedOffsets(processor)).containsExactly(0L, 1L, 2L);
+    }
+
+    @Test
+    void aCheckpointOutsideWhatWasHandedOverIsRefusedAndNothingIsStored() {
+        AtomicBoolean refused = new AtomicBoolean();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                assertThatThrownBy(() -> checkpointer.checkpoint(new Position.Offset(1_000_000)))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offset:1000000");
+                refused.set(true);
+            }
+        };
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor, rarely, UnitMetrics.unregistered(UNIT));
+
+        scheduler.advanceUntil(refused::get, STEP, LIMIT);
+
+        assertThat(stored()).isEmpty();
+    }
+}
