@@ -70,7 +70,7 @@ public final class Installation {
     /**
      * A directory for {@code STREAMFLEET_CLASSPATH} with only what tests add to a worker, the way
      * a user adds a processor jar: the recorder of AWS calls (with its SDK registration), the
-     * benchmarks' processor that does nothing, and a processor that throws an Error.
+     * benchmarks' processor that does nothing, a processor that throws an Error and one that never returns.
      */
     public static synchronized Path testExtensions() {
         if (testExtensions == null) {
@@ -79,7 +79,7 @@ public final class Installation {
                 Path dir = Files.createTempDirectory(Files.createDirectories(ROOT), "test-extensions");
                 List<String> files = List.of("dev/streamfleet/it/AwsCallRecorder.class",
                         "dev/streamfleet/it/AwsCallRecorder$Call.class", "dev/streamfleet/bench/NoOpProcessor.class",
-                        "dev/streamfleet/it/cli/LinkageFailingProcessor.class",
+                        "dev/streamfleet/it/cli/LinkageFailingProcessor.class", "dev/streamfleet/it/cli/BlockedProcessor.class",
                         "software/amazon/awssdk/global/handlers/execution.interceptors");
                 for (String file : files) {
                     Path target = dir.resolve(file);

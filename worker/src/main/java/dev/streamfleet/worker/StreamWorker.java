@@ -31,8 +31,11 @@ public final class StreamWorker implements AutoCloseable {
     private final FleetMember member;
     private final ScheduledExecutorService scheduler;
     private final MetricRegistry metrics;
+    private final StalledUnits stalls;
 
-    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, MetricRegistry metrics) {
+    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, MetricRegistry metrics,
+                         StalledUnits stalls) {
+        this.stalls = stalls;
         this.member = member;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -50,15 +53,17 @@ public final class StreamWorker implements AutoCloseable {
         });
         Clock clock = Clock.systemUTC();
         MetricRegistry metrics = new MetricRegistry();
+        StalledUnits stalls = new StalledUnits();
         try {
             FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
-                    context -> startUnit(context, bindings, processors, scheduler, settings, clock, metrics));
+                    context -> startUnit(context, bindings, processors, scheduler, settings, clock, metrics, stalls));
             // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
             for (UnitState state : UnitState.values()) {
                 metrics.gauge("streamfleet.worker.units." + state.name().toLowerCase(java.util.Locale.ROOT),
                         () -> () -> member.units().values().stream().filter(state::equals).count());
             }
-            return new StreamWorker(member, scheduler, metrics);
+            metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
+            return new StreamWorker(member, scheduler, metrics, stalls);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             throw e;
@@ -75,7 +80,7 @@ public final class StreamWorker implements AutoCloseable {
 
     private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
                                       ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock,
-                                      MetricRegistry metrics) {
+                                      MetricRegistry metrics, StalledUnits stalls) {
         UnitId unit = context.unit();
         SourceBinding binding = bindings.stream()
                 .filter(b -> b.kind() == unit.kind() && b.stream().equals(unit.stream()))
@@ -83,7 +88,7 @@ public final class StreamWorker implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
         return UnitRunner.start(context, source, processors, UnitScheduler.of(scheduler), settings, clock,
-                new UnitMetrics(metrics, unit));
+                new UnitMetrics(metrics, unit), stalls);
     }
 
     public WorkerId id() {
@@ -115,6 +120,11 @@ public final class StreamWorker implements AutoCloseable {
     }
 
     /** Why each FAILED unit stopped. */
+    /** The units that are READING but have processed nothing for too long while records wait, with why. */
+    public Map<UnitId, String> stalled() {
+        return stalls.snapshot();
+    }
+
     public Map<UnitId, String> failures() {
         return member.failures();
     }

@@ -10,6 +10,7 @@ import dev.streamfleet.core.PositionCodec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -62,6 +63,8 @@ final class UnitRunner implements UnitWork {
     private final WorkerSettings settings;
     private final Clock clock;
     private final UnitMetrics metrics;
+    private final StalledUnits stalls;
+    private final ProgressWatch progress;
     private final Checkpointer checkpointer = new UnitCheckpointer();
     private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
@@ -79,8 +82,12 @@ final class UnitRunner implements UnitWork {
     private RecordBatch failedBatch;
     private int failedAttempts;
 
+    // Owned by the watchdog, whose runs follow one another.
+    private boolean stallReported;
+
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                       UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
+                       UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
+                       StalledUnits stalls) {
         this.context = context;
         this.source = source;
         this.processors = processors;
@@ -88,6 +95,8 @@ final class UnitRunner implements UnitWork {
         this.settings = settings;
         this.clock = clock;
         this.metrics = metrics;
+        this.stalls = stalls;
+        this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
         this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
         this.processed = written;
         this.writtenAt = clock.instant();
@@ -98,11 +107,40 @@ final class UnitRunner implements UnitWork {
      * on the caller's thread.
      */
     static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                            UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics) {
-        UnitRunner unit = new UnitRunner(context, source, processors, scheduler, settings, clock, metrics);
+                            UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
+                            StalledUnits stalls) {
+        UnitRunner unit = new UnitRunner(context, source, processors, scheduler, settings, clock, metrics, stalls);
         source.onRecordsAvailable(() -> unit.post(unit::recordsArrived));
         unit.post(unit::begin);
+        scheduler.schedule(unit::watch, unit.progress.checkEvery());
         return unit;
+    }
+
+    /**
+     * The watchdog: off the mailbox, so that it sees a unit whose batch never returns. It reports
+     * the unit STALLED while records wait and none is processed within the bound, and clears it
+     * once the unit moves again or is done.
+     */
+    private void watch() {
+        Optional<String> stalled = progress.stalled(clock.instant());
+        if (stalled.isPresent()) {
+            stalls.report(context.unit(), stalled.get());
+            if (!stallReported) {
+                LOG.warn("{} is STALLED: {}", context.unit(), stalled.get());
+                stallReported = true;
+            }
+        } else {
+            stalls.clear(context.unit());
+            if (stallReported) {
+                LOG.info("{} is making progress again", context.unit());
+                stallReported = false;
+            }
+        }
+        if (progress.closed()) {
+            stalls.clear(context.unit());
+            return;
+        }
+        scheduler.schedule(this::watch, progress.checkEvery());
     }
 
     // ---- the mailbox -------------------------------------------------------------------------
@@ -196,9 +234,14 @@ final class UnitRunner implements UnitWork {
                     return;
                 }
                 metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
-                if (!fetch.records().isEmpty()) {
+                    if (!fetch.records().isEmpty()) {
                     batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
+                } else if (failedBatch == null) {
+                    progress.progressed(clock.instant(), false);
                 }
+            }
+            if (batch != null) {
+                progress.recordsWaiting();
             }
             if (batch != null && !context.validity().current()) {
                 // The lease may have lapsed (the process was frozen, ZooKeeper is silent): hold the
@@ -209,6 +252,10 @@ final class UnitRunner implements UnitWork {
             }
             if (batch != null && !process(batch)) {
                 return;
+            }
+            if (batch != null) {
+                progress.progressed(clock.instant(),
+                        batch.offsetLag().orElse(0) > 0 || batch.millisBehindLatest().orElse(0) > 0);
             }
             checkpointIfDue(false);
             if (fetch != null && fetch.endOfUnit()) {
@@ -306,6 +353,9 @@ final class UnitRunner implements UnitWork {
         }
         metrics.failed();
         phase = Phase.FAILED;
+        // FAILED says more than STALLED, and is reported on its own.
+        progress.close();
+        stalls.clear(context.unit());
         cancelStep();
         source.close();
         context.events().failed(reason);
@@ -314,6 +364,8 @@ final class UnitRunner implements UnitWork {
     /** The last of the unit: no more steps, the source and the metrics released. */
     private void close() {
         phase = Phase.CLOSED;
+        progress.close();
+        stalls.clear(context.unit());
         cancelStep();
         source.close();
         metrics.remove();

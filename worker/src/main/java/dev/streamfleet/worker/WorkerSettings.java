@@ -15,15 +15,17 @@ import org.slf4j.LoggerFactory;
  * @param processorRetry how often, and how far apart, a failing batch is offered again before the unit stops
  * @param threads        threads shared by all units of the worker
  * @param stuckAfter     how long past a revoke's deadline a batch may still run before the worker is stuck
+ * @param stallAfter     how long a unit may go without processing a record while records wait before it is STALLED
  * @param onStuck        what a stuck worker does, told why; by default it logs and exits the JVM with code 70,
  *                       so that its ZooKeeper session expires and its units move to other workers
  */
 public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads, Duration stuckAfter,
-                             Consumer<String> onStuck) {
+                             Consumer<String> onStuck, Duration stallAfter) {
 
     public static final int DEFAULT_THREADS = 8;
     public static final Backoff DEFAULT_PROCESSOR_RETRY = new Backoff(4, Duration.ofMillis(200), Duration.ofSeconds(5));
     public static final Duration DEFAULT_STUCK_AFTER = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_STALL_AFTER = Duration.ofMinutes(5);
     /** The exit code of a worker whose processor never returned from a batch. */
     public static final int STUCK_EXIT_CODE = 70;
     public static final Consumer<String> EXIT_WHEN_STUCK = reason -> {
@@ -37,6 +39,10 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
         Objects.requireNonNull(processorRetry, "processorRetry");
         Objects.requireNonNull(stuckAfter, "stuckAfter");
         Objects.requireNonNull(onStuck, "onStuck");
+        Objects.requireNonNull(stallAfter, "stallAfter");
+        if (stallAfter.isNegative() || stallAfter.isZero()) {
+            throw new IllegalArgumentException("stallAfter must be positive, not " + stallAfter);
+        }
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
@@ -46,7 +52,7 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     }
 
     public WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads) {
-        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK);
+        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK, DEFAULT_STALL_AFTER);
     }
 
     public static WorkerSettings defaults() {
@@ -55,17 +61,22 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     }
 
     public WorkerSettings withCheckpointInterval(Duration interval) {
-        return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads, stuckAfter, onStuck);
+        return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads, stuckAfter, onStuck, stallAfter);
     }
 
     /** These settings with {@code threads} unit threads and {@code attempts} offers of a failing batch. */
     public WorkerSettings withProcessing(int threads, int attempts) {
         return new WorkerSettings(checkpoint, new Backoff(attempts, processorRetry.base(), processorRetry.max()), threads,
-                stuckAfter, onStuck);
+                stuckAfter, onStuck, stallAfter);
     }
 
     /** These settings with another answer to a batch that never returns. */
     public WorkerSettings withStuckHandling(Duration after, Consumer<String> handler) {
-        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler);
+        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler, stallAfter);
+    }
+
+    /** These settings with another bound for STALLED. */
+    public WorkerSettings withStallAfter(Duration bound) {
+        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, bound);
     }
 }

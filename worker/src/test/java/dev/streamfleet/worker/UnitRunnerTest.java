@@ -44,6 +44,7 @@ class UnitRunnerTest {
     private final CheckpointStore store = new InMemoryCheckpointTable().store("unit-test");
     private final List<String> events = new ArrayList<>();
     private final List<String> stuck = new ArrayList<>();
+    private final StalledUnits stalls = new StalledUnits();
     private final WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ZERO),
             new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
             .withStuckHandling(Duration.ofSeconds(60), stuck::add);
@@ -161,7 +162,7 @@ class UnitRunnerTest {
 
     private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor, WorkerSettings with,
                              UnitMetrics metrics) {
-        return UnitRunner.start(context, source, unit -> processor, scheduler, with, scheduler.clock, metrics);
+        return UnitRunner.start(context, source, unit -> processor, scheduler, with, scheduler.clock, metrics, stalls);
     }
 
     private Optional<Position> stored() {
@@ -180,7 +181,7 @@ class UnitRunnerTest {
         UnitRunner.start(context(), new ScriptedSource(false, List.of()), unit -> {
             created.incrementAndGet();
             return processor;
-        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT));
+        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
 
         assertThat(created).as("nothing runs on the caller's thread").hasValue(0);
         scheduler.runReady();
@@ -192,7 +193,7 @@ class UnitRunnerTest {
     void aProcessorThatCannotBeCreatedFailsTheUnitWithItsReason() {
         UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L))), unit -> {
             throw new IllegalStateException("no database URL");
-        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT));
+        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
 
         scheduler.runReady();
 
@@ -498,5 +499,55 @@ class UnitRunnerTest {
         scheduler.advanceUntil(refused::get, STEP, LIMIT);
 
         assertThat(stored()).isEmpty();
+    }
+
+    @Test
+    void aBatchThatDoesNotReturnIsReportedStalledAfterTheBoundAndClearedWhenItDoes() {
+        List<Boolean> stalledDuringTheBatch = new ArrayList<>();
+        RecordingProcessor slow = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                scheduler.advanceTimersOnly(Duration.ofSeconds(20));
+                stalledDuringTheBatch.add(stalls.snapshot().containsKey(UNIT));
+                scheduler.advanceTimersOnly(Duration.ofSeconds(20));
+                stalledDuringTheBatch.add(stalls.snapshot().containsKey(UNIT));
+            }
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L))), slow, settings.withStallAfter(Duration.ofSeconds(30)),
+                UnitMetrics.unregistered(UNIT));
+
+        scheduler.runReady();
+        assertThat(stalledDuringTheBatch).as("not before the bound, then STALLED").containsExactly(false, true);
+        assertThat(stalls.snapshot().get(UNIT)).contains("no record processed for").contains("bound 30 s");
+
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(stalls.snapshot()).as("cleared once the batch returned").isEmpty();
+    }
+
+    @Test
+    void anIdleUnitWithNothingToReadIsNeverStalled() {
+        start(context(), new ScriptedSource(false, List.of()), new RecordingProcessor(),
+                settings.withStallAfter(Duration.ofSeconds(30)), UnitMetrics.unregistered(UNIT));
+
+        scheduler.advance(Duration.ofMinutes(10));
+
+        assertThat(stalls.snapshot()).isEmpty();
+    }
+
+    @Test
+    void aFailedUnitIsReportedFailedNotStalled() {
+        RecordingProcessor broken = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                throw new IllegalStateException("poison");
+            }
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L))), broken,
+                settings.withStallAfter(Duration.ofSeconds(30)), UnitMetrics.unregistered(UNIT));
+
+        scheduler.advance(Duration.ofMinutes(5));
+
+        assertThat(events).singleElement().asString().startsWith("failed: ");
+        assertThat(stalls.snapshot()).isEmpty();
     }
 }

@@ -380,11 +380,45 @@ class WorkerCommandIT {
                     "--strict", "--url", statusUrl)) {
                 assertThat(strict.waitFor(EXIT)).isEqualTo(1);
                 assertThat(strict.messages()).singleElement().asString()
-                        .startsWith("streamfleet: 1 unit(s) FAILED at " + statusUrl + "/health: " + unit + ": ");
+                        .startsWith("streamfleet: " + statusUrl + "/health: 1 unit(s) FAILED: " + unit + ": ");
             }
             assertThat(worker.output()).doesNotContain("\tat dev.streamfleet.it.cli.LinkageFailingProcessor");
             worker.terminate();
             assertThat(worker.waitFor(EXIT)).as(worker.output()).isZero();
+        }
+    }
+
+    @Test
+    void aBatchThatNeverReturnsMakesItsUnitStalledOnEveryEndpointInsteadOfHealthy() throws Exception {
+        String application = application();
+        String stream = TestStreams.create(kinesis, "stalled", 1);
+        TestStreams.put(kinesis, stream, 0, 5, 1);
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + ".jsonl"));
+        Map<String, String> environment = Map.of("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions()
+                .toString(), "STREAMFLEET_PROCESSOR_TYPE", BlockedProcessor.class.getName(),
+                "STREAMFLEET_PROCESSING_STALLAFTER", "2s");
+        String unit = "kinesis/" + stream + "/shardId-000000000000";
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
+                "--config", file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> !reader.read(application).workers().isEmpty());
+            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> get(http, statusUrl + "/health").contains("\"stalled\":[{"));
+            assertThat(new ObjectMapper().readTree(get(http, statusUrl + "/health")).path("stalled").get(0)
+                    .path("unit").asText()).isEqualTo(unit);
+            assertThat(get(http, statusUrl + "/api/worker")).contains("\"stalled\":\"no record processed for");
+            assertThat(get(http, statusUrl + "/metrics")).contains("streamfleet_worker_units_stalled 1");
+            try (WorkerProcess strict = WorkerProcess.start(dir.resolve(application + "-health.log"), Map.of(), "health",
+                    "--strict", "--url", statusUrl)) {
+                assertThat(strict.waitFor(EXIT)).isEqualTo(1);
+                assertThat(strict.messages()).singleElement().asString()
+                        .startsWith("streamfleet: " + statusUrl + "/health: 1 unit(s) STALLED: " + unit + ": ");
+            }
+            worker.kill();
         }
     }
 

@@ -56,12 +56,16 @@ class KafkaWorkerIT {
         return TestTopics.create(bootstrap(), "orders", partitions);
     }
 
-    private static void produce(String topic, int from, int to, int keys) throws Exception {
+    private static KafkaProducer<String, String> producer() {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+        return new KafkaProducer<>(props);
+    }
+
+    private static void produce(String topic, int from, int to, int keys) throws Exception {
+        try (KafkaProducer<String, String> producer = producer()) {
             List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new java.util.ArrayList<>();
             for (int i = from; i < to; i++) {
                 sent.add(producer.send(new ProducerRecord<>(topic, "key-" + (i % keys), "id-" + i)));
@@ -133,11 +137,7 @@ class KafkaWorkerIT {
 
     /** Records whose create time the test sets, so that AT_TIMESTAMP has a boundary without waiting. */
     private static void produceAt(String topic, int from, int to, Instant createdAt) throws Exception {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+        try (KafkaProducer<String, String> producer = producer()) {
             for (int i = from; i < to; i++) {
                 producer.send(new ProducerRecord<>(topic, i % 2, createdAt.toEpochMilli(), "key-" + (i % 2), "id-" + i))
                         .get(30, TimeUnit.SECONDS);

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "health", mixinStandardHelpOptions = true,
         description = "Exits 0 when the worker at --url answers /health with 200 (it has joined its fleet), 1 otherwise;"
-                + " with --strict, also 1 when any of its units is FAILED.")
+                + " with --strict, also 1 when any of its units is FAILED or STALLED.")
 public final class HealthCommand implements Callable<Integer> {
 
     @Option(names = "--url", description = "the worker's status address (default: ${DEFAULT-VALUE})",
@@ -31,7 +31,7 @@ public final class HealthCommand implements Callable<Integer> {
             defaultValue = "3")
     int timeoutSeconds;
 
-    @Option(names = "--strict", description = "Also fail (exit 1) when any unit of the worker is FAILED.")
+    @Option(names = "--strict", description = "Also fail (exit 1) when any unit of the worker is FAILED or STALLED.")
     boolean strict;
 
     @Override
@@ -50,10 +50,17 @@ public final class HealthCommand implements Callable<Integer> {
             HttpResponse<String> answer = http.send(HttpRequest.newBuilder(uri).timeout(timeout).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (answer.statusCode() == 200) {
-                List<String> failed = failedUnits(answer.body());
-                if (strict && !failed.isEmpty()) {
-                    System.err.println("streamfleet: " + failed.size() + " unit(s) FAILED at " + target + ": "
-                            + String.join("; ", failed));
+                List<String> failed = units(answer.body(), "failed");
+                List<String> stalled = units(answer.body(), "stalled");
+                if (strict && !(failed.isEmpty() && stalled.isEmpty())) {
+                    List<String> parts = new ArrayList<>();
+                    if (!failed.isEmpty()) {
+                        parts.add(failed.size() + " unit(s) FAILED: " + String.join("; ", failed));
+                    }
+                    if (!stalled.isEmpty()) {
+                        parts.add(stalled.size() + " unit(s) STALLED: " + String.join("; ", stalled));
+                    }
+                    System.err.println("streamfleet: " + target + ": " + String.join("; ", parts));
                     return 1;
                 }
                 System.out.println(answer.body());
@@ -67,12 +74,12 @@ public final class HealthCommand implements Callable<Integer> {
         }
     }
 
-    /** "unit: reason" for every FAILED unit that a /health answer lists. */
-    static List<String> failedUnits(String body) throws IOException {
-        List<String> failed = new ArrayList<>();
-        for (var unit : new ObjectMapper().readTree(body).path("failed")) {
-            failed.add(unit.path("unit").asText() + ": " + unit.path("reason").asText());
+    /** "unit: reason" for every unit of a /health answer's list ({@code failed} or {@code stalled}). */
+    static List<String> units(String body, String list) throws IOException {
+        List<String> units = new ArrayList<>();
+        for (var unit : new ObjectMapper().readTree(body).path(list)) {
+            units.add(unit.path("unit").asText() + ": " + unit.path("reason").asText());
         }
-        return failed;
+        return units;
     }
 }

@@ -105,7 +105,8 @@ public final class WorkerAssembly implements AutoCloseable {
         store = table.store(config.application());
         worker = StreamWorker.start(coordinator, info, store, bindings, processors,
                 WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval())
-                        .withProcessing(config.processing().threads(), config.processing().processorAttempts()));
+                        .withProcessing(config.processing().threads(), config.processing().processorAttempts())
+                        .withStallAfter(config.processing().stallAfter()));
     }
 
     private <T extends AutoCloseable> T open(T resource) {

@@ -29,7 +29,7 @@ final class ConfigOverrides {
     static final List<String> SCALARS = List.of("application", "zookeeper.connect", "zookeeper.sessionTimeout",
             "zookeeper.auth.username", "zookeeper.auth.password",
             "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
-            "processing.threads", "processing.processorAttempts", "processing.drainTimeout",
+            "processing.threads", "processing.processorAttempts", "processing.drainTimeout", "processing.stallAfter",
             "status.bind", "status.port", "status.advertise", "status.leaderPage");
     static final List<String> KINESIS_KEYS = List.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait");
     static final List<String> KAFKA_KEYS = List.of("topic", "bootstrapServers", "initialPosition", "mirrorGroup");

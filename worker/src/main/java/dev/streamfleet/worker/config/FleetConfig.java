@@ -32,8 +32,9 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param threads           threads shared by all units of the worker
      * @param processorAttempts how often a batch is offered to a failing processor before its unit stops as FAILED
      * @param drainTimeout      how long a revoked unit may take to finish its batch and write its final checkpoint
+     * @param stallAfter        how long a unit may process nothing while records wait before it is reported STALLED
      */
-    public record Processing(int threads, int processorAttempts, Duration drainTimeout) {
+    public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter) {
     }
 
     /**

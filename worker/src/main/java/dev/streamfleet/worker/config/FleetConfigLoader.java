@@ -155,11 +155,12 @@ public final class FleetConfigLoader {
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
         ConfigNode pg = root.optionalSection("processing")
                 .orElseGet(() -> new ConfigNode("processing", new ObjectMapper().createObjectNode()))
-                .allowOnly(Set.of("threads", "processorAttempts", "drainTimeout"));
+                .allowOnly(Set.of("threads", "processorAttempts", "drainTimeout", "stallAfter"));
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
-                pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)));
+                pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)),
+                pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)));
         return new FleetConfig(application, zookeeper, checkpoints, sources, processor, processing, status);
     }
 

@@ -211,11 +211,14 @@ public final class WorkerStatusServer implements AutoCloseable {
         ObjectNode body = JSON.createObjectNode().put("live", true).put("ready", current != null);
         if (current != null) {
             body.put("worker", current.id().value()).put("units", current.units().size());
-            // Still 200: restarting the worker would only move a failing unit to another one. Alert on this list,
-            // on streamfleet_worker_units_failed, or with 'streamfleet health --strict'.
+            // Still 200: restarting the worker would only move a failing or stuck unit to another one. Alert on these
+            // lists, on streamfleet_worker_units_failed and _stalled, or with 'streamfleet health --strict'.
             ArrayNode failed = body.putArray("failed");
             new TreeMap<>(current.failures()).forEach((unit, reason) ->
                     failed.addObject().put("unit", unit.toString()).put("reason", reason));
+            ArrayNode stalled = body.putArray("stalled");
+            new TreeMap<>(current.stalled()).forEach((unit, reason) ->
+                    stalled.addObject().put("unit", unit.toString()).put("reason", reason));
         }
         send(exchange, current != null ? 200 : 503, "application/json", JSON.writeValueAsBytes(body));
     }
@@ -236,6 +239,7 @@ public final class WorkerStatusServer implements AutoCloseable {
         ArrayNode units = body.putArray("units");
         Map<UnitId, UnitState> states = new TreeMap<>(current.units());
         Map<UnitId, String> failures = current.failures();
+        Map<UnitId, String> stalled = current.stalled();
         var registry = current.metrics();
         states.forEach((unit, state) -> {
             String prefix = "streamfleet.unit." + unit + ".";
@@ -251,6 +255,9 @@ public final class WorkerStatusServer implements AutoCloseable {
             var lag = registry.getGauges().get(prefix + "offsetLag");
             if (lag != null && lag.getValue() instanceof Long offsets && offsets >= 0) {
                 node.put("offsetLag", offsets);
+            }
+            if (stalled.containsKey(unit)) {
+                node.put("stalled", stalled.get(unit));
             }
             if (failures.containsKey(unit)) {
                 node.put("failure", failures.get(unit));

@@ -62,7 +62,7 @@ class FleetConfigLoaderTest {
         assertThat(kafka.properties()).containsEntry("security.protocol", "PLAINTEXT");
         assertThat(config.processor().options()).containsEntry("path", "records-{worker}.jsonl");
         assertThat(config.status().port()).isEqualTo(8080);
-        assertThat(config.processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10)));
+        assertThat(config.processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10), Duration.ofMinutes(5)));
     }
 
     @Test
@@ -70,10 +70,10 @@ class FleetConfigLoaderTest {
         Path file = file(MINIMAL + "processing:\n  threads: 2\n");
         FleetConfig config = FleetConfigLoader.load(file, Map.of("STREAMFLEET_PROCESSING_DRAINTIMEOUT", "2.5s"),
                 Map.of("processing.processorAttempts", "7"));
-        assertThat(config.processing()).isEqualTo(new FleetConfig.Processing(2, 7, Duration.ofMillis(2500)));
+        assertThat(config.processing()).isEqualTo(new FleetConfig.Processing(2, 7, Duration.ofMillis(2500), Duration.ofMinutes(5)));
         assertThatThrownBy(() -> load(MINIMAL + "processing:\n  threads: 0\n"))
                 .hasMessage("processing.threads: expected a number from 1 to 1024, got 0");
-        assertThat(load(MINIMAL).processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10)));
+        assertThat(load(MINIMAL).processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10), Duration.ofMinutes(5)));
     }
 
     @Test

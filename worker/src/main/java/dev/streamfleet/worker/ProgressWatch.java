@@ -1,0 +1,67 @@
+package dev.streamfleet.worker;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Whether a unit is making progress: it is STALLED when records are waiting for it (a batch in
+ * hand, a batch held back or offered again, or a known lag) and none has been processed for
+ * longer than the bound. Written by the unit's mailbox, read by its watchdog, so every field
+ * is published whole.
+ */
+final class ProgressWatch {
+
+    private record Progress(Instant lastProgress, boolean recordsWaiting, boolean closed) {
+    }
+
+    private final Duration bound;
+    private volatile Progress progress;
+
+    ProgressWatch(Duration bound, Instant start) {
+        this.bound = bound;
+        this.progress = new Progress(start, false, false);
+    }
+
+    /** Records were processed, or the unit is caught up; {@code moreWaiting} when a lag remains. */
+    void progressed(Instant now, boolean moreWaiting) {
+        progress = new Progress(now, moreWaiting, progress.closed());
+    }
+
+    /** Records wait for the unit: fetched, held back, or offered again. */
+    void recordsWaiting() {
+        Progress current = progress;
+        if (!current.recordsWaiting()) {
+            progress = new Progress(current.lastProgress(), true, current.closed());
+        }
+    }
+
+    /** Why the unit counts as stalled at {@code now}, if it does. */
+    Optional<String> stalled(Instant now) {
+        Progress current = progress;
+        Duration idle = Duration.between(current.lastProgress(), now);
+        if (current.closed() || !current.recordsWaiting() || idle.compareTo(bound) <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of("no record processed for " + idle.toSeconds() + " s while records wait (bound "
+                + bound.toSeconds() + " s)");
+    }
+
+    /** The unit is done on this worker; its watchdog stops. */
+    void close() {
+        Progress current = progress;
+        progress = new Progress(current.lastProgress(), false, true);
+    }
+
+    boolean closed() {
+        return progress.closed();
+    }
+
+    /** How often a watchdog should look: a quarter of the bound, from 100 ms to 30 s. */
+    Duration checkEvery() {
+        Duration quarter = bound.dividedBy(4);
+        Duration min = Duration.ofMillis(100);
+        Duration max = Duration.ofSeconds(30);
+        return quarter.compareTo(min) < 0 ? min : quarter.compareTo(max) > 0 ? max : quarter;
+    }
+}
