@@ -2,11 +2,16 @@
 //
 // 1. Some emulators hard-code 0.0.0.0 as their listen host; the local stack keeps every server
 //    on loopback, so any listen() without an explicit loopback host is pointed at 127.0.0.1.
-// 2. The parent JVM holds our stdin open for as long as it lives. When it dies -- even by
+// 2. A client that goes away in the middle of a request (a worker killed with kill -9, as the
+//    fault tests do) must not take the emulator down: dynalite and kinesalite rethrow the
+//    request's 'aborted' error, which ends the Node process. Real AWS shrugs that off, so here
+//    such an error on an incoming request is dropped; every other error reaches their handlers.
+// 3. The parent JVM holds our stdin open for as long as it lives. When it dies -- even by
 //    kill -9, when no shutdown hook runs -- stdin reaches end-of-file and the emulator exits,
 //    so no orphan keeps a port.
 'use strict';
 const net = require('net');
+const http = require('http');
 
 const LOOPBACK = '127.0.0.1';
 const originalListen = net.Server.prototype.listen;
@@ -23,6 +28,25 @@ net.Server.prototype.listen = function (...args) {
   }
   return originalListen.apply(this, args);
 };
+
+const originalOn = http.IncomingMessage.prototype.on;
+
+function clientWentAway(err) {
+  return err && (err.code === 'ECONNRESET' || err.message === 'aborted');
+}
+
+http.IncomingMessage.prototype.on = function (event, listener) {
+  if (event === 'error' && typeof listener === 'function') {
+    return originalOn.call(this, event, function (err, ...rest) {
+      if (clientWentAway(err)) {
+        return undefined;
+      }
+      return listener.call(this, err, ...rest);
+    });
+  }
+  return originalOn.call(this, event, listener);
+};
+http.IncomingMessage.prototype.addListener = http.IncomingMessage.prototype.on;
 
 if (process.env.STREAMFLEET_WATCH_PARENT === '1') {
   process.stdin.on('data', () => {});
