@@ -83,7 +83,7 @@ final class FleetStatus {
         units.addAll(fleet.leaseHolders().keySet());
         fleet.assignments().values().forEach(units::addAll);
         ArrayNode unitArray = status.putArray("units");
-        for (UnitId unit : units) {
+        for (UnitId unit : attentionFirst(units, unitReports)) {
             Checkpoint row = rows.get(unit);
             JsonNode report = unitReports.get(unit);
             ObjectNode node = unitArray.addObject().put("unit", unit.toString())
@@ -103,6 +103,9 @@ final class FleetStatus {
                 }
                 if (report.has("failure")) {
                     node.put("failure", report.path("failure").asText());
+                }
+                if (report.has("stalled")) {
+                    node.put("stalled", report.path("stalled").asText());
                 }
             }
         }
@@ -143,5 +146,16 @@ final class FleetStatus {
                 history.removeFirst();
             }
         }
+    }
+
+    /** FAILED units first, then STALLED ones, then the rest, each group in unit order: what needs an operator leads. */
+    static List<UnitId> attentionFirst(java.util.Collection<UnitId> units, Map<UnitId, JsonNode> reports) {
+        return units.stream().sorted(java.util.Comparator.comparingInt((UnitId unit) -> {
+            JsonNode report = reports.get(unit);
+            if (report == null) {
+                return 2;
+            }
+            return report.path("state").asText().equals("FAILED") ? 0 : report.has("stalled") ? 1 : 2;
+        }).thenComparing(java.util.Comparator.naturalOrder())).toList();
     }
 }

@@ -43,7 +43,8 @@ final class StatusPage {
                 .append("<th>position</th><th>lag</th><th>records/s</th><th>state</th></tr>");
         for (JsonNode unit : status.path("units")) {
             String state = unit.path("state").asText();
-            boolean bad = state.equals("FAILED") || state.equals("NOT READING") && !unit.path("owner").isTextual();
+            boolean bad = state.equals("FAILED") || unit.has("stalled")
+                    || state.equals("NOT READING") && !unit.path("owner").isTextual();
             html.append("<tr class=\"unit\"><td>").append(escape(unit.path("unit").asText())).append("</td><td>")
                     .append(escape(unit.path("source").asText())).append("</td><td>")
                     .append(escape(unit.path("owner").asText("-"))).append("</td><td>")
@@ -53,6 +54,9 @@ final class StatusPage {
                     .append(lag(unit)).append("</td><td class=\"num\">")
                     .append(unit.has("recordsPerSecond") ? String.format("%.1f", unit.path("recordsPerSecond").asDouble()) : "-")
                     .append("</td><td").append(bad ? " class=\"bad\"" : "").append(">").append(escape(state));
+            if (unit.has("stalled")) {
+                html.append(" (STALLED: ").append(escape(unit.path("stalled").asText())).append(")");
+            }
             if (unit.has("failure")) {
                 html.append(": ").append(escape(unit.path("failure").asText()));
             }

@@ -23,4 +23,15 @@ class StatusPageTest {
                 .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;").contains("&lt;img src=x onerror=alert(1)&gt;");
         assertThat(html).contains("<meta http-equiv=\"refresh\" content=\"5\">");
     }
+
+    @Test
+    void aStalledUnitIsMarkedWithItsReason() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode status = json.createObjectNode().put("application", "app").put("leader", "w1").put("generation", 3);
+        status.putArray("workers");
+        status.putArray("units").addObject().put("unit", "kafka/t/0").put("source", "kafka/t").put("owner", "w1")
+                .put("state", "READING").put("stalled", "no record processed for 400 s while records wait (bound 300 s)");
+
+        assertThat(StatusPage.render(status)).contains("<td class=\"bad\">READING (STALLED: no record processed for 400 s");
+    }
 }
