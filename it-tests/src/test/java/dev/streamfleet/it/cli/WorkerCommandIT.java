@@ -351,22 +351,38 @@ class WorkerCommandIT {
     }
 
     /** The status URL of the leader, or of a worker that is not the leader. */
-    @Test
-    void aProcessorThatThrowsAnErrorLeavesItsUnitFailedOnEveryEndpointInsteadOfStalledAndHealthy() throws Exception {
+    /** A worker of the archive whose processor is a test class, on a fresh one-shard stream with five records. */
+    private record ProcessorUnderTest(WorkerProcess worker, String statusUrl, String unit, String application) {
+    }
+
+    private static ProcessorUnderTest startWithProcessor(String prefix, Class<?> processor, Map<String, String> settings)
+            throws Exception {
         String application = application();
-        String stream = TestStreams.create(kinesis, "error", 1);
+        String stream = TestStreams.create(kinesis, prefix, 1);
         TestStreams.put(kinesis, stream, 0, 5, 1);
         Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + ".jsonl"));
-        Map<String, String> environment = Map.of("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions()
-                .toString(), "STREAMFLEET_PROCESSOR_TYPE", LinkageFailingProcessor.class.getName());
-        String unit = "kinesis/" + stream + "/shardId-000000000000";
-
-        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
+        Map<String, String> environment = new java.util.HashMap<>(settings);
+        environment.put("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString());
+        environment.put("STREAMFLEET_PROCESSOR_TYPE", processor.getName());
+        WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
                 "--config", file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
-                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+        try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> !reader.read(application).workers().isEmpty());
-            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            return new ProcessorUnderTest(worker, reader.read(application).workers().get(0).statusUrl(),
+                    "kinesis/" + stream + "/shardId-000000000000", application);
+        } catch (RuntimeException | Error e) {
+            worker.close();
+            throw e;
+        }
+    }
+
+    @Test
+    void aProcessorThatThrowsAnErrorLeavesItsUnitFailedOnEveryEndpointInsteadOfStalledAndHealthy() throws Exception {
+        ProcessorUnderTest run = startWithProcessor("error", LinkageFailingProcessor.class, Map.of());
+        try (WorkerProcess worker = run.worker()) {
+            String statusUrl = run.statusUrl();
+            String unit = run.unit();
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
             await().atMost(Duration.ofSeconds(60)).until(() -> get(http, statusUrl + "/health").contains(unit));
@@ -376,8 +392,8 @@ class WorkerCommandIT {
             String metrics = get(http, statusUrl + "/metrics");
             assertThat(metrics).contains("streamfleet_worker_units_failed 1")
                     .as("a FAILED unit keeps its series").contains("unit=\"" + unit + "\"");
-            try (WorkerProcess strict = WorkerProcess.start(dir.resolve(application + "-health.log"), Map.of(), "health",
-                    "--strict", "--url", statusUrl)) {
+            try (WorkerProcess strict = WorkerProcess.start(dir.resolve(run.application() + "-health.log"), Map.of(),
+                    "health", "--strict", "--url", statusUrl)) {
                 assertThat(strict.waitFor(EXIT)).isEqualTo(1);
                 assertThat(strict.messages()).singleElement().asString()
                         .startsWith("streamfleet: " + statusUrl + "/health: 1 unit(s) FAILED: " + unit + ": ");
@@ -390,34 +406,24 @@ class WorkerCommandIT {
 
     @Test
     void aBatchThatNeverReturnsMakesItsUnitStalledOnEveryEndpointInsteadOfHealthy() throws Exception {
-        String application = application();
-        String stream = TestStreams.create(kinesis, "stalled", 1);
-        TestStreams.put(kinesis, stream, 0, 5, 1);
-        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + ".jsonl"));
-        Map<String, String> environment = Map.of("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions()
-                .toString(), "STREAMFLEET_PROCESSOR_TYPE", BlockedProcessor.class.getName(),
-                "STREAMFLEET_PROCESSING_STALLAFTER", "2s");
-        String unit = "kinesis/" + stream + "/shardId-000000000000";
-
-        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
-                "--config", file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
-                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> !reader.read(application).workers().isEmpty());
-            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+        ProcessorUnderTest run = startWithProcessor("stalled", BlockedProcessor.class,
+                Map.of("STREAMFLEET_PROCESSING_STALLAFTER", "2s"));
+        try (WorkerProcess worker = run.worker()) {
+            String statusUrl = run.statusUrl();
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
 
             await().atMost(Duration.ofSeconds(60)).until(() -> get(http, statusUrl + "/health").contains("\"stalled\":[{"));
             assertThat(new ObjectMapper().readTree(get(http, statusUrl + "/health")).path("stalled").get(0)
-                    .path("unit").asText()).isEqualTo(unit);
+                    .path("unit").asText()).isEqualTo(run.unit());
             assertThat(get(http, statusUrl + "/api/worker")).contains("\"stalled\":\"no record processed for");
             assertThat(get(http, statusUrl + "/metrics")).contains("streamfleet_worker_units_stalled 1");
-            try (WorkerProcess strict = WorkerProcess.start(dir.resolve(application + "-health.log"), Map.of(), "health",
-                    "--strict", "--url", statusUrl)) {
+            try (WorkerProcess strict = WorkerProcess.start(dir.resolve(run.application() + "-health.log"), Map.of(),
+                    "health", "--strict", "--url", statusUrl)) {
                 assertThat(strict.waitFor(EXIT)).isEqualTo(1);
                 assertThat(strict.messages()).singleElement().asString()
-                        .startsWith("streamfleet: " + statusUrl + "/health: 1 unit(s) STALLED: " + unit + ": ");
+                        .startsWith("streamfleet: " + statusUrl + "/health: 1 unit(s) STALLED: " + run.unit() + ": ");
             }
+            // It cannot hand a unit over whose batch never returns: stop it the hard way.
             worker.kill();
         }
     }
