@@ -33,7 +33,9 @@ final class LeaderElection implements AutoCloseable {
         latch.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
-                listener.elected(latch.getOurPath());
+                // The path that actually won: getOurPath() may already name a node re-created after a
+                // reconnect, which would fence this leader's writes with a token it never held (CURATOR-537).
+                listener.elected(latch.getLastPathIsLeader());
             }
 
             @Override
