@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
 /**
  * A section of the configuration with its dotted path, for reading values with errors that name
@@ -61,6 +62,11 @@ final class ConfigNode {
             throw new ConfigException("missing required key '" + key(name) + "'");
         }
         return new ConfigNode(key(name), node.get(name));
+    }
+
+    /** The section, or an empty one where the file leaves it out: for sections whose every key has a default. */
+    ConfigNode sectionOrEmpty(String name) {
+        return has(name) ? section(name) : new ConfigNode(key(name), JsonNodeFactory.instance.objectNode());
     }
 
     Optional<ConfigNode> optionalSection(String name) {

@@ -35,9 +35,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  */
 public final class FleetConfigLoader {
 
-    /** The scalar keys that the environment and flags may set; sources, options and properties may be set too. */
-    public static final List<String> OVERRIDABLE = ConfigOverrides.SCALARS;
-
     private FleetConfigLoader() {
     }
 
@@ -124,9 +121,7 @@ public final class FleetConfigLoader {
                 zk.duration("sessionTimeout", CoordinatorConfig.DEFAULT_SESSION_TIMEOUT, Duration.ofMillis(1)), credentials);
 
         // Every checkpoint key has a default (the region the SDK's), so the section may be left out.
-        ConfigNode cp = root.optionalSection("checkpoints")
-                .orElseGet(() -> new ConfigNode("checkpoints", new ObjectMapper().createObjectNode()))
-                .allowOnly(Set.of("table", "region", "endpoint", "interval"));
+        ConfigNode cp = root.sectionOrEmpty("checkpoints").allowOnly(Set.of("table", "region", "endpoint", "interval"));
         String table = cp.text("table", DynamoDbCheckpointConfig.DEFAULT_TABLE);
         try {
             CheckpointRules.requireTableName(table);
@@ -153,9 +148,7 @@ public final class FleetConfigLoader {
                 .map(st -> new FleetConfig.Status(st.text("bind", "127.0.0.1"), st.integer("port", 0, 0, 65535),
                         st.text("advertise", ""), leaderPage(st)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
-        ConfigNode pg = root.optionalSection("processing")
-                .orElseGet(() -> new ConfigNode("processing", new ObjectMapper().createObjectNode()))
-                .allowOnly(Set.of("threads", "processorAttempts", "drainTimeout", "stallAfter"));
+        ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout", "stallAfter"));
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
