@@ -32,15 +32,24 @@ public interface RecordProcessor {
      */
     void process(RecordBatch batch, Checkpointer checkpointer) throws Exception;
 
-    /** The unit moves to another worker. The worker writes a final checkpoint after this returns; the processor may also. */
-    default void revoked(Checkpointer checkpointer) {
+    /**
+     * The unit is taken away while this worker still holds it: it moves to another worker, or
+     * this worker is leaving ({@link RevokeContext#reason}). The worker writes a final checkpoint
+     * after this returns; the processor may also. Comes only after the last {@code process} has
+     * returned, and only within {@code processing.drainTimeout} of the revoke; past that the
+     * processor hears {@link #lost} instead.
+     */
+    default void revoked(RevokeContext context, Checkpointer checkpointer) {
     }
 
-    /** The unit was lost: another worker may own it already. Do not checkpoint; release resources. */
-    default void lost() {
+    /**
+     * The unit was lost: another worker may own it already. Do not checkpoint; release resources.
+     * Also heard by a unit that stopped as FAILED when it is taken away.
+     */
+    default void lost(LostContext context) {
     }
 
     /** The shard was read to its end. The worker writes a final checkpoint and marks it ENDED after this returns. */
-    default void shardEnded(Checkpointer checkpointer) {
+    default void shardEnded(ShardEndContext context, Checkpointer checkpointer) {
     }
 }

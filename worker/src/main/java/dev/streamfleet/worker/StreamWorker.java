@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.UnitContext;
@@ -87,7 +88,7 @@ public final class StreamWorker implements AutoCloseable {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
-        return UnitRunner.start(context, source, processors, UnitScheduler.of(scheduler), settings, clock,
+        return UnitRunner.start(context, source, processors, Scheduler.of(scheduler), settings, clock,
                 new UnitMetrics(metrics, unit), stalls);
     }
 

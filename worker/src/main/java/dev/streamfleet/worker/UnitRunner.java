@@ -1,8 +1,10 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.OwnershipLostException;
 import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
@@ -13,9 +15,6 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
@@ -52,14 +51,13 @@ final class UnitRunner implements UnitWork {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnitRunner.class);
     private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
-    private static final Duration ABANDON_WAIT = Duration.ofSeconds(5);
 
     private enum Phase { STARTING, READING, FAILED, CLOSED }
 
     private final UnitContext context;
     private final RecordSource source;
     private final RecordProcessorFactory processors;
-    private final UnitScheduler scheduler;
+    private final Scheduler scheduler;
     private final WorkerSettings settings;
     private final Clock clock;
     private final UnitMetrics metrics;
@@ -73,7 +71,7 @@ final class UnitRunner implements UnitWork {
     private Phase phase = Phase.STARTING;
     private boolean paused;
     private RecordProcessor processor;
-    private UnitScheduler.Cancellable nextStep;
+    private Scheduler.Cancellable nextStep;
     private boolean waitingForRecords;
     private Position processed;
     private Position handedOver;
@@ -86,7 +84,7 @@ final class UnitRunner implements UnitWork {
     private boolean stallReported;
 
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                       UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
+                       Scheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
                        StalledUnits stalls) {
         this.context = context;
         this.source = source;
@@ -107,7 +105,7 @@ final class UnitRunner implements UnitWork {
      * on the caller's thread.
      */
     static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                            UnitScheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
+                            Scheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
                             StalledUnits stalls) {
         UnitRunner unit = new UnitRunner(context, source, processors, scheduler, settings, clock, metrics, stalls);
         source.onRecordsAvailable(() -> unit.post(unit::recordsArrived));
@@ -332,7 +330,7 @@ final class UnitRunner implements UnitWork {
     }
 
     private void reachedEnd() {
-        processor.shardEnded(checkpointer);
+        processor.shardEnded(new ShardEndContext(context.unit(), Optional.ofNullable(processed)), checkpointer);
         checkpointIfDue(true);
         context.store().markEnded(context.unit(), context.epoch());
         close();
@@ -342,7 +340,7 @@ final class UnitRunner implements UnitWork {
 
     private void loseUnit(String reason) {
         close();
-        callLost();
+        callLost(reason);
         context.events().lost(reason);
     }
 
@@ -371,12 +369,12 @@ final class UnitRunner implements UnitWork {
         metrics.remove();
     }
 
-    private void callLost() {
+    private void callLost(String reason) {
         if (processor == null) {
             return;
         }
         try {
-            processor.lost();
+            processor.lost(new LostContext(context.unit(), reason));
         } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
             LOG.warn("{}: the processor's lost() failed: {}", context.unit(), e.toString());
         }
@@ -387,24 +385,29 @@ final class UnitRunner implements UnitWork {
      * hears revoked and the final checkpoint is written; past it, or for a FAILED unit, it hears
      * lost and nothing is written.
      */
-    private void revokeMessage(Instant deadline, CompletableFuture<Boolean> done) {
+    private void revokeMessage(Instant deadline, RevokeReason reason, CompletableFuture<Boolean> done) {
         if (phase == Phase.CLOSED) {
             done.complete(false);
             return;
         }
         boolean failed = phase == Phase.FAILED;
         close();
-        if (failed || processor == null || clock.instant().isAfter(deadline)) {
-            callLost();
+        if (failed || processor == null) {
+            callLost(failed ? "taken away after it failed" : "taken away before it started");
+            done.complete(false);
+            return;
+        }
+        if (clock.instant().isAfter(deadline)) {
+            callLost("the batch in hand outlived the revoke's deadline");
             done.complete(false);
             return;
         }
         try {
-            processor.revoked(checkpointer);
+            processor.revoked(new RevokeContext(context.unit(), reason), checkpointer);
             checkpointIfDue(true);
             done.complete(true);
         } catch (OwnershipLostException e) {
-            callLost();
+            callLost(e.getMessage());
             done.complete(false);
         } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
             LOG.warn("{}: revoking failed, dropping the unit without a final checkpoint: {}", context.unit(), e.toString());
@@ -412,15 +415,15 @@ final class UnitRunner implements UnitWork {
         }
     }
 
-    private void abandonMessage(CompletableFuture<Void> done) {
+    private void abandonMessage(String reason, CompletableFuture<Void> done) {
         if (phase != Phase.CLOSED) {
             close();
-            callLost();
+            callLost(reason);
         }
         done.complete(null);
     }
 
-    // ---- UnitWork: called by the coordinator, from its threads --------------------------------
+    // ---- UnitWork: commands from the lease keeper, from any thread ------------------------------
 
     @Override
     public void pause() {
@@ -438,17 +441,18 @@ final class UnitRunner implements UnitWork {
      * deadline, that is logged; if it outlives {@link WorkerSettings#stuckAfter} more, the worker's
      * stuck handler is told.
      */
-    CompletableFuture<Boolean> revoke(Duration timeout) {
+    @Override
+    public CompletableFuture<Boolean> revoke(Duration timeout, RevokeReason reason) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Instant deadline = clock.instant().plus(timeout);
-        post(() -> revokeMessage(deadline, done));
-        UnitScheduler.Cancellable overdue = scheduler.schedule(() -> {
+        post(() -> revokeMessage(deadline, reason, done));
+        Scheduler.Cancellable overdue = scheduler.schedule(() -> {
             if (!done.isDone()) {
                 LOG.warn("{}: the batch in hand did not finish within {} ms of the revoke; the unit will be dropped"
                         + " without a checkpoint once it does", context.unit(), timeout.toMillis());
             }
         }, timeout);
-        UnitScheduler.Cancellable stuck = scheduler.schedule(() -> {
+        Scheduler.Cancellable stuck = scheduler.schedule(() -> {
             if (!done.isDone()) {
                 settings.onStuck().accept(context.unit() + ": the processor has not returned "
                         + (timeout.plus(settings.stuckAfter())).toSeconds() + " s after the revoke");
@@ -461,36 +465,12 @@ final class UnitRunner implements UnitWork {
         return done;
     }
 
-    /** Blocks until the unit has taken the revoke; the lease is deleted only after that. */
-    @Override
-    public boolean drain(Duration timeout) {
-        try {
-            return revoke(timeout).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (ExecutionException e) {
-            return false;
-        }
-    }
-
     /** Stops the unit without a checkpoint; the processor hears lost after the batch in hand, if any. */
-    CompletableFuture<Void> abandonAsync() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        post(() -> abandonMessage(done));
-        return done;
-    }
-
-    /** As {@link #abandonAsync}, waiting a bounded time for the batch in hand. */
     @Override
-    public void abandon() {
-        try {
-            abandonAsync().get(ABANDON_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("{}: the batch in hand is still running; the processor hears lost when it returns", context.unit());
-        }
+    public CompletableFuture<Void> abandon(String reason) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        post(() -> abandonMessage(reason, done));
+        return done;
     }
 
     /** The processor's own checkpoints, made from inside process, revoked or shardEnded, in the mailbox. */

@@ -1,9 +1,12 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.coordinator.ManualScheduler;
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.LeaseValidity;
+import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitEvents;
 import dev.streamfleet.coordinator.WorkerId;
@@ -40,7 +43,7 @@ class UnitRunnerTest {
     private static final Duration STEP = Duration.ofMillis(10);
     private static final Duration LIMIT = Duration.ofSeconds(30);
 
-    private final ManualUnitScheduler scheduler = new ManualUnitScheduler();
+    private final ManualScheduler scheduler = new ManualScheduler();
     private final CheckpointStore store = new InMemoryCheckpointTable().store("unit-test");
     private final List<String> events = new ArrayList<>();
     private final List<String> stuck = new ArrayList<>();
@@ -117,17 +120,17 @@ class UnitRunnerTest {
         }
 
         @Override
-        public void revoked(Checkpointer checkpointer) {
-            enter("revoked");
+        public void revoked(RevokeContext context, Checkpointer checkpointer) {
+            enter("revoked " + context.reason());
         }
 
         @Override
-        public void lost() {
+        public void lost(LostContext context) {
             enter("lost");
         }
 
         @Override
-        public void shardEnded(Checkpointer checkpointer) {
+        public void shardEnded(ShardEndContext context, Checkpointer checkpointer) {
             enter("shardEnded");
         }
     }
@@ -330,11 +333,11 @@ class UnitRunnerTest {
         scheduler.advanceUntil(() -> processedOffsets(processor).size() == 2, STEP, LIMIT);
         assertThat(stored()).as("coalesced: nothing written yet").isEmpty();
 
-        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5));
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
         scheduler.runReady();
 
         assertThat(revoked).isCompletedWithValue(true);
-        assertThat(processor.calls).containsExactly("initialize", "process 0", "process 2", "revoked");
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "process 2", "revoked MOVED");
         assertThat(stored()).contains(new Position.Offset(3));
     }
 
@@ -347,7 +350,7 @@ class UnitRunnerTest {
             void handle(RecordBatch batch, Checkpointer checkpointer) {
                 if (revoked[0] == null) {
                     // The coordinator revokes from its own thread while this batch is being processed.
-                    revoked[0] = unit[0].revoke(Duration.ofSeconds(5));
+                    revoked[0] = unit[0].revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
                     assertThat(revoked[0]).isNotDone();
                 }
             }
@@ -357,7 +360,7 @@ class UnitRunnerTest {
         scheduler.advanceUntil(() -> revoked[0] != null && revoked[0].isDone(), STEP, LIMIT);
 
         assertThat(revoked[0]).isCompletedWithValue(true);
-        assertThat(processor.calls).containsExactly("initialize", "process 0", "revoked");
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "revoked MOVED");
         assertThat(stored()).contains(new Position.Offset(1));
     }
 
@@ -368,7 +371,7 @@ class UnitRunnerTest {
         RecordingProcessor slow = new RecordingProcessor() {
             @Override
             void handle(RecordBatch batch, Checkpointer checkpointer) {
-                revoked[0] = unit[0].revoke(Duration.ofSeconds(2));
+                revoked[0] = unit[0].revoke(Duration.ofSeconds(2), RevokeReason.MOVED);
                 scheduler.advance(Duration.ofSeconds(3)); // the batch takes longer than the drain may
             }
         };
@@ -389,7 +392,7 @@ class UnitRunnerTest {
         RecordingProcessor processor = new RecordingProcessor();
         UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor);
         // The unit's turn never comes from here on, as when process() never returns.
-        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10));
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10), RevokeReason.MOVED);
 
         scheduler.advanceTimersOnly(Duration.ofSeconds(69));
         assertThat(stuck).isEmpty();
@@ -411,10 +414,10 @@ class UnitRunnerTest {
         UnitRunner unit = start(context(), source, broken);
         scheduler.advanceUntil(() -> !events.isEmpty(), STEP, LIMIT);
 
-        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5));
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
         scheduler.runReady();
-        unit.revoke(Duration.ofSeconds(5));
-        unit.abandonAsync();
+        unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        unit.abandon("test");
         scheduler.runReady();
 
         assertThat(revoked).isCompletedWithValue(false);
@@ -427,7 +430,7 @@ class UnitRunnerTest {
         RecordingProcessor processor = new RecordingProcessor() {
             @Override
             void handle(RecordBatch batch, Checkpointer checkpointer) {
-                unit[0].abandonAsync();
+                unit[0].abandon("test");
             }
         };
         unit[0] = start(context(), new ScriptedSource(false, List.of(List.of(0L), List.of(1L))), processor);

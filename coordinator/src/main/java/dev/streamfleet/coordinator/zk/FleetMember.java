@@ -4,7 +4,9 @@ import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.AssignmentStrategy;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.CoordinatorException;
+import dev.streamfleet.coordinator.LeaseKeeper;
 import dev.streamfleet.coordinator.RebalanceRecord;
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.StickyBalancedStrategy;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitState;
@@ -43,7 +45,7 @@ public final class FleetMember implements AutoCloseable {
 
     private enum State { STARTED, CLOSED }
 
-    /** Threads the unit claims and drains may use at once; more units than this wait their turn. */
+    /** Threads the checkpoint-row claims may use at once; more units than this wait their turn. */
     private static final int UNIT_OPERATION_THREADS = 8;
 
     private final CoordinatorConfig config;
@@ -52,7 +54,7 @@ public final class FleetMember implements AutoCloseable {
     private final ScheduledExecutorService leaderThread;
     private final ScheduledExecutorService keeperThread;
     private final ScheduledExecutorService sessionThread;
-    private final ExecutorService unitOps;
+    private final ExecutorService claimThreads;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTED);
     private String fencingDomain;
     private WorkerRegistration registration;
@@ -67,7 +69,7 @@ public final class FleetMember implements AutoCloseable {
         this.leaderThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leader"));
         this.keeperThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leases"));
         this.sessionThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-session"));
-        this.unitOps = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-unit-ops"));
+        this.claimThreads = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-claims"));
         int sessionMillis = (int) config.sessionTimeout().toMillis();
         this.client = ZkClients.withCredentials(CuratorFrameworkFactory.builder()
                 .connectString(config.zookeeper())
@@ -117,9 +119,18 @@ public final class FleetMember implements AutoCloseable {
             }
             fencingDomain = FencingDomains.getOrCreate(client);
             SessionConfirmations confirmations = confirmSession(paths);
-            keeper = new LeaseKeeper(client, paths, info.id(), fencingDomain, store, factory, config, keeperThread, unitOps,
-                    confirmations::current);
-            client.getConnectionStateListenable().addListener((c, newState) -> keeper.connectionChanged(newState));
+            keeper = new LeaseKeeper(new CuratorLeaseNodes(client, paths, info.id()), info.id(), fencingDomain, store,
+                    factory, config.drainTimeout(), Scheduler.of(keeperThread), claimThreads, confirmations::current);
+            client.getConnectionStateListenable().addListener((c, newState) -> {
+                switch (newState) {
+                    case SUSPENDED -> keeper.suspended();
+                    case RECONNECTED -> keeper.reconnected();
+                    case LOST -> keeper.sessionLost();
+                    default -> {
+                        // CONNECTED comes once, before the keeper starts; READ_ONLY is not enabled.
+                    }
+                }
+            });
             registration = new WorkerRegistration(client, paths, info);
             registration.start(config.sessionTimeout().toMillis());
             keeper.start();
@@ -257,11 +268,11 @@ public final class FleetMember implements AutoCloseable {
         sessionThread.shutdownNow();
         leaderThread.shutdownNow();
         keeperThread.shutdownNow();
-        unitOps.shutdownNow();
+        claimThreads.shutdownNow();
         awaitQuietly(leaderThread);
         awaitQuietly(keeperThread);
         awaitQuietly(sessionThread);
-        awaitQuietly(unitOps);
+        awaitQuietly(claimThreads);
         client.close();
     }
 

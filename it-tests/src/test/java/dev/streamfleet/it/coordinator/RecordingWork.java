@@ -1,6 +1,7 @@
 package dev.streamfleet.it.coordinator;
 
 import dev.streamfleet.checkpoint.OwnershipLostException;
+import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.coordinator.UnitWorkFactory;
@@ -10,6 +11,8 @@ import dev.streamfleet.core.UnitId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
@@ -144,7 +147,11 @@ public final class RecordingWork implements UnitWork {
     }
 
     @Override
-    public synchronized boolean drain(Duration timeout) {
+    public CompletionStage<Boolean> revoke(Duration timeout, RevokeReason reason) {
+        return CompletableFuture.completedFuture(drain());
+    }
+
+    private synchronized boolean drain() {
         if (stopped) {
             return false;
         }
@@ -161,12 +168,13 @@ public final class RecordingWork implements UnitWork {
     }
 
     @Override
-    public synchronized void abandon() {
+    public synchronized CompletionStage<Void> abandon(String reason) {
         if (!stopped) {
             stopped = true;
             ticking.cancel(false);
             release("abandoned");
         }
+        return CompletableFuture.completedFuture(null);
     }
 
     private void release(String how) {

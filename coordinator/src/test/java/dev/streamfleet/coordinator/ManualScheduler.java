@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.coordinator;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -11,10 +11,10 @@ import java.util.Deque;
 import java.util.List;
 
 /**
- * A unit scheduler and clock driven by hand: tasks run only when the test calls {@link #runReady}
- * or {@link #advance}, and time moves only in {@link #advance}. A unit's races become a script.
+ * A scheduler and clock driven by hand: tasks run only when the test calls {@link #runReady}
+ * or {@link #advance}, and time moves only in {@link #advance}. Races become a script.
  */
-final class ManualUnitScheduler implements UnitScheduler {
+public final class ManualScheduler implements Scheduler {
 
     private final Deque<Runnable> ready = new ArrayDeque<>();
     private final List<Timer> timers = new ArrayList<>();
@@ -38,7 +38,7 @@ final class ManualUnitScheduler implements UnitScheduler {
         }
     }
 
-    final Clock clock = new Clock() {
+    public final Clock clock = new Clock() {
         @Override
         public java.time.ZoneId getZone() {
             return ZoneOffset.UTC;
@@ -68,7 +68,7 @@ final class ManualUnitScheduler implements UnitScheduler {
     }
 
     /** Runs every task that is ready now, and timers due now, until nothing is left to run at this instant. */
-    void runReady() {
+    public void runReady() {
         while (true) {
             Runnable task = ready.poll();
             if (task != null) {
@@ -85,7 +85,7 @@ final class ManualUnitScheduler implements UnitScheduler {
     }
 
     /** Moves the clock forward by {@code by}, running everything that falls due on the way, in order. */
-    void advance(Duration by) {
+    public void advance(Duration by) {
         Instant until = now.plus(by);
         runReady();
         Timer due;
@@ -103,7 +103,7 @@ final class ManualUnitScheduler implements UnitScheduler {
      * Moves the clock forward and fires the timers that fall due, but runs none of the tasks they
      * make ready: as if every pool thread were busy, for a unit whose batch never returns.
      */
-    void advanceTimersOnly(Duration by) {
+    public void advanceTimersOnly(Duration by) {
         Instant until = now.plus(by);
         Timer due;
         while ((due = nextDue(until)) != null) {
@@ -115,7 +115,7 @@ final class ManualUnitScheduler implements UnitScheduler {
     }
 
     /** Runs, in steps of {@code step}, until {@code done} holds; fails after {@code limit} of manual time. */
-    void advanceUntil(java.util.function.BooleanSupplier done, Duration step, Duration limit) {
+    public void advanceUntil(java.util.function.BooleanSupplier done, Duration step, Duration limit) {
         Duration spent = Duration.ZERO;
         runReady();
         while (!done.getAsBoolean()) {

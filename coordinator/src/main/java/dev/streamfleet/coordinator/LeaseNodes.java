@@ -1,0 +1,51 @@
+package dev.streamfleet.coordinator;
+
+import dev.streamfleet.core.UnitId;
+
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One worker's view of the lease znodes and of its assignment, as the {@link LeaseKeeper} uses
+ * them. Every call is asynchronous: it returns at once, and its stage completes from the
+ * store's own thread. Watches fire once; connection events never fire them.
+ */
+public interface LeaseNodes {
+
+    /**
+     * Reads this worker's assignment, empty when the leader has published none, and runs
+     * {@code onChange} once when it changes or appears.
+     */
+    CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange);
+
+    /** Creates the unit's lease for this worker: its creation zxid, or empty when a lease for the unit exists. */
+    CompletionStage<OptionalLong> create(UnitId unit, long generation);
+
+    /** Runs {@code onDeleted} once when the unit's lease is deleted; returns the lease as it is now. */
+    CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted);
+
+    /**
+     * Deletes the unit's lease if it is still the one created at {@code czxid}. Without a
+     * connection it does nothing: the lease goes with the session.
+     */
+    CompletionStage<Void> delete(UnitId unit, long czxid);
+
+    /** Whether the unit's lease is still the one created at {@code czxid}, in this worker's session. */
+    CompletionStage<Boolean> stillHeld(UnitId unit, long czxid);
+
+    /** Tells the leader that the unit was read to its end. */
+    CompletionStage<Void> reportEnded(UnitId unit);
+
+    /** Removes every watch this view set. */
+    void removeWatches();
+
+    /**
+     * A lease that exists.
+     *
+     * @param czxid the zxid that created it
+     * @param ours  whether it belongs to this worker's session (a leftover of an earlier round)
+     */
+    record Lease(long czxid, boolean ours) {
+    }
+}

@@ -1,0 +1,120 @@
+package dev.streamfleet.coordinator;
+
+import dev.streamfleet.core.Epoch;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes a unit's lease for the {@link LeaseKeeper}: creates the ephemeral znode, or waits (a
+ * watch, not a poll) until the holder's is gone; deletes a leftover of this session; retries
+ * after a failed call. A lease taken gets its creation zxid as the epoch and a watch that reports
+ * its deletion by someone else. Runs on the keeper's thread and changes only the lease record's
+ * step, czxid and epoch.
+ */
+final class LeaseTaker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LeaseTaker.class);
+
+    /**
+     * What becomes of an attempt.
+     *
+     * @param taken                the lease is ours; the record's epoch is set
+     * @param notWanted            given up before it was taken: the unit is no longer wanted here
+     * @param deletedBySomeoneElse someone else deleted the lease while we held it
+     */
+    record Outcome(Consumer<UnitLease> taken, Consumer<UnitLease> notWanted, Consumer<UnitLease> deletedBySomeoneElse) {
+    }
+
+    private final LeaseNodes leases;
+    private final Scheduler keeper;
+    private final String domain;
+    private final Duration retryAfter;
+    private final LongSupplier generation;
+    private final Predicate<UnitLease> wanted;
+    private final Outcome outcome;
+
+    LeaseTaker(LeaseNodes leases, Scheduler keeper, String domain, Duration retryAfter, LongSupplier generation,
+               Predicate<UnitLease> wanted, Outcome outcome) {
+        this.leases = leases;
+        this.keeper = keeper;
+        this.domain = domain;
+        this.retryAfter = retryAfter;
+        this.generation = generation;
+        this.wanted = wanted;
+        this.outcome = outcome;
+    }
+
+    /** Tries to take the lease now, unless an attempt is already under way or the unit is held. */
+    void take(UnitLease lease) {
+        if (!lease.isCurrent() || (lease.step != UnitLease.Step.NONE && lease.step != UnitLease.Step.WAITING)) {
+            return;
+        }
+        if (!wanted.test(lease)) {
+            outcome.notWanted().accept(lease);
+            return;
+        }
+        lease.step = UnitLease.Step.CREATING;
+        onKeeper(leases.create(lease.unit, generation.getAsLong()), (czxid, error) -> created(lease, czxid, error));
+    }
+
+    private void created(UnitLease lease, OptionalLong czxid, Throwable error) {
+        if (error != null) {
+            LOG.warn("could not create the lease of {}: {}", lease.unit, error.toString());
+            retry(lease);
+        } else if (czxid.isEmpty()) {
+            waitForHolder(lease);
+        } else if (!lease.isCurrent() || !wanted.test(lease)) {
+            leases.delete(lease.unit, czxid.getAsLong());
+            lease.step = UnitLease.Step.NONE;
+            if (lease.isCurrent()) {
+                outcome.notWanted().accept(lease);
+            }
+        } else {
+            lease.czxid = czxid.getAsLong();
+            lease.epoch = new Epoch(domain, lease.czxid);
+            lease.step = UnitLease.Step.CLAIMING;
+            leases.watch(lease.unit, () -> keeper.execute(() -> {
+                if (lease.isCurrent() && lease.step != UnitLease.Step.RELEASING) {
+                    outcome.deletedBySomeoneElse().accept(lease);
+                }
+            }));
+            outcome.taken().accept(lease);
+        }
+    }
+
+    private void waitForHolder(UnitLease lease) {
+        lease.step = UnitLease.Step.WAITING;
+        onKeeper(leases.watch(lease.unit, () -> keeper.execute(() -> take(lease))), (holder, error) -> {
+            if (lease.step != UnitLease.Step.WAITING) {
+                return;
+            }
+            if (error != null) {
+                LOG.warn("could not watch the lease of {}: {}", lease.unit, error.toString());
+                retry(lease);
+            } else if (holder.isEmpty()) {
+                take(lease);
+            } else if (holder.get().ours()) {
+                // Our own lease from an earlier round of this session: deleting it fires the watch.
+                leases.delete(lease.unit, holder.get().czxid());
+            }
+        });
+    }
+
+    private void retry(UnitLease lease) {
+        lease.step = UnitLease.Step.NONE;
+        keeper.schedule(() -> take(lease), retryAfter);
+    }
+
+    private <T> void onKeeper(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+        stage.whenComplete((value, error) -> keeper.execute(() -> then.accept(value, error)));
+    }
+}

@@ -1,0 +1,9 @@
+package dev.streamfleet.coordinator;
+
+/** Why a unit is taken away from a worker that still holds its lease. */
+public enum RevokeReason {
+    /** The leader gave the unit to another worker. */
+    MOVED,
+    /** This worker is leaving the fleet. */
+    SHUTDOWN
+}

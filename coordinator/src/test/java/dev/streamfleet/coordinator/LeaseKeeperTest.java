@@ -1,0 +1,362 @@
+package dev.streamfleet.coordinator;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.CheckpointStoreUnavailableException;
+import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The lease keeper played step by step: lease znodes as a map, units that take their commands
+ * when the test says so, and a hand-driven scheduler for the keeper's thread and its retries.
+ * Each test is named after the failure it prevents.
+ */
+class LeaseKeeperTest {
+
+    private static final UnitId A = UnitId.kafka("orders", 0);
+    private static final UnitId B = UnitId.kafka("orders", 1);
+    private static final WorkerId ME = WorkerId.of("worker-a");
+    private static final Duration DRAIN = Duration.ofSeconds(10);
+    private static final String DOMAIN = "domain-1";
+
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private final ScriptedLeaseNodes leases = new ScriptedLeaseNodes("session-a");
+    private final List<ScriptedWork> started = new ArrayList<>();
+    private CheckpointStore store;
+    private int failingClaims;
+    private LeaseKeeper keeper;
+
+    @BeforeEach
+    void start() {
+        CheckpointStore rows = new InMemoryCheckpointTable(scheduler.clock).store("app");
+        store = new FailingClaims(rows);
+        keeper = new LeaseKeeper(leases, ME, DOMAIN, store, context -> {
+            ScriptedWork work = new ScriptedWork(context);
+            started.add(work);
+            return work;
+        }, DRAIN, scheduler, scheduler::execute, () -> true);
+        keeper.start();
+        scheduler.runReady();
+    }
+
+    private ScriptedWork work(UnitId unit) {
+        List<ScriptedWork> of = started.stream().filter(w -> w.context.unit().equals(unit)).toList();
+        assertThat(of).as("units started for %s", unit).isNotEmpty();
+        return of.get(of.size() - 1);
+    }
+
+    private long startedCount(UnitId unit) {
+        return started.stream().filter(w -> w.context.unit().equals(unit)).count();
+    }
+
+    @Test
+    void aUnitStartsOnlyUnderItsOwnLeaseWithTheLeasesZxidAsItsEpoch() {
+        leases.assign(1, A);
+        scheduler.runReady();
+
+        long czxid = leases.lease(A).orElseThrow().czxid();
+        assertThat(work(A).context.epoch()).isEqualTo(new Epoch(DOMAIN, czxid));
+        assertThat(store.read(A).orElseThrow().epoch()).contains(new Epoch(DOMAIN, czxid));
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    @Test
+    void aUnitIsNotReadWhileThePreviousOwnerStillHoldsItsLease() {
+        leases.createdBy("session-b", A);
+        leases.assign(1, A);
+        scheduler.runReady();
+
+        assertThat(started).isEmpty();
+        assertThat(keeper.states()).containsEntry(A, UnitState.CLAIMING);
+
+        leases.deletedBySomeone(A);
+        scheduler.runReady();
+
+        assertThat(startedCount(A)).isEqualTo(1);
+        assertThat(leases.lease(A).orElseThrow().session()).isEqualTo("session-a");
+    }
+
+    @Test
+    void theLeaseIsDeletedOnlyAfterTheUnitHasTakenTheRevoke() {
+        leases.assign(1, A);
+        scheduler.runReady();
+
+        leases.assign(2);
+        scheduler.runReady();
+        assertThat(work(A).commands).containsExactly("revoke MOVED");
+        assertThat(keeper.states()).containsEntry(A, UnitState.DRAINING);
+        scheduler.advance(DRAIN.multipliedBy(3));
+        assertThat(leases.lease(A)).as("the batch in hand has not returned: the lease stays").isPresent();
+
+        work(A).revoked.complete(true);
+        scheduler.runReady();
+
+        assertThat(leases.lease(A)).isEmpty();
+        assertThat(keeper.states()).doesNotContainKey(A);
+    }
+
+    @Test
+    void aRevokeWhileTheLeaseIsBeingCreatedLeavesNoLeaseBehind() {
+        leases.holdCreates = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.assign(2);
+        scheduler.runReady();
+
+        leases.releaseCreates();
+        scheduler.runReady();
+
+        assertThat(started).isEmpty();
+        assertThat(leases.lease(A)).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+    }
+
+    @Test
+    void revokeAfterFailureClosesTheUnitBeforeItsLeaseGoes() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        work(A).context.events().failed("processor failed 10 times");
+        scheduler.runReady();
+        assertThat(keeper.states()).containsEntry(A, UnitState.FAILED);
+        assertThat(keeper.failures()).containsEntry(A, "processor failed 10 times");
+        scheduler.advance(Duration.ofMinutes(5));
+        assertThat(leases.lease(A)).as("a FAILED unit keeps its lease: nobody reads past the failing records").isPresent();
+
+        leases.assign(2);
+        scheduler.runReady();
+        assertThat(work(A).commands).containsExactly("abandon: revoked after it failed");
+        assertThat(leases.lease(A)).as("not before the unit has closed its processor").isPresent();
+
+        work(A).abandoned.complete(null);
+        scheduler.runReady();
+        assertThat(leases.lease(A)).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+        assertThat(keeper.failures()).isEmpty();
+    }
+
+    @Test
+    void aSuspendedConnectionPausesEveryUnitAndOnlyLeasesStillHeldResume() {
+        leases.assign(1, A, B);
+        scheduler.runReady();
+
+        ScriptedWork first = work(A);
+        keeper.suspended();
+        scheduler.runReady();
+        assertThat(keeper.states()).containsEntry(A, UnitState.PAUSED).containsEntry(B, UnitState.PAUSED);
+
+        leases.sessionMoved = true;
+        keeper.reconnected();
+        scheduler.runReady();
+
+        assertThat(first.commands).containsExactly("pause", "abandon: its lease did not survive a disconnection from ZooKeeper");
+        assertThat(first.commands).doesNotContain("resume");
+        assertThat(startedCount(A)).as("taken again under a new lease").isEqualTo(2);
+        assertThat(work(A).context.epoch().value()).isGreaterThan(first.context.epoch().value());
+    }
+
+    @Test
+    void aReconnectWithTheLeasesStillHeldResumesReading() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        keeper.suspended();
+        keeper.reconnected();
+        scheduler.runReady();
+
+        assertThat(work(A).commands).containsExactly("pause", "resume");
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    @Test
+    void aUnitClaimedDuringASuspensionStartsPaused() {
+        leases.holdCreates = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        keeper.suspended();
+        scheduler.runReady();
+        leases.releaseCreates();
+        scheduler.runReady();
+
+        assertThat(work(A).commands).containsExactly("pause");
+        assertThat(keeper.states()).containsEntry(A, UnitState.PAUSED);
+    }
+
+    @Test
+    void aLostSessionDropsEveryUnitWithoutAFinalCheckpoint() {
+        leases.assign(1, A, B);
+        scheduler.runReady();
+
+        keeper.sessionLost();
+        scheduler.runReady();
+
+        assertThat(work(A).commands).containsExactly("abandon: the ZooKeeper session was lost");
+        assertThat(work(B).commands).containsExactly("abandon: the ZooKeeper session was lost");
+        assertThat(keeper.states()).isEmpty();
+    }
+
+    @Test
+    void aLeaseDeletedBySomeoneElseIsTakenAgainOnlyAfterTheDroppedUnitStopped() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        ScriptedWork first = work(A);
+
+        leases.deletedBySomeone(A);
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(first.commands).containsExactly("abandon: its lease was deleted by someone else");
+        assertThat(startedCount(A)).as("the dropped unit's batch is still in hand").isEqualTo(1);
+
+        first.abandoned.complete(null);
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(startedCount(A)).isEqualTo(2);
+        assertThat(work(A).context.epoch().value()).isGreaterThan(first.context.epoch().value());
+    }
+
+    @Test
+    void aFailedClaimGivesTheLeaseUpAndTriesAgain() {
+        failingClaims = 1;
+        leases.assign(1, A);
+        scheduler.runReady();
+        assertThat(started).isEmpty();
+        assertThat(leases.lease(A)).as("nobody waits on a lease whose row was never claimed").isEmpty();
+
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(startedCount(A)).isEqualTo(1);
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    @Test
+    void anEndedUnitGivesUpItsLeaseAndTellsTheLeaderOnce() {
+        leases.assign(1, A);
+        scheduler.runReady();
+
+        work(A).context.events().ended();
+        scheduler.advance(Duration.ofSeconds(10));
+
+        assertThat(leases.lease(A)).isEmpty();
+        assertThat(leases.endedReports).containsExactly(A);
+        assertThat(startedCount(A)).as("an ENDED unit is not taken again").isEqualTo(1);
+    }
+
+    @Test
+    void aFencedUnitIsDroppedAndTakenAgainUnderANewEpoch() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        ScriptedWork first = work(A);
+
+        first.context.events().lost("checkpoint fenced");
+        scheduler.advance(Duration.ofSeconds(3));
+
+        assertThat(startedCount(A)).isEqualTo(2);
+        assertThat(work(A).context.epoch().value()).isGreaterThan(first.context.epoch().value());
+    }
+
+    @Test
+    void aUnitAssignedBackWhileItDrainsIsTakenAgainAfterTheHandover() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.assign(2);
+        scheduler.runReady();
+        leases.assign(3, A);
+        scheduler.runReady();
+        assertThat(startedCount(A)).as("not beside the draining one").isEqualTo(1);
+
+        work(A).revoked.complete(true);
+        scheduler.runReady();
+        assertThat(startedCount(A)).isEqualTo(2);
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    @Test
+    void shutdownHandsEveryUnitOverAndCompletesOnlyWhenItsLeasesAreGone() {
+        leases.assign(1, A, B);
+        scheduler.runReady();
+
+        CompletionStage<Void> handedOver = keeper.handOver();
+        scheduler.runReady();
+        assertThat(work(A).commands).containsExactly("revoke SHUTDOWN");
+        work(A).revoked.complete(true);
+        scheduler.runReady();
+        assertThat(handedOver.toCompletableFuture()).isNotDone();
+
+        work(B).revoked.complete(false);
+        scheduler.runReady();
+        assertThat(handedOver.toCompletableFuture()).isDone();
+        assertThat(leases.lease(A)).isEmpty();
+        assertThat(leases.lease(B)).isEmpty();
+    }
+
+    @Test
+    void aLeftoverLeaseOfThisSessionIsDeletedAndTheUnitTaken() {
+        leases.createdBy("session-a", A);
+        leases.assign(1, A);
+        scheduler.runReady();
+
+        assertThat(startedCount(A)).isEqualTo(1);
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    /** A checkpoint store whose next claims fail as if DynamoDB were unreachable. */
+    private final class FailingClaims implements CheckpointStore {
+        private final CheckpointStore rows;
+
+        FailingClaims(CheckpointStore rows) {
+            this.rows = rows;
+        }
+
+        @Override
+        public String application() {
+            return rows.application();
+        }
+
+        @Override
+        public Checkpoint claim(UnitId unit, Epoch epoch, String owner) {
+            if (failingClaims > 0) {
+                failingClaims--;
+                throw new CheckpointStoreUnavailableException("DynamoDB is unreachable", null);
+            }
+            return rows.claim(unit, epoch, owner);
+        }
+
+        @Override
+        public void checkpoint(UnitId unit, Position position, Epoch epoch) {
+            rows.checkpoint(unit, position, epoch);
+        }
+
+        @Override
+        public void markEnded(UnitId unit, Epoch epoch) {
+            rows.markEnded(unit, epoch);
+        }
+
+        @Override
+        public Optional<Checkpoint> read(UnitId unit) {
+            return rows.read(unit);
+        }
+
+        @Override
+        public List<Checkpoint> list() {
+            return rows.list();
+        }
+
+        @Override
+        public void reset(UnitId unit, Position position) {
+            rows.reset(unit, position);
+        }
+
+        @Override
+        public void clearClaim(UnitId unit) {
+            rows.clearClaim(unit);
+        }
+    }
+}

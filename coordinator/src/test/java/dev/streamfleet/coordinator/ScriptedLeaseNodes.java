@@ -1,0 +1,138 @@
+package dev.streamfleet.coordinator;
+
+import dev.streamfleet.core.UnitId;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Lease znodes as a map, for the keeper's tests: one session per owner name, creation zxids
+ * counted up, one-shot deletion watches, and creates that a test may hold back to play a race.
+ */
+final class ScriptedLeaseNodes implements LeaseNodes {
+
+    /** A lease as ZooKeeper would hold it. */
+    record Node(String session, long czxid) {
+    }
+
+    private final String session;
+    private final Map<UnitId, Node> nodes = new HashMap<>();
+    private final Map<UnitId, List<Runnable>> deletionWatches = new HashMap<>();
+    private final List<Runnable> assignmentWatches = new ArrayList<>();
+    private final List<CompletableFuture<Void>> heldCreates = new ArrayList<>();
+    final List<UnitId> endedReports = new ArrayList<>();
+    private Optional<AssignedUnits> assignment = Optional.empty();
+    private long zxid = 100;
+    boolean holdCreates;
+    boolean sessionMoved;
+
+    ScriptedLeaseNodes(String session) {
+        this.session = session;
+    }
+
+    /** The leader publishes a new assignment for this worker. */
+    void assign(long generation, UnitId... units) {
+        assignment = Optional.of(new AssignedUnits(generation, new TreeSet<>(List.of(units))));
+        List<Runnable> fire = new ArrayList<>(assignmentWatches);
+        assignmentWatches.clear();
+        fire.forEach(Runnable::run);
+    }
+
+    /** Another worker's session holds the unit's lease. */
+    long createdBy(String owner, UnitId unit) {
+        Node node = new Node(owner, ++zxid);
+        nodes.put(unit, node);
+        return node.czxid();
+    }
+
+    /** Someone (an operator, an expired session) deletes the lease. */
+    void deletedBySomeone(UnitId unit) {
+        if (nodes.remove(unit) != null) {
+            fireDeleted(unit);
+        }
+    }
+
+    Optional<Node> lease(UnitId unit) {
+        return Optional.ofNullable(nodes.get(unit));
+    }
+
+    /** Lets the creates held back so far go through, in order. */
+    void releaseCreates() {
+        List<CompletableFuture<Void>> held = new ArrayList<>(heldCreates);
+        heldCreates.clear();
+        held.forEach(gate -> gate.complete(null));
+    }
+
+    @Override
+    public CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange) {
+        assignmentWatches.add(onChange);
+        return CompletableFuture.completedFuture(assignment);
+    }
+
+    @Override
+    public CompletionStage<OptionalLong> create(UnitId unit, long generation) {
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        if (holdCreates) {
+            heldCreates.add(gate);
+        } else {
+            gate.complete(null);
+        }
+        return gate.thenApply(ignored -> {
+            if (nodes.containsKey(unit)) {
+                return OptionalLong.empty();
+            }
+            Node node = new Node(session, ++zxid);
+            nodes.put(unit, node);
+            return OptionalLong.of(node.czxid());
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted) {
+        deletionWatches.computeIfAbsent(unit, u -> new ArrayList<>()).add(onDeleted);
+        return CompletableFuture.completedFuture(Optional.ofNullable(nodes.get(unit))
+                .map(node -> new Lease(node.czxid(), node.session().equals(session))));
+    }
+
+    @Override
+    public CompletionStage<Void> delete(UnitId unit, long czxid) {
+        Node node = nodes.get(unit);
+        if (node != null && node.czxid() == czxid) {
+            nodes.remove(unit);
+            fireDeleted(unit);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Boolean> stillHeld(UnitId unit, long czxid) {
+        Node node = nodes.get(unit);
+        return CompletableFuture.completedFuture(!sessionMoved && node != null && node.czxid() == czxid);
+    }
+
+    @Override
+    public CompletionStage<Void> reportEnded(UnitId unit) {
+        endedReports.add(unit);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public void removeWatches() {
+        deletionWatches.clear();
+        assignmentWatches.clear();
+    }
+
+    private void fireDeleted(UnitId unit) {
+        List<Runnable> fire = deletionWatches.remove(unit);
+        if (fire != null) {
+            fire.forEach(Runnable::run);
+        }
+    }
+}
