@@ -32,11 +32,13 @@ public final class StreamWorker implements AutoCloseable {
     private final FleetMember member;
     private final ScheduledExecutorService scheduler;
     private final MetricRegistry metrics;
+    private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
 
     private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, MetricRegistry metrics,
-                         StalledUnits stalls) {
+                         UnitMetrics.Board unitMetrics, StalledUnits stalls) {
         this.stalls = stalls;
+        this.unitMetrics = unitMetrics;
         this.member = member;
         this.scheduler = scheduler;
         this.metrics = metrics;
@@ -54,17 +56,18 @@ public final class StreamWorker implements AutoCloseable {
         });
         Clock clock = Clock.systemUTC();
         MetricRegistry metrics = new MetricRegistry();
+        UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
         StalledUnits stalls = new StalledUnits();
         try {
             FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
-                    context -> startUnit(context, bindings, processors, scheduler, settings, clock, metrics, stalls));
+                    context -> startUnit(context, bindings, processors, scheduler, settings, clock, unitMetrics, stalls));
             // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
             for (UnitState state : UnitState.values()) {
                 metrics.gauge("streamfleet.worker.units." + state.name().toLowerCase(java.util.Locale.ROOT),
                         () -> () -> member.units().values().stream().filter(state::equals).count());
             }
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
-            return new StreamWorker(member, scheduler, metrics, stalls);
+            return new StreamWorker(member, scheduler, metrics, unitMetrics, stalls);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             throw e;
@@ -81,7 +84,7 @@ public final class StreamWorker implements AutoCloseable {
 
     private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
                                       ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock,
-                                      MetricRegistry metrics, StalledUnits stalls) {
+                                      UnitMetrics.Board metrics, StalledUnits stalls) {
         UnitId unit = context.unit();
         SourceBinding binding = bindings.stream()
                 .filter(b -> b.kind() == unit.kind() && b.stream().equals(unit.stream()))
@@ -89,7 +92,7 @@ public final class StreamWorker implements AutoCloseable {
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
         return UnitRunner.start(context, source, processors, Scheduler.of(scheduler), settings, clock,
-                new UnitMetrics(metrics, unit), stalls);
+                metrics.open(unit), stalls);
     }
 
     public WorkerId id() {
@@ -105,9 +108,14 @@ public final class StreamWorker implements AutoCloseable {
         return member.units();
     }
 
-    /** This worker's metrics: per unit under {@code streamfleet.unit.*}, totals under {@code streamfleet.worker.*}. */
+    /** This worker's totals, under {@code streamfleet.worker.*}. */
     public MetricRegistry metrics() {
         return metrics;
+    }
+
+    /** The metrics of every unit running on this worker now, FAILED ones included. */
+    public Map<UnitId, UnitMetricsSnapshot> unitMetrics() {
+        return unitMetrics.snapshots();
     }
 
     /** The fleet as ZooKeeper shows it now. */
@@ -120,12 +128,12 @@ public final class StreamWorker implements AutoCloseable {
         return member.rebalances();
     }
 
-    /** Why each FAILED unit stopped. */
     /** The units that are READING but have processed nothing for too long while records wait, with why. */
     public Map<UnitId, String> stalled() {
         return stalls.snapshot();
     }
 
+    /** Why each FAILED unit stopped. */
     public Map<UnitId, String> failures() {
         return member.failures();
     }

@@ -2,59 +2,78 @@ package dev.streamfleet.worker;
 
 import dev.streamfleet.core.UnitId;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.Timer;
 
 /**
- * The metrics of one unit, registered under {@code streamfleet.unit.<unit id>.*}, and counted
- * into the worker's totals under {@code streamfleet.worker.*}: records and bytes per second,
- * millis behind latest or offset lag, fetch and checkpoint latency, processor retries and
- * errors. Removed from the registry when the unit stops on this worker.
+ * The metrics of one unit on this worker, read through {@link #snapshot()}, and counted into the
+ * worker's totals under {@code streamfleet.worker.*}: records and bytes per second, millis
+ * behind latest or offset lag, fetch and checkpoint latency, processor retries and errors. A
+ * unit's metrics live in its worker's {@link Board} from its start until it stops on this worker;
+ * a FAILED unit keeps them.
  */
 final class UnitMetrics {
 
     private static final long UNKNOWN = -1;
 
-    private final MetricRegistry registry;
-    private final String prefix;
-    private final Meter records;
-    private final Meter bytes;
-    private final Meter workerRecords;
-    private final Meter workerBytes;
-    private final Timer fetch;
-    private final Timer checkpoint;
-    private final Counter retries;
-    private final Counter errors;
-    private final Counter workerErrors;
+    private final UnitId unit;
+    private final Board board;
+    private final Meter records = new Meter();
+    private final Meter bytes = new Meter();
+    private final Timer fetch = new Timer();
+    private final Timer checkpoint = new Timer();
+    private final Counter retries = new Counter();
+    private final Counter errors = new Counter();
     private final AtomicLong millisBehind = new AtomicLong(UNKNOWN);
     private final AtomicLong offsetLag = new AtomicLong(UNKNOWN);
 
-    UnitMetrics(MetricRegistry registry, UnitId unit) {
-        this.registry = registry;
-        this.prefix = MetricRegistry.name("streamfleet.unit", unit.toString());
-        this.records = registry.meter(prefix + ".records");
-        this.bytes = registry.meter(prefix + ".bytes");
-        this.fetch = registry.timer(prefix + ".fetch");
-        this.checkpoint = registry.timer(prefix + ".checkpoint");
-        this.retries = registry.counter(prefix + ".processorRetries");
-        this.errors = registry.counter(prefix + ".errors");
-        this.workerRecords = registry.meter("streamfleet.worker.records");
-        this.workerBytes = registry.meter("streamfleet.worker.bytes");
-        this.workerErrors = registry.counter("streamfleet.worker.errors");
-        registry.gauge(prefix + ".millisBehindLatest", () -> (Gauge<Long>) millisBehind::get);
-        registry.gauge(prefix + ".offsetLag", () -> (Gauge<Long>) offsetLag::get);
+    /** Every live unit's metrics on one worker, with the worker's totals. Thread-safe. */
+    static final class Board {
+        private final Map<UnitId, UnitMetrics> live = new ConcurrentHashMap<>();
+        private final Meter workerRecords;
+        private final Meter workerBytes;
+        private final Counter workerErrors;
+
+        Board(MetricRegistry totals) {
+            this.workerRecords = totals.meter("streamfleet.worker.records");
+            this.workerBytes = totals.meter("streamfleet.worker.bytes");
+            this.workerErrors = totals.counter("streamfleet.worker.errors");
+        }
+
+        /** The metrics of a unit starting on this worker; they replace any earlier ones of the unit. */
+        UnitMetrics open(UnitId unit) {
+            UnitMetrics metrics = new UnitMetrics(unit, this);
+            live.put(unit, metrics);
+            return metrics;
+        }
+
+        /** Every live unit's metrics now. */
+        Map<UnitId, UnitMetricsSnapshot> snapshots() {
+            Map<UnitId, UnitMetricsSnapshot> snapshots = new java.util.TreeMap<>();
+            live.forEach((unit, metrics) -> snapshots.put(unit, metrics.snapshot()));
+            return snapshots;
+        }
     }
 
+    private UnitMetrics(UnitId unit, Board board) {
+        this.unit = unit;
+        this.board = board;
+    }
+
+    /** Metrics for a unit outside any worker (tests of one unit). */
     static UnitMetrics unregistered(UnitId unit) {
-        return new UnitMetrics(new MetricRegistry(), unit);
+        return new Board(new MetricRegistry()).open(unit);
     }
 
     void processed(List<StreamRecord> batch) {
@@ -64,8 +83,8 @@ final class UnitMetrics {
         }
         records.mark(batch.size());
         bytes.mark(size);
-        workerRecords.mark(batch.size());
-        workerBytes.mark(size);
+        board.workerRecords.mark(batch.size());
+        board.workerBytes.mark(size);
     }
 
     void lag(OptionalLong behind, OptionalLong lag) {
@@ -87,15 +106,27 @@ final class UnitMetrics {
 
     void failed() {
         errors.inc();
-        workerErrors.inc();
+        board.workerErrors.inc();
     }
 
-    long recordCount() {
-        return records.getCount();
+    UnitMetricsSnapshot snapshot() {
+        return new UnitMetricsSnapshot(unit, records.getCount(), records.getOneMinuteRate(), bytes.getCount(),
+                bytes.getOneMinuteRate(), known(millisBehind.get()), known(offsetLag.get()), retries.getCount(),
+                errors.getCount(), latency(fetch), latency(checkpoint));
     }
 
-    /** Removes this unit's metrics; the worker totals stay. */
+    /** The unit stopped on this worker: its metrics go; the worker totals stay. */
     void remove() {
-        registry.removeMatching((name, metric) -> name.startsWith(prefix + "."));
+        board.live.remove(unit, this);
+    }
+
+    private static OptionalLong known(long value) {
+        return value == UNKNOWN ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    private static UnitMetricsSnapshot.Latency latency(Timer timer) {
+        Snapshot snapshot = timer.getSnapshot();
+        return new UnitMetricsSnapshot.Latency(timer.getCount(), Duration.ofNanos((long) snapshot.getMedian()),
+                Duration.ofNanos((long) snapshot.get99thPercentile()));
     }
 }

@@ -54,6 +54,7 @@ public final class FleetMember implements AutoCloseable {
     private final ScheduledExecutorService leaderThread;
     private final ScheduledExecutorService keeperThread;
     private final ScheduledExecutorService sessionThread;
+    private final ScheduledExecutorService settleThread;
     private final ExecutorService claimThreads;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTED);
     private String fencingDomain;
@@ -69,6 +70,7 @@ public final class FleetMember implements AutoCloseable {
         this.leaderThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leader"));
         this.keeperThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leases"));
         this.sessionThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-session"));
+        this.settleThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-settle"));
         this.claimThreads = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-claims"));
         int sessionMillis = (int) config.sessionTimeout().toMillis();
         this.client = ZkClients.withCredentials(CuratorFrameworkFactory.builder()
@@ -134,7 +136,7 @@ public final class FleetMember implements AutoCloseable {
             registration = new WorkerRegistration(client, paths, info);
             registration.start(config.sessionTimeout().toMillis());
             keeper.start();
-            loop = new RebalanceLoop(client, paths, config, discovery, store, strategy, clock, leaderThread);
+            loop = new RebalanceLoop(client, paths, config, discovery, store, strategy, clock, leaderThread, settleThread);
             election = new LeaderElection(client, paths, info.id(), new LeaderElection.Listener() {
                 @Override
                 public void elected(String electionPath) {
@@ -266,12 +268,14 @@ public final class FleetMember implements AutoCloseable {
 
     private void shutdown() {
         sessionThread.shutdownNow();
+        settleThread.shutdownNow();
         leaderThread.shutdownNow();
         keeperThread.shutdownNow();
         claimThreads.shutdownNow();
         awaitQuietly(leaderThread);
         awaitQuietly(keeperThread);
         awaitQuietly(sessionThread);
+        awaitQuietly(settleThread);
         awaitQuietly(claimThreads);
         client.close();
     }

@@ -16,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -52,8 +50,6 @@ final class RebalanceLoop {
     private static final Logger LOG = LoggerFactory.getLogger(RebalanceLoop.class);
     private static final int HISTORY = 50;
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
-    private static final Duration SETTLE_POLL = Duration.ofMillis(100);
-    private static final Duration SETTLE_LIMIT = Duration.ofMinutes(1);
 
     private final CuratorFramework client;
     private final ZkPaths paths;
@@ -63,7 +59,8 @@ final class RebalanceLoop {
     private final AssignmentStrategy strategy;
     private final Clock clock;
     private final ScheduledExecutorService executor;
-    private final Deque<RebalanceRecord> history = new ArrayDeque<>();
+    private final RebalanceHistory history = new RebalanceHistory(HISTORY);
+    private final SettleMeter settle;
 
     // Owned by the executor thread.
     private boolean active;
@@ -76,7 +73,8 @@ final class RebalanceLoop {
     private final Set<UnitId> endedUnits = new HashSet<>();
 
     RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
-                  CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor) {
+                  CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor,
+                  ScheduledExecutorService settleThread) {
         this.client = client;
         this.paths = paths;
         this.config = config;
@@ -85,6 +83,7 @@ final class RebalanceLoop {
         this.strategy = strategy;
         this.clock = clock;
         this.executor = executor;
+        this.settle = new SettleMeter(client, paths, history, settleThread, System::nanoTime);
     }
 
     /** Starts leading. Runs on the executor thread. */
@@ -135,9 +134,7 @@ final class RebalanceLoop {
 
     /** The last published assignments, newest last. Thread-safe. */
     List<RebalanceRecord> history() {
-        synchronized (history) {
-            return List.copyOf(history);
-        }
+        return history.list();
     }
 
     private void watchChildren(String path) throws Exception {
@@ -315,12 +312,7 @@ final class RebalanceLoop {
         RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
                 moved, movedUnits.stream().limit(20).toList(), ops.size() - 1,
                 Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty());
-        synchronized (history) {
-            history.addLast(record);
-            while (history.size() > HISTORY) {
-                history.removeFirst();
-            }
-        }
+        history.add(record);
         Map<UnitId, WorkerId> movedTo = new HashMap<>();
         next.owners().forEach((unit, worker) -> {
             WorkerId previous = owners.get(unit);
@@ -328,45 +320,10 @@ final class RebalanceLoop {
                 movedTo.put(unit, worker);
             }
         });
-        checkSettled(record, movedTo, System.nanoTime());
+        settle.measure(generation, movedTo, System.nanoTime());
         LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change",
                 generation, record.units(), record.workers(), moved, record.writes(),
                 Duration.between(started, record.at()).toMillis());
-    }
-
-    /**
-     * Measures how long a rebalance's moves took: until every unit it moved (or newly assigned)
-     * is leased by its new owner. Polls the moved units' lease nodes on the loop thread, a tenth
-     * of a second apart, for at most a minute; a rebalance that never settles keeps no figure.
-     */
-    private void checkSettled(RebalanceRecord record, Map<UnitId, WorkerId> movedTo, long committedNanos) {
-        if (!active) {
-            return;
-        }
-        boolean settled = true;
-        for (Map.Entry<UnitId, WorkerId> move : movedTo.entrySet()) {
-            try {
-                byte[] data = client.getData().forPath(paths.lease(move.getKey()));
-                if (!ZkJson.lease(data).worker().equals(move.getValue())) {
-                    settled = false;
-                    break;
-                }
-            } catch (Exception e) {
-                settled = false;
-                break;
-            }
-        }
-        Duration elapsed = Duration.ofNanos(System.nanoTime() - committedNanos);
-        if (settled) {
-            synchronized (history) {
-                List<RebalanceRecord> records = new ArrayList<>(history);
-                history.clear();
-                records.forEach(r -> history.addLast(r == record ? r.settledAfter(elapsed) : r));
-            }
-        } else if (elapsed.compareTo(SETTLE_LIMIT) < 0) {
-            executor.schedule(() -> checkSettled(record, movedTo, committedNanos), SETTLE_POLL.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        }
     }
 
     private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {

@@ -1,6 +1,7 @@
 package dev.streamfleet.coordinator.zk;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,8 +16,8 @@ final class SessionConfirmations {
 
     private final long validForNanos;
     private final LongSupplier nanoTime;
-    private volatile long lastConfirmedSend;
-    private volatile boolean confirmed;
+    /** When the newest answered request was sent; null until one is answered. */
+    private final AtomicReference<Long> lastConfirmedSend = new AtomicReference<>();
 
     SessionConfirmations(Duration sessionTimeout, LongSupplier nanoTime) {
         this.validForNanos = sessionTimeout.toNanos() * 2 / 3;
@@ -33,14 +34,12 @@ final class SessionConfirmations {
     }
 
     /** The request sent at {@code sentNanos} was answered by the server. */
-    synchronized void confirmed(long sentNanos) {
-        if (!confirmed || sentNanos - lastConfirmedSend > 0) {
-            lastConfirmedSend = sentNanos;
-            confirmed = true;
-        }
+    void confirmed(long sentNanos) {
+        lastConfirmedSend.accumulateAndGet(sentNanos, (last, sent) -> last == null || sent - last > 0 ? sent : last);
     }
 
     boolean current() {
-        return confirmed && nanoTime.getAsLong() - lastConfirmedSend < validForNanos;
+        Long last = lastConfirmedSend.get();
+        return last != null && nanoTime.getAsLong() - last < validForNanos;
     }
 }

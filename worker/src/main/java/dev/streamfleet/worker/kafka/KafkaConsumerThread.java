@@ -21,7 +21,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -62,11 +63,13 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private final Optional<String> mirrorGroup;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
-    private final ConcurrentLinkedQueue<Command> commands = new ConcurrentLinkedQueue<>();
+    /** Commands for the consumer thread: the only way other threads reach its state. */
+    private final LinkedBlockingDeque<Command> commands = new LinkedBlockingDeque<>();
     private final Map<TopicPartition, PartitionSource> sources = new HashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
-    private volatile boolean running = true;
-    /** Broker failures in a row; owned by the consumer thread. */
+    // Owned by the consumer thread.
+    private boolean running = true;
+    /** Broker failures in a row. */
     private int failures;
 
     /**
@@ -134,9 +137,6 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private void submit(Set<TopicPartition> partitions, boolean essential, Runnable action) {
         commands.add(new Command(action, partitions, essential));
         consumer.wakeup();
-        synchronized (commands) {
-            commands.notifyAll();
-        }
     }
 
     private void seek(TopicPartition partition, Position start) {
@@ -162,7 +162,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
             while (running) {
                 runCommands();
                 if (sources.isEmpty()) {
-                    waitForCommand();
+                    waitForCommand(POLL);
                     continue;
                 }
                 ConsumerRecords<byte[], byte[]> records;
@@ -262,30 +262,21 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 || e instanceof InvalidTopicException;
     }
 
-    /** Waits before the next attempt; a new command or {@link #close} ends the wait early. */
+    /** Waits before the next attempt; a new command (or {@link #close}'s) ends the wait early. */
     private void backoff(Duration delay) {
-        synchronized (commands) {
-            if (running) {
-                try {
-                    commands.wait(delay.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    running = false;
-                }
-            }
-        }
+        waitForCommand(delay);
     }
 
-    private void waitForCommand() {
-        synchronized (commands) {
-            if (commands.isEmpty() && running) {
-                try {
-                    commands.wait(POLL.toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    running = false;
-                }
+    /** Waits up to {@code limit} for a command to arrive, leaving it at the head of the queue. */
+    private void waitForCommand(Duration limit) {
+        try {
+            Command next = commands.pollFirst(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (next != null) {
+                commands.addFirst(next);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
         }
     }
 
@@ -310,11 +301,9 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
+        // Jumps the queue: commands still waiting concern partitions that are closing too.
+        commands.addFirst(new Command(() -> running = false, Set.of(), false));
         consumer.wakeup();
-        synchronized (commands) {
-            commands.notifyAll();
-        }
         try {
             thread.join(Duration.ofSeconds(10).toMillis());
         } catch (InterruptedException e) {
@@ -328,9 +317,10 @@ public final class KafkaConsumerThread implements AutoCloseable {
         private final TopicPartition partition;
         private final Deque<StreamRecord> buffer = new ArrayDeque<>();
         private OptionalLong lag = OptionalLong.empty();
+        // Guarded by this source's monitor: the consumer thread fills the buffer, the unit drains it.
         private boolean closed;
         private String failure;
-        private volatile Runnable wake = () -> { };
+        private Runnable wake = () -> { };
 
         PartitionSource(UnitId unit, TopicPartition partition) {
             this.unit = unit;
@@ -338,17 +328,19 @@ public final class KafkaConsumerThread implements AutoCloseable {
         }
 
         void offer(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
+            Runnable toWake;
             synchronized (this) {
                 if (closed) {
                     return;
                 }
                 append(records, currentLag);
+                toWake = wake;
             }
-            wake.run();
+            toWake.run();
         }
 
         @Override
-        public void onRecordsAvailable(Runnable wake) {
+        public synchronized void onRecordsAvailable(Runnable wake) {
             this.wake = wake;
         }
 
@@ -367,12 +359,14 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
         /** The consumer cannot serve this partition any more; its unit stops as FAILED at its next fetch. */
         void fail(String reason) {
+            Runnable toWake;
             synchronized (this) {
                 if (failure == null) {
                     failure = reason;
                 }
+                toWake = wake;
             }
-            wake.run();
+            toWake.run();
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.streamfleet.worker.status;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.config.FleetConfig;
 
 import java.io.IOException;
@@ -225,7 +226,7 @@ public final class WorkerStatusServer implements AutoCloseable {
 
     private void metrics(HttpExchange exchange) throws IOException {
         StreamWorker current = worker.get();
-        String text = current == null ? "" : PrometheusText.render(current.metrics());
+        String text = current == null ? "" : PrometheusText.render(current.metrics(), current.unitMetrics().values());
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -240,21 +241,14 @@ public final class WorkerStatusServer implements AutoCloseable {
         Map<UnitId, UnitState> states = new TreeMap<>(current.units());
         Map<UnitId, String> failures = current.failures();
         Map<UnitId, String> stalled = current.stalled();
-        var registry = current.metrics();
+        Map<UnitId, UnitMetricsSnapshot> metrics = current.unitMetrics();
         states.forEach((unit, state) -> {
-            String prefix = "streamfleet.unit." + unit + ".";
             ObjectNode node = units.addObject().put("unit", unit.toString()).put("state", state.name());
-            var records = registry.getMeters().get(prefix + "records");
-            if (records != null) {
-                node.put("records", records.getCount()).put("recordsPerSecond", records.getOneMinuteRate());
-            }
-            var behind = registry.getGauges().get(prefix + "millisBehindLatest");
-            if (behind != null && behind.getValue() instanceof Long millis && millis >= 0) {
-                node.put("millisBehindLatest", millis);
-            }
-            var lag = registry.getGauges().get(prefix + "offsetLag");
-            if (lag != null && lag.getValue() instanceof Long offsets && offsets >= 0) {
-                node.put("offsetLag", offsets);
+            UnitMetricsSnapshot unitMetrics = metrics.get(unit);
+            if (unitMetrics != null) {
+                node.put("records", unitMetrics.records()).put("recordsPerSecond", unitMetrics.recordsPerSecond());
+                unitMetrics.millisBehindLatest().ifPresent(millis -> node.put("millisBehindLatest", millis));
+                unitMetrics.offsetLag().ifPresent(offsets -> node.put("offsetLag", offsets));
             }
             if (stalled.containsKey(unit)) {
                 node.put("stalled", stalled.get(unit));

@@ -1,5 +1,12 @@
 package dev.streamfleet.worker.status;
 
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.UnitMetricsSnapshot;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+
 import com.codahale.metrics.MetricRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -7,19 +14,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class PrometheusTextTest {
 
+    private static final UnitMetricsSnapshot.Latency NONE = new UnitMetricsSnapshot.Latency(0, Duration.ZERO, Duration.ZERO);
+
+    private static UnitMetricsSnapshot unit(UnitId unit, long records, OptionalLong lag) {
+        return new UnitMetricsSnapshot(unit, records, 0, records * 10, 0, OptionalLong.empty(), lag, 2, 0,
+                new UnitMetricsSnapshot.Latency(3, Duration.ofMillis(5), Duration.ofMillis(20)), NONE);
+    }
+
     @Test
     void unitMetricsBecomeLabelledSeriesAndWorkerTotalsPlainOnes() {
-        MetricRegistry registry = new MetricRegistry();
-        registry.meter("streamfleet.unit.kinesis/orders.v2/shardId-000000000001.records").mark(7);
-        registry.counter("streamfleet.unit.kafka/pay\"ments/3.processorRetries").inc(2);
-        registry.meter("streamfleet.worker.records").mark(9);
-        registry.gauge("streamfleet.unit.kafka/payments/3.offsetLag", () -> () -> 42L);
+        MetricRegistry totals = new MetricRegistry();
+        totals.meter("streamfleet.worker.records").mark(9);
+        totals.gauge("streamfleet.worker.units.failed", () -> () -> 1L);
 
-        String text = PrometheusText.render(registry);
+        String text = PrometheusText.render(totals, List.of(
+                unit(UnitId.kinesis("orders.v2", "shardId-000000000001"), 7, OptionalLong.empty()),
+                unit(UnitId.kafka("payments", 3), 1, OptionalLong.of(42))));
 
         assertThat(text).contains("streamfleet_unit_records_total{unit=\"kinesis/orders.v2/shardId-000000000001\"} 7\n")
-                .contains("streamfleet_unit_processor_retries_total{unit=\"kafka/pay\\\"ments/3\"} 2\n")
+                .contains("streamfleet_unit_processor_retries_total{unit=\"kafka/payments/3\"} 2\n")
+                .contains("streamfleet_unit_fetch_p99_seconds{unit=\"kafka/payments/3\"} 0.02\n")
                 .contains("streamfleet_worker_records_total 9\n")
+                .contains("streamfleet_worker_units_failed 1\n")
                 .contains("streamfleet_unit_offset_lag{unit=\"kafka/payments/3\"} 42\n");
+    }
+
+    @Test
+    void aLagNotKnownYetHasNoSeriesRatherThanAMadeUpValue() {
+        String text = PrometheusText.render(new MetricRegistry(),
+                List.of(unit(UnitId.kafka("payments", 0), 0, OptionalLong.empty())));
+
+        assertThat(text).doesNotContain("offset_lag").doesNotContain("millis_behind_latest").doesNotContain("-1");
     }
 }
