@@ -250,6 +250,23 @@ class LeaseKeeperTest {
     }
 
     @Test
+    void shardEndDuringSuspensionIsNotLost() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        keeper.suspended();
+        scheduler.runReady();
+
+        // The unit marked the end in the store just before the connection was suspended.
+        work(A).context.events().ended();
+        scheduler.runReady();
+
+        assertThat(leases.endedReports).containsExactly(A);
+        assertThat(leases.lease(A)).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+        assertThat(work(A).commands).containsExactly("pause");
+    }
+
+    @Test
     void aFencedUnitIsDroppedAndTakenAgainUnderANewEpoch() {
         leases.assign(1, A);
         scheduler.runReady();
