@@ -2,7 +2,7 @@
 # The benchmark suite.
 #
 #   it-tests/benchmarks.sh all                        runs every benchmark and rewrites BENCHMARKS.md
-#   it-tests/benchmarks.sh process|strategy|fleet|worker   runs one and prints its section
+#   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel   runs one and prints its section
 #   it-tests/benchmarks.sh assemble                   rewrites BENCHMARKS.md from the last sections run
 #
 # 'all' takes about 15 minutes on a 2-core machine. Run it on an otherwise idle machine: the
@@ -17,13 +17,14 @@ main_of() {
     strategy) echo dev.streamfleet.bench.StrategyBenchmark ;;
     fleet) echo dev.streamfleet.bench.FleetBenchmark ;;
     worker) echo dev.streamfleet.bench.WorkerBenchmark ;;
+    parallel) echo dev.streamfleet.bench.ParallelBenchmark ;;
     *) return 1 ;;
   esac
 }
 
 what="${1:-}"
 if [ "$what" != all ] && [ "$what" != assemble ] && ! main_of "$what" >/dev/null; then
-  echo "usage: $0 all|process|strategy|fleet|worker|assemble" >&2
+  echo "usage: $0 all|process|strategy|fleet|worker|parallel|assemble" >&2
   exit 2
 fi
 
@@ -50,7 +51,7 @@ if [ "$what" != all ] && [ "$what" != assemble ]; then
 fi
 
 if [ "$what" = all ]; then
-  for benchmark in process strategy fleet worker; do
+  for benchmark in process strategy fleet worker parallel; do
     echo "== $benchmark" >&2
     run "$benchmark"
   done
@@ -74,7 +75,7 @@ Kafka $(version kafka.version), AWS SDK $(version aws-sdk.version).
 Date: $(date -u +%Y-%m-%d).
 
 EOF
-  for benchmark in process strategy fleet worker; do
+  for benchmark in process strategy fleet worker parallel; do
     cat "it-tests/target/bench/$benchmark.md"
     echo
   done

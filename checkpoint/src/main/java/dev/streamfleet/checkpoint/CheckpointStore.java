@@ -1,6 +1,7 @@
 package dev.streamfleet.checkpoint;
 
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -42,7 +43,20 @@ public interface CheckpointStore {
      * @throws UnitEndedException           when the unit is ENDED
      * @throws PositionRegressionException  when {@code position} is before the stored one
      */
-    void checkpoint(UnitId unit, Position position, Epoch epoch);
+    default void checkpoint(UnitId unit, Position position, Epoch epoch) {
+        checkpoint(unit, position, FinishedBeyond.NONE, epoch);
+    }
+
+    /**
+     * Records that every record of the unit up to {@code position} is processed, and of the
+     * records after it those in {@code finished}. The same rules as for a plain checkpoint apply;
+     * writing the stored position again with another set replaces the set.
+     *
+     * @throws OwnershipLostException       when {@code epoch} is not the stored epoch
+     * @throws UnitEndedException           when the unit is ENDED
+     * @throws PositionRegressionException  when {@code position} is before the stored one
+     */
+    void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch);
 
     /**
      * Marks the unit ENDED: a shard was read to its end. Idempotent for the same epoch.
@@ -59,7 +73,7 @@ public interface CheckpointStore {
 
     /**
      * Administrative: moves the unit's position anywhere, backwards included, and clears its
-     * claim, so that a worker still reading the unit cannot write over the reset: its next
+     * claim and any records finished beyond the old position, so that a worker still reading the unit cannot write over the reset: its next
      * checkpoint is fenced, and it resumes from the new position after claiming again. Creates
      * the row when the unit has none, so a fleet can be told where to start.
      *

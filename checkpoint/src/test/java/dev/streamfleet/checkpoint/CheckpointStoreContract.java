@@ -1,6 +1,7 @@
 package dev.streamfleet.checkpoint;
 
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -141,6 +142,44 @@ public abstract class CheckpointStoreContract {
         assertThat(claimed.epoch()).contains(epoch(11));
         assertThat(claimed.owner()).contains("worker-b");
         assertThat(claimed.state()).isEqualTo(CheckpointState.ACTIVE);
+    }
+
+    @Test
+    void aNewOwnerLearnsWhichRecordsBeyondTheWatermarkAreFinished() {
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(1, 4).add(9).build();
+        store.claim(PARTITION, epoch(10), "worker-a");
+        store.checkpoint(PARTITION, new Position.Offset(42), finished, epoch(10));
+
+        Checkpoint claimed = store.claim(PARTITION, epoch(11), "worker-b");
+
+        assertThat(claimed.position()).contains(new Position.Offset(42));
+        assertThat(claimed.finished()).isEqualTo(finished);
+    }
+
+    @Test
+    void aLaterCheckpointReplacesTheFinishedRecordsAndAStaleOwnerCannotWriteThem() {
+        store.claim(SHARD, epoch(10), "worker-a");
+        store.checkpoint(SHARD, seq("500"), new FinishedBeyond.Builder().add(2).build(), epoch(10));
+        store.checkpoint(SHARD, seq("500"), new FinishedBeyond.Builder().add(2, 5).build(), epoch(10));
+        assertThat(store.read(SHARD).orElseThrow().finished()).isEqualTo(new FinishedBeyond.Builder().add(2, 5).build());
+
+        store.checkpoint(SHARD, seq("700"), epoch(10));
+        assertThat(store.read(SHARD).orElseThrow().finished()).isEqualTo(FinishedBeyond.NONE);
+
+        store.claim(SHARD, epoch(11), "worker-b");
+        assertThatThrownBy(() -> store.checkpoint(SHARD, seq("800"), new FinishedBeyond.Builder().add(1).build(), epoch(10)))
+                .isInstanceOf(OwnershipLostException.class);
+        assertThat(store.read(SHARD).orElseThrow().finished()).isEqualTo(FinishedBeyond.NONE);
+    }
+
+    @Test
+    void aResetForgetsTheRecordsFinishedBeyondTheOldPosition() {
+        store.claim(PARTITION, epoch(10), "worker-a");
+        store.checkpoint(PARTITION, new Position.Offset(42), new FinishedBeyond.Builder().add(3).build(), epoch(10));
+
+        store.reset(PARTITION, new Position.Offset(10));
+
+        assertThat(store.claim(PARTITION, epoch(11), "worker-a").finished()).isEqualTo(FinishedBeyond.NONE);
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.CheckpointStoreUnavailableException;
 import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -347,8 +348,8 @@ class LeaseKeeperTest {
         }
 
         @Override
-        public void checkpoint(UnitId unit, Position position, Epoch epoch) {
-            rows.checkpoint(unit, position, epoch);
+        public void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch) {
+            rows.checkpoint(unit, position, finished, epoch);
         }
 
         @Override

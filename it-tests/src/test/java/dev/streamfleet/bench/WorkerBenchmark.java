@@ -250,7 +250,7 @@ public final class WorkerBenchmark {
         }
     }
 
-    private static String topic(LocalStack stack, int partitions) throws Exception {
+    static String topic(LocalStack stack, int partitions) throws Exception {
         String topic = "bench-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().endpoint()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
@@ -295,11 +295,11 @@ public final class WorkerBenchmark {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(percent / 100.0 * sorted.length) - 1)];
     }
 
-    private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
         await(condition, timeout, () -> "");
     }
 
-    private static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> state)
+    static void await(BooleanSupplier condition, Duration timeout, java.util.function.Supplier<String> state)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
@@ -311,7 +311,7 @@ public final class WorkerBenchmark {
     }
 
     /** CPU time of this JVM and of its streamfleet worker threads, from a starting point. */
-    private record Cpu(long processNanos, long workerNanos) {
+    record Cpu(long processNanos, long workerNanos) {
         record Used(double processSeconds, double workerSeconds) {
         }
 

@@ -32,9 +32,11 @@ public record CheckpointPolicy(Duration interval) {
      * @param mustWrite   revoke, shard end or shutdown
      */
     public boolean shouldWrite(Position processed, Position written, Instant writtenAt, Instant now, boolean mustWrite) {
-        if (processed == null || processed.equals(written)) {
-            return false;
-        }
-        return mustWrite || writtenAt == null || !now.isBefore(writtenAt.plus(interval));
+        return processed != null && shouldWrite(!processed.equals(written), writtenAt, now, mustWrite);
+    }
+
+    /** Whether to write now, given whether the progress moved since the last write. */
+    public boolean shouldWrite(boolean moved, Instant writtenAt, Instant now, boolean mustWrite) {
+        return moved && (mustWrite || writtenAt == null || !now.isBefore(writtenAt.plus(interval)));
     }
 }

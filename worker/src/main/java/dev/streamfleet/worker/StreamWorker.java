@@ -18,6 +18,8 @@ import com.codahale.metrics.MetricRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,12 +33,14 @@ public final class StreamWorker implements AutoCloseable {
 
     private final FleetMember member;
     private final ScheduledExecutorService scheduler;
+    private final ExecutorService laneThreads;
     private final MetricRegistry metrics;
     private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
 
-    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, MetricRegistry metrics,
-                         UnitMetrics.Board unitMetrics, StalledUnits stalls) {
+    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, ExecutorService laneThreads,
+                         MetricRegistry metrics, UnitMetrics.Board unitMetrics, StalledUnits stalls) {
+        this.laneThreads = laneThreads;
         this.stalls = stalls;
         this.unitMetrics = unitMetrics;
         this.member = member;
@@ -54,22 +58,31 @@ public final class StreamWorker implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        // Blocking processors at parallelism above 1 run their lanes here; each unit has at most its parallelism out.
+        AtomicInteger laneCount = new AtomicInteger();
+        ExecutorService laneThreads = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "streamfleet-lane-" + laneCount.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         Clock clock = Clock.systemUTC();
         MetricRegistry metrics = new MetricRegistry();
         UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
         StalledUnits stalls = new StalledUnits();
         try {
             FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
-                    context -> startUnit(context, bindings, processors, scheduler, settings, clock, unitMetrics, stalls));
+                    context -> startUnit(context, bindings, processors, scheduler, laneThreads, settings, clock, unitMetrics,
+                            stalls));
             // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
             for (UnitState state : UnitState.values()) {
                 metrics.gauge("streamfleet.worker.units." + state.name().toLowerCase(java.util.Locale.ROOT),
                         () -> () -> member.units().values().stream().filter(state::equals).count());
             }
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
-            return new StreamWorker(member, scheduler, metrics, unitMetrics, stalls);
+            return new StreamWorker(member, scheduler, laneThreads, metrics, unitMetrics, stalls);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
+            laneThreads.shutdownNow();
             throw e;
         }
     }
@@ -83,7 +96,8 @@ public final class StreamWorker implements AutoCloseable {
     }
 
     private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
-                                      ScheduledExecutorService scheduler, WorkerSettings settings, Clock clock,
+                                      ScheduledExecutorService scheduler, Executor laneThreads, WorkerSettings settings,
+                                      Clock clock,
                                       UnitMetrics.Board metrics, StalledUnits stalls) {
         UnitId unit = context.unit();
         SourceBinding binding = bindings.stream()
@@ -91,7 +105,7 @@ public final class StreamWorker implements AutoCloseable {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
-        return UnitRunner.start(context, source, processors, Scheduler.of(scheduler), settings, clock,
+        return UnitRunner.start(context, source, processors, Scheduler.of(scheduler), laneThreads, settings, clock,
                 metrics.open(unit), stalls);
     }
 
@@ -149,5 +163,6 @@ public final class StreamWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         scheduler.shutdownNow();
+        laneThreads.shutdownNow();
     }
 }

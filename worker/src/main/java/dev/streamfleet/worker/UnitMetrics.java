@@ -5,10 +5,12 @@ import dev.streamfleet.core.UnitId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Meter;
@@ -37,6 +39,7 @@ final class UnitMetrics {
     private final Counter errors = new Counter();
     private final AtomicLong millisBehind = new AtomicLong(UNKNOWN);
     private final AtomicLong offsetLag = new AtomicLong(UNKNOWN);
+    private final AtomicReference<Optional<UnitMetricsSnapshot.Lanes>> lanes = new AtomicReference<>(Optional.empty());
 
     /** Every live unit's metrics on one worker, with the worker's totals. Thread-safe. */
     static final class Board {
@@ -92,6 +95,11 @@ final class UnitMetrics {
         lag.ifPresent(offsetLag::set);
     }
 
+    /** The unit's lanes now, at parallelism above 1. */
+    void lanes(UnitMetricsSnapshot.Lanes now) {
+        lanes.set(Optional.of(now));
+    }
+
     void fetched(long nanos) {
         fetch.update(nanos, TimeUnit.NANOSECONDS);
     }
@@ -112,7 +120,7 @@ final class UnitMetrics {
     UnitMetricsSnapshot snapshot() {
         return new UnitMetricsSnapshot(unit, records.getCount(), records.getOneMinuteRate(), bytes.getCount(),
                 bytes.getOneMinuteRate(), known(millisBehind.get()), known(offsetLag.get()), retries.getCount(),
-                errors.getCount(), latency(fetch), latency(checkpoint));
+                errors.getCount(), latency(fetch), latency(checkpoint), lanes.get());
     }
 
     /** The unit stopped on this worker: its metrics go; the worker totals stay. */

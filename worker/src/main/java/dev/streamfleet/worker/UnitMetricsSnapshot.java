@@ -3,6 +3,7 @@ package dev.streamfleet.worker;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -19,10 +20,22 @@ import java.util.OptionalLong;
  * @param errors             failed fetches, checkpoints and processor calls
  * @param fetch              latency of the fetches
  * @param checkpoint         latency of the checkpoint writes
+ * @param lanes              at parallelism above 1, the unit's records between reading and finishing; empty otherwise
  */
 public record UnitMetricsSnapshot(UnitId unit, long records, double recordsPerSecond, long bytes, double bytesPerSecond,
                                   OptionalLong millisBehindLatest, OptionalLong offsetLag, long processorRetries,
-                                  long errors, Latency fetch, Latency checkpoint) {
+                                  long errors, Latency fetch, Latency checkpoint, Optional<Lanes> lanes) {
+
+    /**
+     * A unit's records between reading and finishing, at parallelism above 1.
+     *
+     * @param inFlight                records read and not finished yet
+     * @param busyLanes               lanes (keys) with a batch at the processor now
+     * @param finishedBeyondWatermark records finished after the watermark: what the checkpoint's
+     *                                list of finished records spares a new owner from processing again
+     */
+    public record Lanes(int inFlight, int busyLanes, long finishedBeyondWatermark) {
+    }
 
     /**
      * A latency distribution over roughly the last five minutes.

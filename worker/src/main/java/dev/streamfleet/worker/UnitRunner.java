@@ -1,20 +1,26 @@
 package dev.streamfleet.worker;
 
-import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.OwnershipLostException;
-import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.RevokeReason;
+import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitWork;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.worker.parallel.KeyLanes;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
@@ -51,6 +57,8 @@ final class UnitRunner implements UnitWork {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnitRunner.class);
     private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
+    /** Records of one lane handed to the processor at most at once, at parallelism above 1. */
+    private static final int LANE_BATCH = 100;
 
     private enum Phase { STARTING, READING, FAILED, CLOSED }
 
@@ -66,6 +74,8 @@ final class UnitRunner implements UnitWork {
     private final Checkpointer checkpointer = new UnitCheckpointer();
     private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    private final Executor laneThreads;
+    private final Checkpointer laneCheckpointer = new LaneCheckpointer();
 
     // Owned by the mailbox: read and written only by its messages, which never run concurrently.
     private Phase phase = Phase.STARTING;
@@ -79,14 +89,20 @@ final class UnitRunner implements UnitWork {
     private Instant writtenAt;
     private RecordBatch failedBatch;
     private int failedAttempts;
+    /** At parallelism above 1: the records between reading and finishing; null otherwise. */
+    private final LaneWork lanes;
+    private FinishedBeyond writtenFinished = FinishedBeyond.NONE;
+    private boolean launchPending;
+    private boolean draining;
 
     // Owned by the watchdog, whose runs follow one another.
     private boolean stallReported;
 
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                       Scheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
-                       StalledUnits stalls) {
+                       Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
+                       UnitMetrics metrics, StalledUnits stalls) {
         this.context = context;
+        this.laneThreads = laneThreads;
         this.source = source;
         this.processors = processors;
         this.scheduler = scheduler;
@@ -98,6 +114,10 @@ final class UnitRunner implements UnitWork {
         this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
         this.processed = written;
         this.writtenAt = clock.instant();
+        this.writtenFinished = context.claimed().finished();
+        this.lanes = settings.parallelism().isConcurrent()
+                ? new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(written), writtenFinished, LANE_BATCH)
+                : null;
     }
 
     /**
@@ -105,9 +125,10 @@ final class UnitRunner implements UnitWork {
      * on the caller's thread.
      */
     static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                            Scheduler scheduler, WorkerSettings settings, Clock clock, UnitMetrics metrics,
-                            StalledUnits stalls) {
-        UnitRunner unit = new UnitRunner(context, source, processors, scheduler, settings, clock, metrics, stalls);
+                            Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
+                            UnitMetrics metrics, StalledUnits stalls) {
+        UnitRunner unit = new UnitRunner(context, source, processors, scheduler, laneThreads, settings, clock, metrics,
+                stalls);
         source.onRecordsAvailable(() -> unit.post(unit::recordsArrived));
         unit.post(unit::begin);
         scheduler.schedule(unit::watch, unit.progress.checkEvery());
@@ -186,6 +207,13 @@ final class UnitRunner implements UnitWork {
         }
         try {
             processor = processors.create(context.unit());
+            if (lanes != null && !(processor instanceof ConcurrentRecordProcessor)) {
+                failUnit("processing.parallelism is " + settings.parallelism().parallelism() + " with ordering "
+                        + settings.parallelism().ordering().configName() + ", but " + processor.getClass().getName()
+                        + " does not implement " + ConcurrentRecordProcessor.class.getSimpleName()
+                        + ", so it may not be called concurrently");
+                return;
+            }
             processor.initialize(new ProcessorContext(context.unit(), context.worker(),
                     context.claimed().position().filter(Position::isRecordPosition)));
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
@@ -221,6 +249,33 @@ final class UnitRunner implements UnitWork {
             return;
         }
         try {
+            if (lanes != null) {
+                parallelStep();
+            } else {
+                serialStep();
+            }
+        } catch (OwnershipLostException e) {
+            loseUnit(e.getMessage());
+        } catch (SourceFailedException e) {
+            LOG.error("{} stopped: {}", context.unit(), e.getMessage());
+            failUnit(e.getMessage());
+        } catch (CheckpointException e) {
+            metrics.failed();
+            LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
+            scheduleStep(Duration.ofSeconds(1), false);
+        } catch (RuntimeException e) {
+            metrics.failed();
+            LOG.warn("{}: reading failed, retrying in 1 s: {}", context.unit(), e.toString());
+            scheduleStep(Duration.ofSeconds(1), false);
+        } catch (Error e) {
+            String reason = "stopped by " + e;
+            LOG.error("{} {}", context.unit(), reason, e);
+            failUnit(reason);
+        }
+    }
+
+    private void serialStep() {
+        {
             Fetch fetch = null;
             RecordBatch batch = failedBatch;
             if (batch == null) {
@@ -262,24 +317,167 @@ final class UnitRunner implements UnitWork {
             }
             boolean idle = fetch != null && fetch.records().isEmpty();
             scheduleStep(fetch == null ? Duration.ZERO : source.nextDelay(fetch), idle);
+        }
+    }
+
+    // ---- parallelism above 1 ---------------------------------------------------------------
+
+    /** Reads while fewer records than the bound are in flight, and hands free lanes their batches. */
+    private void parallelStep() {
+        if (draining) {
+            return;
+        }
+        if (!lanes.hasRoom()) {
+            // The next step comes when a batch returns.
+            launch();
+            return;
+        }
+        long started = System.nanoTime();
+        Fetch fetch = source.fetch();
+        metrics.fetched(System.nanoTime() - started);
+        if (fetch.retryAfter().isPresent()) {
+            scheduleStep(fetch.retryAfter().get(), false);
+            return;
+        }
+        metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
+        if (!fetch.records().isEmpty()) {
+            lanes.read(fetch.records());
+            progress.recordsWaiting();
+        } else if (lanes.inFlight() == 0) {
+            progress.progressed(clock.instant(), false);
+        }
+        launch();
+        reportLanes();
+        checkpointIfDue(false);
+        if (fetch.endOfUnit()) {
+            lanes.endReached();
+            endWhenFinished();
+            return;
+        }
+        if (lanes.hasRoom()) {
+            scheduleStep(source.nextDelay(fetch), fetch.records().isEmpty());
+        }
+    }
+
+    /** Hands batches to the processor while lanes are free and the lease is certain. */
+    private void launch() {
+        if (phase != Phase.READING || paused || draining) {
+            return;
+        }
+        if (!context.validity().current()) {
+            // The lease may have lapsed: hold the records until the session is confirmed again.
+            if (!launchPending) {
+                launchPending = true;
+                scheduler.schedule(() -> post(() -> {
+                    launchPending = false;
+                    launch();
+                }), LEASE_UNCERTAIN_POLL);
+            }
+            return;
+        }
+        Optional<KeyLanes.LaneBatch> next;
+        while ((next = lanes.next()).isPresent()) {
+            handOut(next.get());
+        }
+    }
+
+    /** Gives one lane's batch to the processor: on a lane thread, or asynchronously; its return is a message. */
+    private void handOut(KeyLanes.LaneBatch lane) {
+        RecordBatch batch = new RecordBatch(context.unit(), lane.records(), OptionalLong.empty(), OptionalLong.empty());
+        if (processor instanceof AsyncRecordProcessor async) {
+            CompletionStage<Void> stage;
+            try {
+                stage = async.processAsync(batch);
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+            stage.whenComplete((ignored, error) -> post(() -> laneReturned(lane, error)));
+            return;
+        }
+        laneThreads.execute(() -> {
+            Throwable error = null;
+            try {
+                processor.process(batch, laneCheckpointer);
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                error = e;
+            }
+            Throwable failure = error;
+            post(() -> laneReturned(lane, failure));
+        });
+    }
+
+    private void laneReturned(KeyLanes.LaneBatch lane, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        boolean reading = phase == Phase.READING;
+        if (cause == null) {
+            lanes.finished(lane);
+            metrics.processed(lane.records());
+            progress.progressed(clock.instant(), lanes.inFlight() > 0);
+        } else if (reading) {
+            int attempts = lanes.failed(lane);
+            metrics.retried();
+            if (!settings.processorRetry().allowsRetryAfter(attempts)) {
+                failUnit("processor failed " + attempts + " times on a batch of key '" + lane.lane() + "' after "
+                        + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": " + cause);
+            } else {
+                Duration delay = settings.processorRetry().delayAfter(attempts, RandomGenerator.getDefault());
+                LOG.warn("{}: processor failed on key '{}' (attempt {}), offering the batch again in {} ms: {}",
+                        context.unit(), lane.lane(), attempts, delay.toMillis(), cause.toString());
+                lanes.again();
+                scheduler.schedule(() -> post(() -> retryLane(lane)), delay);
+            }
+        }
+        lanes.returned();
+        reportLanes();
+        if (phase != Phase.READING || draining) {
+            return;
+        }
+        try {
+            checkpointIfDue(false);
         } catch (OwnershipLostException e) {
             loseUnit(e.getMessage());
-        } catch (SourceFailedException e) {
-            LOG.error("{} stopped: {}", context.unit(), e.getMessage());
-            failUnit(e.getMessage());
+            return;
         } catch (CheckpointException e) {
-            metrics.failed();
             LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
-            scheduleStep(Duration.ofSeconds(1), false);
-        } catch (RuntimeException e) {
-            metrics.failed();
-            LOG.warn("{}: reading failed, retrying in 1 s: {}", context.unit(), e.toString());
-            scheduleStep(Duration.ofSeconds(1), false);
-        } catch (Error e) {
-            String reason = "stopped by " + e;
-            LOG.error("{} {}", context.unit(), reason, e);
-            failUnit(reason);
         }
+        launch();
+        if (lanes.isEndReached()) {
+            endWhenFinished();
+            return;
+        }
+        if (nextStep == null && lanes.hasRoom() && !paused) {
+            scheduleStep(Duration.ZERO, false);
+        }
+    }
+
+    private void reportLanes() {
+        metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyond().count()));
+    }
+
+    /** Offers a failed batch again, unless the unit stopped meanwhile. */
+    private void retryLane(KeyLanes.LaneBatch lane) {
+        if (phase == Phase.READING && !draining) {
+            handOut(lane);
+        } else {
+            lanes.returned();
+        }
+    }
+
+    /** At the shard's end: ends the unit once every record of it is finished. */
+    private void endWhenFinished() {
+        if (lanes.ended()) {
+            try {
+                reachedEnd();
+            } catch (OwnershipLostException e) {
+                loseUnit(e.getMessage());
+            }
+        }
+    }
+
+    private void stopHandingOut() {
+        draining = true;
+        cancelStep();
     }
 
     /** Returns true when the batch was processed; otherwise it schedules the retry or stops the unit. */
@@ -315,22 +513,36 @@ final class UnitRunner implements UnitWork {
     }
 
     private void checkpointIfDue(boolean mustWrite) {
-        if (settings.checkpoint().shouldWrite(processed, written, writtenAt, clock.instant(), mustWrite)) {
-            write(processed);
+        if (lanes == null) {
+            if (settings.checkpoint().shouldWrite(processed, written, writtenAt, clock.instant(), mustWrite)) {
+                write(processed, FinishedBeyond.NONE);
+            }
+            return;
+        }
+        Position watermark = lanes.watermark().filter(Position::isRecordPosition).orElse(null);
+        if (watermark == null) {
+            return;
+        }
+        FinishedBeyond finished = lanes.finishedBeyond();
+        boolean moved = !watermark.equals(written) || !finished.equals(writtenFinished);
+        if (settings.checkpoint().shouldWrite(moved, writtenAt, clock.instant(), mustWrite)) {
+            write(watermark, finished);
         }
     }
 
-    private void write(Position position) {
+    private void write(Position position, FinishedBeyond finished) {
         long started = System.nanoTime();
-        context.store().checkpoint(context.unit(), position, context.epoch());
+        context.store().checkpoint(context.unit(), position, finished, context.epoch());
         metrics.checkpointed(System.nanoTime() - started);
         source.checkpointed(position);
         written = position;
+        writtenFinished = finished;
         writtenAt = clock.instant();
     }
 
     private void reachedEnd() {
-        processor.shardEnded(new ShardEndContext(context.unit(), Optional.ofNullable(processed)), checkpointer);
+        processor.shardEnded(new ShardEndContext(context.unit(),
+                lanes == null ? Optional.ofNullable(processed) : lanes.watermark()), checkpointer);
         checkpointIfDue(true);
         context.store().markEnded(context.unit(), context.epoch());
         close();
@@ -339,6 +551,12 @@ final class UnitRunner implements UnitWork {
     }
 
     private void loseUnit(String reason) {
+        if (lanes != null && lanes.out() > 0 && phase != Phase.CLOSED) {
+            // The processor hears lost only once no batch of it is out, never beside one.
+            stopHandingOut();
+            lanes.whenNoneOut(() -> loseUnit(reason));
+            return;
+        }
         close();
         callLost(reason);
         context.events().lost(reason);
@@ -390,6 +608,12 @@ final class UnitRunner implements UnitWork {
             done.complete(false);
             return;
         }
+        if (lanes != null && lanes.out() > 0) {
+            // Nothing more is handed out; the revoke is taken once every batch out has returned.
+            stopHandingOut();
+            lanes.whenNoneOut(() -> revokeMessage(deadline, reason, done));
+            return;
+        }
         boolean failed = phase == Phase.FAILED;
         close();
         if (failed || processor == null) {
@@ -416,6 +640,11 @@ final class UnitRunner implements UnitWork {
     }
 
     private void abandonMessage(String reason, CompletableFuture<Void> done) {
+        if (lanes != null && lanes.out() > 0 && phase != Phase.CLOSED) {
+            stopHandingOut();
+            lanes.whenNoneOut(() -> abandonMessage(reason, done));
+            return;
+        }
         if (phase != Phase.CLOSED) {
             close();
             callLost(reason);
@@ -473,19 +702,40 @@ final class UnitRunner implements UnitWork {
         return done;
     }
 
+    /**
+     * The checkpointer of batches processed concurrently: a checkpoint is a request to the unit,
+     * which writes what is finished on its own turn.
+     */
+    private final class LaneCheckpointer implements Checkpointer {
+        @Override
+        public void checkpoint() {
+            post(() -> {
+                if (phase == Phase.READING) {
+                    checkpointIfDue(true);
+                }
+            });
+        }
+
+        @Override
+        public void checkpoint(Position position) {
+            throw new UnsupportedOperationException("at processing.parallelism above 1 the worker checkpoints what is"
+                    + " finished; call checkpoint() to have it write now");
+        }
+    }
+
     /** The processor's own checkpoints, made from inside process, revoked or shardEnded, in the mailbox. */
     private final class UnitCheckpointer implements Checkpointer {
         @Override
         public void checkpoint() {
             if (handedOver != null && !handedOver.equals(written)) {
-                write(handedOver);
+                write(handedOver, FinishedBeyond.NONE);
             }
         }
 
         @Override
         public void checkpoint(Position position) {
             CheckpointRange.check(position, written, handedOver);
-            write(position);
+            write(position, FinishedBeyond.NONE);
         }
     }
 }

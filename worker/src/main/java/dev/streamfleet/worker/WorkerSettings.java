@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * @param stallAfter     how long a unit may go without processing a record while records wait before it is STALLED
  * @param onStuck        what a stuck worker does, told why; by default it logs and exits the JVM with code 70,
  *                       so that its ZooKeeper session expires and its units move to other workers
+ * @param parallelism    how many batches of one unit may be processed at once, in which order
  */
 public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads, Duration stuckAfter,
-                             Consumer<String> onStuck, Duration stallAfter) {
+                             Consumer<String> onStuck, Duration stallAfter, Parallelism parallelism) {
 
     public static final int DEFAULT_THREADS = 8;
     public static final Backoff DEFAULT_PROCESSOR_RETRY = new Backoff(4, Duration.ofMillis(200), Duration.ofSeconds(5));
@@ -40,6 +41,7 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
         Objects.requireNonNull(stuckAfter, "stuckAfter");
         Objects.requireNonNull(onStuck, "onStuck");
         Objects.requireNonNull(stallAfter, "stallAfter");
+        Objects.requireNonNull(parallelism, "parallelism");
         if (stallAfter.isNegative() || stallAfter.isZero()) {
             throw new IllegalArgumentException("stallAfter must be positive, not " + stallAfter);
         }
@@ -52,7 +54,7 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     }
 
     public WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads) {
-        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK, DEFAULT_STALL_AFTER);
+        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK, DEFAULT_STALL_AFTER, Parallelism.NONE);
     }
 
     public static WorkerSettings defaults() {
@@ -61,22 +63,28 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     }
 
     public WorkerSettings withCheckpointInterval(Duration interval) {
-        return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads, stuckAfter, onStuck, stallAfter);
+        return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads, stuckAfter, onStuck, stallAfter,
+                parallelism);
     }
 
     /** These settings with {@code threads} unit threads and {@code attempts} offers of a failing batch. */
     public WorkerSettings withProcessing(int threads, int attempts) {
         return new WorkerSettings(checkpoint, new Backoff(attempts, processorRetry.base(), processorRetry.max()), threads,
-                stuckAfter, onStuck, stallAfter);
+                stuckAfter, onStuck, stallAfter, parallelism);
     }
 
     /** These settings with another answer to a batch that never returns. */
     public WorkerSettings withStuckHandling(Duration after, Consumer<String> handler) {
-        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler, stallAfter);
+        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler, stallAfter, parallelism);
+    }
+
+    /** These settings with batches of one unit processed {@code with} at once. */
+    public WorkerSettings withParallelism(Parallelism with) {
+        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, stallAfter, with);
     }
 
     /** These settings with another bound for STALLED. */
     public WorkerSettings withStallAfter(Duration bound) {
-        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, bound);
+        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, bound, parallelism);
     }
 }

@@ -165,7 +165,8 @@ class UnitRunnerTest {
 
     private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor, WorkerSettings with,
                              UnitMetrics metrics) {
-        return UnitRunner.start(context, source, unit -> processor, scheduler, with, scheduler.clock, metrics, stalls);
+        return UnitRunner.start(context, source, unit -> processor, scheduler, scheduler::execute, with, scheduler.clock,
+                metrics, stalls);
     }
 
     private Optional<Position> stored() {
@@ -184,7 +185,7 @@ class UnitRunnerTest {
         UnitRunner.start(context(), new ScriptedSource(false, List.of()), unit -> {
             created.incrementAndGet();
             return processor;
-        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
+        }, scheduler, scheduler::execute, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
 
         assertThat(created).as("nothing runs on the caller's thread").hasValue(0);
         scheduler.runReady();
@@ -196,7 +197,7 @@ class UnitRunnerTest {
     void aProcessorThatCannotBeCreatedFailsTheUnitWithItsReason() {
         UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L))), unit -> {
             throw new IllegalStateException("no database URL");
-        }, scheduler, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
+        }, scheduler, scheduler::execute, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
 
         scheduler.runReady();
 

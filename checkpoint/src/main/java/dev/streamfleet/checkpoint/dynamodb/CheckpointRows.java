@@ -3,6 +3,7 @@ package dev.streamfleet.checkpoint.dynamodb;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointState;
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
 
@@ -14,6 +15,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.DOMAIN;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.EPOCH;
+import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.FINISHED;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.OWNER;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.POSITION;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.STATE;
@@ -37,7 +39,8 @@ final class CheckpointRows {
                 string(item, OWNER),
                 string(item, STATE).map(CheckpointState::valueOf).orElse(CheckpointState.ACTIVE),
                 Optional.ofNullable(item.get(UPDATED_AT)).map(AttributeValue::n).map(Long::parseLong)
-                        .map(Instant::ofEpochMilli).orElse(Instant.EPOCH));
+                        .map(Instant::ofEpochMilli).orElse(Instant.EPOCH),
+                string(item, FINISHED).map(FinishedBeyond::decode).orElse(FinishedBeyond.NONE));
     }
 
     private static Optional<String> string(Map<String, AttributeValue> item, String attribute) {

@@ -19,6 +19,8 @@ final class CheckpointTableSchema {
     static final String POSITION = "pos";
     /** Fixed-width, order-preserving form of a record position; absent for starting points. */
     static final String POSITION_KEY = "posKey";
+    /** The records finished beyond the position ({@code FinishedBeyond}'s stored form); absent when none. */
+    static final String FINISHED = "finished";
     static final String EPOCH = "epoch";
     static final String DOMAIN = "domain";
     static final String OWNER = "owner";

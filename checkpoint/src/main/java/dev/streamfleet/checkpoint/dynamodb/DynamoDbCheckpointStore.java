@@ -5,6 +5,7 @@ import dev.streamfleet.checkpoint.CheckpointRules;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.OwnershipLostException;
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
@@ -31,6 +32,7 @@ import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.DOMAIN;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.EPOCH;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.OWNER;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.PK;
+import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.FINISHED;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.POSITION;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.POSITION_KEY;
 import static dev.streamfleet.checkpoint.dynamodb.CheckpointTableSchema.STATE;
@@ -97,7 +99,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
     }
 
     @Override
-    public void checkpoint(UnitId unit, Position position, Epoch epoch) {
+    public void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch) {
         CheckpointRules.requireRecordPosition(unit, position);
         Write write = new Write(unit)
                 .set(POSITION, s(PositionCodec.encode(position)))
@@ -107,6 +109,11 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .value(":domain", s(epoch.domain()))
                 .condition("#domain = :domain AND #epoch = :epoch AND #state = :active"
                         + " AND (attribute_not_exists(#posKey) OR #posKey <= :posKey)");
+        if (finished.isEmpty()) {
+            write.remove(FINISHED);
+        } else {
+            write.set(FINISHED, s(finished.encode()));
+        }
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
@@ -168,6 +175,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         Write write = new Write(unit)
                 .set(POSITION, s(PositionCodec.encode(position)))
                 .setIfNotExists(STATE, s(ACTIVE))
+                .remove(FINISHED)
                 .remove(EPOCH)
                 .remove(DOMAIN)
                 .remove(OWNER)

@@ -5,6 +5,7 @@ import dev.streamfleet.checkpoint.CheckpointRules;
 import dev.streamfleet.checkpoint.CheckpointState;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -37,15 +38,17 @@ final class InMemoryCheckpointStore implements CheckpointStore {
         return rows.compute(unit.toString(), (key, stored) -> {
             CheckpointRules.checkClaim(unit, Optional.ofNullable(stored), epoch);
             return new Checkpoint(unit, stored == null ? Optional.empty() : stored.position(), Optional.of(epoch),
-                    Optional.of(owner), stored == null ? CheckpointState.ACTIVE : stored.state(), clock.instant());
+                    Optional.of(owner), stored == null ? CheckpointState.ACTIVE : stored.state(), clock.instant(),
+                    stored == null ? FinishedBeyond.NONE : stored.finished());
         });
     }
 
     @Override
-    public void checkpoint(UnitId unit, Position position, Epoch epoch) {
+    public void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch) {
         rows.compute(unit.toString(), (key, stored) -> {
             CheckpointRules.checkCheckpoint(unit, Optional.ofNullable(stored), position, epoch);
-            return new Checkpoint(unit, Optional.of(position), stored.epoch(), stored.owner(), stored.state(), clock.instant());
+            return new Checkpoint(unit, Optional.of(position), stored.epoch(), stored.owner(), stored.state(), clock.instant(),
+                    finished);
         });
     }
 
@@ -54,7 +57,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
         rows.compute(unit.toString(), (key, stored) -> {
             CheckpointRules.checkMarkEnded(unit, Optional.ofNullable(stored), epoch);
             return new Checkpoint(unit, stored.position(), stored.epoch(), stored.owner(), CheckpointState.ENDED,
-                    clock.instant());
+                    clock.instant(), stored.finished());
         });
     }
 
@@ -84,6 +87,6 @@ final class InMemoryCheckpointStore implements CheckpointStore {
     @Override
     public void clearClaim(UnitId unit) {
         rows.computeIfPresent(unit.toString(), (key, stored) -> new Checkpoint(unit, stored.position(), Optional.empty(),
-                Optional.empty(), stored.state(), clock.instant()));
+                Optional.empty(), stored.state(), clock.instant(), stored.finished()));
     }
 }

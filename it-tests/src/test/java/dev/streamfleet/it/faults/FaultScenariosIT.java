@@ -84,6 +84,46 @@ class FaultScenariosIT {
     }
 
     @Test
+    void killingWorkersUnderParallelLoadLosesNothingKeepsKeyOrderAndRepeatsOnlyUnfinishedRecords() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "parallelism 8 by key: kill -9 a random"
+                + " worker three times (seed " + seed + ")", RATE * 2, 8)) {
+            fleet.awaitBalancedOver(fleet.startAll(3), Duration.ofSeconds(60));
+            for (int kill = 0; kill < 3; kill++) {
+                Thread.sleep(3_000 + random.nextInt(3_000));
+                List<FleetUnderFaults.Worker> running = fleet.workers();
+                fleet.kill(running.get(random.nextInt(running.size())));
+                fleet.start();
+            }
+            fleet.awaitBalancedOver(fleet.workers(), FAILOVER);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            System.out.printf("%s; re-delivered per unit: %s%n", report.summary(), report.duplicates());
+        }
+    }
+
+    @Test
+    void movingUnitsGracefullyUnderParallelLoadRepeatsNothing() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "parallelism 8 by key: scale out 1 → 3,"
+                + " in 3 → 2", RATE * 2, 8)) {
+            List<FleetUnderFaults.Worker> running = new ArrayList<>(fleet.startAll(1));
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            Thread.sleep(2_000);
+            running.addAll(fleet.startAll(2));
+            fleet.awaitBalancedOver(running, REBALANCE);
+            Thread.sleep(2_000);
+            fleet.terminate(running.remove(running.size() - 1));
+            fleet.awaitBalancedOver(running, REBALANCE);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            assertThat(report.duplicates()).as("graceful moves re-deliver nothing: %s", report.summary()).isEmpty();
+        }
+    }
+
+    @Test
     void frozenWorkerPastItsSessionIsFencedAndItsLateCheckpointsAreAllRejected() throws Exception {
         try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "SIGSTOP past the session timeout, then SIGCONT",
                 RATE)) {

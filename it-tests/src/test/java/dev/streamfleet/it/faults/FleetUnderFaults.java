@@ -93,10 +93,20 @@ final class FleetUnderFaults implements AutoCloseable {
     private final Path config;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
+    private final int parallelism;
     private int started;
 
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach) throws Exception {
+        this(stack, scenario, recordsPerSecondEach, 1);
+    }
+
+    /**
+     * @param parallelism above 1: batches of one unit processed concurrently by key, with a
+     *                    processor that finishes them in random order ({@link SlowJsonlProcessors})
+     */
+    FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism) throws Exception {
         this.stack = stack;
+        this.parallelism = parallelism;
         this.scenario = scenario;
         this.application = "faults-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         this.dir = Files.createDirectories(stack.workDir().resolve("faults").resolve(application));
@@ -127,12 +137,15 @@ final class FleetUnderFaults implements AutoCloseable {
                       bootstrapServers: %s
                       initialPosition: TRIM_HORIZON
                 processor:
-                  type: jsonl
+                  type: %s
                   options:
                     path: %s
+                processing:
+                  parallelism: %d
                 """.formatted(application, stack.zookeeper().endpoint(), SESSION_TIMEOUT.toSeconds(),
                 stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), topic,
-                stack.kafka().endpoint(), dir.resolve("records-{worker}.jsonl")));
+                stack.kafka().endpoint(), parallelism > 1 ? SlowJsonlProcessors.class.getName() : "jsonl",
+                dir.resolve("records-{worker}.jsonl"), parallelism));
         this.leases = new LeaseWatcher(stack.zookeeper().endpoint(), application);
         this.reader = dev.streamfleet.coordinator.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
@@ -142,7 +155,8 @@ final class FleetUnderFaults implements AutoCloseable {
         String name = "w" + (++started);
         Path calls = dir.resolve(name + "-aws-calls.txt");
         WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), Map.of(AwsCallRecorder.VARIABLE,
-                calls.toString(), "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString()),
+                calls.toString(), "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString(),
+                "STREAMFLEET_TEST_JSONL", dir.resolve("records-{worker}.jsonl").toString()),
                 "worker", "--config", config.toString());
         Worker worker = new Worker(name, process, calls);
         workers.put(name, worker);
@@ -234,7 +248,7 @@ final class FleetUnderFaults implements AutoCloseable {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // Judged below: the report names what is missing.
         }
-        return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis())
+        return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1)
                 .judge(load.produced(), lines(), leases.tenures(), crashes);
     }
 

@@ -68,6 +68,13 @@ public final class WorkerAssembly implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("processor: " + e.getMessage());
         }
+        if (config.processing().parallelism().isConcurrent()
+                && !BuiltInProcessors.mayRunConcurrently(config.processor().type())) {
+            throw new ConfigException("processing.parallelism: " + config.processing().parallelism().parallelism()
+                    + " with ordering " + config.processing().parallelism().ordering().configName() + " hands a unit's"
+                    + " batches to the processor concurrently, but " + config.processor().type() + " does not implement"
+                    + " ConcurrentRecordProcessor; implement it, or set processing.ordering: unit");
+        }
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
         DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(ConfigOptions.table(checkpoints));
         resources.push(table);
@@ -106,7 +113,8 @@ public final class WorkerAssembly implements AutoCloseable {
         worker = StreamWorker.start(coordinator, info, store, bindings, processors,
                 WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval())
                         .withProcessing(config.processing().threads(), config.processing().processorAttempts())
-                        .withStallAfter(config.processing().stallAfter()));
+                        .withStallAfter(config.processing().stallAfter())
+                        .withParallelism(config.processing().parallelism()));
     }
 
     private <T extends AutoCloseable> T open(T resource) {

@@ -32,7 +32,7 @@ final class ConfigNode {
         this.node = node;
     }
 
-    private String key(String name) {
+    String key(String name) {
         return path.isEmpty() ? name : path + "." + name;
     }
 

@@ -30,6 +30,7 @@ final class ConfigOverrides {
             "zookeeper.auth.username", "zookeeper.auth.password",
             "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
             "processing.threads", "processing.processorAttempts", "processing.drainTimeout", "processing.stallAfter",
+            "processing.parallelism", "processing.ordering", "processing.maxInFlight",
             "status.bind", "status.port", "status.advertise", "status.leaderPage");
     static final List<String> KINESIS_KEYS = List.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait");
     static final List<String> KAFKA_KEYS = List.of("topic", "bootstrapServers", "initialPosition", "mirrorGroup");

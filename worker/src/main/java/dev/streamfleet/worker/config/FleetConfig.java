@@ -33,8 +33,15 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param processorAttempts how often a batch is offered to a failing processor before its unit stops as FAILED
      * @param drainTimeout      how long a revoked unit may take to finish its batch and write its final checkpoint
      * @param stallAfter        how long a unit may process nothing while records wait before it is reported STALLED
+     * @param parallelism       how many batches of one unit may be processed at once, in which order
      */
-    public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter) {
+    public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter,
+                             dev.streamfleet.worker.Parallelism parallelism) {
+
+        /** Processing one batch per unit at a time. */
+        public Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter) {
+            this(threads, processorAttempts, drainTimeout, stallAfter, dev.streamfleet.worker.Parallelism.NONE);
+        }
     }
 
     /**

@@ -5,7 +5,9 @@ import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.CheckpointPolicy;
+import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.parallel.Ordering;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 
 import java.io.IOException;
@@ -148,12 +150,14 @@ public final class FleetConfigLoader {
                 .map(st -> new FleetConfig.Status(st.text("bind", "127.0.0.1"), st.integer("port", 0, 0, 65535),
                         st.text("advertise", ""), leaderPage(st)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
-        ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout", "stallAfter"));
+        ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout",
+                "stallAfter", "parallelism", "ordering", "maxInFlight"));
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
                 pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)),
-                pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)));
+                pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)),
+                parallelism(pg));
         return new FleetConfig(application, zookeeper, checkpoints, sources, processor, processing, status);
     }
 
@@ -174,6 +178,21 @@ public final class FleetConfigLoader {
             }
         }
         return text;
+    }
+
+    /** processing.parallelism, .ordering (key by default above 1) and .maxInFlight (at least the parallelism). */
+    private static Parallelism parallelism(ConfigNode processing) {
+        int parallelism = processing.integer("parallelism", 1, 1, 4096);
+        Ordering ordering = processing.optionalText("ordering").map(value -> {
+            try {
+                return Ordering.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(processing.key("ordering") + ": " + e.getMessage());
+            }
+        }).orElse(parallelism > 1 ? Ordering.KEY : Ordering.UNIT);
+        int maxInFlight = processing.integer("maxInFlight", Math.max(Parallelism.DEFAULT_MAX_IN_FLIGHT, parallelism),
+                parallelism, 100_000);
+        return new Parallelism(parallelism, ordering, maxInFlight);
     }
 
     private static FleetConfig.LeaderPage leaderPage(ConfigNode status) {

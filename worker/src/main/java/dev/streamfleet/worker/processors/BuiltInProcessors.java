@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.processors;
 
 import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.worker.ConcurrentRecordProcessor;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
 
@@ -33,8 +34,8 @@ public final class BuiltInProcessors {
     public static RecordProcessorFactory resolve(String name, Map<String, String> options, WorkerId worker) {
         switch (name) {
             case "log":
-                return unit -> (batch, checkpointer) -> RECORDS.info("{}: {} records up to {}", unit,
-                        batch.records().size(), batch.last().position());
+                return unit -> (ConcurrentRecordProcessor) (batch, checkpointer) -> RECORDS.info("{}: {} records up to {}",
+                        unit, batch.records().size(), batch.last().position());
             case "jsonl": {
                 String path = options.get("path");
                 if (path == null || path.isBlank()) {
@@ -43,10 +44,28 @@ public final class BuiltInProcessors {
                 // Several workers on one host need one file each: {worker} stands for the worker id.
                 JsonLinesSink sink = new JsonLinesSink(Path.of(path.replace("{worker}", worker.value())), worker,
                         Clock.systemUTC());
-                return unit -> (batch, checkpointer) -> sink.write(batch);
+                // The sink writes one batch at a time, so concurrent batches of a unit are safe.
+                return unit -> (ConcurrentRecordProcessor) (batch, checkpointer) -> sink.write(batch);
             }
             default:
                 return byClassName(name);
+        }
+    }
+
+    /**
+     * Whether the named processor may be handed batches of one unit concurrently
+     * (processing.parallelism above 1): the built-in ones may; a processor class only when it
+     * implements {@link ConcurrentRecordProcessor}. A factory is asked when it creates one.
+     */
+    public static boolean mayRunConcurrently(String name) {
+        if (name.equals("log") || name.equals("jsonl")) {
+            return true;
+        }
+        try {
+            Class<?> type = Class.forName(name);
+            return !RecordProcessor.class.isAssignableFrom(type) || ConcurrentRecordProcessor.class.isAssignableFrom(type);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return true;
         }
     }
 

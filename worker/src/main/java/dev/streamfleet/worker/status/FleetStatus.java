@@ -101,6 +101,11 @@ final class FleetStatus {
                 if (report.has("offsetLag")) {
                     node.put("offsetLag", report.path("offsetLag").asLong());
                 }
+                for (String lanes : new String[] {"inFlight", "busyLanes", "finishedBeyondWatermark"}) {
+                    if (report.has(lanes)) {
+                        node.put(lanes, report.path(lanes).asLong());
+                    }
+                }
                 if (report.has("failure")) {
                     node.put("failure", report.path("failure").asText());
                 }

@@ -51,6 +51,11 @@ public final class PrometheusText {
             line(out, series.apply("errors_total"), unit.errors());
             unit.millisBehindLatest().ifPresent(millis -> line(out, series.apply("millis_behind_latest"), millis));
             unit.offsetLag().ifPresent(lag -> line(out, series.apply("offset_lag"), lag));
+            unit.lanes().ifPresent(lanes -> {
+                line(out, series.apply("in_flight"), lanes.inFlight());
+                line(out, series.apply("busy_lanes"), lanes.busyLanes());
+                line(out, series.apply("finished_beyond_watermark"), lanes.finishedBeyondWatermark());
+            });
             latency(out, series, "fetch", unit.fetch());
             latency(out, series, "checkpoint", unit.checkpoint());
         }

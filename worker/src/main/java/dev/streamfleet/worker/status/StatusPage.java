@@ -54,6 +54,10 @@ final class StatusPage {
                     .append(lag(unit)).append("</td><td class=\"num\">")
                     .append(unit.has("recordsPerSecond") ? String.format("%.1f", unit.path("recordsPerSecond").asDouble()) : "-")
                     .append("</td><td").append(bad ? " class=\"bad\"" : "").append(">").append(escape(state));
+            if (unit.has("inFlight")) {
+                html.append(" (").append(unit.path("inFlight").asLong()).append(" in flight, ")
+                        .append(unit.path("busyLanes").asLong()).append(" keys busy)");
+            }
             if (unit.has("stalled")) {
                 html.append(" (STALLED: ").append(escape(unit.path("stalled").asText())).append(")");
             }

@@ -249,6 +249,9 @@ public final class WorkerStatusServer implements AutoCloseable {
                 node.put("records", unitMetrics.records()).put("recordsPerSecond", unitMetrics.recordsPerSecond());
                 unitMetrics.millisBehindLatest().ifPresent(millis -> node.put("millisBehindLatest", millis));
                 unitMetrics.offsetLag().ifPresent(offsets -> node.put("offsetLag", offsets));
+                unitMetrics.lanes().ifPresent(lanes -> node.put("inFlight", lanes.inFlight())
+                        .put("busyLanes", lanes.busyLanes())
+                        .put("finishedBeyondWatermark", lanes.finishedBeyondWatermark()));
             }
             if (stalled.containsKey(unit)) {
                 node.put("stalled", stalled.get(unit));

@@ -1,6 +1,8 @@
 package dev.streamfleet.worker.config;
 
 import dev.streamfleet.core.Position;
+import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.parallel.Ordering;
 
 import java.io.IOException;
 import java.net.URI;
@@ -74,6 +76,19 @@ class FleetConfigLoaderTest {
         assertThatThrownBy(() -> load(MINIMAL + "processing:\n  threads: 0\n"))
                 .hasMessage("processing.threads: expected a number from 1 to 1024, got 0");
         assertThat(load(MINIMAL).processing()).isEqualTo(new FleetConfig.Processing(8, 4, Duration.ofSeconds(10), Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void parallelismAboveOneOrdersByKeyUnlessToldOtherwiseAndBoundsWhatIsInFlight() throws IOException {
+        assertThat(load(MINIMAL).processing().parallelism()).isEqualTo(Parallelism.NONE);
+        assertThat(load(MINIMAL + "processing:\n  parallelism: 16\n").processing().parallelism())
+                .isEqualTo(new Parallelism(16, Ordering.KEY, 1_000));
+        assertThat(load(MINIMAL + "processing:\n  parallelism: 64\n  ordering: none\n  maxInFlight: 5000\n")
+                .processing().parallelism()).isEqualTo(new Parallelism(64, Ordering.NONE, 5_000));
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  parallelism: 4\n  ordering: random\n"))
+                .hasMessage("processing.ordering: 'random' is not an ordering; use key, unit or none");
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  parallelism: 64\n  maxInFlight: 10\n"))
+                .hasMessage("processing.maxInFlight: expected a number from 64 to 100000, got 10");
     }
 
     @Test

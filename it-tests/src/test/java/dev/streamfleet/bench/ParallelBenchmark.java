@@ -1,0 +1,211 @@
+package dev.streamfleet.bench;
+
+import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.SourceKind;
+import dev.streamfleet.deploy.localstack.LocalStack;
+import dev.streamfleet.deploy.localstack.LocalStackConfig;
+import dev.streamfleet.worker.AsyncRecordProcessor;
+import dev.streamfleet.worker.ConcurrentRecordProcessor;
+import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.SourceBinding;
+import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.parallel.Ordering;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Processing one Kafka partition with more than one batch at a time: the shape of Confluent's
+ * parallel-consumer table (10,000 records, 0–5 ms of work each, 1 to 10,000 keys), the scaling
+ * curve of a processor that waits 20 ms per record, and what dispatching costs a no-op processor.
+ */
+public final class ParallelBenchmark {
+
+    private static final int SHAPE_RECORDS = 10_000;
+    private static final int SHAPE_PARALLELISM = 16;
+    private static final double SHAPE_THEORY = SHAPE_PARALLELISM / 0.0025;
+    private static final Duration IO = Duration.ofMillis(20);
+    private static final int OVERHEAD_RECORDS = 100_000;
+
+    private static final BenchmarkSection SECTION = new BenchmarkSection(
+            "Parallelism inside one unit — `it-tests/benchmarks.sh parallel`", """
+            One `StreamWorker` in the benchmark JVM with the embedded ZooKeeper and the Kafka broker
+            (KRaft, child JVM); every run reads a fresh topic of one partition whose records were all
+            produced before the worker started, with checkpoints in the in-memory store. Throughput is
+            counted from the first record processed to the last, so joining the fleet is left out.
+            "Theory" is parallelism divided by the mean work per record. One run of each.
+            """, "figure", "measured", "of theory", "target");
+
+    private ParallelBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(System.getProperty("streamfleet.localstack.workdir", "target/local-stack"))
+                .resolve("parallel-benchmark-" + System.currentTimeMillis());
+        ScheduledExecutorService io = Executors.newScheduledThreadPool(2);
+        try (LocalStack stack = LocalStack.start(LocalStackConfig.none(dir).withZooKeeper(1).withKafka())) {
+            double serial = shape(stack, Parallelism.NONE, 1);
+            SECTION.row("10,000 records, 0–5 ms each, ordering `unit`, parallelism 1 (parallel-consumer: ~450/s)",
+                    "%,.0f records/s".formatted(serial), percent(serial / 400), "—");
+            for (int keys : new int[] {1, 10, 100, 1_000, 10_000}) {
+                double rate = shape(stack, new Parallelism(SHAPE_PARALLELISM, Ordering.KEY, 1_000), keys);
+                boolean met = keys < 100 || rate >= 0.9 * SHAPE_THEORY;
+                SECTION.row("10,000 records, 0–5 ms each, ordering `key`, parallelism 16, %,d keys%s".formatted(keys,
+                                keys == 100 ? " (parallel-consumer: ~4,600–4,860/s)" : ""),
+                        "%,.0f records/s (%.1f× serial)".formatted(rate, rate / serial), percent(rate / SHAPE_THEORY),
+                        keys < 100 ? "—" : "≥ 90 % " + (met ? "met" : "**not met**"));
+            }
+            for (boolean async : new boolean[] {false, true}) {
+                for (int parallelism : new int[] {1, 4, 16, 64, 256}) {
+                    double rate = scaling(stack, parallelism, async, io);
+                    double theory = parallelism / (IO.toMillis() / 1000.0);
+                    boolean met = parallelism > 64 || rate >= 0.8 * theory;
+                    SECTION.row("20 ms of waiting per record, 1,000 keys, %s processor, parallelism %d".formatted(
+                                    async ? "asynchronous" : "blocking", parallelism),
+                            "%,.0f records/s".formatted(rate), percent(rate / theory),
+                            parallelism > 64 ? "—" : "≥ 80 % " + (met ? "met" : "**not met**"));
+                }
+            }
+            double one = overhead(stack, Parallelism.NONE);
+            double sixteen = overhead(stack, new Parallelism(SHAPE_PARALLELISM, Ordering.KEY, 1_000));
+            SECTION.row("no-op processor, 100,000 records, 1,000 keys: whole JVM CPU per 100k, parallelism 16 against 1",
+                    "%.2f against %.2f CPU-s".formatted(sixteen, one), "%.2f×".formatted(sixteen / one),
+                    "≤ 1.3× " + (sixteen / one <= 1.3 ? "met" : "**not met**"));
+        } finally {
+            io.shutdownNow();
+        }
+        SECTION.note("""
+                Blocking processors get one thread per busy lane; asynchronous ones complete on the
+                benchmark's own two-thread timer, so their figure shows the dispatch alone. With fewer
+                keys than the parallelism, the keys bound it: ordering by key never runs two batches of one
+                key at once.
+                """);
+        SECTION.publish();
+        System.exit(0);
+    }
+
+    /** Records/s over {@link #SHAPE_RECORDS} records of 0–5 ms of work each. */
+    private static double shape(LocalStack stack, Parallelism parallelism, int keys) throws Exception {
+        return run(stack, parallelism, keys, SHAPE_RECORDS, processed -> unit -> (ConcurrentRecordProcessor) (batch, cp) -> {
+            for (int i = 0; i < batch.records().size(); i++) {
+                LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(5_000_000));
+            }
+            processed.record(batch.records().size());
+        });
+    }
+
+    /** Records/s with {@link #IO} of waiting per record, blocking or asynchronous. */
+    private static double scaling(LocalStack stack, int parallelism, boolean async, ScheduledExecutorService io)
+            throws Exception {
+        int records = Math.max(400, 100 * parallelism);
+        Parallelism settings = parallelism == 1 ? Parallelism.NONE : new Parallelism(parallelism, Ordering.KEY,
+                Math.max(1_000, 4 * parallelism));
+        return run(stack, settings, 1_000, records, processed -> unit -> async
+                ? new AsyncRecordProcessor() {
+                    @Override
+                    public CompletionStage<Void> processAsync(RecordBatch batch) {
+                        CompletableFuture<Void> done = new CompletableFuture<>();
+                        io.schedule(() -> {
+                            processed.record(batch.records().size());
+                            done.complete(null);
+                        }, IO.toNanos() * batch.records().size(), TimeUnit.NANOSECONDS);
+                        return done;
+                    }
+                }
+                : (ConcurrentRecordProcessor) (batch, cp) -> {
+                    Thread.sleep(IO.toMillis() * batch.records().size());
+                    processed.record(batch.records().size());
+                });
+    }
+
+    /** Whole-JVM CPU seconds per 100k records of a no-op processor. */
+    private static double overhead(LocalStack stack, Parallelism parallelism) throws Exception {
+        WorkerBenchmark.Cpu cpu = WorkerBenchmark.Cpu.start();
+        run(stack, parallelism, 1_000, OVERHEAD_RECORDS, processed -> unit -> (ConcurrentRecordProcessor) (batch, cp) ->
+                processed.record(batch.records().size()));
+        return cpu.used().processSeconds() * 100_000 / OVERHEAD_RECORDS;
+    }
+
+    /** Counts processed records and remembers when the first and the last were processed. */
+    private static final class Progress {
+        final AtomicLong count = new AtomicLong();
+        final AtomicLong firstNanos = new AtomicLong();
+        final AtomicLong lastNanos = new AtomicLong();
+
+        void record(int records) {
+            long now = System.nanoTime();
+            firstNanos.compareAndSet(0, now);
+            count.addAndGet(records);
+            lastNanos.accumulateAndGet(now, Math::max);
+        }
+    }
+
+    private static double run(LocalStack stack, Parallelism parallelism, int keys, int records,
+                              java.util.function.Function<Progress, RecordProcessorFactory> processors) throws Exception {
+        String topic = WorkerBenchmark.topic(stack, 1);
+        produce(stack, topic, keys, records);
+        Progress progress = new Progress();
+        String application = "parallel-" + UUID.randomUUID().toString().substring(0, 8);
+        try (KafkaConsumerThread consumer = new KafkaConsumerThread(stack.kafka().endpoint(), Map.of(), "bench");
+             KafkaDiscovery discovery = new KafkaDiscovery(KafkaSourceConfig.of(topic, stack.kafka().endpoint(),
+                     Position.TRIM_HORIZON));
+             StreamWorker worker = StreamWorker.start(CoordinatorConfig.of(application, stack.zookeeper().endpoint()),
+                     new WorkerInfo(WorkerId.of("bench"), "localhost", "", Instant.now(), "bench", 1),
+                     new InMemoryCheckpointTable().store(application),
+                     List.of(new SourceBinding(SourceKind.KAFKA, topic, discovery, consumer.topic(Position.TRIM_HORIZON))),
+                     processors.apply(progress), WorkerSettings.defaults().withParallelism(parallelism))) {
+            WorkerBenchmark.await(() -> progress.count.get() >= records, Duration.ofMinutes(3),
+                    () -> progress.count.get() + " of " + records + " processed, units " + worker.units());
+        }
+        // The first batch's own work is not in the interval: count the records after it.
+        double seconds = (progress.lastNanos.get() - progress.firstNanos.get()) / 1e9;
+        return (records - 1) / Math.max(seconds, 1e-3);
+    }
+
+    private static void produce(LocalStack stack, String topic, int keys, int records) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().endpoint());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            byte[] value = new byte[100];
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, ("k" + (i % keys)).getBytes(), value));
+            }
+            producer.flush();
+        }
+    }
+
+    private static String percent(double fraction) {
+        return "%.0f %%".formatted(fraction * 100);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.parallel.KeyLanes;
+import dev.streamfleet.worker.parallel.ProgressTracker;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A unit's records between reading and finishing, at parallelism above 1: which lane each waits
+ * in, which batches are out with the processor, how often each failed, and the progress a
+ * checkpoint stores. Owned by the unit's mailbox, like everything of {@link UnitRunner}.
+ */
+final class LaneWork {
+
+    private final Parallelism parallelism;
+    private final ProgressTracker tracker;
+    private final KeyLanes lanes;
+    private final Map<KeyLanes.LaneBatch, Integer> failures = new IdentityHashMap<>();
+    private int out;
+    private boolean endReached;
+    private final List<Runnable> whenNoneOut = new ArrayList<>();
+
+    LaneWork(UnitId unit, Parallelism parallelism, Optional<Position> resumedFrom, FinishedBeyond resumedFinished,
+             int batchLimit) {
+        this.parallelism = parallelism;
+        this.tracker = new ProgressTracker(unit.kind(), resumedFrom, resumedFinished);
+        this.lanes = new KeyLanes(parallelism.ordering(), parallelism.parallelism(), batchLimit);
+    }
+
+    /** Whether reading may go on: fewer records in flight than the bound. */
+    boolean hasRoom() {
+        return tracker.inFlight() < parallelism.maxInFlight();
+    }
+
+    /** Queues records read in stream order; those the resumed checkpoint recorded as finished are skipped. */
+    void read(List<StreamRecord> records) {
+        for (StreamRecord record : records) {
+            long ordinal = tracker.dispatch(record.position());
+            if (ordinal >= 0) {
+                lanes.add(ordinal, record);
+            }
+        }
+    }
+
+    /** The next batch to hand to the processor, if a lane is free; it counts as out until {@link #returned}. */
+    Optional<KeyLanes.LaneBatch> next() {
+        Optional<KeyLanes.LaneBatch> next = lanes.next();
+        next.ifPresent(batch -> out++);
+        return next;
+    }
+
+    /** A batch handed out before and failed, handed out again. */
+    void again() {
+        out++;
+    }
+
+    /** A batch came back from the processor, processed or not; runs a waiting revoke once none is out. */
+    void returned() {
+        out--;
+        if (out == 0 && !whenNoneOut.isEmpty()) {
+            List<Runnable> waiting = List.copyOf(whenNoneOut);
+            whenNoneOut.clear();
+            waiting.forEach(Runnable::run);
+        }
+    }
+
+    /** The batch was processed: its records are finished and its lane may go on. */
+    void finished(KeyLanes.LaneBatch batch) {
+        batch.ordinals().forEach(tracker::finish);
+        failures.remove(batch);
+        lanes.done(batch);
+    }
+
+    /** The batch failed once more; returns how often it has failed. Its lane stays busy until it is processed. */
+    int failed(KeyLanes.LaneBatch batch) {
+        return failures.merge(batch, 1, Integer::sum);
+    }
+
+    /** Batches with the processor now. */
+    int out() {
+        return out;
+    }
+
+    int inFlight() {
+        return tracker.inFlight();
+    }
+
+    int busyLanes() {
+        return lanes.busy();
+    }
+
+    /** Runs {@code action} once no batch is out: at once if none is. */
+    void whenNoneOut(Runnable action) {
+        if (out == 0) {
+            action.run();
+        } else {
+            whenNoneOut.add(action);
+        }
+    }
+
+    void endReached() {
+        endReached = true;
+    }
+
+    /** The shard was read to its end and every record of it is finished. */
+    boolean ended() {
+        return endReached && tracker.inFlight() == 0;
+    }
+
+    boolean isEndReached() {
+        return endReached;
+    }
+
+    Optional<Position> watermark() {
+        return tracker.watermark();
+    }
+
+    FinishedBeyond finishedBeyond() {
+        return tracker.finishedBeyond();
+    }
+}

@@ -1,0 +1,312 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.LeaseValidity;
+import dev.streamfleet.coordinator.ManualScheduler;
+import dev.streamfleet.coordinator.RevokeReason;
+import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.coordinator.UnitEvents;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.Backoff;
+import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.parallel.Ordering;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A unit at parallelism above 1, played step by step: batches handed to the processor wait in a
+ * list until the test lets them run, in any order it likes, so out-of-order completion, crashes
+ * and revokes in the middle become scripts.
+ */
+class ParallelUnitTest {
+
+    private static final UnitId UNIT = UnitId.kafka("orders", 0);
+    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final Duration STEP = Duration.ofMillis(10);
+
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private final CheckpointStore store = new InMemoryCheckpointTable().store("parallel-test");
+    private final List<Runnable> out = new ArrayList<>();
+    private final List<String> events = new ArrayList<>();
+    private final Random random = new Random(11);
+    private long epochs = 1;
+
+    /** Offsets 0..count-1 with keys k0..k(keys-1), handed out in pages of 50 from where the unit resumes. */
+    private static final class Stream implements RecordSource {
+        private final int count;
+        private final int keys;
+        private final boolean ends;
+        private long next;
+        int fetches;
+
+        Stream(int count, int keys, boolean ends, Optional<Position> resumeAfter) {
+            this.count = count;
+            this.keys = keys;
+            this.ends = ends;
+            this.next = resumeAfter.map(p -> ((Position.Offset) p).nextOffset()).orElse(0L);
+        }
+
+        @Override
+        public Fetch fetch() {
+            fetches++;
+            List<StreamRecord> records = new ArrayList<>();
+            while (next < count && records.size() < 50) {
+                records.add(new StreamRecord(UNIT, new Position.Offset(next + 1), "k" + (next % keys),
+                        new byte[] {(byte) next}, Instant.EPOCH));
+                next++;
+            }
+            return new Fetch(records, OptionalLong.empty(), OptionalLong.of(count - next), ends && next >= count,
+                    Optional.empty());
+        }
+
+        @Override
+        public Duration nextDelay(Fetch last) {
+            return last.records().isEmpty() ? Duration.ofMillis(100) : Duration.ZERO;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Records what it processed; may be told to fail on a key. */
+    private static class Recorder implements ConcurrentRecordProcessor {
+        final List<Long> processed = new ArrayList<>();
+        final Map<String, Integer> inside = new HashMap<>();
+        final List<String> callbacks = new ArrayList<>();
+        String failOnKey;
+
+        @Override
+        public void process(RecordBatch batch, Checkpointer checkpointer) {
+            String key = batch.records().get(0).partitionKey();
+            assertThat(batch.records()).allMatch(r -> r.partitionKey().equals(key));
+            if (key.equals(failOnKey)) {
+                throw new IllegalStateException("poison on " + key);
+            }
+            for (StreamRecord record : batch.records()) {
+                processed.add(((Position.Offset) record.position()).nextOffset() - 1);
+            }
+        }
+
+        @Override
+        public void revoked(RevokeContext context, Checkpointer checkpointer) {
+            callbacks.add("revoked");
+        }
+
+        @Override
+        public void lost(LostContext context) {
+            callbacks.add("lost");
+        }
+
+        @Override
+        public void shardEnded(ShardEndContext context, Checkpointer checkpointer) {
+            callbacks.add("shardEnded");
+        }
+    }
+
+    private UnitRunner start(RecordSource source, RecordProcessor processor, Parallelism parallelism) {
+        Epoch epoch = new Epoch("zk-test", epochs++);
+        Checkpoint claimed = store.claim(UNIT, epoch, "w" + epoch.value());
+        UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
+                new UnitEvents() {
+                    @Override
+                    public void ended() {
+                        events.add("ended");
+                    }
+
+                    @Override
+                    public void lost(String reason) {
+                        events.add("lost");
+                    }
+
+                    @Override
+                    public void failed(String reason) {
+                        events.add("failed: " + reason);
+                    }
+                }, LeaseValidity.ALWAYS);
+        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
+                new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
+                .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
+                .withParallelism(parallelism);
+        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+                UnitMetrics.unregistered(UNIT), new StalledUnits());
+    }
+
+    private Optional<Position> resumePoint() {
+        return store.read(UNIT).flatMap(Checkpoint::position);
+    }
+
+    /** Lets batches with the processor return, in random order, {@code count} of them at most. */
+    private void returnSome(int count) {
+        for (int i = 0; i < count && !out.isEmpty(); i++) {
+            out.remove(random.nextInt(out.size())).run();
+        }
+        scheduler.runReady();
+    }
+
+    @Test
+    void aProcessorNotDeclaredSafeForConcurrencyStopsTheUnitWithAClearReason() {
+        RecordProcessor plain = (batch, checkpointer) -> { };
+        start(new Stream(10, 2, false, Optional.empty()), plain, Parallelism.of(4));
+        scheduler.runReady();
+
+        assertThat(events).singleElement().asString().startsWith("failed: processing.parallelism is 4 with ordering key")
+                .contains("does not implement ConcurrentRecordProcessor");
+    }
+
+    @Test
+    void noMoreThanParallelismBatchesAreOutAndReadingStopsAtTheInFlightBound() {
+        Stream stream = new Stream(10_000, 1_000, false, Optional.empty());
+        start(stream, new Recorder(), new Parallelism(8, Ordering.KEY, 200));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(out).hasSize(8);
+        assertThat(stream.fetches).as("200 records in flight: four pages, then nothing").isEqualTo(4);
+    }
+
+    @Test
+    void eachKeysRecordsAreProcessedInStreamOrderWhateverOrderBatchesReturnIn() {
+        Recorder recorder = new Recorder();
+        start(new Stream(2_000, 7, false, Optional.empty()), recorder, new Parallelism(4, Ordering.KEY, 300));
+        scheduler.advanceUntil(() -> {
+            returnSome(3);
+            return recorder.processed.size() == 2_000;
+        }, STEP, LIMIT);
+
+        Map<Long, List<Long>> byKey = new HashMap<>();
+        recorder.processed.forEach(offset -> byKey.computeIfAbsent(offset % 7, k -> new ArrayList<>()).add(offset));
+        byKey.values().forEach(offsets -> assertThat(offsets).isSorted());
+        assertThat(new HashSet<>(recorder.processed)).hasSize(2_000);
+    }
+
+    /** The crash the encoding exists for: after it, only the records not finished are processed again. */
+    @Test
+    void afterACrashOnlyRecordsNotRecordedAsFinishedAreProcessedAgain() {
+        Recorder first = new Recorder();
+        start(new Stream(5_000, 50, false, Optional.empty()), first, new Parallelism(16, Ordering.KEY, 400));
+        for (int round = 0; round < 4; round++) {
+            scheduler.advance(Duration.ofMillis(100));
+            returnSome(10);
+        }
+        scheduler.advanceTimersOnly(Duration.ofSeconds(6)); // past the checkpoint interval
+        returnSome(3);
+        Checkpoint row = store.read(UNIT).orElseThrow();
+        assertThat(row.finished().isEmpty()).as("out of order: records finished beyond the watermark").isFalse();
+        Set<Long> finishedAtCheckpoint = new HashSet<>(first.processed);
+        // kill -9: the batches still out never return, nothing more is written.
+        out.clear();
+
+        Recorder second = new Recorder();
+        start(new Stream(5_000, 50, false, resumePoint()), second, new Parallelism(16, Ordering.KEY, 400));
+        scheduler.advanceUntil(() -> {
+            returnSome(8);
+            Set<Long> all = new HashSet<>(first.processed);
+            all.addAll(second.processed);
+            return all.size() == 5_000 && out.isEmpty();
+        }, STEP, LIMIT);
+
+        Set<Long> all = new HashSet<>(first.processed);
+        all.addAll(second.processed);
+        assertThat(all).as("nothing lost").hasSize(5_000);
+        List<Long> again = second.processed.stream().filter(first.processed::contains).toList();
+        assertThat(again).as("processed again although recorded as finished")
+                .noneMatch(offset -> finishedAtCheckpoint.contains(offset) && isCoveredBy(row, offset));
+    }
+
+    private static boolean isCoveredBy(Checkpoint row, long offset) {
+        long next = ((Position.Offset) row.position().orElseThrow()).nextOffset();
+        return offset < next || row.finished().contains(offset - next);
+    }
+
+    @Test
+    void aGracefulMoveWaitsForTheBatchesOutAndDeliversNothingTwice() {
+        Recorder first = new Recorder();
+        UnitRunner unit = start(new Stream(600, 30, false, Optional.empty()), first, new Parallelism(8, Ordering.KEY, 300));
+        scheduler.advance(Duration.ofMillis(500));
+        returnSome(20);
+        assertThat(out).isNotEmpty();
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(revoked).as("batches are still out").isNotDone();
+        int outAtRevoke = out.size();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(first.callbacks).containsExactly("revoked");
+        assertThat(outAtRevoke).isLessThanOrEqualTo(8);
+
+        Recorder second = new Recorder();
+        start(new Stream(600, 30, false, resumePoint()), second, new Parallelism(8, Ordering.KEY, 300));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return first.processed.size() + second.processed.size() >= 600 && out.isEmpty();
+        }, STEP, LIMIT);
+        List<Long> twice = second.processed.stream().filter(first.processed::contains).toList();
+        assertThat(twice).as("delivered twice after a graceful move").isEmpty();
+        assertThat(first.processed.size() + second.processed.size()).isEqualTo(600);
+    }
+
+    @Test
+    void theShardEndsOnlyAfterEveryRecordOfItIsFinished() {
+        Recorder recorder = new Recorder();
+        start(new Stream(120, 10, true, Optional.empty()), recorder, new Parallelism(4, Ordering.KEY, 500));
+        scheduler.advance(Duration.ofMillis(200));
+        returnSome(2);
+        assertThat(events).doesNotContain("ended");
+
+        scheduler.advanceUntil(() -> {
+            returnSome(2);
+            return events.contains("ended");
+        }, STEP, LIMIT);
+        assertThat(recorder.processed).hasSize(120);
+        assertThat(recorder.callbacks).containsExactly("shardEnded");
+        assertThat(store.read(UNIT).orElseThrow().isEnded()).isTrue();
+        assertThat(resumePoint()).contains(new Position.Offset(120));
+    }
+
+    @Test
+    void aKeyThatKeepsFailingStopsTheUnitWithoutSkippingItsRecords() {
+        Recorder recorder = new Recorder();
+        recorder.failOnKey = "k3";
+        start(new Stream(100, 5, false, Optional.empty()), recorder, new Parallelism(4, Ordering.KEY, 200));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return events.stream().anyMatch(e -> e.startsWith("failed"));
+        }, STEP, LIMIT);
+
+        assertThat(events).singleElement().asString().contains("key 'k3'").contains("poison on k3");
+        assertThat(recorder.processed).noneMatch(offset -> offset % 5 == 3);
+        scheduler.advance(Duration.ofSeconds(10));
+        long next = resumePoint().map(p -> ((Position.Offset) p).nextOffset()).orElse(0L);
+        assertThat(next).as("the watermark stops before k3's first record").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void recordsWithoutOrderingRunSideBySide() {
+        Recorder recorder = new Recorder();
+        start(new Stream(40, 1, false, Optional.empty()), recorder, new Parallelism(8, Ordering.NONE, 100));
+        scheduler.advance(Duration.ofMillis(100));
+        assertThat(out).as("one key, yet eight records out at once").hasSize(8);
+    }
+}
