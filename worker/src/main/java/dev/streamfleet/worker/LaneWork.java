@@ -125,4 +125,8 @@ final class LaneWork {
     FinishedBeyond finishedBeyond() {
         return tracker.finishedBeyond();
     }
+
+    long finishedBeyondCount() {
+        return tracker.finishedBeyondCount();
+    }
 }

@@ -452,7 +452,7 @@ final class UnitRunner implements UnitWork {
     }
 
     private void reportLanes() {
-        metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyond().count()));
+        metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyondCount()));
     }
 
     /** Offers a failed batch again, unless the unit stopped meanwhile. */
@@ -520,7 +520,8 @@ final class UnitRunner implements UnitWork {
             return;
         }
         Position watermark = lanes.watermark().filter(Position::isRecordPosition).orElse(null);
-        if (watermark == null) {
+        if (watermark == null || !settings.checkpoint().shouldWrite(true, writtenAt, clock.instant(), mustWrite)) {
+            // Not due: the set of finished records is only worked out when a checkpoint is.
             return;
         }
         FinishedBeyond finished = lanes.finishedBeyond();

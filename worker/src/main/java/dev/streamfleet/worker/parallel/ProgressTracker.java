@@ -33,6 +33,8 @@ public final class ProgressTracker {
     /** Dispatched records after the watermark, by ordinal: the first is never finished. */
     private final TreeMap<Long, Entry> beyond = new TreeMap<>();
     private int inFlight;
+    /** Entries of {@link #beyond} that are finished. */
+    private long finishedBeyondCount;
 
     private static final class Entry {
         final Position position;
@@ -88,6 +90,7 @@ public final class ProgressTracker {
         boolean done = resumedBaseKnown && ordinal >= resumedBase && resumedFinished.contains(ordinal - resumedBase);
         beyond.put(ordinal, new Entry(position, done));
         if (done) {
+            finishedBeyondCount++;
             advance();
             return -1;
         }
@@ -103,6 +106,7 @@ public final class ProgressTracker {
         }
         entry.finished = true;
         inFlight--;
+        finishedBeyondCount++;
         advance();
     }
 
@@ -112,12 +116,18 @@ public final class ProgressTracker {
             watermark = first.getValue().position;
             base = first.getKey() + 1;
             beyond.pollFirstEntry();
+            finishedBeyondCount--;
         }
     }
 
     /** Records dispatched and not finished yet. */
     public int inFlight() {
         return inFlight;
+    }
+
+    /** How many records read on this worker are finished beyond the watermark; cheap, unlike {@link #finishedBeyond}. */
+    public long finishedBeyondCount() {
+        return finishedBeyondCount;
     }
 
     /** The last record such that it and every record before it are finished; empty until there is one. */
