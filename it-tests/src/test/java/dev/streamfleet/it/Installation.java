@@ -80,6 +80,7 @@ public final class Installation {
                 List<String> files = List.of("dev/streamfleet/it/AwsCallRecorder.class",
                         "dev/streamfleet/it/AwsCallRecorder$Call.class", "dev/streamfleet/bench/NoOpProcessor.class",
                         "dev/streamfleet/it/cli/LinkageFailingProcessor.class", "dev/streamfleet/it/cli/BlockedProcessor.class",
+                        "dev/streamfleet/it/cli/PoisonProcessor.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors$Slow.class",
                         "software/amazon/awssdk/global/handlers/execution.interceptors");

@@ -6,7 +6,9 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.parallel.KeyLanes;
 import dev.streamfleet.worker.parallel.ProgressTracker;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,9 @@ final class LaneWork {
     private final ProgressTracker tracker;
     private final KeyLanes lanes;
     private final Map<KeyLanes.LaneBatch, Integer> failures = new IdentityHashMap<>();
+    /** A batch split into single records after it kept failing: the singles not processed yet, by the batch. */
+    private final Map<KeyLanes.LaneBatch, Deque<KeyLanes.LaneBatch>> singles = new IdentityHashMap<>();
+    private final Map<KeyLanes.LaneBatch, KeyLanes.LaneBatch> splitFrom = new IdentityHashMap<>();
     private int out;
     private boolean endReached;
     private final List<Runnable> whenNoneOut = new ArrayList<>();
@@ -71,11 +76,43 @@ final class LaneWork {
         }
     }
 
-    /** The batch was processed: its records are finished and its lane may go on. */
-    void finished(KeyLanes.LaneBatch batch) {
+    /**
+     * The batch was processed (or its record dead-lettered): its records are finished. Returns the
+     * next single record of a split batch to hand out, if any; otherwise the lane may go on.
+     */
+    Optional<KeyLanes.LaneBatch> finished(KeyLanes.LaneBatch batch) {
         batch.ordinals().forEach(tracker::finish);
         failures.remove(batch);
-        lanes.done(batch);
+        KeyLanes.LaneBatch whole = splitFrom.remove(batch);
+        if (whole == null) {
+            lanes.done(batch);
+            return Optional.empty();
+        }
+        KeyLanes.LaneBatch next = singles.get(whole).poll();
+        if (next == null) {
+            singles.remove(whole);
+            lanes.done(whole);
+            return Optional.empty();
+        }
+        splitFrom.put(next, whole);
+        return Optional.of(next);
+    }
+
+    /**
+     * A batch of several records kept failing: its records are offered one at a time, in order,
+     * each with attempts of its own, so that only a record that fails alone is dead-lettered.
+     * Returns the first; the lane stays busy until the last is finished.
+     */
+    KeyLanes.LaneBatch split(KeyLanes.LaneBatch batch) {
+        failures.remove(batch);
+        Deque<KeyLanes.LaneBatch> one = new ArrayDeque<>();
+        for (int i = 0; i < batch.records().size(); i++) {
+            one.add(new KeyLanes.LaneBatch(batch.lane(), List.of(batch.ordinals().get(i)), List.of(batch.records().get(i))));
+        }
+        KeyLanes.LaneBatch first = one.poll();
+        singles.put(batch, one);
+        splitFrom.put(first, batch);
+        return first;
     }
 
     /** The batch failed once more; returns how often it has failed. Its lane stays busy until it is processed. */

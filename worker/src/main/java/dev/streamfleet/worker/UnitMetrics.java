@@ -37,6 +37,7 @@ final class UnitMetrics {
     private final Timer checkpoint = new Timer();
     private final Counter retries = new Counter();
     private final Counter errors = new Counter();
+    private final Counter deadLettered = new Counter();
     private final AtomicLong millisBehind = new AtomicLong(UNKNOWN);
     private final AtomicLong offsetLag = new AtomicLong(UNKNOWN);
     private final AtomicReference<Optional<UnitMetricsSnapshot.Lanes>> lanes = new AtomicReference<>(Optional.empty());
@@ -108,6 +109,10 @@ final class UnitMetrics {
         checkpoint.update(nanos, TimeUnit.NANOSECONDS);
     }
 
+    void deadLettered() {
+        deadLettered.inc();
+    }
+
     void retried() {
         retries.inc();
     }
@@ -120,7 +125,7 @@ final class UnitMetrics {
     UnitMetricsSnapshot snapshot() {
         return new UnitMetricsSnapshot(unit, records.getCount(), records.getOneMinuteRate(), bytes.getCount(),
                 bytes.getOneMinuteRate(), known(millisBehind.get()), known(offsetLag.get()), retries.getCount(),
-                errors.getCount(), latency(fetch), latency(checkpoint), lanes.get());
+                errors.getCount(), deadLettered.getCount(), latency(fetch), latency(checkpoint), lanes.get());
     }
 
     /** The unit stopped on this worker: its metrics go; the worker totals stay. */

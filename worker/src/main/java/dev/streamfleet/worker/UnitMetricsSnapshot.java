@@ -18,13 +18,15 @@ import java.util.OptionalLong;
  * @param offsetLag          records between the last fetched Kafka offset and the end; empty when unknown
  * @param processorRetries   batches offered again after the processor failed
  * @param errors             failed fetches, checkpoints and processor calls
+ * @param deadLettered       records written to the dead-letter destination after failing every attempt
  * @param fetch              latency of the fetches
  * @param checkpoint         latency of the checkpoint writes
  * @param lanes              at parallelism above 1, the unit's records between reading and finishing; empty otherwise
  */
 public record UnitMetricsSnapshot(UnitId unit, long records, double recordsPerSecond, long bytes, double bytesPerSecond,
                                   OptionalLong millisBehindLatest, OptionalLong offsetLag, long processorRetries,
-                                  long errors, Latency fetch, Latency checkpoint, Optional<Lanes> lanes) {
+                                  long errors, long deadLettered, Latency fetch, Latency checkpoint,
+                                  Optional<Lanes> lanes) {
 
     /**
      * A unit's records between reading and finishing, at parallelism above 1.

@@ -115,7 +115,7 @@ final class UnitRunner implements UnitWork {
         this.processed = written;
         this.writtenAt = clock.instant();
         this.writtenFinished = context.claimed().finished();
-        this.lanes = settings.parallelism().isConcurrent()
+        this.lanes = settings.usesLanes()
                 ? new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(written), writtenFinished, LANE_BATCH)
                 : null;
     }
@@ -207,7 +207,7 @@ final class UnitRunner implements UnitWork {
         }
         try {
             processor = processors.create(context.unit());
-            if (lanes != null && !(processor instanceof ConcurrentRecordProcessor)) {
+            if (settings.parallelism().isConcurrent() && !(processor instanceof ConcurrentRecordProcessor)) {
                 failUnit("processing.parallelism is " + settings.parallelism().parallelism() + " with ordering "
                         + settings.parallelism().ordering().configName() + ", but " + processor.getClass().getName()
                         + " does not implement " + ConcurrentRecordProcessor.class.getSimpleName()
@@ -407,28 +407,49 @@ final class UnitRunner implements UnitWork {
     }
 
     private void laneReturned(KeyLanes.LaneBatch lane, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         boolean reading = phase == Phase.READING;
         if (cause == null) {
-            lanes.finished(lane);
             metrics.processed(lane.records());
-            progress.progressed(clock.instant(), lanes.inFlight() > 0);
+            finished(lane);
         } else if (reading) {
             int attempts = lanes.failed(lane);
             metrics.retried();
-            if (!settings.processorRetry().allowsRetryAfter(attempts)) {
-                failUnit("processor failed " + attempts + " times on a batch of key '" + lane.lane() + "' after "
-                        + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": " + cause);
-            } else {
+            if (settings.processorRetry().allowsRetryAfter(attempts)) {
                 Duration delay = settings.processorRetry().delayAfter(attempts, RandomGenerator.getDefault());
                 LOG.warn("{}: processor failed on key '{}' (attempt {}), offering the batch again in {} ms: {}",
                         context.unit(), lane.lane(), attempts, delay.toMillis(), cause.toString());
                 lanes.again();
                 scheduler.schedule(() -> post(() -> retryLane(lane)), delay);
+            } else if (settings.deadLetters().isEmpty()) {
+                failUnit("processor failed " + attempts + " times on a batch of key '" + lane.lane() + "' after "
+                        + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": " + cause);
+            } else if (lane.records().size() > 1) {
+                LOG.warn("{}: processor failed {} times on a batch of key '{}'; offering its {} records one at a time",
+                        context.unit(), attempts, lane.lane(), lane.records().size());
+                lanes.again();
+                handOut(lanes.split(lane));
+            } else {
+                lanes.again();
+                deadLetter(lane, attempts, cause);
             }
         }
         lanes.returned();
+        afterReturn();
+    }
+
+    /** The batch's records are done with: processed, or dead-lettered. */
+    private void finished(KeyLanes.LaneBatch lane) {
+        progress.progressed(clock.instant(), lanes.inFlight() > lane.records().size());
+        Optional<KeyLanes.LaneBatch> nextSingle = lanes.finished(lane);
+        if (nextSingle.isPresent() && phase == Phase.READING && !draining) {
+            lanes.again();
+            handOut(nextSingle.get());
+        }
+    }
+
+    /** The unit's next moves once a batch is back: checkpoint when due, hand out more, read on or end. */
+    private void afterReturn() {
         reportLanes();
         if (phase != Phase.READING || draining) {
             return;
@@ -449,6 +470,42 @@ final class UnitRunner implements UnitWork {
         if (nextStep == null && lanes.hasRoom() && !paused) {
             scheduleStep(Duration.ZERO, false);
         }
+    }
+
+    /**
+     * Writes a record that failed alone through every attempt to the dead-letter destination, on a
+     * lane thread; it counts as finished once the destination has acknowledged it.
+     */
+    private void deadLetter(KeyLanes.LaneBatch single, int attempts, Throwable cause) {
+        DeadLetterSink sink = settings.deadLetters().orElseThrow();
+        StreamRecord record = single.records().get(0);
+        laneThreads.execute(() -> {
+            Exception failure = null;
+            try {
+                sink.send(new FailedRecord(record, attempts, cause.toString()));
+            } catch (Exception e) {
+                failure = e;
+            }
+            Exception sent = failure;
+            post(() -> deadLettered(single, record, attempts, cause, sent));
+        });
+    }
+
+    private void deadLettered(KeyLanes.LaneBatch single, StreamRecord record, int attempts, Throwable cause,
+                              Exception failure) {
+        if (failure == null) {
+            LOG.warn("{}: record {} (key '{}') failed {} times and was written to {}: {}", context.unit(),
+                    PositionCodec.encode(record.position()), record.partitionKey(), attempts,
+                    settings.deadLetters().orElseThrow().describe(), cause.toString());
+            metrics.deadLettered();
+            finished(single);
+        } else if (phase == Phase.READING) {
+            failUnit("record " + PositionCodec.encode(record.position()) + " failed " + attempts + " times ("
+                    + cause + ") and could not be written to " + settings.deadLetters().orElseThrow().describe() + ": "
+                    + failure);
+        }
+        lanes.returned();
+        afterReturn();
     }
 
     private void reportLanes() {

@@ -4,6 +4,7 @@ import dev.streamfleet.core.Backoff;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import org.slf4j.LoggerFactory;
@@ -19,9 +20,12 @@ import org.slf4j.LoggerFactory;
  * @param onStuck        what a stuck worker does, told why; by default it logs and exits the JVM with code 70,
  *                       so that its ZooKeeper session expires and its units move to other workers
  * @param parallelism    how many batches of one unit may be processed at once, in which order
+ * @param deadLetters    where a record goes that the processor failed on through every attempt; empty: the
+ *                       unit stops as FAILED instead
  */
 public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads, Duration stuckAfter,
-                             Consumer<String> onStuck, Duration stallAfter, Parallelism parallelism) {
+                             Consumer<String> onStuck, Duration stallAfter, Parallelism parallelism,
+                             Optional<DeadLetterSink> deadLetters) {
 
     public static final int DEFAULT_THREADS = 8;
     public static final Backoff DEFAULT_PROCESSOR_RETRY = new Backoff(4, Duration.ofMillis(200), Duration.ofSeconds(5));
@@ -42,6 +46,7 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
         Objects.requireNonNull(onStuck, "onStuck");
         Objects.requireNonNull(stallAfter, "stallAfter");
         Objects.requireNonNull(parallelism, "parallelism");
+        Objects.requireNonNull(deadLetters, "deadLetters");
         if (stallAfter.isNegative() || stallAfter.isZero()) {
             throw new IllegalArgumentException("stallAfter must be positive, not " + stallAfter);
         }
@@ -54,7 +59,8 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     }
 
     public WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry, int threads) {
-        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK, DEFAULT_STALL_AFTER, Parallelism.NONE);
+        this(checkpoint, processorRetry, threads, DEFAULT_STUCK_AFTER, EXIT_WHEN_STUCK, DEFAULT_STALL_AFTER, Parallelism.NONE,
+                Optional.empty());
     }
 
     public static WorkerSettings defaults() {
@@ -64,27 +70,40 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
 
     public WorkerSettings withCheckpointInterval(Duration interval) {
         return new WorkerSettings(new CheckpointPolicy(interval), processorRetry, threads, stuckAfter, onStuck, stallAfter,
-                parallelism);
+                parallelism, deadLetters);
     }
 
     /** These settings with {@code threads} unit threads and {@code attempts} offers of a failing batch. */
     public WorkerSettings withProcessing(int threads, int attempts) {
         return new WorkerSettings(checkpoint, new Backoff(attempts, processorRetry.base(), processorRetry.max()), threads,
-                stuckAfter, onStuck, stallAfter, parallelism);
+                stuckAfter, onStuck, stallAfter, parallelism, deadLetters);
     }
 
     /** These settings with another answer to a batch that never returns. */
     public WorkerSettings withStuckHandling(Duration after, Consumer<String> handler) {
-        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler, stallAfter, parallelism);
+        return new WorkerSettings(checkpoint, processorRetry, threads, after, handler, stallAfter, parallelism,
+                deadLetters);
     }
 
     /** These settings with batches of one unit processed {@code with} at once. */
     public WorkerSettings withParallelism(Parallelism with) {
-        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, stallAfter, with);
+        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, stallAfter, with, deadLetters);
+    }
+
+    /** These settings with failed records written to {@code sink} instead of stopping their unit. */
+    public WorkerSettings withDeadLetters(DeadLetterSink sink) {
+        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, stallAfter, parallelism,
+                Optional.of(sink));
+    }
+
+    /** Whether a unit's records go through lanes: batches at once, or one by one to find a failing record. */
+    boolean usesLanes() {
+        return parallelism.isConcurrent() || deadLetters.isPresent();
     }
 
     /** These settings with another bound for STALLED. */
     public WorkerSettings withStallAfter(Duration bound) {
-        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, bound, parallelism);
+        return new WorkerSettings(checkpoint, processorRetry, threads, stuckAfter, onStuck, bound, parallelism,
+                deadLetters);
     }
 }

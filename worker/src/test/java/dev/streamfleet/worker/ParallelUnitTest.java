@@ -124,6 +124,11 @@ class ParallelUnitTest {
     }
 
     private UnitRunner start(RecordSource source, RecordProcessor processor, Parallelism parallelism) {
+        return start(source, processor, parallelism, Optional.empty());
+    }
+
+    private UnitRunner start(RecordSource source, RecordProcessor processor, Parallelism parallelism,
+                             Optional<DeadLetterSink> deadLetters) {
         Epoch epoch = new Epoch("zk-test", epochs++);
         Checkpoint claimed = store.claim(UNIT, epoch, "w" + epoch.value());
         UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
@@ -147,6 +152,9 @@ class ParallelUnitTest {
                 new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
                 .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
                 .withParallelism(parallelism);
+        if (deadLetters.isPresent()) {
+            settings = settings.withDeadLetters(deadLetters.get());
+        }
         return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
                 UnitMetrics.unregistered(UNIT), new StalledUnits());
     }
@@ -300,6 +308,82 @@ class ParallelUnitTest {
         scheduler.advance(Duration.ofSeconds(10));
         long next = resumePoint().map(p -> ((Position.Offset) p).nextOffset()).orElse(0L);
         assertThat(next).as("the watermark stops before k3's first record").isLessThanOrEqualTo(3);
+    }
+
+    /** Takes dead letters, or refuses them while told to. */
+    private static final class Letters implements DeadLetterSink {
+        final List<FailedRecord> sent = new ArrayList<>();
+        boolean refuse;
+
+        @Override
+        public void send(FailedRecord record) {
+            if (refuse) {
+                throw new IllegalStateException("topic unavailable");
+            }
+            sent.add(record);
+        }
+
+        @Override
+        public String describe() {
+            return "the test's letters";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void aPoisonRecordIsDeadLetteredOnceAndTheRestOfItsKeyAndUnitFlowOn() {
+        Letters letters = new Letters();
+        RecordProcessor poisoned = new Recorder() {
+            @Override
+            public void process(RecordBatch batch, Checkpointer checkpointer) {
+                if (batch.records().stream().anyMatch(r -> r.data()[0] == 13)) {
+                    throw new IllegalStateException("cannot parse record 13");
+                }
+                super.process(batch, checkpointer);
+            }
+        };
+        Recorder recorder = (Recorder) poisoned;
+        start(new Stream(100, 5, false, Optional.empty()), poisoned, new Parallelism(4, Ordering.KEY, 200),
+                Optional.of(letters));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return recorder.processed.size() == 99 && out.isEmpty();
+        }, STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(6));
+
+        assertThat(letters.sent).singleElement().satisfies(letter -> {
+            assertThat(letter.record().position()).isEqualTo(new Position.Offset(14));
+            assertThat(letter.attempts()).isEqualTo(3);
+            assertThat(letter.error()).contains("cannot parse record 13");
+            assertThat(new String(letter.toJson())).contains("\"unit\":\"kafka/orders/0\"").contains("\"attempts\":3");
+        });
+        assertThat(recorder.processed).as("key k3's other records, before and after 13").contains(3L, 8L, 18L, 98L);
+        assertThat(events).isEmpty();
+        assertThat(resumePoint()).as("the watermark passed the dead letter").contains(new Position.Offset(100));
+    }
+
+    @Test
+    void aDeadLetterTheDestinationRefusesStopsTheUnitInsteadOfDroppingTheRecord() {
+        Letters letters = new Letters();
+        letters.refuse = true;
+        RecordProcessor failsOnTwo = (batch, checkpointer) -> {
+            if (batch.records().stream().anyMatch(r -> r.data()[0] == 2)) {
+                throw new IllegalStateException("cannot parse record 2");
+            }
+        };
+        start(new Stream(20, 5, false, Optional.empty()), failsOnTwo, Parallelism.NONE, Optional.of(letters));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return !events.isEmpty();
+        }, STEP, LIMIT);
+
+        assertThat(events).singleElement().asString().startsWith("failed: record offset:3 failed 3 times")
+                .contains("could not be written to the test's letters").contains("topic unavailable");
+        long next = resumePoint().map(p -> ((Position.Offset) p).nextOffset()).orElse(0L);
+        assertThat(next).as("nothing from the failed record on counts as done").isLessThanOrEqualTo(2);
     }
 
     @Test

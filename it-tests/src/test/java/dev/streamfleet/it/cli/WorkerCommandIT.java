@@ -405,6 +405,38 @@ class WorkerCommandIT {
     }
 
     @Test
+    void aPoisonRecordWithADeadLetterStreamLandsThereOnceWhileTheRestOfItsUnitFlows() throws Exception {
+        String deadLetters = TestStreams.create(kinesis, "dead-letters", 1);
+        ProcessorUnderTest run = startWithProcessor("poison", PoisonProcessor.class, Map.of(
+                "STREAMFLEET_PROCESSING_PROCESSORATTEMPTS", "2",
+                "STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_STREAM", deadLetters,
+                "STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_REGION", "us-east-1",
+                "STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_ENDPOINT", SERVERS.stack().kinesis().endpoint()));
+        try (WorkerProcess worker = run.worker()) {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            await().atMost(Duration.ofSeconds(60)).until(() -> get(http, run.statusUrl() + "/metrics")
+                    .contains("streamfleet_unit_dead_lettered_total{unit=\"" + run.unit() + "\"} 1"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(http, run.statusUrl() + "/api/worker")
+                    .contains("\"records\":4"));
+
+            String shard = kinesis.listShards(r -> r.streamName(deadLetters)).shards().get(0).shardId();
+            String iterator = kinesis.getShardIterator(r -> r.streamName(deadLetters).shardId(shard)
+                    .shardIteratorType(software.amazon.awssdk.services.kinesis.model.ShardIteratorType.TRIM_HORIZON))
+                    .shardIterator();
+            var letters = kinesis.getRecords(r -> r.shardIterator(iterator)).records();
+            assertThat(letters).as("exactly one dead letter").hasSize(1);
+            com.fasterxml.jackson.databind.JsonNode letter = new ObjectMapper().readTree(letters.get(0).data().asUtf8String());
+            assertThat(letter.path("unit").asText()).isEqualTo(run.unit());
+            assertThat(letter.path("attempts").asInt()).isEqualTo(2);
+            assertThat(letter.path("error").asText()).contains("cannot parse id-2");
+            assertThat(new String(java.util.Base64.getDecoder().decode(letter.path("data").asText()))).isEqualTo("id-2");
+            assertThat(get(http, run.statusUrl() + "/health")).contains("\"failed\":[]");
+            worker.terminate();
+            assertThat(worker.waitFor(EXIT)).as(worker.output()).isZero();
+        }
+    }
+
+    @Test
     void aBatchThatNeverReturnsMakesItsUnitStalledOnEveryEndpointInsteadOfHealthy() throws Exception {
         ProcessorUnderTest run = startWithProcessor("stalled", BlockedProcessor.class,
                 Map.of("STREAMFLEET_PROCESSING_STALLAFTER", "2s"));

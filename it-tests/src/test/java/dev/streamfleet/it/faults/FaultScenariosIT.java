@@ -249,7 +249,16 @@ class FaultScenariosIT {
 
     @Test
     void splittingTwoShardsAndMergingTwoWhileRecordsFlowKeepsEveryKeyInOrder() throws Exception {
-        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "split two shards, merge two others", RATE);
+        splitAndMerge("split two shards, merge two others", 1);
+    }
+
+    @Test
+    void splittingAndMergingUnderParallelLoadKeepsEveryKeyInOrderAcrossParentsAndChildren() throws Exception {
+        splitAndMerge("parallelism 8 by key: split two shards, merge two others", 8);
+    }
+
+    private void splitAndMerge(String scenario, int parallelism) throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), scenario, RATE, parallelism);
              KinesisClient kinesis = TestStreams.client(SERVERS.stack().kinesis().endpoint())) {
             List<FleetUnderFaults.Worker> running = fleet.startAll(3);
             fleet.awaitBalancedOver(running, Duration.ofSeconds(60));

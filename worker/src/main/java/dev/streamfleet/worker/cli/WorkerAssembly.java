@@ -4,6 +4,7 @@ import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.core.SourceKind;
+import dev.streamfleet.worker.DeadLetterSink;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
@@ -11,8 +12,10 @@ import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.kafka.KafkaDeadLetterSink;
 import dev.streamfleet.worker.kafka.KafkaDiscovery;
 import dev.streamfleet.worker.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.kinesis.KinesisDeadLetterSink;
 import dev.streamfleet.worker.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.kinesis.KinesisSources;
@@ -110,11 +113,27 @@ public final class WorkerAssembly implements AutoCloseable {
             coordinator = coordinator.withCredentials(config.zookeeper().credentials().get());
         }
         store = table.store(config.application());
-        worker = StreamWorker.start(coordinator, info, store, bindings, processors,
-                WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval())
-                        .withProcessing(config.processing().threads(), config.processing().processorAttempts())
-                        .withStallAfter(config.processing().stallAfter())
-                        .withParallelism(config.processing().parallelism()));
+        WorkerSettings settings = WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval())
+                .withProcessing(config.processing().threads(), config.processing().processorAttempts())
+                .withStallAfter(config.processing().stallAfter())
+                .withParallelism(config.processing().parallelism());
+        if (config.processing().deadLetter().isPresent()) {
+            settings = settings.withDeadLetters(open(deadLetters(config.processing().deadLetter().get())));
+        }
+        worker = StreamWorker.start(coordinator, info, store, bindings, processors, settings);
+    }
+
+    /** The dead-letter destination; its client retries on its own (the readers' clients do not). */
+    private static DeadLetterSink deadLetters(FleetConfig.DeadLetter target) {
+        if (target instanceof FleetConfig.DeadLetterKafka kafka) {
+            return new KafkaDeadLetterSink(kafka.topic(), kafka.bootstrapServers(), kafka.properties());
+        }
+        FleetConfig.DeadLetterKinesis kinesis = (FleetConfig.DeadLetterKinesis) target;
+        KinesisClientBuilder builder = KinesisClient.builder().region(Region.of(kinesis.region()))
+                .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(2))
+                        .socketTimeout(Duration.ofSeconds(10)));
+        kinesis.endpoint().ifPresent(builder::endpointOverride);
+        return new KinesisDeadLetterSink(builder.build(), kinesis.stream());
     }
 
     private <T extends AutoCloseable> T open(T resource) {

@@ -31,6 +31,9 @@ final class ConfigOverrides {
             "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
             "processing.threads", "processing.processorAttempts", "processing.drainTimeout", "processing.stallAfter",
             "processing.parallelism", "processing.ordering", "processing.maxInFlight",
+            "processing.deadLetter.kafka.topic", "processing.deadLetter.kafka.bootstrapServers",
+            "processing.deadLetter.kinesis.stream", "processing.deadLetter.kinesis.region",
+            "processing.deadLetter.kinesis.endpoint",
             "status.bind", "status.port", "status.advertise", "status.leaderPage");
     static final List<String> KINESIS_KEYS = List.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait");
     static final List<String> KAFKA_KEYS = List.of("topic", "bootstrapServers", "initialPosition", "mirrorGroup");

@@ -34,14 +34,40 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param drainTimeout      how long a revoked unit may take to finish its batch and write its final checkpoint
      * @param stallAfter        how long a unit may process nothing while records wait before it is reported STALLED
      * @param parallelism       how many batches of one unit may be processed at once, in which order
+     * @param deadLetter        where a record goes that failed every attempt; empty: its unit stops as FAILED
      */
     public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter,
-                             dev.streamfleet.worker.Parallelism parallelism) {
+                             dev.streamfleet.worker.Parallelism parallelism, Optional<DeadLetter> deadLetter) {
 
-        /** Processing one batch per unit at a time. */
+        /** Processing one batch per unit at a time, with no dead-letter destination. */
         public Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter) {
-            this(threads, processorAttempts, drainTimeout, stallAfter, dev.streamfleet.worker.Parallelism.NONE);
+            this(threads, processorAttempts, drainTimeout, stallAfter, dev.streamfleet.worker.Parallelism.NONE,
+                    Optional.empty());
         }
+    }
+
+    /** Where records that failed every attempt are written (processing.deadLetter). */
+    public sealed interface DeadLetter permits DeadLetterKafka, DeadLetterKinesis {
+    }
+
+    /**
+     * @param topic            the dead-letter topic
+     * @param bootstrapServers its cluster
+     * @param properties       extra producer properties (security)
+     */
+    public record DeadLetterKafka(String topic, String bootstrapServers, Map<String, String> properties)
+            implements DeadLetter {
+        public DeadLetterKafka {
+            properties = Map.copyOf(properties);
+        }
+    }
+
+    /**
+     * @param stream   the dead-letter stream
+     * @param region   its AWS region
+     * @param endpoint an endpoint override (an emulator); empty for AWS
+     */
+    public record DeadLetterKinesis(String stream, String region, Optional<URI> endpoint) implements DeadLetter {
     }
 
     /**

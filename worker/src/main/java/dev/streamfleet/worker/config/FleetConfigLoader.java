@@ -151,13 +151,13 @@ public final class FleetConfigLoader {
                         st.text("advertise", ""), leaderPage(st)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
         ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout",
-                "stallAfter", "parallelism", "ordering", "maxInFlight"));
+                "stallAfter", "parallelism", "ordering", "maxInFlight", "deadLetter"));
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
                 pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)),
                 pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)),
-                parallelism(pg));
+                parallelism(pg), pg.optionalSection("deadLetter").map(dl -> deadLetter(dl, regions)));
         return new FleetConfig(application, zookeeper, checkpoints, sources, processor, processing, status);
     }
 
@@ -178,6 +178,21 @@ public final class FleetConfigLoader {
             }
         }
         return text;
+    }
+
+    /** processing.deadLetter: a kafka or a kinesis destination, exactly one. */
+    private static FleetConfig.DeadLetter deadLetter(ConfigNode node, Regions regions) {
+        node.allowOnly(Set.of("kafka", "kinesis"));
+        if (node.has("kafka") == node.has("kinesis")) {
+            throw new ConfigException(node.path() + ": expected exactly one of 'kafka' or 'kinesis'");
+        }
+        if (node.has("kafka")) {
+            ConfigNode kafka = node.section("kafka").allowOnly(Set.of("topic", "bootstrapServers", "properties"));
+            return new FleetConfig.DeadLetterKafka(kafka.text("topic"), hostPorts(kafka, "bootstrapServers", false),
+                    kafka.textMap("properties"));
+        }
+        ConfigNode kinesis = node.section("kinesis").allowOnly(Set.of("stream", "region", "endpoint"));
+        return new FleetConfig.DeadLetterKinesis(kinesis.text("stream"), regions.of(kinesis), kinesis.uri("endpoint"));
     }
 
     /** processing.parallelism, .ordering (key by default above 1) and .maxInFlight (at least the parallelism). */

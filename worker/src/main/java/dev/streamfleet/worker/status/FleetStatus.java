@@ -101,7 +101,7 @@ final class FleetStatus {
                 if (report.has("offsetLag")) {
                     node.put("offsetLag", report.path("offsetLag").asLong());
                 }
-                for (String lanes : new String[] {"inFlight", "busyLanes", "finishedBeyondWatermark"}) {
+                for (String lanes : new String[] {"inFlight", "busyLanes", "finishedBeyondWatermark", "deadLettered"}) {
                     if (report.has(lanes)) {
                         node.put(lanes, report.path(lanes).asLong());
                     }

@@ -49,6 +49,7 @@ public final class PrometheusText {
             line(out, series.apply("bytes_per_second"), unit.bytesPerSecond());
             line(out, series.apply("processor_retries_total"), unit.processorRetries());
             line(out, series.apply("errors_total"), unit.errors());
+            line(out, series.apply("dead_lettered_total"), unit.deadLettered());
             unit.millisBehindLatest().ifPresent(millis -> line(out, series.apply("millis_behind_latest"), millis));
             unit.offsetLag().ifPresent(lag -> line(out, series.apply("offset_lag"), lag));
             unit.lanes().ifPresent(lanes -> {

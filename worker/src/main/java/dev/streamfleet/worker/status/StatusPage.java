@@ -58,6 +58,9 @@ final class StatusPage {
                 html.append(" (").append(unit.path("inFlight").asLong()).append(" in flight, ")
                         .append(unit.path("busyLanes").asLong()).append(" keys busy)");
             }
+            if (unit.has("deadLettered")) {
+                html.append(" (").append(unit.path("deadLettered").asLong()).append(" dead-lettered)");
+            }
             if (unit.has("stalled")) {
                 html.append(" (STALLED: ").append(escape(unit.path("stalled").asText())).append(")");
             }

@@ -247,6 +247,9 @@ public final class WorkerStatusServer implements AutoCloseable {
             UnitMetricsSnapshot unitMetrics = metrics.get(unit);
             if (unitMetrics != null) {
                 node.put("records", unitMetrics.records()).put("recordsPerSecond", unitMetrics.recordsPerSecond());
+                if (unitMetrics.deadLettered() > 0) {
+                    node.put("deadLettered", unitMetrics.deadLettered());
+                }
                 unitMetrics.millisBehindLatest().ifPresent(millis -> node.put("millisBehindLatest", millis));
                 unitMetrics.offsetLag().ifPresent(offsets -> node.put("offsetLag", offsets));
                 unitMetrics.lanes().ifPresent(lanes -> node.put("inFlight", lanes.inFlight())

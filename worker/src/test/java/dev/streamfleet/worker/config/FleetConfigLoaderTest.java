@@ -79,6 +79,19 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void aDeadLetterDestinationIsOneKafkaTopicOrOneKinesisStream() throws IOException {
+        assertThat(load(MINIMAL).processing().deadLetter()).isEmpty();
+        assertThat(load(MINIMAL + "processing:\n  deadLetter:\n    kafka:\n      topic: dlq\n"
+                + "      bootstrapServers: k1:9092\n").processing().deadLetter())
+                .contains(new FleetConfig.DeadLetterKafka("dlq", "k1:9092", Map.of()));
+        assertThat(FleetConfigLoader.load(file(MINIMAL + "processing:\n  deadLetter:\n    kinesis:\n      stream: dlq\n"),
+                Map.of("STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_REGION", "eu-west-1"), Map.of())
+                .processing().deadLetter()).contains(new FleetConfig.DeadLetterKinesis("dlq", "eu-west-1", Optional.empty()));
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  deadLetter: {}\n"))
+                .hasMessage("processing.deadLetter: expected exactly one of 'kafka' or 'kinesis'");
+    }
+
+    @Test
     void parallelismAboveOneOrdersByKeyUnlessToldOtherwiseAndBoundsWhatIsInFlight() throws IOException {
         assertThat(load(MINIMAL).processing().parallelism()).isEqualTo(Parallelism.NONE);
         assertThat(load(MINIMAL + "processing:\n  parallelism: 16\n").processing().parallelism())
