@@ -279,15 +279,11 @@ final class UnitRunner implements UnitWork {
             Fetch fetch = null;
             RecordBatch batch = failedBatch;
             if (batch == null) {
-                long started = System.nanoTime();
-                fetch = source.fetch();
-                metrics.fetched(System.nanoTime() - started);
-                if (fetch.retryAfter().isPresent()) {
-                    scheduleStep(fetch.retryAfter().get(), false);
+                fetch = fetchOrWait();
+                if (fetch == null) {
                     return;
                 }
-                metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
-                    if (!fetch.records().isEmpty()) {
+                if (!fetch.records().isEmpty()) {
                     batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
                 } else if (failedBatch == null) {
                     progress.progressed(clock.instant(), false);
@@ -332,14 +328,10 @@ final class UnitRunner implements UnitWork {
             launch();
             return;
         }
-        long started = System.nanoTime();
-        Fetch fetch = source.fetch();
-        metrics.fetched(System.nanoTime() - started);
-        if (fetch.retryAfter().isPresent()) {
-            scheduleStep(fetch.retryAfter().get(), false);
+        Fetch fetch = fetchOrWait();
+        if (fetch == null) {
             return;
         }
-        metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
         if (!fetch.records().isEmpty()) {
             lanes.read(fetch.records());
             progress.recordsWaiting();
@@ -535,6 +527,19 @@ final class UnitRunner implements UnitWork {
     private void stopHandingOut() {
         draining = true;
         cancelStep();
+    }
+
+    /** Fetches, timing it; null when the source asked for a pause, after which the next step is scheduled. */
+    private Fetch fetchOrWait() {
+        long started = System.nanoTime();
+        Fetch fetch = source.fetch();
+        metrics.fetched(System.nanoTime() - started);
+        if (fetch.retryAfter().isPresent()) {
+            scheduleStep(fetch.retryAfter().get(), false);
+            return null;
+        }
+        metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
+        return fetch;
     }
 
     /** Returns true when the batch was processed; otherwise it schedules the retry or stops the unit. */

@@ -132,22 +132,7 @@ class ParallelUnitTest {
         Epoch epoch = new Epoch("zk-test", epochs++);
         Checkpoint claimed = store.claim(UNIT, epoch, "w" + epoch.value());
         UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
-                new UnitEvents() {
-                    @Override
-                    public void ended() {
-                        events.add("ended");
-                    }
-
-                    @Override
-                    public void lost(String reason) {
-                        events.add("lost");
-                    }
-
-                    @Override
-                    public void failed(String reason) {
-                        events.add("failed: " + reason);
-                    }
-                }, LeaseValidity.ALWAYS);
+                new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
         WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
                 new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
                 .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))

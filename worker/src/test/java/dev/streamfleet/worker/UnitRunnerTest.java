@@ -141,22 +141,7 @@ class UnitRunnerTest {
 
     private UnitContext context(LeaseValidity validity) {
         Checkpoint claimed = store.claim(UNIT, EPOCH, "w1");
-        return new UnitContext(UNIT, EPOCH, WorkerId.of("w1"), claimed, store, new UnitEvents() {
-            @Override
-            public void ended() {
-                events.add("ended");
-            }
-
-            @Override
-            public void lost(String reason) {
-                events.add("lost");
-            }
-
-            @Override
-            public void failed(String reason) {
-                events.add("failed: " + reason);
-            }
-        }, validity);
+        return new UnitContext(UNIT, EPOCH, WorkerId.of("w1"), claimed, store, new RecordingUnitEvents(events), validity);
     }
 
     private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor) {
