@@ -64,10 +64,17 @@ final class LeaseWatcher implements AutoCloseable {
         cache.start();
     }
 
+    /**
+     * A tenure starts when its lease znode was created (the server's clock, the same host's), not
+     * when the watch event reached this watcher: a new owner claims its row right after creating
+     * the lease, often before the event arrives.
+     */
     private synchronized void created(ChildData node) {
         String unit = unit(node);
         if (unit != null) {
-            open.put(unit, new Tenure(unit, worker(node), System.currentTimeMillis(), Long.MAX_VALUE));
+            long from = node.getStat() != null && node.getStat().getCtime() > 0 ? node.getStat().getCtime()
+                    : System.currentTimeMillis();
+            open.put(unit, new Tenure(unit, worker(node), from, Long.MAX_VALUE));
         }
     }
 
