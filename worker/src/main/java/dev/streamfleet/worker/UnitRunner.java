@@ -9,16 +9,12 @@ import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
-import dev.streamfleet.worker.parallel.KeyLanes;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +45,11 @@ import org.slf4j.LoggerFactory;
  * {@link WorkerSettings#onStuck} (in a worker process: exit, so that the session expires and
  * the unit moves).
  *
+ * <p>At parallelism above 1, or with a dead-letter destination, the steps that read and hand out
+ * batches are {@link LaneSteps}'; batches then run beside the mailbox (on lane threads, or
+ * asynchronously) and their returns are messages. Before revoked, lost or shardEnded the unit
+ * stops the lanes and waits for every batch out, so those callbacks still never overlap one.
+ *
  * <p>Guarantees: a batch the processor failed on is offered again, never skipped; a checkpoint
  * only ever names a processed record; a fenced checkpoint stops the unit at once as LOST; the
  * processor hears exactly one of revoked, lost or shardEnded.
@@ -74,8 +75,6 @@ final class UnitRunner implements UnitWork {
     private final Checkpointer checkpointer = new UnitCheckpointer();
     private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
-    private final Executor laneThreads;
-    private final Checkpointer laneCheckpointer = new LaneCheckpointer();
 
     // Owned by the mailbox: read and written only by its messages, which never run concurrently.
     private Phase phase = Phase.STARTING;
@@ -89,11 +88,9 @@ final class UnitRunner implements UnitWork {
     private Instant writtenAt;
     private RecordBatch failedBatch;
     private int failedAttempts;
-    /** At parallelism above 1: the records between reading and finishing; null otherwise. */
-    private final LaneWork lanes;
+    /** Above parallelism 1, or with dead letters: the steps that hand out lanes of records; null otherwise. */
+    private final LaneSteps lanes;
     private FinishedBeyond writtenFinished = FinishedBeyond.NONE;
-    private boolean launchPending;
-    private boolean draining;
 
     // Owned by the watchdog, whose runs follow one another.
     private boolean stallReported;
@@ -102,7 +99,6 @@ final class UnitRunner implements UnitWork {
                        Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
                        UnitMetrics metrics, StalledUnits stalls) {
         this.context = context;
-        this.laneThreads = laneThreads;
         this.source = source;
         this.processors = processors;
         this.scheduler = scheduler;
@@ -116,7 +112,9 @@ final class UnitRunner implements UnitWork {
         this.writtenAt = clock.instant();
         this.writtenFinished = context.claimed().finished();
         this.lanes = settings.usesLanes()
-                ? new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(written), writtenFinished, LANE_BATCH)
+                ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, metrics, progress,
+                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(written), writtenFinished,
+                                LANE_BATCH))
                 : null;
     }
 
@@ -250,7 +248,7 @@ final class UnitRunner implements UnitWork {
         }
         try {
             if (lanes != null) {
-                parallelStep();
+                lanes.step();
             } else {
                 serialStep();
             }
@@ -314,219 +312,6 @@ final class UnitRunner implements UnitWork {
             boolean idle = fetch != null && fetch.records().isEmpty();
             scheduleStep(fetch == null ? Duration.ZERO : source.nextDelay(fetch), idle);
         }
-    }
-
-    // ---- parallelism above 1 ---------------------------------------------------------------
-
-    /** Reads while fewer records than the bound are in flight, and hands free lanes their batches. */
-    private void parallelStep() {
-        if (draining) {
-            return;
-        }
-        if (!lanes.hasRoom()) {
-            // The next step comes when a batch returns.
-            launch();
-            return;
-        }
-        Fetch fetch = fetchOrWait();
-        if (fetch == null) {
-            return;
-        }
-        if (!fetch.records().isEmpty()) {
-            lanes.read(fetch.records());
-            progress.recordsWaiting();
-        } else if (lanes.inFlight() == 0) {
-            progress.progressed(clock.instant(), false);
-        }
-        launch();
-        reportLanes();
-        checkpointIfDue(false);
-        if (fetch.endOfUnit()) {
-            lanes.endReached();
-            endWhenFinished();
-            return;
-        }
-        if (lanes.hasRoom()) {
-            scheduleStep(source.nextDelay(fetch), fetch.records().isEmpty());
-        }
-    }
-
-    /** Hands batches to the processor while lanes are free and the lease is certain. */
-    private void launch() {
-        if (phase != Phase.READING || paused || draining) {
-            return;
-        }
-        if (!context.validity().current()) {
-            // The lease may have lapsed: hold the records until the session is confirmed again.
-            if (!launchPending) {
-                launchPending = true;
-                scheduler.schedule(() -> post(() -> {
-                    launchPending = false;
-                    launch();
-                }), LEASE_UNCERTAIN_POLL);
-            }
-            return;
-        }
-        Optional<KeyLanes.LaneBatch> next;
-        while ((next = lanes.next()).isPresent()) {
-            handOut(next.get());
-        }
-    }
-
-    /** Gives one lane's batch to the processor: on a lane thread, or asynchronously; its return is a message. */
-    private void handOut(KeyLanes.LaneBatch lane) {
-        RecordBatch batch = new RecordBatch(context.unit(), lane.records(), OptionalLong.empty(), OptionalLong.empty());
-        if (processor instanceof AsyncRecordProcessor async) {
-            CompletionStage<Void> stage;
-            try {
-                stage = async.processAsync(batch);
-            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-                stage = CompletableFuture.failedFuture(e);
-            }
-            stage.whenComplete((ignored, error) -> post(() -> laneReturned(lane, error)));
-            return;
-        }
-        laneThreads.execute(() -> {
-            Throwable error = null;
-            try {
-                processor.process(batch, laneCheckpointer);
-            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-                error = e;
-            }
-            Throwable failure = error;
-            post(() -> laneReturned(lane, failure));
-        });
-    }
-
-    private void laneReturned(KeyLanes.LaneBatch lane, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        boolean reading = phase == Phase.READING;
-        if (cause == null) {
-            metrics.processed(lane.records());
-            finished(lane);
-        } else if (reading) {
-            int attempts = lanes.failed(lane);
-            metrics.retried();
-            if (settings.processorRetry().allowsRetryAfter(attempts)) {
-                Duration delay = settings.processorRetry().delayAfter(attempts, RandomGenerator.getDefault());
-                LOG.warn("{}: processor failed on key '{}' (attempt {}), offering the batch again in {} ms: {}",
-                        context.unit(), lane.lane(), attempts, delay.toMillis(), cause.toString());
-                lanes.again();
-                scheduler.schedule(() -> post(() -> retryLane(lane)), delay);
-            } else if (settings.deadLetters().isEmpty()) {
-                failUnit("processor failed " + attempts + " times on a batch of key '" + lane.lane() + "' after "
-                        + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": " + cause);
-            } else if (lane.records().size() > 1) {
-                LOG.warn("{}: processor failed {} times on a batch of key '{}'; offering its {} records one at a time",
-                        context.unit(), attempts, lane.lane(), lane.records().size());
-                lanes.again();
-                handOut(lanes.split(lane));
-            } else {
-                lanes.again();
-                deadLetter(lane, attempts, cause);
-            }
-        }
-        lanes.returned();
-        afterReturn();
-    }
-
-    /** The batch's records are done with: processed, or dead-lettered. */
-    private void finished(KeyLanes.LaneBatch lane) {
-        progress.progressed(clock.instant(), lanes.inFlight() > lane.records().size());
-        Optional<KeyLanes.LaneBatch> nextSingle = lanes.finished(lane);
-        if (nextSingle.isPresent() && phase == Phase.READING && !draining) {
-            lanes.again();
-            handOut(nextSingle.get());
-        }
-    }
-
-    /** The unit's next moves once a batch is back: checkpoint when due, hand out more, read on or end. */
-    private void afterReturn() {
-        reportLanes();
-        if (phase != Phase.READING || draining) {
-            return;
-        }
-        try {
-            checkpointIfDue(false);
-        } catch (OwnershipLostException e) {
-            loseUnit(e.getMessage());
-            return;
-        } catch (CheckpointException e) {
-            LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
-        }
-        launch();
-        if (lanes.isEndReached()) {
-            endWhenFinished();
-            return;
-        }
-        if (nextStep == null && lanes.hasRoom() && !paused) {
-            scheduleStep(Duration.ZERO, false);
-        }
-    }
-
-    /**
-     * Writes a record that failed alone through every attempt to the dead-letter destination, on a
-     * lane thread; it counts as finished once the destination has acknowledged it.
-     */
-    private void deadLetter(KeyLanes.LaneBatch single, int attempts, Throwable cause) {
-        DeadLetterSink sink = settings.deadLetters().orElseThrow();
-        StreamRecord record = single.records().get(0);
-        laneThreads.execute(() -> {
-            Exception failure = null;
-            try {
-                sink.send(new FailedRecord(record, attempts, cause.toString()));
-            } catch (Exception e) {
-                failure = e;
-            }
-            Exception sent = failure;
-            post(() -> deadLettered(single, record, attempts, cause, sent));
-        });
-    }
-
-    private void deadLettered(KeyLanes.LaneBatch single, StreamRecord record, int attempts, Throwable cause,
-                              Exception failure) {
-        if (failure == null) {
-            LOG.warn("{}: record {} (key '{}') failed {} times and was written to {}: {}", context.unit(),
-                    PositionCodec.encode(record.position()), record.partitionKey(), attempts,
-                    settings.deadLetters().orElseThrow().describe(), cause.toString());
-            metrics.deadLettered();
-            finished(single);
-        } else if (phase == Phase.READING) {
-            failUnit("record " + PositionCodec.encode(record.position()) + " failed " + attempts + " times ("
-                    + cause + ") and could not be written to " + settings.deadLetters().orElseThrow().describe() + ": "
-                    + failure);
-        }
-        lanes.returned();
-        afterReturn();
-    }
-
-    private void reportLanes() {
-        metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyondCount()));
-    }
-
-    /** Offers a failed batch again, unless the unit stopped meanwhile. */
-    private void retryLane(KeyLanes.LaneBatch lane) {
-        if (phase == Phase.READING && !draining) {
-            handOut(lane);
-        } else {
-            lanes.returned();
-        }
-    }
-
-    /** At the shard's end: ends the unit once every record of it is finished. */
-    private void endWhenFinished() {
-        if (lanes.ended()) {
-            try {
-                reachedEnd();
-            } catch (OwnershipLostException e) {
-                loseUnit(e.getMessage());
-            }
-        }
-    }
-
-    private void stopHandingOut() {
-        draining = true;
-        cancelStep();
     }
 
     /** Fetches, timing it; null when the source asked for a pause, after which the next step is scheduled. */
@@ -614,10 +399,10 @@ final class UnitRunner implements UnitWork {
     }
 
     private void loseUnit(String reason) {
-        if (lanes != null && lanes.out() > 0 && phase != Phase.CLOSED) {
+        if (lanes != null && lanes.hasOut() && phase != Phase.CLOSED) {
             // The processor hears lost only once no batch of it is out, never beside one.
-            stopHandingOut();
-            lanes.whenNoneOut(() -> loseUnit(reason));
+            cancelStep();
+            lanes.stopThen(() -> loseUnit(reason));
             return;
         }
         close();
@@ -671,10 +456,10 @@ final class UnitRunner implements UnitWork {
             done.complete(false);
             return;
         }
-        if (lanes != null && lanes.out() > 0) {
+        if (lanes != null && lanes.hasOut()) {
             // Nothing more is handed out; the revoke is taken once every batch out has returned.
-            stopHandingOut();
-            lanes.whenNoneOut(() -> revokeMessage(deadline, reason, done));
+            cancelStep();
+            lanes.stopThen(() -> revokeMessage(deadline, reason, done));
             return;
         }
         boolean failed = phase == Phase.FAILED;
@@ -703,9 +488,9 @@ final class UnitRunner implements UnitWork {
     }
 
     private void abandonMessage(String reason, CompletableFuture<Void> done) {
-        if (lanes != null && lanes.out() > 0 && phase != Phase.CLOSED) {
-            stopHandingOut();
-            lanes.whenNoneOut(() -> abandonMessage(reason, done));
+        if (lanes != null && lanes.hasOut() && phase != Phase.CLOSED) {
+            cancelStep();
+            lanes.stopThen(() -> abandonMessage(reason, done));
             return;
         }
         if (phase != Phase.CLOSED) {
@@ -765,24 +550,66 @@ final class UnitRunner implements UnitWork {
         return done;
     }
 
-    /**
-     * The checkpointer of batches processed concurrently: a checkpoint is a request to the unit,
-     * which writes what is finished on its own turn.
-     */
-    private final class LaneCheckpointer implements Checkpointer {
+    /** What the lane steps may ask of the unit; all of it on the unit's mailbox. */
+    private final class Host implements LaneSteps.Host {
         @Override
-        public void checkpoint() {
-            post(() -> {
-                if (phase == Phase.READING) {
-                    checkpointIfDue(true);
-                }
-            });
+        public void post(Runnable message) {
+            UnitRunner.this.post(message);
         }
 
         @Override
-        public void checkpoint(Position position) {
-            throw new UnsupportedOperationException("at processing.parallelism above 1 the worker checkpoints what is"
-                    + " finished; call checkpoint() to have it write now");
+        public boolean reading() {
+            return phase == Phase.READING;
+        }
+
+        @Override
+        public boolean paused() {
+            return paused;
+        }
+
+        @Override
+        public boolean stepScheduled() {
+            return nextStep != null;
+        }
+
+        @Override
+        public void scheduleStep(Duration delay, boolean forRecords) {
+            UnitRunner.this.scheduleStep(delay, forRecords);
+        }
+
+        @Override
+        public Fetch fetchOrWait() {
+            return UnitRunner.this.fetchOrWait();
+        }
+
+        @Override
+        public Duration nextDelay(Fetch last) {
+            return source.nextDelay(last);
+        }
+
+        @Override
+        public void checkpointIfDue(boolean mustWrite) {
+            UnitRunner.this.checkpointIfDue(mustWrite);
+        }
+
+        @Override
+        public void fail(String reason) {
+            failUnit(reason);
+        }
+
+        @Override
+        public void lose(String reason) {
+            loseUnit(reason);
+        }
+
+        @Override
+        public void end() {
+            reachedEnd();
+        }
+
+        @Override
+        public RecordProcessor processor() {
+            return processor;
         }
     }
 

@@ -1,0 +1,340 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.checkpoint.CheckpointException;
+import dev.streamfleet.checkpoint.OwnershipLostException;
+import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.worker.parallel.KeyLanes;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.random.RandomGenerator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a unit processes its records when more than one batch may be out at once (parallelism
+ * above 1), or when a failing record may be dead-lettered: it reads while fewer than
+ * {@code maxInFlight} records are in flight, hands free lanes their batches (on a lane thread, or
+ * asynchronously), and takes each batch's return as a message of the unit. Every method runs on
+ * the unit's mailbox; the unit itself ({@link UnitRunner}) keeps the lifecycle, the checkpoints
+ * and the processor's other callbacks, and asks this class to stop handing out before any of them.
+ */
+final class LaneSteps {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LaneSteps.class);
+    private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
+
+    /** What the lane steps need of their unit. */
+    interface Host {
+        void post(Runnable message);
+
+        /** The unit is READING (not FAILED, not closed). */
+        boolean reading();
+
+        boolean paused();
+
+        boolean stepScheduled();
+
+        void scheduleStep(Duration delay, boolean forRecords);
+
+        /** A fetch, or null when the source asked for a pause (the next step is then scheduled). */
+        Fetch fetchOrWait();
+
+        Duration nextDelay(Fetch last);
+
+        void checkpointIfDue(boolean mustWrite);
+
+        void fail(String reason);
+
+        void lose(String reason);
+
+        /** The shard was read to its end and every record of it is finished. */
+        void end();
+
+        RecordProcessor processor();
+    }
+
+    private final Host host;
+    private final UnitContext context;
+    private final WorkerSettings settings;
+    private final Scheduler scheduler;
+    private final Executor laneThreads;
+    private final Clock clock;
+    private final UnitMetrics metrics;
+    private final ProgressWatch progress;
+    private final LaneWork lanes;
+    private final Checkpointer laneCheckpointer = new LaneCheckpointer();
+    private boolean launchPending;
+    private boolean draining;
+
+    LaneSteps(Host host, UnitContext context, WorkerSettings settings, Scheduler scheduler, Executor laneThreads,
+              Clock clock, UnitMetrics metrics, ProgressWatch progress, LaneWork lanes) {
+        this.host = host;
+        this.context = context;
+        this.settings = settings;
+        this.scheduler = scheduler;
+        this.laneThreads = laneThreads;
+        this.clock = clock;
+        this.metrics = metrics;
+        this.progress = progress;
+        this.lanes = lanes;
+    }
+
+    /** Whether a batch is with the processor (or waiting to be offered again). */
+    boolean hasOut() {
+        return lanes.out() > 0;
+    }
+
+    /** Hands nothing more out, and runs {@code action} once no batch is out. */
+    void stopThen(Runnable action) {
+        draining = true;
+        lanes.whenNoneOut(action);
+    }
+
+    Optional<Position> watermark() {
+        return lanes.watermark();
+    }
+
+    FinishedBeyond finishedBeyond() {
+        return lanes.finishedBeyond();
+    }
+
+    /** Reads while fewer records than the bound are in flight, and hands free lanes their batches. */
+    void step() {
+        if (draining) {
+            return;
+        }
+        if (!lanes.hasRoom()) {
+            // The next step comes when a batch returns.
+            launch();
+            return;
+        }
+        Fetch fetch = host.fetchOrWait();
+        if (fetch == null) {
+            return;
+        }
+        if (!fetch.records().isEmpty()) {
+            lanes.read(fetch.records());
+            progress.recordsWaiting();
+        } else if (lanes.inFlight() == 0) {
+            progress.progressed(clock.instant(), false);
+        }
+        launch();
+        reportLanes();
+        host.checkpointIfDue(false);
+        if (fetch.endOfUnit()) {
+            lanes.endReached();
+            endWhenFinished();
+            return;
+        }
+        if (lanes.hasRoom()) {
+            host.scheduleStep(host.nextDelay(fetch), fetch.records().isEmpty());
+        }
+    }
+
+    /** Hands batches to the processor while lanes are free and the lease is certain. */
+    private void launch() {
+        if (!host.reading() || host.paused() || draining) {
+            return;
+        }
+        if (!context.validity().current()) {
+            // The lease may have lapsed: hold the records until the session is confirmed again.
+            if (!launchPending) {
+                launchPending = true;
+                scheduler.schedule(() -> host.post(() -> {
+                    launchPending = false;
+                    launch();
+                }), LEASE_UNCERTAIN_POLL);
+            }
+            return;
+        }
+        Optional<KeyLanes.LaneBatch> next;
+        while ((next = lanes.next()).isPresent()) {
+            handOut(next.get());
+        }
+    }
+
+    /** Gives one lane's batch to the processor: on a lane thread, or asynchronously; its return is a message. */
+    private void handOut(KeyLanes.LaneBatch lane) {
+        RecordBatch batch = new RecordBatch(context.unit(), lane.records(), OptionalLong.empty(), OptionalLong.empty());
+        RecordProcessor processor = host.processor();
+        if (processor instanceof AsyncRecordProcessor async) {
+            CompletionStage<Void> stage;
+            try {
+                stage = async.processAsync(batch);
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                stage = CompletableFuture.failedFuture(e);
+            }
+            stage.whenComplete((ignored, error) -> host.post(() -> laneReturned(lane, error)));
+            return;
+        }
+        laneThreads.execute(() -> {
+            Throwable error = null;
+            try {
+                processor.process(batch, laneCheckpointer);
+            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                error = e;
+            }
+            Throwable failure = error;
+            host.post(() -> laneReturned(lane, failure));
+        });
+    }
+
+    private void laneReturned(KeyLanes.LaneBatch lane, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        boolean reading = host.reading();
+        if (cause == null) {
+            metrics.processed(lane.records());
+            finished(lane);
+        } else if (reading) {
+            int attempts = lanes.failed(lane);
+            metrics.retried();
+            if (settings.processorRetry().allowsRetryAfter(attempts)) {
+                Duration delay = settings.processorRetry().delayAfter(attempts, RandomGenerator.getDefault());
+                LOG.warn("{}: processor failed on key '{}' (attempt {}), offering the batch again in {} ms: {}",
+                        context.unit(), lane.lane(), attempts, delay.toMillis(), cause.toString());
+                lanes.again();
+                scheduler.schedule(() -> host.post(() -> retryLane(lane)), delay);
+            } else if (settings.deadLetters().isEmpty()) {
+                host.fail("processor failed " + attempts + " times on a batch of key '" + lane.lane() + "' after "
+                        + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": " + cause);
+            } else if (lane.records().size() > 1) {
+                LOG.warn("{}: processor failed {} times on a batch of key '{}'; offering its {} records one at a time",
+                        context.unit(), attempts, lane.lane(), lane.records().size());
+                lanes.again();
+                handOut(lanes.split(lane));
+            } else {
+                lanes.again();
+                deadLetter(lane, attempts, cause);
+            }
+        }
+        lanes.returned();
+        afterReturn();
+    }
+
+    /** The batch's records are done with: processed, or dead-lettered. */
+    private void finished(KeyLanes.LaneBatch lane) {
+        progress.progressed(clock.instant(), lanes.inFlight() > lane.records().size());
+        Optional<KeyLanes.LaneBatch> nextSingle = lanes.finished(lane);
+        if (nextSingle.isPresent() && host.reading() && !draining) {
+            lanes.again();
+            handOut(nextSingle.get());
+        }
+    }
+
+    /** The unit's next moves once a batch is back: checkpoint when due, hand out more, read on or end. */
+    private void afterReturn() {
+        reportLanes();
+        if (!host.reading() || draining) {
+            return;
+        }
+        try {
+            host.checkpointIfDue(false);
+        } catch (OwnershipLostException e) {
+            host.lose(e.getMessage());
+            return;
+        } catch (CheckpointException e) {
+            LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
+        }
+        launch();
+        if (lanes.isEndReached()) {
+            endWhenFinished();
+            return;
+        }
+        if (!host.stepScheduled() && lanes.hasRoom() && !host.paused()) {
+            host.scheduleStep(Duration.ZERO, false);
+        }
+    }
+
+    /**
+     * Writes a record that failed alone through every attempt to the dead-letter destination, on a
+     * lane thread; it counts as finished once the destination has acknowledged it.
+     */
+    private void deadLetter(KeyLanes.LaneBatch single, int attempts, Throwable cause) {
+        DeadLetterSink sink = settings.deadLetters().orElseThrow();
+        StreamRecord record = single.records().get(0);
+        laneThreads.execute(() -> {
+            Exception failure = null;
+            try {
+                sink.send(new FailedRecord(record, attempts, cause.toString()));
+            } catch (Exception e) {
+                failure = e;
+            }
+            Exception sent = failure;
+            host.post(() -> deadLettered(single, record, attempts, cause, sent));
+        });
+    }
+
+    private void deadLettered(KeyLanes.LaneBatch single, StreamRecord record, int attempts, Throwable cause,
+                              Exception failure) {
+        if (failure == null) {
+            LOG.warn("{}: record {} (key '{}') failed {} times and was written to {}: {}", context.unit(),
+                    PositionCodec.encode(record.position()), record.partitionKey(), attempts,
+                    settings.deadLetters().orElseThrow().describe(), cause.toString());
+            metrics.deadLettered();
+            finished(single);
+        } else if (host.reading()) {
+            host.fail("record " + PositionCodec.encode(record.position()) + " failed " + attempts + " times ("
+                    + cause + ") and could not be written to " + settings.deadLetters().orElseThrow().describe() + ": "
+                    + failure);
+        }
+        lanes.returned();
+        afterReturn();
+    }
+
+    private void reportLanes() {
+        metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyondCount()));
+    }
+
+    /** Offers a failed batch again, unless the unit stopped meanwhile. */
+    private void retryLane(KeyLanes.LaneBatch lane) {
+        if (host.reading() && !draining) {
+            handOut(lane);
+        } else {
+            lanes.returned();
+        }
+    }
+
+    /** At the shard's end: ends the unit once every record of it is finished. */
+    private void endWhenFinished() {
+        if (lanes.ended()) {
+            try {
+                host.end();
+            } catch (OwnershipLostException e) {
+                host.lose(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * The checkpointer of batches processed concurrently: a checkpoint is a request to the unit,
+     * which writes what is finished on its own turn.
+     */
+    private final class LaneCheckpointer implements Checkpointer {
+        @Override
+        public void checkpoint() {
+            host.post(() -> {
+                if (host.reading()) {
+                    host.checkpointIfDue(true);
+                }
+            });
+        }
+
+        @Override
+        public void checkpoint(Position position) {
+            throw new UnsupportedOperationException("at processing.parallelism above 1 the worker checkpoints what is"
+                    + " finished; call checkpoint() to have it write now");
+        }
+    }
+}
