@@ -8,6 +8,7 @@ import dev.streamfleet.core.Position;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.deploy.localstack.LocalStackConfig;
+import dev.streamfleet.it.worker.TestStreams;
 import dev.streamfleet.worker.AsyncRecordProcessor;
 import dev.streamfleet.worker.ConcurrentRecordProcessor;
 import dev.streamfleet.worker.Parallelism;
@@ -41,6 +42,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
 
 /**
  * Processing one Kafka partition with more than one batch at a time: the shape of Confluent's
@@ -57,9 +59,10 @@ public final class ParallelBenchmark {
 
     private static final BenchmarkSection SECTION = new BenchmarkSection(
             "Parallelism inside one unit — `it-tests/benchmarks.sh parallel`", """
-            One `StreamWorker` in the benchmark JVM with the embedded ZooKeeper and the Kafka broker
-            (KRaft, child JVM); every run reads a fresh topic of one partition whose records were all
-            produced before the worker started, with checkpoints in the in-memory store. Throughput is
+            One `StreamWorker` in the benchmark JVM with the embedded ZooKeeper, the Kafka broker (KRaft,
+            child JVM) and `kinesalite`; every run reads a fresh topic of one partition (or a stream of
+            one shard) whose records were all produced before the worker started, with checkpoints in
+            the in-memory store. Throughput is
             counted from the start of the first batch to the end of the last, so joining the fleet is
             left out.
             "Theory" is parallelism divided by the mean work per record. One run of each.
@@ -72,7 +75,9 @@ public final class ParallelBenchmark {
         Path dir = Path.of(System.getProperty("streamfleet.localstack.workdir", "target/local-stack"))
                 .resolve("parallel-benchmark-" + System.currentTimeMillis());
         ScheduledExecutorService io = Executors.newScheduledThreadPool(2);
-        try (LocalStack stack = LocalStack.start(LocalStackConfig.none(dir).withZooKeeper(1).withKafka())) {
+        // kinesalite needs JSON instead of CBOR.
+        System.setProperty("aws.cborEnabled", "false");
+        try (LocalStack stack = LocalStack.start(LocalStackConfig.none(dir).withZooKeeper(1).withKafka().withKinesalite())) {
             double serial = shape(stack, Parallelism.NONE, 1);
             SECTION.row("10,000 records, 0–5 ms each, ordering `unit`, parallelism 1 (parallel-consumer: ~450/s)",
                     "%,.0f records/s".formatted(serial), percent(serial / 400), "—");
@@ -94,6 +99,14 @@ public final class ParallelBenchmark {
                             "%,.0f records/s".formatted(rate), percent(rate / theory),
                             parallelism > 64 ? "—" : "≥ 80 % " + (met ? "met" : "**not met**"));
                 }
+            }
+            for (int parallelism : new int[] {1, 16, 64}) {
+                double rate = kinesisScaling(stack, parallelism);
+                double theory = parallelism / (IO.toMillis() / 1000.0);
+                boolean met = rate >= 0.8 * theory;
+                SECTION.row("20 ms of waiting per record, 1,000 keys, blocking processor, parallelism %d, one kinesalite shard"
+                                .formatted(parallelism),
+                        "%,.0f records/s".formatted(rate), percent(rate / theory), "≥ 80 % " + (met ? "met" : "**not met**"));
             }
             double one = overhead(stack, Parallelism.NONE);
             double sixteen = overhead(stack, new Parallelism(SHAPE_PARALLELISM, Ordering.KEY, 1_000));
@@ -148,6 +161,32 @@ public final class ParallelBenchmark {
                     Thread.sleep(IO.toMillis() * batch.records().size());
                     processed.record(batch.records().size());
                 });
+    }
+
+    /** Records/s on one kinesalite shard with {@link #IO} of waiting per record. */
+    private static double kinesisScaling(LocalStack stack, int parallelism) throws Exception {
+        int records = Math.max(400, 100 * parallelism);
+        Parallelism settings = parallelism == 1 ? Parallelism.NONE : new Parallelism(parallelism, Ordering.KEY,
+                Math.max(1_000, 4 * parallelism));
+        Progress progress = new Progress();
+        try (KinesisClient client = TestStreams.client(stack.kinesalite().endpoint())) {
+            String stream = TestStreams.create(client, "parallel", 1);
+            TestStreams.put(client, stream, 0, records, 1_000);
+            String application = "parallel-" + UUID.randomUUID().toString().substring(0, 8);
+            try (StreamWorker worker = StreamWorker.start(CoordinatorConfig.of(application, stack.zookeeper().endpoint()),
+                    new WorkerInfo(WorkerId.of("bench"), "localhost", "", Instant.now(), "bench", 1),
+                    new InMemoryCheckpointTable().store(application),
+                    List.of(WorkerBenchmark.kinesis(client, stream, Position.TRIM_HORIZON)),
+                    unit -> (ConcurrentRecordProcessor) (batch, cp) -> {
+                        progress.begin();
+                        Thread.sleep(IO.toMillis() * batch.records().size());
+                        progress.record(batch.records().size());
+                    }, WorkerSettings.defaults().withParallelism(settings))) {
+                WorkerBenchmark.await(() -> progress.count.get() >= records, Duration.ofMinutes(3),
+                        () -> progress.count.get() + " of " + records + " processed, units " + worker.units());
+            }
+        }
+        return records / Math.max((progress.lastNanos.get() - progress.firstNanos.get()) / 1e9, 1e-3);
     }
 
     /** Whole-JVM CPU seconds per 100k records of a no-op processor. */

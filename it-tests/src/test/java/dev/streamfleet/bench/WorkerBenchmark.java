@@ -278,7 +278,7 @@ public final class WorkerBenchmark {
         }
     }
 
-    private static SourceBinding kinesis(KinesisClient client, String stream, Position initial) {
+    static SourceBinding kinesis(KinesisClient client, String stream, Position initial) {
         return new SourceBinding(SourceKind.KINESIS, stream, new KinesisDiscovery(client, stream),
                 new KinesisSources(client, new KinesisSourceConfig(stream, initial, KinesisSourceConfig.DEFAULT_LIMIT,
                         KinesisSourceConfig.DEFAULT_IDLE_WAIT)));
