@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,16 +112,11 @@ public final class LeaseKeeper implements AutoCloseable {
         keeper.execute(this::dropAll);
     }
 
-    /** Runs {@code then} on the keeper thread with the stage's outcome. */
-    private <T> void onKeeper(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
-        stage.whenComplete((value, error) -> keeper.execute(() -> then.accept(value, error)));
-    }
-
     private void readAssignment() {
         if (closing) {
             return;
         }
-        onKeeper(leases.readAssignment(assignmentChanged), (assigned, error) -> {
+        keeper.whenDone(leases.readAssignment(assignmentChanged), (assigned, error) -> {
             if (error != null) {
                 LOG.warn("could not read this worker's assignment, trying again: {}", error.toString());
                 keeper.schedule(this::readAssignment, RETRY_AFTER_FAILURE);
@@ -150,7 +144,7 @@ public final class LeaseKeeper implements AutoCloseable {
     /** The lease is ours: claim the checkpoint row with its epoch, then start the unit. */
     private void taken(UnitLease lease) {
         Epoch epoch = lease.epoch;
-        onKeeper(CompletableFuture.supplyAsync(() -> store.claim(lease.unit, epoch, me.value()), claims),
+        keeper.whenDone(CompletableFuture.supplyAsync(() -> store.claim(lease.unit, epoch, me.value()), claims),
                 (row, failure) -> claimed(lease, row, failure));
     }
 
@@ -163,7 +157,7 @@ public final class LeaseKeeper implements AutoCloseable {
         LOG.warn("the lease of {} was deleted by someone else; dropping the unit to claim it again", lease.unit);
         CompletionStage<Void> stopped = abandon(lease, "its lease was deleted by someone else");
         lease.moveTo(UnitState.LOST);
-        onKeeper(stopped, (done, error) -> keeper.schedule(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE));
+        keeper.whenDone(stopped, (done, error) -> keeper.schedule(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE));
     }
 
     private void claimed(UnitLease lease, Checkpoint row, Throwable error) {
@@ -216,7 +210,7 @@ public final class LeaseKeeper implements AutoCloseable {
             case READING, PAUSED -> {
                 lease.moveTo(UnitState.DRAINING);
                 RevokeReason reason = closing ? RevokeReason.SHUTDOWN : RevokeReason.MOVED;
-                onKeeper(lease.work.revoke(drainTimeout, reason), (clean, error) -> {
+                keeper.whenDone(lease.work.revoke(drainTimeout, reason), (clean, error) -> {
                     if (lease.isCurrent()) {
                         release(lease, Boolean.TRUE.equals(clean) ? UnitState.RELEASED : UnitState.LOST, false);
                     }
@@ -249,7 +243,7 @@ public final class LeaseKeeper implements AutoCloseable {
         if (ended) {
             done = done.thenCompose(ignored -> leases.reportEnded(lease.unit));
         }
-        onKeeper(done, (ignored, error) -> {
+        keeper.whenDone(done, (ignored, error) -> {
             if (error != null) {
                 LOG.warn("could not give up the lease of {} (it goes with the session): {}", lease.unit, error.toString());
             }
@@ -327,7 +321,7 @@ public final class LeaseKeeper implements AutoCloseable {
             if (lease.state != UnitState.PAUSED) {
                 continue;
             }
-            onKeeper(leases.stillHeld(lease.unit, lease.czxid), (stillOurs, error) -> {
+            keeper.whenDone(leases.stillHeld(lease.unit, lease.czxid), (stillOurs, error) -> {
                 if (!lease.isCurrent() || lease.state != UnitState.PAUSED || suspended) {
                     return;
                 }

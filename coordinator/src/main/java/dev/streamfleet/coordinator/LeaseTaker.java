@@ -4,8 +4,6 @@ import dev.streamfleet.core.Epoch;
 
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.concurrent.CompletionStage;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -63,7 +61,7 @@ final class LeaseTaker {
             return;
         }
         lease.step = UnitLease.Step.CREATING;
-        onKeeper(leases.create(lease.unit, generation.getAsLong()), (czxid, error) -> created(lease, czxid, error));
+        keeper.whenDone(leases.create(lease.unit, generation.getAsLong()), (czxid, error) -> created(lease, czxid, error));
     }
 
     private void created(UnitLease lease, OptionalLong czxid, Throwable error) {
@@ -93,7 +91,7 @@ final class LeaseTaker {
 
     private void waitForHolder(UnitLease lease) {
         lease.step = UnitLease.Step.WAITING;
-        onKeeper(leases.watch(lease.unit, () -> keeper.execute(() -> take(lease))), (holder, error) -> {
+        keeper.whenDone(leases.watch(lease.unit, () -> keeper.execute(() -> take(lease))), (holder, error) -> {
             if (lease.step != UnitLease.Step.WAITING) {
                 return;
             }
@@ -114,7 +112,4 @@ final class LeaseTaker {
         keeper.schedule(() -> take(lease), retryAfter);
     }
 
-    private <T> void onKeeper(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
-        stage.whenComplete((value, error) -> keeper.execute(() -> then.accept(value, error)));
-    }
 }

@@ -1,10 +1,12 @@
 package dev.streamfleet.coordinator;
 
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * Where work runs and how it waits: an executor in production, a hand-driven queue and clock in
@@ -17,6 +19,11 @@ public interface Scheduler {
 
     /** Runs {@code task} after {@code delay}, unless cancelled first; after shutdown, quietly not at all. */
     Cancellable schedule(Runnable task, Duration delay);
+
+    /** Runs {@code then} here with the stage's outcome, once the stage completes on whatever thread it does. */
+    default <T> void whenDone(CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+        stage.whenComplete((value, error) -> execute(() -> then.accept(value, error)));
+    }
 
     /** A scheduled task that may still be called off. */
     interface Cancellable {

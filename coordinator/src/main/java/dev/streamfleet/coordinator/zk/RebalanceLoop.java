@@ -7,6 +7,7 @@ import dev.streamfleet.coordinator.ClusterView;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.RebalanceSchedule;
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
@@ -83,7 +84,7 @@ final class RebalanceLoop {
         this.strategy = strategy;
         this.clock = clock;
         this.executor = executor;
-        this.settle = new SettleMeter(client, paths, history, settleThread, System::nanoTime);
+        this.settle = new SettleMeter(client, paths, history, Scheduler.of(settleThread), System::nanoTime);
     }
 
     /** Starts leading. Runs on the executor thread. */

@@ -1,12 +1,11 @@
 package dev.streamfleet.coordinator.zk;
 
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 import org.apache.curator.framework.CuratorFramework;
@@ -14,7 +13,7 @@ import org.apache.curator.framework.CuratorFramework;
 /**
  * Measures how long a rebalance's moves took: until every unit it moved (or newly assigned) is
  * leased by its new owner. It reads the moved units' lease nodes a tenth of a second apart, for
- * at most a minute, on its own thread, so the leader's rebalance loop never waits on it; a
+ * at most a minute, on its own thread (after shutdown, quietly not at all), so the leader's rebalance loop never waits on it; a
  * rebalance that never settles keeps no figure.
  */
 final class SettleMeter {
@@ -25,10 +24,10 @@ final class SettleMeter {
     private final CuratorFramework client;
     private final ZkPaths paths;
     private final RebalanceHistory history;
-    private final ScheduledExecutorService executor;
+    private final Scheduler executor;
     private final LongSupplier nanos;
 
-    SettleMeter(CuratorFramework client, ZkPaths paths, RebalanceHistory history, ScheduledExecutorService executor,
+    SettleMeter(CuratorFramework client, ZkPaths paths, RebalanceHistory history, Scheduler executor,
                 LongSupplier nanos) {
         this.client = client;
         this.paths = paths;
@@ -40,11 +39,7 @@ final class SettleMeter {
     /** Starts measuring the rebalance that published {@code generation} at {@code committedNanos}. */
     void measure(long generation, Map<UnitId, WorkerId> movedTo, long committedNanos) {
         Map<UnitId, WorkerId> moves = Map.copyOf(movedTo);
-        try {
-            executor.execute(() -> check(generation, moves, committedNanos));
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // Shutting down: no figure.
-        }
+        executor.execute(() -> check(generation, moves, committedNanos));
     }
 
     private void check(long generation, Map<UnitId, WorkerId> moves, long committedNanos) {
@@ -52,11 +47,7 @@ final class SettleMeter {
         if (settled(moves)) {
             history.settled(generation, elapsed);
         } else if (elapsed.compareTo(LIMIT) < 0) {
-            try {
-                executor.schedule(() -> check(generation, moves, committedNanos), POLL.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                // Shutting down: no figure.
-            }
+            executor.schedule(() -> check(generation, moves, committedNanos), POLL);
         }
     }
 

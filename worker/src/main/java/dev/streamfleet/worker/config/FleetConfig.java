@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.config;
 
 import dev.streamfleet.core.Position;
+import dev.streamfleet.worker.Parallelism;
 
 import java.net.URI;
 import java.time.Duration;
@@ -37,11 +38,11 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param deadLetter        where a record goes that failed every attempt; empty: its unit stops as FAILED
      */
     public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter,
-                             dev.streamfleet.worker.Parallelism parallelism, Optional<DeadLetter> deadLetter) {
+                             Parallelism parallelism, Optional<DeadLetter> deadLetter) {
 
         /** Processing one batch per unit at a time, with no dead-letter destination. */
         public Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter) {
-            this(threads, processorAttempts, drainTimeout, stallAfter, dev.streamfleet.worker.Parallelism.NONE,
+            this(threads, processorAttempts, drainTimeout, stallAfter, Parallelism.NONE,
                     Optional.empty());
         }
     }
