@@ -11,6 +11,10 @@ import dev.streamfleet.worker.parallel.KeyLanes;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -25,13 +29,23 @@ import org.slf4j.LoggerFactory;
 /**
  * How a unit processes its records when more than one batch may be out at once (parallelism
  * above 1), or when a failing record may be dead-lettered: it reads while fewer than
- * {@code maxInFlight} records are in flight, hands free lanes their batches (on a lane thread, or
- * asynchronously), and takes each batch's return as a message of the unit. Every method runs on
- * the unit's mailbox; the unit itself ({@link UnitRunner}) keeps the lifecycle, the checkpoints
- * and the processor's other callbacks, and asks this class to stop handing out before any of them.
+ * {@code maxInFlight} records are in flight, hands ready lanes their batches, and takes each
+ * run's return as a message of the unit. Every method runs on the unit's mailbox; the unit itself
+ * ({@link UnitRunner}) keeps the lifecycle, the checkpoints and the processor's other callbacks,
+ * and asks this class to stop handing out before any of them.
+ *
+ * <p>A <em>run</em> is what one processor thread does in one go: the batches of one or more
+ * lanes, one {@code process} call after another. At most {@code parallelism} runs are out at
+ * once, so the processor is never called more often than that at the same time. When many lanes
+ * are ready, a run takes several of them (an even share, at most {@link #LANES_PER_RUN}): a lane
+ * waits as it would for a free thread, and the unit hands out and takes back one message per run
+ * rather than per lane, which is most of what dispatching costs when records are many and cheap.
+ * An asynchronous processor gets one lane per call.
  */
 final class LaneSteps {
 
+    /** The most lanes one run takes. */
+    static final int LANES_PER_RUN = 16;
     private static final Logger LOG = LoggerFactory.getLogger(LaneSteps.class);
     private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
 
@@ -75,6 +89,9 @@ final class LaneSteps {
     private final ProgressWatch progress;
     private final LaneWork lanes;
     private final Checkpointer laneCheckpointer = new LaneCheckpointer();
+    /** Batches out already (retries, single records of a split batch) that wait for a free run. */
+    private final Deque<KeyLanes.LaneBatch> waitingForRun = new ArrayDeque<>();
+    private int runsOut;
     private boolean launchPending;
     private boolean draining;
 
@@ -99,6 +116,10 @@ final class LaneSteps {
     /** Hands nothing more out, and runs {@code action} once no batch is out. */
     void stopThen(Runnable action) {
         draining = true;
+        while (!waitingForRun.isEmpty()) {
+            waitingForRun.poll();
+            lanes.returned();
+        }
         lanes.whenNoneOut(action);
     }
 
@@ -143,7 +164,7 @@ final class LaneSteps {
         }
     }
 
-    /** Hands batches to the processor while lanes are free and the lease is certain. */
+    /** Hands runs to the processor while fewer than {@code parallelism} are out and the lease is certain. */
     private void launch() {
         if (!host.reading() || host.paused() || draining) {
             return;
@@ -159,36 +180,70 @@ final class LaneSteps {
             }
             return;
         }
-        Optional<KeyLanes.LaneBatch> next;
-        while ((next = lanes.next()).isPresent()) {
-            handOut(next.get());
+        boolean async = host.processor() instanceof AsyncRecordProcessor;
+        while (runsOut < settings.parallelism().parallelism()) {
+            List<KeyLanes.LaneBatch> run = nextRun(async);
+            if (run.isEmpty()) {
+                return;
+            }
+            handOut(run);
         }
     }
 
-    /** Gives one lane's batch to the processor: on a lane thread, or asynchronously; its return is a message. */
-    private void handOut(KeyLanes.LaneBatch lane) {
-        RecordBatch batch = new RecordBatch(context.unit(), lane.records(), OptionalLong.empty(), OptionalLong.empty());
+    /** A waiting retry or single record first; otherwise an even share of the ready lanes. */
+    private List<KeyLanes.LaneBatch> nextRun(boolean async) {
+        if (!waitingForRun.isEmpty()) {
+            return List.of(waitingForRun.poll());
+        }
+        int parallelism = settings.parallelism().parallelism();
+        int size = async ? 1 : Math.min(LANES_PER_RUN, Math.max(1, (lanes.readyLanes() + parallelism - 1) / parallelism));
+        List<KeyLanes.LaneBatch> run = new ArrayList<>(size);
+        Optional<KeyLanes.LaneBatch> next;
+        while (run.size() < size && (next = lanes.next()).isPresent()) {
+            run.add(next.get());
+        }
+        return run;
+    }
+
+    /** Gives one run to the processor: on a lane thread, or asynchronously; its return is one message. */
+    private void handOut(List<KeyLanes.LaneBatch> run) {
+        runsOut++;
         RecordProcessor processor = host.processor();
         if (processor instanceof AsyncRecordProcessor async) {
+            KeyLanes.LaneBatch lane = run.get(0);
             CompletionStage<Void> stage;
             try {
-                stage = async.processAsync(batch);
+                stage = async.processAsync(batchOf(lane));
             } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
                 stage = CompletableFuture.failedFuture(e);
             }
-            stage.whenComplete((ignored, error) -> host.post(() -> laneReturned(lane, error)));
+            stage.whenComplete((ignored, error) -> host.post(() -> runReturned(run, new Throwable[] {error})));
             return;
         }
         laneThreads.execute(() -> {
-            Throwable error = null;
-            try {
-                processor.process(batch, laneCheckpointer);
-            } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-                error = e;
+            Throwable[] errors = new Throwable[run.size()];
+            for (int i = 0; i < run.size(); i++) {
+                try {
+                    processor.process(batchOf(run.get(i)), laneCheckpointer);
+                } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+                    errors[i] = e;
+                }
             }
-            Throwable failure = error;
-            host.post(() -> laneReturned(lane, failure));
+            host.post(() -> runReturned(run, errors));
         });
+    }
+
+    private RecordBatch batchOf(KeyLanes.LaneBatch lane) {
+        return new RecordBatch(context.unit(), lane.records(), OptionalLong.empty(), OptionalLong.empty());
+    }
+
+    /** A run is back: each of its lanes is finished, offered again or dead-lettered, then the unit moves on. */
+    private void runReturned(List<KeyLanes.LaneBatch> run, Throwable[] errors) {
+        runsOut--;
+        for (int i = 0; i < run.size(); i++) {
+            laneReturned(run.get(i), errors[i]);
+        }
+        afterReturn();
     }
 
     private void laneReturned(KeyLanes.LaneBatch lane, Throwable error) {
@@ -213,14 +268,13 @@ final class LaneSteps {
                 LOG.warn("{}: processor failed {} times on a batch of key '{}'; offering its {} records one at a time",
                         context.unit(), attempts, lane.lane(), lane.records().size());
                 lanes.again();
-                handOut(lanes.split(lane));
+                awaitRun(lanes.split(lane));
             } else {
                 lanes.again();
                 deadLetter(lane, attempts, cause);
             }
         }
         lanes.returned();
-        afterReturn();
     }
 
     /** The batch's records are done with: processed, or dead-lettered. */
@@ -229,7 +283,7 @@ final class LaneSteps {
         Optional<KeyLanes.LaneBatch> nextSingle = lanes.finished(lane);
         if (nextSingle.isPresent() && host.reading() && !draining) {
             lanes.again();
-            handOut(nextSingle.get());
+            awaitRun(nextSingle.get());
         }
     }
 
@@ -297,10 +351,16 @@ final class LaneSteps {
         metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyondCount()));
     }
 
-    /** Offers a failed batch again, unless the unit stopped meanwhile. */
+    /** Offers a failed batch again when a run is free, unless the unit stopped meanwhile. */
     private void retryLane(KeyLanes.LaneBatch lane) {
+        awaitRun(lane);
+        launch();
+    }
+
+    /** A batch that is out already waits for the next free run; once the unit stops handing out, it is dropped. */
+    private void awaitRun(KeyLanes.LaneBatch lane) {
         if (host.reading() && !draining) {
-            handOut(lane);
+            waitingForRun.add(lane);
         } else {
             lanes.returned();
         }

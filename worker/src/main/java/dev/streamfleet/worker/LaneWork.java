@@ -32,11 +32,15 @@ final class LaneWork {
     private boolean endReached;
     private final List<Runnable> whenNoneOut = new ArrayList<>();
 
+    /**
+     * @param lanesPerCall how many lanes' batches one processor thread may take in a row (the
+     *                     lanes out at once are at most this many times the parallelism)
+     */
     LaneWork(UnitId unit, Parallelism parallelism, Optional<Position> resumedFrom, FinishedBeyond resumedFinished,
-             int batchLimit) {
+             int batchLimit, int lanesPerCall) {
         this.parallelism = parallelism;
         this.tracker = new ProgressTracker(unit.kind(), resumedFrom, resumedFinished);
-        this.lanes = new KeyLanes(parallelism.ordering(), parallelism.parallelism(), batchLimit);
+        this.lanes = new KeyLanes(parallelism.ordering(), parallelism.parallelism() * lanesPerCall, batchLimit);
     }
 
     /** Whether reading may go on: fewer records in flight than the bound. */
@@ -131,6 +135,10 @@ final class LaneWork {
 
     int busyLanes() {
         return lanes.busy();
+    }
+
+    int readyLanes() {
+        return lanes.readyLanes();
     }
 
     /** Runs {@code action} once no batch is out: at once if none is. */

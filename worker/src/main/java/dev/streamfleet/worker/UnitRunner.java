@@ -114,7 +114,7 @@ final class UnitRunner implements UnitWork {
         this.lanes = settings.usesLanes()
                 ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, metrics, progress,
                         new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(written), writtenFinished,
-                                LANE_BATCH))
+                                LANE_BATCH, LaneSteps.LANES_PER_RUN))
                 : null;
     }
 

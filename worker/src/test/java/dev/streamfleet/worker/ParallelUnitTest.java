@@ -378,4 +378,47 @@ class ParallelUnitTest {
         scheduler.advance(Duration.ofMillis(100));
         assertThat(out).as("one key, yet eight records out at once").hasSize(8);
     }
+
+    @Test
+    void manyReadyKeysDoNotCostOneHandOffPerKey() {
+        List<Integer> calls = new ArrayList<>();
+        ConcurrentRecordProcessor counting = (batch, checkpointer) -> calls.add(batch.records().size());
+        start(new Stream(10_000, 1_000, false, Optional.empty()), counting, new Parallelism(8, Ordering.KEY, 400));
+        int[] runs = {0};
+        scheduler.advanceUntil(() -> {
+            assertThat(out).hasSizeLessThanOrEqualTo(8);
+            runs[0] += out.size();
+            new ArrayList<>(out).forEach(Runnable::run);
+            out.clear();
+            scheduler.runReady();
+            return calls.stream().mapToInt(Integer::intValue).sum() == 10_000;
+        }, STEP, LIMIT);
+
+        assertThat(calls.size()).as("one call per ready key").isGreaterThan(5_000);
+        assertThat(runs[0]).as("hand-offs to a thread: runs of up to 16 ready keys each")
+                .isLessThanOrEqualTo(calls.size() / 8);
+    }
+
+    @Test
+    void aBatchOfferedAgainWaitsForAFreeThreadInsteadOfExceedingTheParallelism() {
+        Map<String, Integer> failures = new HashMap<>();
+        List<Long> processed = new ArrayList<>();
+        ConcurrentRecordProcessor flaky = (batch, checkpointer) -> {
+            String key = batch.records().get(0).partitionKey();
+            if (key.hashCode() % 3 == 0 && failures.getOrDefault(key, 0) < 2) {
+                failures.merge(key, 1, Integer::sum);
+                throw new IllegalStateException("not yet: " + key);
+            }
+            batch.records().forEach(r -> processed.add(((Position.Offset) r.position()).nextOffset() - 1));
+        };
+        start(new Stream(600, 30, false, Optional.empty()), flaky, new Parallelism(2, Ordering.KEY, 100));
+        scheduler.advanceUntil(() -> {
+            assertThat(out).as("runs with the processor at once").hasSizeLessThanOrEqualTo(2);
+            returnSome(1);
+            return processed.size() == 600;
+        }, STEP, LIMIT);
+
+        assertThat(failures.values()).as("keys that failed twice before they went through").isNotEmpty().containsOnly(2);
+        assertThat(events).doesNotContain("stuck");
+    }
 }

@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * The records of one unit waiting to be processed, in lanes: records of one lane are handed out
  * in stream order, one batch of a lane at a time; different lanes run side by side, at most
- * {@code parallelism} at once. With {@link Ordering#KEY} a lane is a partition key, with
+ * {@code maxBusy} at once. With {@link Ordering#KEY} a lane is a partition key, with
  * {@link Ordering#UNIT} the whole unit, with {@link Ordering#NONE} every record. Lanes that
  * became ready first run first. Pure; the unit's mailbox owns it.
  */
@@ -29,19 +29,19 @@ public final class KeyLanes {
     }
 
     private final Ordering ordering;
-    private final int parallelism;
+    private final int maxBusy;
     private final int batchLimit;
     private final Map<String, Deque<Waiting>> waiting = new HashMap<>();
     private final Deque<String> ready = new ArrayDeque<>();
     private final Set<String> busy = new HashSet<>();
     private int queued;
 
-    public KeyLanes(Ordering ordering, int parallelism, int batchLimit) {
-        if (parallelism < 1 || batchLimit < 1) {
-            throw new IllegalArgumentException("parallelism and batch limit must be positive");
+    public KeyLanes(Ordering ordering, int maxBusy, int batchLimit) {
+        if (maxBusy < 1 || batchLimit < 1) {
+            throw new IllegalArgumentException("busy lanes and batch limit must be positive");
         }
         this.ordering = ordering;
-        this.parallelism = parallelism;
+        this.maxBusy = maxBusy;
         this.batchLimit = batchLimit;
     }
 
@@ -60,9 +60,9 @@ public final class KeyLanes {
         queued++;
     }
 
-    /** The next batch to process, if a lane is ready and fewer than {@code parallelism} are busy; its lane is busy until {@link #done}. */
+    /** The next batch to process, if a lane is ready and fewer than {@code maxBusy} are busy; its lane is busy until {@link #done}. */
     public Optional<LaneBatch> next() {
-        if (busy.size() >= parallelism || ready.isEmpty()) {
+        if (busy.size() >= maxBusy || ready.isEmpty()) {
             return Optional.empty();
         }
         String lane = ready.poll();
@@ -95,6 +95,11 @@ public final class KeyLanes {
     /** Lanes with a batch being processed now. */
     public int busy() {
         return busy.size();
+    }
+
+    /** Lanes with records waiting and no batch out. */
+    public int readyLanes() {
+        return ready.size();
     }
 
     /** Records waiting for their lane. */
