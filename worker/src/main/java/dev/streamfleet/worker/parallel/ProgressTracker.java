@@ -4,9 +4,7 @@ import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.SourceKind;
 
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * A unit's progress when its records finish out of order: the watermark (every record up to it
@@ -30,19 +28,91 @@ public final class ProgressTracker {
     private long base;
     private long nextIndex;
     private long highestDispatched = -1;
-    /** Dispatched records after the watermark, by ordinal: the first is never finished. */
-    private final TreeMap<Long, Entry> beyond = new TreeMap<>();
+    /** Dispatched records after the watermark, in ordinal order: the first is never finished. */
+    private final Beyond beyond = new Beyond();
     private int inFlight;
     /** Entries of {@link #beyond} that are finished. */
     private long finishedBeyondCount;
 
     private static final class Entry {
+        final long ordinal;
         final Position position;
         boolean finished;
 
-        Entry(Position position, boolean finished) {
+        Entry(long ordinal, Position position, boolean finished) {
+            this.ordinal = ordinal;
             this.position = position;
             this.finished = finished;
+        }
+    }
+
+    /**
+     * The entries after the watermark in a ring, oldest first. Ordinals only grow, so an entry is
+     * found by its distance from the first (Kinesis indexes and most Kafka offsets have no gaps)
+     * or else by binary search: no boxing and no tree node per record.
+     */
+    private static final class Beyond {
+        private Entry[] ring = new Entry[64];
+        private int head;
+        private int size;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        Entry first() {
+            return size == 0 ? null : ring[head];
+        }
+
+        Entry get(int index) {
+            return ring[(head + index) & (ring.length - 1)];
+        }
+
+        void add(Entry entry) {
+            if (size == ring.length) {
+                Entry[] bigger = new Entry[ring.length * 2];
+                for (int i = 0; i < size; i++) {
+                    bigger[i] = get(i);
+                }
+                ring = bigger;
+                head = 0;
+            }
+            ring[(head + size) & (ring.length - 1)] = entry;
+            size++;
+        }
+
+        void removeFirst() {
+            ring[head] = null;
+            head = (head + 1) & (ring.length - 1);
+            size--;
+        }
+
+        Entry find(long ordinal) {
+            if (size == 0) {
+                return null;
+            }
+            long distance = ordinal - ring[head].ordinal;
+            if (distance >= 0 && distance < size && get((int) distance).ordinal == ordinal) {
+                return get((int) distance);
+            }
+            int low = 0;
+            int high = size - 1;
+            while (low <= high) {
+                int middle = (low + high) >>> 1;
+                long found = get(middle).ordinal;
+                if (found < ordinal) {
+                    low = middle + 1;
+                } else if (found > ordinal) {
+                    high = middle - 1;
+                } else {
+                    return get(middle);
+                }
+            }
+            return null;
+        }
+
+        int size() {
+            return size;
         }
     }
 
@@ -88,7 +158,7 @@ public final class ProgressTracker {
         }
         highestDispatched = ordinal;
         boolean done = resumedBaseKnown && ordinal >= resumedBase && resumedFinished.contains(ordinal - resumedBase);
-        beyond.put(ordinal, new Entry(position, done));
+        beyond.add(new Entry(ordinal, position, done));
         if (done) {
             finishedBeyondCount++;
             advance();
@@ -100,7 +170,7 @@ public final class ProgressTracker {
 
     /** The record with this ordinal is finished. */
     public void finish(long ordinal) {
-        Entry entry = beyond.get(ordinal);
+        Entry entry = beyond.find(ordinal);
         if (entry == null || entry.finished) {
             throw new IllegalStateException("record " + ordinal + " is not in flight");
         }
@@ -111,11 +181,11 @@ public final class ProgressTracker {
     }
 
     private void advance() {
-        Map.Entry<Long, Entry> first;
-        while ((first = beyond.firstEntry()) != null && first.getValue().finished) {
-            watermark = first.getValue().position;
-            base = first.getKey() + 1;
-            beyond.pollFirstEntry();
+        Entry first;
+        while ((first = beyond.first()) != null && first.finished) {
+            watermark = first.position;
+            base = first.ordinal + 1;
+            beyond.removeFirst();
             finishedBeyondCount--;
         }
     }
@@ -141,11 +211,12 @@ public final class ProgressTracker {
      */
     public FinishedBeyond finishedBeyond() {
         FinishedBeyond.Builder builder = new FinishedBeyond.Builder();
-        beyond.forEach((ordinal, entry) -> {
+        for (int i = 0; i < beyond.size(); i++) {
+            Entry entry = beyond.get(i);
             if (entry.finished) {
-                builder.add(ordinal - base);
+                builder.add(entry.ordinal - base);
             }
-        });
+        }
         if (resumedBaseKnown && !resumedFinished.isEmpty()) {
             long from = Math.max(highestDispatched + 1, base);
             for (long ordinal = Math.max(from - resumedBase, 0); ordinal < resumedFinished.end(); ordinal++) {
