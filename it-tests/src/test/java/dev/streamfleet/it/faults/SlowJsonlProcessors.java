@@ -7,11 +7,14 @@ import dev.streamfleet.worker.ProcessorContext;
 import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.processors.JsonLinesSink;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -19,11 +22,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * For the fault suite at parallelism above 1, loaded into worker processes through
  * STREAMFLEET_CLASSPATH: writes every record to the worker's JSON-lines file, as the built-in
  * jsonl processor does, after a random 0–15 ms, so that batches of different keys finish out
- * of order. The file is {@code STREAMFLEET_TEST_JSONL} with {worker} replaced.
+ * of order. The file is {@code STREAMFLEET_TEST_JSONL} with {worker} replaced. With
+ * {@code STREAMFLEET_TEST_WORK_PER_RECORD_MS} set, each record waits that long and is written
+ * when its wait is over, like a processor that makes one remote call per record.
  */
 public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
     private static final Map<String, JsonLinesSink> SINKS = new ConcurrentHashMap<>();
+    private static final String WORK_PER_RECORD = System.getenv("STREAMFLEET_TEST_WORK_PER_RECORD_MS");
 
     @Override
     public RecordProcessor create(UnitId unit) {
@@ -42,8 +48,16 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
         @Override
         public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
-            Thread.sleep(ThreadLocalRandom.current().nextInt(16));
-            sink.write(batch);
+            if (WORK_PER_RECORD == null) {
+                Thread.sleep(ThreadLocalRandom.current().nextInt(16));
+                sink.write(batch);
+                return;
+            }
+            // One remote call per record: each record's effect happens when its own wait is over.
+            for (StreamRecord record : batch.records()) {
+                Thread.sleep(Long.parseLong(WORK_PER_RECORD));
+                sink.write(new RecordBatch(batch.unit(), List.of(record), OptionalLong.empty(), OptionalLong.empty()));
+            }
         }
     }
 }
