@@ -13,11 +13,17 @@ import java.util.TreeSet;
 /**
  * Which worker reads which units. Every live worker has an entry, possibly empty.
  *
- * @param units the units of each worker
+ * @param units     the units of each worker
+ * @param loadMoves the units the strategy moved for load, with the reason; empty when none was
  */
-public record Assignment(SortedMap<WorkerId, SortedSet<UnitId>> units) {
+public record Assignment(SortedMap<WorkerId, SortedSet<UnitId>> units, java.util.List<LoadMove> loadMoves) {
+
+    public Assignment(SortedMap<WorkerId, SortedSet<UnitId>> units) {
+        this(units, java.util.List.of());
+    }
 
     public Assignment {
+        loadMoves = java.util.List.copyOf(loadMoves);
         SortedMap<WorkerId, SortedSet<UnitId>> copy = new TreeMap<>();
         Map<UnitId, WorkerId> seen = new HashMap<>();
         units.forEach((worker, set) -> {

@@ -7,7 +7,8 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -16,28 +17,28 @@ import java.util.TreeSet;
 /**
  * The default strategy: units stay where they are, and only what balance requires moves.
  *
- * <p>With equal weights, every worker ends with {@code n/m} or {@code n/m + 1} units, and the
- * {@code +1} places go to the workers that already hold the most, so that no unit moves that
- * balance does not force. With unequal weights, each worker keeps its units (heaviest first)
- * up to {@code (1 + tolerance)} times the mean load, and the rest go, heaviest first, to the
- * least-loaded worker.
+ * <p>While loads are unknown, equal, or all idle, it balances by count: every worker ends with
+ * its capacity's share of the units, rounded, and the extra places go to the workers that already
+ * hold the most, so that no unit moves that balance does not force. With equal capacities that is
+ * {@code n/m} or {@code n/m + 1} units each.
+ *
+ * <p>Once units have different weights (pinned in their {@link UnitSpec}, else measured; a unit
+ * without either counts as the mean), it balances by load, calmly ({@link BalancePolicy}): kept
+ * units stay, new and orphaned ones go where the load is lowest, and units move for load only
+ * when a worker leaves the trigger band, at most a share of them per rebalance, never one that
+ * moved within the minimum stay or that is idle, and only when the move lowers the higher of its
+ * two workers' loads by more than a move costs. Each such move is reported with its reason.
  */
 public final class StickyBalancedStrategy implements AssignmentStrategy {
 
-    /** How far above the mean load a worker may be before its units move, in weighted mode. */
-    public static final double DEFAULT_WEIGHT_TOLERANCE = 0.10;
-
-    private final double weightTolerance;
+    private final BalancePolicy policy;
 
     public StickyBalancedStrategy() {
-        this(DEFAULT_WEIGHT_TOLERANCE);
+        this(BalancePolicy.DEFAULT);
     }
 
-    public StickyBalancedStrategy(double weightTolerance) {
-        if (weightTolerance < 0 || Double.isNaN(weightTolerance)) {
-            throw new IllegalArgumentException("weightTolerance must be >= 0, not " + weightTolerance);
-        }
-        this.weightTolerance = weightTolerance;
+    public StickyBalancedStrategy(BalancePolicy policy) {
+        this.policy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -58,27 +59,65 @@ public final class StickyBalancedStrategy implements AssignmentStrategy {
                 orphans.add(unit);
             }
         }
-        boolean weighted = assignable.stream().anyMatch(u -> view.units().get(u).weight() != UnitSpec.DEFAULT_WEIGHT);
-        if (weighted) {
-            assignByWeight(view, kept, orphans, result);
-        } else {
-            assignByCount(view, kept, orphans, result);
+        Map<UnitId, Double> known = new HashMap<>();
+        for (UnitId unit : assignable) {
+            double pinned = view.units().get(unit).weight();
+            Double measured = view.loads().get(unit);
+            if (pinned != UnitSpec.DEFAULT_WEIGHT) {
+                known.put(unit, pinned);
+            } else if (measured != null) {
+                known.put(unit, measured);
+            }
         }
-        return new Assignment(result);
+        if (byCount(known, assignable.size())) {
+            assignByCount(view, kept, orphans, result);
+            return new Assignment(result);
+        }
+        double mean = known.values().stream().mapToDouble(Double::doubleValue).average().orElse(policy.idleBelow());
+        Map<UnitId, Double> weights = new HashMap<>();
+        Set<UnitId> busy = new HashSet<>();
+        for (UnitId unit : assignable) {
+            double weight = known.getOrDefault(unit, mean);
+            if (known.containsKey(unit) && weight >= policy.idleBelow()) {
+                busy.add(unit);
+            }
+            // Even an idle unit costs its reads.
+            weights.put(unit, Math.max(weight, policy.idleBelow()));
+        }
+        List<LoadMove> moves = LoadPlacement.place(view, policy, weights, busy, kept, orphans, result);
+        return new Assignment(result, moves);
+    }
+
+    /** Count balance while nothing is known, everything is idle, or every unit weighs the same. */
+    private boolean byCount(Map<UnitId, Double> known, int units) {
+        if (known.isEmpty() || known.values().stream().allMatch(w -> w < policy.idleBelow())) {
+            return true;
+        }
+        double min = known.values().stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double max = known.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return known.size() == units && max - min <= 1e-9 * max;
     }
 
     private static void assignByCount(ClusterView view, Map<WorkerId, List<UnitId>> kept, List<UnitId> pool,
                                       SortedMap<WorkerId, SortedSet<UnitId>> result) {
         int units = pool.size() + kept.values().stream().mapToInt(List::size).sum();
-        int workers = view.workers().size();
-        int base = units / workers;
-        int extra = units % workers;
+        long capacity = view.workers().stream().mapToLong(view::capacityOf).sum();
         List<WorkerId> ranked = new ArrayList<>(view.workers());
         ranked.sort(Comparator.<WorkerId>comparingInt(w -> kept.getOrDefault(w, List.of()).size()).reversed()
                 .thenComparing(Comparator.naturalOrder()));
+        // Each worker's share of the units by capacity, rounded down; the places left over go to the
+        // largest remainders, and among equal ones to the workers that hold the most already.
         Map<WorkerId, Integer> quota = new HashMap<>();
-        for (int i = 0; i < ranked.size(); i++) {
-            quota.put(ranked.get(i), base + (i < extra ? 1 : 0));
+        int given = 0;
+        for (WorkerId worker : ranked) {
+            int share = (int) ((long) units * view.capacityOf(worker) / capacity);
+            quota.put(worker, share);
+            given += share;
+        }
+        List<WorkerId> byRemainder = new ArrayList<>(ranked);
+        byRemainder.sort(Comparator.comparingLong((WorkerId w) -> -((long) units * view.capacityOf(w) % capacity)));
+        for (int i = 0; i < units - given; i++) {
+            quota.merge(byRemainder.get(i), 1, Integer::sum);
         }
         for (WorkerId worker : ranked) {
             List<UnitId> own = kept.getOrDefault(worker, List.of());
@@ -93,44 +132,6 @@ public final class StickyBalancedStrategy implements AssignmentStrategy {
             while (mine.size() < quota.get(worker) && next < pool.size()) {
                 mine.add(pool.get(next++));
             }
-        }
-    }
-
-    private void assignByWeight(ClusterView view, Map<WorkerId, List<UnitId>> kept, List<UnitId> pool,
-                                SortedMap<WorkerId, SortedSet<UnitId>> result) {
-        Comparator<UnitId> heaviestFirst = Comparator.<UnitId>comparingDouble(u -> view.units().get(u).weight()).reversed()
-                .thenComparing(Comparator.naturalOrder());
-        double total = 0;
-        for (List<UnitId> own : kept.values()) {
-            total += own.stream().mapToDouble(u -> view.units().get(u).weight()).sum();
-        }
-        total += pool.stream().mapToDouble(u -> view.units().get(u).weight()).sum();
-        double limit = total / view.workers().size() * (1 + weightTolerance);
-        Map<WorkerId, Double> load = new HashMap<>();
-        for (WorkerId worker : view.workers()) {
-            List<UnitId> own = new ArrayList<>(kept.getOrDefault(worker, List.of()));
-            own.sort(heaviestFirst);
-            double sum = 0;
-            for (UnitId unit : own) {
-                double weight = view.units().get(unit).weight();
-                if (sum == 0 || sum + weight <= limit) {
-                    result.get(worker).add(unit);
-                    sum += weight;
-                } else {
-                    pool.add(unit);
-                }
-            }
-            load.put(worker, sum);
-        }
-        pool.sort(heaviestFirst);
-        PriorityQueue<WorkerId> lightest = new PriorityQueue<>(
-                Comparator.<WorkerId>comparingDouble(load::get).thenComparing(Comparator.naturalOrder()));
-        lightest.addAll(view.workers());
-        for (UnitId unit : pool) {
-            WorkerId worker = lightest.poll();
-            result.get(worker).add(unit);
-            load.merge(worker, view.units().get(unit).weight(), Double::sum);
-            lightest.add(worker);
         }
     }
 }
