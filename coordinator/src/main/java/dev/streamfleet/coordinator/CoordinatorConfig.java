@@ -16,10 +16,11 @@ import java.util.Objects;
  * @param drainTimeout      how long a revoked unit may take to finish its batch and checkpoint
  * @param discoveryInterval how often the leader looks for new units
  * @param credentials       ZooKeeper digest credentials; empty for an open ensemble
+ * @param balancing         how the leader balances by load, and weights pinned in configuration
  */
 public record CoordinatorConfig(String application, String zookeeper, Duration sessionTimeout, Duration rebalanceQuiet,
                                 Duration rebalanceMaxDelay, Duration drainTimeout, Duration discoveryInterval,
-                                java.util.Optional<ZooKeeperCredentials> credentials) {
+                                java.util.Optional<ZooKeeperCredentials> credentials, Balancing balancing) {
 
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_REBALANCE_QUIET = Duration.ofMillis(200);
@@ -39,6 +40,7 @@ public record CoordinatorConfig(String application, String zookeeper, Duration s
         requirePositive("discoveryInterval", discoveryInterval);
         Objects.requireNonNull(rebalanceQuiet, "rebalanceQuiet");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(balancing, "balancing");
         if (rebalanceQuiet.isNegative() || rebalanceQuiet.compareTo(rebalanceMaxDelay) > 0) {
             throw new IllegalArgumentException("rebalanceQuiet must be between 0 and rebalanceMaxDelay, not " + rebalanceQuiet);
         }
@@ -47,27 +49,33 @@ public record CoordinatorConfig(String application, String zookeeper, Duration s
     /** The defaults for {@code application} on {@code zookeeper}. */
     public static CoordinatorConfig of(String application, String zookeeper) {
         return new CoordinatorConfig(application, zookeeper, DEFAULT_SESSION_TIMEOUT, DEFAULT_REBALANCE_QUIET,
-                DEFAULT_REBALANCE_MAX_DELAY, DEFAULT_DRAIN_TIMEOUT, DEFAULT_DISCOVERY_INTERVAL, java.util.Optional.empty());
+                DEFAULT_REBALANCE_MAX_DELAY, DEFAULT_DRAIN_TIMEOUT, DEFAULT_DISCOVERY_INTERVAL, java.util.Optional.empty(),
+                Balancing.DEFAULT);
     }
 
     public CoordinatorConfig withSessionTimeout(Duration timeout) {
         return new CoordinatorConfig(application, zookeeper, timeout, rebalanceQuiet, rebalanceMaxDelay, drainTimeout,
-                discoveryInterval, credentials);
+                discoveryInterval, credentials, balancing);
     }
 
     public CoordinatorConfig withDrainTimeout(Duration timeout) {
         return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay, timeout,
-                discoveryInterval, credentials);
+                discoveryInterval, credentials, balancing);
     }
 
     public CoordinatorConfig withDiscoveryInterval(Duration interval) {
         return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay,
-                drainTimeout, interval, credentials);
+                drainTimeout, interval, credentials, balancing);
     }
 
     public CoordinatorConfig withCredentials(ZooKeeperCredentials credentials) {
         return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay,
-                drainTimeout, discoveryInterval, java.util.Optional.of(credentials));
+                drainTimeout, discoveryInterval, java.util.Optional.of(credentials), balancing);
+    }
+
+    public CoordinatorConfig withBalancing(Balancing balancing) {
+        return new CoordinatorConfig(application, zookeeper, sessionTimeout, rebalanceQuiet, rebalanceMaxDelay,
+                drainTimeout, discoveryInterval, credentials, balancing);
     }
 
     private static void requirePositive(String name, Duration value) {

@@ -16,18 +16,20 @@ import java.time.Instant;
  * @param took       from the start of the rebalance to the committed transaction
  * @param settled    from the committed transaction until every moved unit was leased by its new owner;
  *                   empty while that has not happened (yet)
+ * @param reason     why it happened ({@link RebalanceReason})
  */
 public record RebalanceRecord(long generation, Instant at, int workers, int units, int moved,
                               java.util.List<dev.streamfleet.core.UnitId> movedUnits, int writes, Duration took,
-                              java.util.Optional<Duration> settled) {
+                              java.util.Optional<Duration> settled, String reason) {
 
     public RebalanceRecord {
         movedUnits = java.util.List.copyOf(movedUnits);
+        java.util.Objects.requireNonNull(reason, "reason");
     }
 
     /** This record, with the moves settled after {@code settled}. */
     public RebalanceRecord settledAfter(Duration settled) {
         return new RebalanceRecord(generation, at, workers, units, moved, movedUnits, writes, took,
-                java.util.Optional.of(settled));
+                java.util.Optional.of(settled), reason);
     }
 }

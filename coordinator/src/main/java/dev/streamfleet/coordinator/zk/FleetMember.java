@@ -84,7 +84,8 @@ public final class FleetMember implements AutoCloseable {
     /** Joins the fleet with the default sticky strategy. */
     public static FleetMember start(CoordinatorConfig config, WorkerInfo info, UnitDiscovery discovery,
                                     CheckpointStore store, UnitWorkFactory factory) {
-        return start(config, info, discovery, store, factory, new StickyBalancedStrategy(), Clock.systemUTC());
+        return start(config, info, discovery, store, factory, new StickyBalancedStrategy(config.balancing().policy()),
+                Clock.systemUTC());
     }
 
     /**
@@ -186,6 +187,28 @@ public final class FleetMember implements AutoCloseable {
     /** The assignments this worker published while it led, newest last. */
     public List<RebalanceRecord> rebalances() {
         return loop == null ? List.of() : loop.history();
+    }
+
+    /**
+     * Publishes this worker's units' loads for the leader, on the caller's thread: an ephemeral
+     * node, created on first use and again after a lost session.
+     *
+     * @throws CoordinatorException when ZooKeeper does not take the write
+     */
+    public void publishLoads(Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads) {
+        ZkPaths paths = new ZkPaths(config.application());
+        byte[] body = ZkJson.loads(loads);
+        String path = paths.loads(info.id());
+        try {
+            try {
+                client.setData().forPath(path, body);
+            } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+                client.create().creatingParentContainersIfNeeded().withMode(org.apache.zookeeper.CreateMode.EPHEMERAL)
+                        .forPath(path, body);
+            }
+        } catch (Exception e) {
+            throw new CoordinatorException("could not publish the units' loads: " + e, e);
+        }
     }
 
     /** The fleet as ZooKeeper shows it now, read through this worker's session. */

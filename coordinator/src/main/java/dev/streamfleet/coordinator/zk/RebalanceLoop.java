@@ -72,6 +72,15 @@ final class RebalanceLoop {
     private ScheduledFuture<?> discoveryCheck;
     private Set<UnitId> discovered = Set.of();
     private final Set<UnitId> endedUnits = new HashSet<>();
+    /** When each unit last moved under this leader; a new leader starts without, which only makes it bolder. */
+    private final Map<UnitId, Instant> movedAt = new HashMap<>();
+    /** The loads workers had published at the last rebalance; different ones read later call for another. */
+    private Map<UnitId, Double> decidedLoads = Map.of();
+    /**
+     * The last load any worker published for each unit: a unit that just moved keeps its figure
+     * until its new owner has measured it, instead of counting as unknown meanwhile.
+     */
+    private final Map<UnitId, Double> lastKnownLoads = new HashMap<>();
 
     RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
                   CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor,
@@ -160,6 +169,41 @@ final class RebalanceLoop {
     }
 
     /** The children of a container node, which the server deletes while it is empty; missing means none. */
+    /**
+     * The loads workers published: the current owner's figure for each unit, or, for a unit that
+     * moved and whose new owner has not reported it yet, the previous owner's.
+     */
+    private Map<UnitId, Double> readLoads(Map<UnitId, WorkerId> owners) throws Exception {
+        Map<UnitId, Double> loads = new HashMap<>();
+        for (String child : children(paths.loads())) {
+            WorkerId worker = WorkerId.of(child);
+            try {
+                ZkJson.loads(client.getData().forPath(paths.loads(worker))).forEach((unit, load) -> {
+                    if (worker.equals(owners.get(unit))) {
+                        loads.put(unit, load.load());
+                    } else {
+                        loads.putIfAbsent(unit, load.load());
+                    }
+                });
+            } catch (KeeperException.NoNodeException e) {
+                // The worker is gone; its units count as unknown.
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring the loads published by {}: {}", worker, e.getMessage());
+            }
+        }
+        return loads;
+    }
+
+    /** The capacity the worker published, if its registration can be read. */
+    private java.util.Optional<Integer> capacityOf(WorkerId worker) {
+        try {
+            return java.util.Optional.of(ZkJson.worker(client.getData().forPath(paths.worker(worker))).capacity());
+        } catch (Exception e) {
+            // Gone meanwhile, or unreadable: it counts with capacity 1.
+            return java.util.Optional.empty();
+        }
+    }
+
     private List<String> children(String path) throws Exception {
         try {
             return client.getChildren().forPath(path);
@@ -186,8 +230,14 @@ final class RebalanceLoop {
             discovery.discover().forEach(spec -> now.add(spec.id()));
             if (!now.equals(discovered)) {
                 changed();
+                return;
             }
-        } catch (RuntimeException e) {
+            Map<UnitId, WorkerId> owners = new HashMap<>();
+            readAssignments().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+            if (!readLoads(owners).equals(decidedLoads)) {
+                changed();
+            }
+        } catch (Exception e) {
             LOG.warn("unit discovery failed: {}", e.toString());
         }
     }
@@ -238,12 +288,15 @@ final class RebalanceLoop {
     private void rebalance(Instant started) throws Exception {
         long startNanos = System.nanoTime();
         SortedSet<WorkerId> workers = new TreeSet<>();
+        Map<WorkerId, Integer> capacities = new HashMap<>();
         for (String child : children(paths.workers())) {
-            workers.add(WorkerId.of(child));
+            WorkerId worker = WorkerId.of(child);
+            workers.add(worker);
+            capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
         }
         Map<UnitId, UnitSpec> units = new HashMap<>();
         for (UnitSpec spec : discovery.discover()) {
-            units.put(spec.id(), spec);
+            units.put(spec.id(), config.balancing().pin(spec));
         }
         discovered = Set.copyOf(units.keySet());
 
@@ -264,7 +317,13 @@ final class RebalanceLoop {
         Set<UnitId> ended = new HashSet<>(endedUnits);
         ended.retainAll(units.keySet());
 
-        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended));
+        Instant now = clock.instant();
+        Map<UnitId, Double> published = readLoads(owners);
+        decidedLoads = published;
+        lastKnownLoads.putAll(published);
+        lastKnownLoads.keySet().retainAll(units.keySet());
+        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, capacities, lastKnownLoads,
+                movedAt, now));
 
         Map<WorkerId, SortedSet<UnitId>> changed = new HashMap<>();
         for (WorkerId worker : workers) {
@@ -276,7 +335,14 @@ final class RebalanceLoop {
         }
         List<WorkerId> departed = current.keySet().stream().filter(w -> !workers.contains(w)).toList();
         if (!changed.isEmpty() || !departed.isEmpty()) {
-            publish(next, owners, current, changed, departed, started, startNanos);
+            SortedSet<WorkerId> joined = new TreeSet<>(workers);
+            joined.removeAll(current.keySet());
+            Set<UnitId> endedNow = new HashSet<>();
+            endedEvents.forEach(name -> endedNow.add(ZkPaths.unitOf(name)));
+            int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
+            String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
+                    newUnits, next.loadMoves());
+            publish(next, owners, current, changed, departed, started, startNanos, reason);
         }
         for (String name : endedEvents) {
             try {
@@ -289,7 +355,7 @@ final class RebalanceLoop {
 
     private void publish(Assignment next, Map<UnitId, WorkerId> owners, Map<WorkerId, ZkJson.AssignmentNode> current,
                          Map<WorkerId, SortedSet<UnitId>> changed, List<WorkerId> departed, Instant started,
-                         long startNanos) throws Exception {
+                         long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
         long generation = readGeneration(generationStat) + 1;
         List<CuratorOp> ops = new ArrayList<>();
@@ -312,8 +378,10 @@ final class RebalanceLoop {
         int moved = movedUnits.size();
         RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
                 moved, movedUnits.stream().limit(20).toList(), ops.size() - 1,
-                Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty());
+                Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty(), reason);
         history.add(record);
+        movedUnits.forEach(unit -> movedAt.put(unit, record.at()));
+        movedAt.keySet().retainAll(next.owners().keySet());
         Map<UnitId, WorkerId> movedTo = new HashMap<>();
         next.owners().forEach((unit, worker) -> {
             WorkerId previous = owners.get(unit);
@@ -322,9 +390,9 @@ final class RebalanceLoop {
             }
         });
         settle.measure(generation, movedTo, System.nanoTime());
-        LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change",
+        LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change ({})",
                 generation, record.units(), record.workers(), moved, record.writes(),
-                Duration.between(started, record.at()).toMillis());
+                Duration.between(started, record.at()).toMillis(), reason);
     }
 
     private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {

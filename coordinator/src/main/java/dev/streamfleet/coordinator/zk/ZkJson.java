@@ -67,6 +67,24 @@ final class ZkJson {
         return new AssignmentNode(node.path("generation").asLong(), units);
     }
 
+    /** A worker's units' loads, as it measured them. */
+    static byte[] loads(java.util.Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads) {
+        ObjectNode node = MAPPER.createObjectNode();
+        ObjectNode units = node.putObject("units");
+        new java.util.TreeMap<>(loads).forEach((unit, load) -> units.putObject(unit.toString()).put("load", load.load())
+                .put("recordsPerSecond", load.recordsPerSecond()).put("bytesPerSecond", load.bytesPerSecond()));
+        return write(node);
+    }
+
+    static java.util.Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads(byte[] data) {
+        JsonNode node = read(data, "loads");
+        java.util.Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads = new java.util.HashMap<>();
+        node.path("units").fields().forEachRemaining(entry -> loads.put(UnitId.parse(entry.getKey()),
+                new dev.streamfleet.coordinator.UnitLoad(entry.getValue().path("load").asDouble(),
+                        entry.getValue().path("recordsPerSecond").asDouble(), entry.getValue().path("bytesPerSecond").asDouble())));
+        return loads;
+    }
+
     static byte[] lease(WorkerId worker, long generation) {
         return write(MAPPER.createObjectNode().put("workerId", worker.value()).put("generation", generation));
     }

@@ -41,6 +41,15 @@ final class ZkPaths {
         return workers() + "/" + id.value();
     }
 
+    /** Where each worker publishes its units' loads: an ephemeral node per worker. */
+    String loads() {
+        return root + "/loads";
+    }
+
+    String loads(WorkerId id) {
+        return loads() + "/" + id.value();
+    }
+
     String leader() {
         return root + "/leader";
     }
