@@ -217,10 +217,15 @@ final class LaneSteps {
             } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
                 stage = CompletableFuture.failedFuture(e);
             }
-            stage.whenComplete((ignored, error) -> host.post(() -> runReturned(run, new Throwable[] {error})));
+            long started = System.nanoTime();
+            stage.whenComplete((ignored, error) -> {
+                long busy = System.nanoTime() - started;
+                host.post(() -> runReturned(run, new Throwable[] {error}, busy));
+            });
             return;
         }
         laneThreads.execute(() -> {
+            long started = System.nanoTime();
             Throwable[] errors = new Throwable[run.size()];
             for (int i = 0; i < run.size(); i++) {
                 try {
@@ -229,7 +234,8 @@ final class LaneSteps {
                     errors[i] = e;
                 }
             }
-            host.post(() -> runReturned(run, errors));
+            long busy = System.nanoTime() - started;
+            host.post(() -> runReturned(run, errors, busy));
         });
     }
 
@@ -238,8 +244,9 @@ final class LaneSteps {
     }
 
     /** A run is back: each of its lanes is finished, offered again or dead-lettered, then the unit moves on. */
-    private void runReturned(List<KeyLanes.LaneBatch> run, Throwable[] errors) {
+    private void runReturned(List<KeyLanes.LaneBatch> run, Throwable[] errors, long busyNanos) {
         runsOut--;
+        metrics.busy(busyNanos);
         for (int i = 0; i < run.size(); i++) {
             laneReturned(run.get(i), errors[i]);
         }

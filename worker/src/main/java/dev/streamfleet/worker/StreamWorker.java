@@ -37,9 +37,11 @@ public final class StreamWorker implements AutoCloseable {
     private final MetricRegistry metrics;
     private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
+    private final LoadReporter loads;
 
     private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, ExecutorService laneThreads,
-                         MetricRegistry metrics, UnitMetrics.Board unitMetrics, StalledUnits stalls) {
+                         MetricRegistry metrics, UnitMetrics.Board unitMetrics, StalledUnits stalls, LoadReporter loads) {
+        this.loads = loads;
         this.laneThreads = laneThreads;
         this.stalls = stalls;
         this.unitMetrics = unitMetrics;
@@ -79,7 +81,9 @@ public final class StreamWorker implements AutoCloseable {
                         () -> () -> member.units().values().stream().filter(state::equals).count());
             }
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
-            return new StreamWorker(member, scheduler, laneThreads, metrics, unitMetrics, stalls);
+            LoadReporter loads = LoadReporter.start(unitMetrics, member::publishLoads,
+                    dev.streamfleet.worker.load.LoadPublication.MIN_INTERVAL);
+            return new StreamWorker(member, scheduler, laneThreads, metrics, unitMetrics, stalls, loads);
         } catch (RuntimeException e) {
             scheduler.shutdownNow();
             laneThreads.shutdownNow();
@@ -147,6 +151,11 @@ public final class StreamWorker implements AutoCloseable {
         return stalls.snapshot();
     }
 
+    /** Each held unit's measured load (processor time plus the worker's cost per record, records and bytes per second). */
+    public Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads() {
+        return loads.loads();
+    }
+
     /** Why each FAILED unit stopped. */
     public Map<UnitId, String> failures() {
         return member.failures();
@@ -155,6 +164,7 @@ public final class StreamWorker implements AutoCloseable {
     /** Hands every unit over gracefully (final checkpoints), then leaves the fleet. */
     @Override
     public void close() {
+        loads.close();
         member.close();
         scheduler.shutdown();
         try {

@@ -38,6 +38,7 @@ final class UnitMetrics {
     private final Counter retries = new Counter();
     private final Counter errors = new Counter();
     private final Counter deadLettered = new Counter();
+    private final Counter busyNanos = new Counter();
     private final AtomicLong millisBehind = new AtomicLong(UNKNOWN);
     private final AtomicLong offsetLag = new AtomicLong(UNKNOWN);
     private final AtomicReference<Optional<UnitMetricsSnapshot.Lanes>> lanes = new AtomicReference<>(Optional.empty());
@@ -101,6 +102,11 @@ final class UnitMetrics {
         lanes.set(Optional.of(now));
     }
 
+    /** The processor spent this long on a batch (or a run of lane batches), whatever the outcome. */
+    void busy(long nanos) {
+        busyNanos.inc(nanos);
+    }
+
     void fetched(long nanos) {
         fetch.update(nanos, TimeUnit.NANOSECONDS);
     }
@@ -125,7 +131,8 @@ final class UnitMetrics {
     UnitMetricsSnapshot snapshot() {
         return new UnitMetricsSnapshot(unit, records.getCount(), records.getOneMinuteRate(), bytes.getCount(),
                 bytes.getOneMinuteRate(), known(millisBehind.get()), known(offsetLag.get()), retries.getCount(),
-                errors.getCount(), deadLettered.getCount(), latency(fetch), latency(checkpoint), lanes.get());
+                errors.getCount(), deadLettered.getCount(), latency(fetch), latency(checkpoint), lanes.get(),
+                Duration.ofNanos(busyNanos.getCount()));
     }
 
     /** The unit stopped on this worker: its metrics go; the worker totals stay. */

@@ -22,11 +22,12 @@ import java.util.OptionalLong;
  * @param fetch              latency of the fetches
  * @param checkpoint         latency of the checkpoint writes
  * @param lanes              at parallelism above 1, the unit's records between reading and finishing; empty otherwise
+ * @param busy               time the processor spent on the unit's batches on this worker
  */
 public record UnitMetricsSnapshot(UnitId unit, long records, double recordsPerSecond, long bytes, double bytesPerSecond,
                                   OptionalLong millisBehindLatest, OptionalLong offsetLag, long processorRetries,
                                   long errors, long deadLettered, Latency fetch, Latency checkpoint,
-                                  Optional<Lanes> lanes) {
+                                  Optional<Lanes> lanes, java.time.Duration busy) {
 
     /**
      * A unit's records between reading and finishing, at parallelism above 1.

@@ -330,14 +330,17 @@ final class UnitRunner implements UnitWork {
     /** Returns true when the batch was processed; otherwise it schedules the retry or stops the unit. */
     private boolean process(RecordBatch batch) {
         handedOver = batch.last().position();
+        long started = System.nanoTime();
         try {
             processor.process(batch, checkpointer);
         } catch (OwnershipLostException e) {
+            metrics.busy(System.nanoTime() - started);
             throw e;
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             // An Error from user code (a jar built against another version, a failed assertion, runaway
             // recursion) is the processor failing on this batch, like an exception. Running out of memory is
             // not: bin/streamfleet exits the JVM on it, so the units move.
+            metrics.busy(System.nanoTime() - started);
             failedBatch = batch;
             failedAttempts++;
             metrics.retried();
@@ -352,6 +355,7 @@ final class UnitRunner implements UnitWork {
             scheduleStep(delay, false);
             return false;
         }
+        metrics.busy(System.nanoTime() - started);
         failedBatch = null;
         failedAttempts = 0;
         processed = batch.last().position();

@@ -50,6 +50,7 @@ public final class PrometheusText {
             line(out, series.apply("processor_retries_total"), unit.processorRetries());
             line(out, series.apply("errors_total"), unit.errors());
             line(out, series.apply("dead_lettered_total"), unit.deadLettered());
+            line(out, series.apply("busy_seconds_total"), unit.busy().toNanos() / 1e9);
             unit.millisBehindLatest().ifPresent(millis -> line(out, series.apply("millis_behind_latest"), millis));
             unit.offsetLag().ifPresent(lag -> line(out, series.apply("offset_lag"), lag));
             unit.lanes().ifPresent(lanes -> {

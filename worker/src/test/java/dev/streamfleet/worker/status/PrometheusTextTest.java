@@ -20,7 +20,8 @@ class PrometheusTextTest {
     private static UnitMetricsSnapshot unit(UnitId unit, long records, OptionalLong lag) {
         return new UnitMetricsSnapshot(unit, records, 0, records * 10, 0, OptionalLong.empty(), lag, 2, 0, 1,
                 new UnitMetricsSnapshot.Latency(3, Duration.ofMillis(5), Duration.ofMillis(20)), NONE,
-                records > 5 ? Optional.of(new UnitMetricsSnapshot.Lanes(40, 16, 7)) : Optional.empty());
+                records > 5 ? Optional.of(new UnitMetricsSnapshot.Lanes(40, 16, 7)) : Optional.empty(),
+                Duration.ofMillis(records * 100));
     }
 
     @Test
@@ -38,6 +39,7 @@ class PrometheusTextTest {
                 .contains("streamfleet_unit_fetch_p99_seconds{unit=\"kafka/payments/3\"} 0.02\n")
                 .contains("streamfleet_worker_records_total 9\n")
                 .contains("streamfleet_unit_dead_lettered_total{unit=\"kafka/payments/3\"} 1\n")
+                .contains("streamfleet_unit_busy_seconds_total{unit=\"kafka/payments/3\"} 0.1\n")
                 .contains("streamfleet_worker_units_failed 1\n")
                 .contains("streamfleet_unit_offset_lag{unit=\"kafka/payments/3\"} 42\n")
                 .contains("streamfleet_unit_in_flight{unit=\"kinesis/orders.v2/shardId-000000000001\"} 40\n")
