@@ -108,7 +108,8 @@ public final class WorkerAssembly implements AutoCloseable {
         }
         CoordinatorConfig coordinator = CoordinatorConfig.of(config.application(), config.zookeeper().connect())
                 .withSessionTimeout(config.zookeeper().sessionTimeout())
-                .withDrainTimeout(config.processing().drainTimeout());
+                .withDrainTimeout(config.processing().drainTimeout())
+                .withBalancing(config.balancing());
         if (config.zookeeper().credentials().isPresent()) {
             coordinator = coordinator.withCredentials(config.zookeeper().credentials().get());
         }

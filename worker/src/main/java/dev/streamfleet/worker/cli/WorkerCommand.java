@@ -34,7 +34,8 @@ public final class WorkerCommand implements Callable<Integer> {
         Signals.onTermination(stop::countDown);
         WorkerInfo info;
         try (WorkerStatusServer status = WorkerStatusServer.start(fleet.status())) {
-            info = new WorkerInfo(WorkerId.generate(host), host, status.url(), Instant.now(), Version.current(), 1);
+            info = new WorkerInfo(WorkerId.generate(host), host, status.url(), Instant.now(), Version.current(),
+                    fleet.worker().capacity());
             try (WorkerAssembly assembly = WorkerAssembly.start(fleet, info)) {
                 status.serve(assembly.worker(), assembly.store());
                 LOG.info("worker {} joined fleet {} ({} sources), status at {}; SIGTERM or Ctrl-C hands its units over"

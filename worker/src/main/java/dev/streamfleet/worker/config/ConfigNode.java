@@ -120,6 +120,29 @@ final class ConfigNode {
         return parsed;
     }
 
+    double decimal(String name, double fallback, double min, double max) {
+        if (!has(name)) {
+            return fallback;
+        }
+        return decimalValue(key(name), node.get(name), min, max);
+    }
+
+    /** A number from {@code min} to {@code max}, written as a YAML number or as text. */
+    static double decimalValue(String key, JsonNode value, double min, double max) {
+        double parsed;
+        if (value.isNumber()) {
+            parsed = value.asDouble();
+        } else if (value.isTextual() && value.asText().strip().matches("-?\\d+(\\.\\d+)?")) {
+            parsed = Double.parseDouble(value.asText().strip());
+        } else {
+            throw new ConfigException(key + ": expected a number, got '" + value.asText() + "'");
+        }
+        if (!(parsed >= min && parsed <= max)) {
+            throw new ConfigException(key + ": expected a number from " + min + " to " + max + ", got " + parsed);
+        }
+        return parsed;
+    }
+
     Duration duration(String name, Duration fallback) {
         if (!has(name)) {
             return fallback;

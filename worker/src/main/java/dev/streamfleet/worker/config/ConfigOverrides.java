@@ -34,7 +34,8 @@ final class ConfigOverrides {
             "processing.deadLetter.kafka.topic", "processing.deadLetter.kafka.bootstrapServers",
             "processing.deadLetter.kinesis.stream", "processing.deadLetter.kinesis.region",
             "processing.deadLetter.kinesis.endpoint",
-            "status.bind", "status.port", "status.advertise", "status.leaderPage");
+            "status.bind", "status.port", "status.advertise", "status.leaderPage", "worker.capacity",
+            "balancing.trigger", "balancing.target", "balancing.maxMovedShare", "balancing.minStay");
     static final List<String> KINESIS_KEYS = List.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait");
     static final List<String> KAFKA_KEYS = List.of("topic", "bootstrapServers", "initialPosition", "mirrorGroup");
     /** Variables with this prefix that the launcher, not the configuration, reads. */

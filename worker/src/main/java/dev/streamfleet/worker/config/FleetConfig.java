@@ -19,12 +19,26 @@ import java.util.Optional;
  * @param processor   what handles the records
  * @param processing  how the worker runs its units
  * @param status      where the status endpoints listen
+ * @param worker      what this worker says about itself
+ * @param balancing   how the leader balances by load (the leader's configuration counts)
  */
 public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints checkpoints, List<Source> sources,
-                          Processor processor, Processing processing, Status status) {
+                          Processor processor, Processing processing, Status status, Worker worker,
+                          dev.streamfleet.coordinator.Balancing balancing) {
 
     public FleetConfig {
         sources = List.copyOf(sources);
+        java.util.Objects.requireNonNull(worker, "worker");
+        java.util.Objects.requireNonNull(balancing, "balancing");
+    }
+
+    /**
+     * What a worker publishes about itself.
+     *
+     * @param capacity its share of the fleet's work relative to the others' (a worker of capacity 2 takes twice as much)
+     */
+    public record Worker(int capacity) {
+        public static final Worker DEFAULT = new Worker(1);
     }
 
     /**

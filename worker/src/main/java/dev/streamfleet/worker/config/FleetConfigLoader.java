@@ -2,8 +2,11 @@ package dev.streamfleet.worker.config;
 
 import dev.streamfleet.checkpoint.CheckpointRules;
 import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.coordinator.BalancePolicy;
+import dev.streamfleet.coordinator.Balancing;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.CheckpointPolicy;
 import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.WorkerSettings;
@@ -101,7 +104,8 @@ public final class FleetConfigLoader {
     }
 
     private static FleetConfig parse(ConfigNode root, Regions regions) {
-        root.allowOnly(Set.of("application", "zookeeper", "checkpoints", "sources", "processor", "processing", "status"));
+        root.allowOnly(Set.of("application", "zookeeper", "checkpoints", "sources", "processor", "processing", "status",
+                "worker", "balancing"));
         String application = root.text("application");
         try {
             CheckpointRules.requireApplication(application);
@@ -158,7 +162,38 @@ public final class FleetConfigLoader {
                 pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)),
                 pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)),
                 parallelism(pg), pg.optionalSection("deadLetter").map(dl -> deadLetter(dl, regions)));
-        return new FleetConfig(application, zookeeper, checkpoints, sources, processor, processing, status);
+        FleetConfig.Worker worker = new FleetConfig.Worker(
+                root.sectionOrEmpty("worker").allowOnly(Set.of("capacity")).integer("capacity", 1, 1, 1000));
+        return new FleetConfig(application, zookeeper, checkpoints, sources, processor, processing, status, worker,
+                balancing(root.sectionOrEmpty("balancing")));
+    }
+
+    /** balancing.trigger, .target, .maxMovedShare, .minStay and .weights (unit id: load). */
+    private static Balancing balancing(ConfigNode node) {
+        node.allowOnly(Set.of("trigger", "target", "maxMovedShare", "minStay", "weights"));
+        BalancePolicy defaults = BalancePolicy.DEFAULT;
+        double trigger = node.decimal("trigger", defaults.trigger(), 1, 1.99);
+        double target = node.decimal("target", Math.min(defaults.target(), trigger), 1, 1.99);
+        if (target > trigger) {
+            throw new ConfigException(node.key("target") + ": " + target + " is above balancing.trigger (" + trigger
+                    + "); moves for load stop at the target, which must not be above where they start");
+        }
+        BalancePolicy policy = new BalancePolicy(trigger, target, node.decimal("maxMovedShare", defaults.maxMovedShare(), 0.001, 1),
+                node.duration("minStay", defaults.minStay(), Duration.ZERO), defaults.minGain(), defaults.idleBelow());
+        Map<UnitId, Double> weights = new java.util.HashMap<>();
+        node.textMap("weights").forEach((unit, weight) -> {
+            String key = node.key("weights") + "." + unit;
+            UnitId id;
+            try {
+                id = UnitId.parse(unit);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(key + ": not a unit id (kinesis/<stream>/<shard id> or kafka/<topic>/<partition>): "
+                        + e.getMessage());
+            }
+            weights.put(id, ConfigNode.decimalValue(key, com.fasterxml.jackson.databind.node.TextNode.valueOf(weight),
+                    0.000001, 1_000_000));
+        });
+        return new Balancing(policy, weights);
     }
 
     /**

@@ -105,13 +105,37 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void capacityAndBalancingAreCheckedWithTheirKeys() throws IOException {
+        FleetConfig defaults = load(MINIMAL);
+        assertThat(defaults.worker().capacity()).isEqualTo(1);
+        assertThat(defaults.balancing()).isEqualTo(dev.streamfleet.coordinator.Balancing.DEFAULT);
+
+        FleetConfig config = FleetConfigLoader.load(file(MINIMAL + "worker:\n  capacity: 2\nbalancing:\n  trigger: 1.5\n"
+                        + "  weights:\n    kafka/t/3: 2.5\n"), Map.of("STREAMFLEET_BALANCING_MINSTAY", "1m"), Map.of());
+        assertThat(config.worker().capacity()).isEqualTo(2);
+        assertThat(config.balancing().policy().trigger()).isEqualTo(1.5);
+        assertThat(config.balancing().policy().minStay()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.balancing().weights()).containsEntry(dev.streamfleet.core.UnitId.kafka("t", 3), 2.5);
+
+        assertThatThrownBy(() -> load(MINIMAL + "balancing:\n  trigger: 1.05\n  target: 1.2\n"))
+                .hasMessageStartingWith("balancing.target: 1.2 is above balancing.trigger (1.05)");
+        assertThatThrownBy(() -> load(MINIMAL + "balancing:\n  weights:\n    orders-3: 2\n"))
+                .hasMessageStartingWith("balancing.weights.orders-3: not a unit id");
+        assertThatThrownBy(() -> load(MINIMAL + "balancing:\n  weights:\n    kafka/t/3: heavy\n"))
+                .hasMessage("balancing.weights.kafka/t/3: expected a number, got 'heavy'");
+        assertThatThrownBy(() -> load(MINIMAL + "worker:\n  capacity: 0\n"))
+                .hasMessage("worker.capacity: expected a number from 1 to 1000, got 0");
+    }
+
+    @Test
     void theCompleteExampleListsEveryKeySoThatNoSettingIsUndocumented() throws IOException {
         String example = Files.readString(Path.of("../deploy/conf/kinesis-and-kafka.yaml"));
         java.util.List<String> keys = new java.util.ArrayList<>();
         ConfigOverrides.SCALARS.forEach(key -> keys.add(key.substring(key.lastIndexOf('.') + 1)));
         keys.addAll(ConfigOverrides.KINESIS_KEYS);
         keys.addAll(ConfigOverrides.KAFKA_KEYS);
-        keys.addAll(java.util.List.of("auth", "properties", "options", "sources", "kinesis", "kafka", "processing"));
+        keys.addAll(java.util.List.of("auth", "properties", "options", "sources", "kinesis", "kafka", "processing",
+                "worker", "balancing", "weights"));
         assertThat(keys).allSatisfy(key -> assertThat(example).containsPattern("(?m)^\\s*#?\\s*(- )?" + key + ":"));
     }
 
