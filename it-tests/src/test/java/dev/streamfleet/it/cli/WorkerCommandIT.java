@@ -186,6 +186,12 @@ class WorkerCommandIT {
             WorkerProcess status = run(application + "-status", "status", "--config", file.toString());
             assertThat(status.output()).contains("fleet " + application + ": 1 workers")
                     .contains("kinesis/" + stream + "/shardId-000000000000").contains("READING").contains(" ms ");
+            String printed = run(application + "-status-json", "status", "--config", file.toString(), "--output", "json").output();
+            // The JSON document is what the command prints, after any log lines.
+            JsonNode json = new ObjectMapper().readTree(printed.startsWith("{") ? printed : printed.substring(printed.indexOf("\n{") + 1));
+            assertThat(json.path("leaderReachable").asBoolean()).isTrue();
+            assertThat(json.path("workers").get(0).path("capacity").asInt()).isEqualTo(1);
+            assertThat(json.path("rebalances").get(0).path("reason").asText()).startsWith("join of ");
             worker.terminate();
             assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
         }

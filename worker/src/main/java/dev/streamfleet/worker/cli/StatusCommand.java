@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code streamfleet status}: the fleet in the terminal, from ZooKeeper and the checkpoint table. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -24,17 +25,81 @@ import picocli.CommandLine.Mixin;
                 + " the fleet runs or is stopped.")
 public final class StatusCommand implements Callable<Integer> {
 
+    /** How the fleet is shown. */
+    enum Output { text, json }
+
     @Mixin
     ConfigOptions options = new ConfigOptions();
+
+    @Option(names = "--output", defaultValue = "text", description = "text (default), or json: the leader's /api/status"
+            + " (workers with their load and capacity, units, the last rebalances and why they happened); while no leader"
+            + " answers, what ZooKeeper and the checkpoint table show, with \"leaderReachable\": false.")
+    Output output = Output.text;
 
     @Override
     public Integer call() {
         try (FleetConnections fleet = FleetConnections.open(options.load())) {
             FleetSnapshot snapshot = fleet.zookeeper.read(fleet.config.application());
             List<Checkpoint> rows = fleet.store.list();
-            System.out.println(render(snapshot, rows, liveUnits(snapshot), Instant.now()));
+            if (output == Output.json) {
+                System.out.println(json(snapshot, rows));
+            } else {
+                System.out.println(render(snapshot, rows, liveUnits(snapshot), Instant.now()));
+            }
         }
         return 0;
+    }
+
+    /** The leader's own status page as JSON, or, while it does not answer, the fleet as stored. */
+    static String json(FleetSnapshot snapshot, List<Checkpoint> rows) {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.Optional<WorkerInfo> leader = snapshot.leader().flatMap(id -> snapshot.workers().stream()
+                .filter(w -> w.id().equals(id)).findFirst()).filter(w -> !w.statusUrl().isBlank());
+        if (leader.isPresent()) {
+            try {
+                java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+                java.net.http.HttpResponse<String> response = http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(leader.get().statusUrl() + "/api/status")).timeout(Duration.ofSeconds(5)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    com.fasterxml.jackson.databind.node.ObjectNode status =
+                            (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(response.body());
+                    status.put("leaderReachable", true);
+                    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(status);
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                // Falls back to what is stored.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode status = mapper.createObjectNode()
+                .put("application", snapshot.application())
+                .put("leader", snapshot.leader().map(WorkerId::value).orElse(null))
+                .put("generation", snapshot.generation())
+                .put("leaderReachable", false);
+        com.fasterxml.jackson.databind.node.ArrayNode workers = status.putArray("workers");
+        for (WorkerInfo worker : snapshot.workers()) {
+            workers.addObject().put("id", worker.id().value()).put("host", worker.host()).put("capacity", worker.capacity())
+                    .put("units", snapshot.assignments().getOrDefault(worker.id(), new TreeSet<>()).size());
+        }
+        Map<UnitId, Checkpoint> byUnit = new HashMap<>();
+        rows.forEach(row -> byUnit.put(row.unit(), row));
+        TreeSet<UnitId> units = new TreeSet<>(byUnit.keySet());
+        units.addAll(snapshot.leaseHolders().keySet());
+        com.fasterxml.jackson.databind.node.ArrayNode unitArray = status.putArray("units");
+        for (UnitId unit : units) {
+            Checkpoint row = byUnit.get(unit);
+            unitArray.addObject().put("unit", unit.toString())
+                    .put("owner", snapshot.leaseHolders().containsKey(unit) ? snapshot.leaseHolders().get(unit).value() : null)
+                    .put("position", row == null ? null : row.position().map(PositionCodec::encode).orElse(null))
+                    .put("state", row == null ? null : row.state().name());
+        }
+        try {
+            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(status);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the status as JSON", e);
+        }
     }
 
     /** Each running worker's own report of its units (lag, state), keyed by unit; workers that do not answer are skipped. */

@@ -62,9 +62,11 @@ final class FleetStatus {
         for (WorkerInfo info : fleet.workers()) {
             JsonNode report = live.get(info.id());
             double rate = 0;
+            double load = 0;
             if (report != null) {
                 for (JsonNode unit : report.path("units")) {
                     rate += unit.path("recordsPerSecond").asDouble();
+                    load += unit.path("load").asDouble();
                 }
             }
             workers.addObject().put("id", info.id().value()).put("host", info.host()).put("statusUrl", info.statusUrl())
@@ -72,6 +74,8 @@ final class FleetStatus {
                     .put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds())
                     .put("units", fleet.assignments().getOrDefault(info.id(), new TreeSet<>()).size())
                     .put("recordsPerSecond", rate)
+                    .put("capacity", info.capacity())
+                    .put("load", load)
                     .put("reachable", report != null);
         }
         Map<UnitId, JsonNode> unitReports = new HashMap<>();
@@ -122,6 +126,7 @@ final class FleetStatus {
                     .put("workers", record.workers()).put("units", record.units()).put("moved", record.moved())
                     .put("writes", record.writes()).put("tookMillis", record.took().toMillis())
                     .put("settledMillis", record.settled().map(Duration::toMillis).orElse(null))
+                    .put("reason", record.reason())
                     .set("movedUnits", JSON.valueToTree(record.movedUnits().stream().map(UnitId::toString).toList()));
         }
         synchronized (history) {

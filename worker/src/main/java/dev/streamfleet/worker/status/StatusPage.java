@@ -27,7 +27,11 @@ final class StatusPage {
         chart(html, status.path("history"));
 
         html.append("<h2>Workers</h2><table id=\"workers\"><tr><th>worker</th><th>host</th><th>uptime</th>")
-                .append("<th>units</th><th>records/s</th></tr>");
+                .append("<th>units</th><th>records/s</th><th>load per capacity</th></tr>");
+        double heaviest = 0;
+        for (JsonNode worker : status.path("workers")) {
+            heaviest = Math.max(heaviest, worker.path("load").asDouble() / Math.max(1, worker.path("capacity").asInt(1)));
+        }
         for (JsonNode worker : status.path("workers")) {
             html.append("<tr class=\"worker\"><td>").append(escape(worker.path("id").asText())).append("</td><td>")
                     .append(escape(worker.path("host").asText())).append("</td><td class=\"num\">")
@@ -35,7 +39,7 @@ final class StatusPage {
                     .append(worker.path("units").asInt()).append("</td><td class=\"num\">")
                     .append(worker.path("reachable").asBoolean() ? String.format("%.1f", worker.path("recordsPerSecond").asDouble())
                             : "<span class=\"bad\">unreachable</span>")
-                    .append("</td></tr>");
+                    .append("</td><td>").append(loadBar(worker, heaviest)).append("</td></tr>");
         }
         html.append("</table>");
 
@@ -73,7 +77,7 @@ final class StatusPage {
 
         html.append("<h2>Recent rebalances</h2><table id=\"rebalances\"><tr><th>generation</th><th>at</th>")
                 .append("<th>workers</th><th>units</th><th>moved</th><th>znode writes</th><th>decided in</th>")
-                .append("<th>moves done in</th></tr>");
+                .append("<th>moves done in</th><th>reason</th></tr>");
         for (JsonNode rebalance : status.path("rebalances")) {
             html.append("<tr><td>").append(rebalance.path("generation").asLong()).append("</td><td>")
                     .append(escape(rebalance.path("at").asText())).append("</td><td class=\"num\">")
@@ -84,11 +88,25 @@ final class StatusPage {
                     .append(rebalance.path("writes").asInt()).append("</td><td class=\"num\">")
                     .append(rebalance.path("tookMillis").asLong()).append(" ms</td><td class=\"num\">")
                     .append(rebalance.path("settledMillis").isNumber() ? rebalance.path("settledMillis").asLong() + " ms"
-                            : "pending").append("</td></tr>");
+                            : "pending").append("</td><td>").append(escape(rebalance.path("reason").asText()))
+                    .append("</td></tr>");
         }
         html.append("</table><p><a href=\"/api/status\">/api/status</a> · <a href=\"/metrics\">/metrics</a> · ")
                 .append("<a href=\"/health\">/health</a></p></body></html>");
         return html.toString();
+    }
+
+    /**
+     * A worker's measured load against its capacity: a bar as long as its load per unit of
+     * capacity against the most loaded worker's, and the figures (busy processor-seconds per second).
+     */
+    private static String loadBar(JsonNode worker, double heaviest) {
+        int capacity = Math.max(1, worker.path("capacity").asInt(1));
+        double load = worker.path("load").asDouble();
+        int width = heaviest <= 0 ? 0 : (int) Math.round(100 * load / capacity / heaviest);
+        return String.format(java.util.Locale.ROOT,
+                "<span class=\"bar\" style=\"display:inline-block;height:0.8em;background:#4a7;width:%dpx\"></span>"
+                        + " %.2f (capacity %d)", width, load, capacity);
     }
 
     private static void chart(StringBuilder html, JsonNode history) {

@@ -242,8 +242,12 @@ public final class WorkerStatusServer implements AutoCloseable {
         Map<UnitId, String> failures = current.failures();
         Map<UnitId, String> stalled = current.stalled();
         Map<UnitId, UnitMetricsSnapshot> metrics = current.unitMetrics();
+        Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads = current.loads();
         states.forEach((unit, state) -> {
             ObjectNode node = units.addObject().put("unit", unit.toString()).put("state", state.name());
+            if (loads.containsKey(unit)) {
+                node.put("load", loads.get(unit).load());
+            }
             UnitMetricsSnapshot unitMetrics = metrics.get(unit);
             if (unitMetrics != null) {
                 node.put("records", unitMetrics.records()).put("recordsPerSecond", unitMetrics.recordsPerSecond());
