@@ -147,8 +147,9 @@ public final class ParallelBenchmark {
                 `checkpoints.interval` shortens the rest, at the price of more DynamoDB writes.
                 """);
         SECTION.note("""
-                Blocking processors get one thread per busy lane; asynchronous ones complete on the
-                benchmark's own two-thread timer, so their figure shows the dispatch alone. With fewer
+                Blocking processors get up to `parallelism` threads, each taking a run of ready lanes in
+                turn; asynchronous ones complete on the benchmark's own two-thread timer, so their figure
+                shows the dispatch alone. With fewer
                 keys than the parallelism, the keys bound it: ordering by key never runs two batches of one
                 key at once.
                 """);
