@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * {@code n/m} or {@code n/m + 1} units each.
  *
  * <p>Once units have different weights (pinned in their {@link UnitSpec}, else measured; a unit
- * without either counts as the mean), it balances by load, calmly ({@link BalancePolicy}): kept
+ * without either counts as idle, since workers publish nothing for idle units), it balances by load, calmly ({@link BalancePolicy}): kept
  * units stay, new and orphaned ones go where the load is lowest, and units move for load only
  * when a worker leaves the trigger band, at most a share of them per rebalance, never one that
  * moved within the minimum stay or that is idle, and only when the move lowers the higher of its
@@ -73,11 +73,11 @@ public final class StickyBalancedStrategy implements AssignmentStrategy {
             assignByCount(view, kept, orphans, result);
             return new Assignment(result);
         }
-        double mean = known.values().stream().mapToDouble(Double::doubleValue).average().orElse(policy.idleBelow());
         Map<UnitId, Double> weights = new HashMap<>();
         Set<UnitId> busy = new HashSet<>();
         for (UnitId unit : assignable) {
-            double weight = known.getOrDefault(unit, mean);
+            // Workers publish nothing while idle: a unit without a figure is taken to be idle.
+            double weight = known.getOrDefault(unit, 0.0);
             if (known.containsKey(unit) && weight >= policy.idleBelow()) {
                 busy.add(unit);
             }

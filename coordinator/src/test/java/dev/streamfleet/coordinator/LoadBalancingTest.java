@@ -239,13 +239,16 @@ class LoadBalancingTest {
     }
 
     @Test
-    void aUnitWithoutAMeasurementCountsAsTheMean() {
+    void aUnitWithoutAMeasurementCountsAsIdle() {
         Fleet fleet = new Fleet(2, 4);
-        fleet.loads.remove(fleet.unit(3));
         fleet.loads.put(fleet.unit(0), 0.4);
+        fleet.loads.put(fleet.unit(1), 0.35);
+        fleet.loads.remove(fleet.unit(2));
+        fleet.loads.remove(fleet.unit(3));
         fleet.rebalance(strategy, Duration.ZERO);
 
         assertThat(fleet.owners).hasSize(4);
-        assertThat(fleet.owners.get(fleet.unit(0))).as("the heavy unit").isNotEqualTo(fleet.owners.get(fleet.unit(3)));
+        assertThat(fleet.owners.get(fleet.unit(2))).as("an unmeasured unit goes beside the lighter measured one")
+                .isEqualTo(fleet.owners.get(fleet.unit(1))).isEqualTo(fleet.owners.get(fleet.unit(3)));
     }
 }

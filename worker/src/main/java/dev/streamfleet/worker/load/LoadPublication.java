@@ -4,12 +4,15 @@ import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * When a worker tells the leader its units' loads: at most once per {@link #MIN_INTERVAL}, and
- * only when it holds other units than it last said, or some unit's load moved by more than 20 %
- * (and more than {@link #MIN_CHANGE}). A steady or idle worker writes nothing. Pure; one owner.
+ * only when some unit's load moved by more than 20 % (and by more than {@link #MIN_CHANGE})
+ * since it last did; a unit it did not mention counts as idle. So an idle worker never writes,
+ * and a steady one writes nothing after its first figures. Pure; one owner.
  */
 public final class LoadPublication {
 
@@ -29,10 +32,11 @@ public final class LoadPublication {
         if (ever && nowNanos - publishedAtNanos < MIN_INTERVAL.toNanos()) {
             return false;
         }
-        boolean changed = !loads.keySet().equals(published.keySet());
-        for (Map.Entry<UnitId, UnitLoad> entry : loads.entrySet()) {
-            UnitLoad before = published.get(entry.getKey());
-            changed |= before != null && moved(before.load(), entry.getValue().load());
+        Set<UnitId> units = new HashSet<>(loads.keySet());
+        units.addAll(published.keySet());
+        boolean changed = false;
+        for (UnitId unit : units) {
+            changed |= moved(published.getOrDefault(unit, UnitLoad.IDLE).load(), loads.getOrDefault(unit, UnitLoad.IDLE).load());
         }
         if (!changed) {
             return false;

@@ -30,11 +30,19 @@ class LoadPublicationTest {
     }
 
     @Test
-    void anIdleWorkerWritesOnceForItsUnitsAndThenNeverAgain() {
-        assertThat(publication.due(Map.of(A, load(0), B, load(0)), 0)).isTrue();
-        for (int i = 1; i <= 60; i++) {
-            assertThat(publication.due(Map.of(A, load(0), B, load(0.001)), i * 10 * SECOND)).as("10 minutes idle").isFalse();
+    void anIdleWorkerNeverWritesWhateverItHolds() {
+        for (int i = 0; i <= 60; i++) {
+            Map<UnitId, UnitLoad> idle = i < 30 ? Map.of(A, load(0), B, load(0.001)) : Map.of(A, load(0.002));
+            assertThat(publication.due(idle, i * 10 * SECOND)).as("10 minutes idle").isFalse();
         }
+    }
+
+    @Test
+    void aBusyUnitThatLeavesIsWrittenAsGone() {
+        publication.due(Map.of(A, load(0.5), B, load(0.2)), 0);
+
+        assertThat(publication.due(Map.of(B, load(0.2)), 10 * SECOND)).isTrue();
+        assertThat(publication.due(Map.of(B, load(0.2), A, load(0.001)), 20 * SECOND)).as("an idle unit arriving").isFalse();
     }
 
     @Test
@@ -54,7 +62,7 @@ class LoadPublicationTest {
 
         assertThat(publication.due(Map.of(A, load(0.9)), 5 * SECOND)).as("too soon").isFalse();
         assertThat(publication.due(Map.of(A, load(0.9)), 10 * SECOND)).isTrue();
-        assertThat(publication.due(Map.of(A, load(0.9), B, load(0.1)), 15 * SECOND)).as("a new unit, too soon").isFalse();
+        assertThat(publication.due(Map.of(A, load(0.9), B, load(0.1)), 15 * SECOND)).as("a new busy unit, too soon").isFalse();
         assertThat(publication.due(Map.of(A, load(0.9), B, load(0.1)), 20 * SECOND)).isTrue();
     }
 
