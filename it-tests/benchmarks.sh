@@ -2,10 +2,10 @@
 # The benchmark suite.
 #
 #   it-tests/benchmarks.sh all                        runs every benchmark and rewrites BENCHMARKS.md
-#   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel   runs one and prints its section
+#   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel|balance   runs one and prints its section
 #   it-tests/benchmarks.sh assemble                   rewrites BENCHMARKS.md from the last sections run
 #
-# 'all' takes about 15 minutes on a 2-core machine. Run it on an otherwise idle machine: the
+# 'all' takes about 40 minutes on a 2-core machine. Run it on an otherwise idle machine: the
 # figures are times and CPU on shared cores.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,13 +18,14 @@ main_of() {
     fleet) echo dev.streamfleet.bench.FleetBenchmark ;;
     worker) echo dev.streamfleet.bench.WorkerBenchmark ;;
     parallel) echo dev.streamfleet.bench.ParallelBenchmark ;;
+    balance) echo dev.streamfleet.bench.BalanceBenchmark ;;
     *) return 1 ;;
   esac
 }
 
 what="${1:-}"
 if [ "$what" != all ] && [ "$what" != assemble ] && ! main_of "$what" >/dev/null; then
-  echo "usage: $0 all|process|strategy|fleet|worker|parallel|assemble" >&2
+  echo "usage: $0 all|process|strategy|fleet|worker|parallel|balance|assemble" >&2
   exit 2
 fi
 
@@ -51,7 +52,7 @@ if [ "$what" != all ] && [ "$what" != assemble ]; then
 fi
 
 if [ "$what" = all ]; then
-  for benchmark in process strategy fleet worker parallel; do
+  for benchmark in process strategy fleet worker parallel balance; do
     echo "== $benchmark" >&2
     run "$benchmark"
   done
@@ -75,7 +76,7 @@ Kafka $(version kafka.version), AWS SDK $(version aws-sdk.version).
 Date: $(date -u +%Y-%m-%d).
 
 EOF
-  for benchmark in process strategy fleet worker parallel; do
+  for benchmark in process strategy fleet worker parallel balance; do
     cat "it-tests/target/bench/$benchmark.md"
     echo
   done

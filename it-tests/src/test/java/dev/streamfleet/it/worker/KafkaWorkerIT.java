@@ -77,25 +77,16 @@ class KafkaWorkerIT {
         }
     }
 
-    private record Running(StreamWorker worker, KafkaConsumerThread consumer, KafkaDiscovery discovery) implements AutoCloseable {
-        @Override
-        public void close() {
-            worker.close();
-            consumer.close();
-            discovery.close();
-        }
-    }
-
-    private Running start(String application, String topic, String name, CollectingProcessor collector) {
+    private RunningKafkaWorker start(String application, String topic, String name, CollectingProcessor collector) {
         return start(application, topic, name, collector, java.util.Optional.empty());
     }
 
-    private Running start(String application, String topic, String name, CollectingProcessor collector,
+    private RunningKafkaWorker start(String application, String topic, String name, CollectingProcessor collector,
                           java.util.Optional<String> mirrorGroup) {
         return start(application, topic, name, collector, mirrorGroup, Position.TRIM_HORIZON);
     }
 
-    private Running start(String application, String topic, String name, CollectingProcessor collector,
+    private RunningKafkaWorker start(String application, String topic, String name, CollectingProcessor collector,
                           java.util.Optional<String> mirrorGroup, Position initialPosition) {
         CheckpointStore store = table.store(application);
         WorkerId id = WorkerId.of(name);
@@ -107,7 +98,7 @@ class KafkaWorkerIT {
                 CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint()).withSessionTimeout(Duration.ofSeconds(4)),
                 new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), store, List.of(binding),
                 collector.factory(id), WorkerSettings.defaults().withCheckpointInterval(Duration.ofMillis(500)));
-        return new Running(worker, consumer, discovery);
+        return new RunningKafkaWorker(worker, consumer, discovery);
     }
 
     private static Set<String> ids(int from, int to) {
@@ -153,7 +144,7 @@ class KafkaWorkerIT {
         produceAt(topic, 10, 20, now.minus(Duration.ofMinutes(10)));
         CollectingProcessor collector = new CollectingProcessor();
 
-        try (Running running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector,
+        try (RunningKafkaWorker running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector,
                 java.util.Optional.empty(), new Position.AtTimestamp(now.minus(Duration.ofHours(1))))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(10, 20)));
             // The consumer thread lives on: records produced later arrive too.
@@ -169,7 +160,7 @@ class KafkaWorkerIT {
         produce(topic, 0, 1_000, 40);
         CollectingProcessor collector = new CollectingProcessor();
 
-        try (Running running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector)) {
+        try (RunningKafkaWorker running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 1_000)));
         }
 
@@ -186,7 +177,7 @@ class KafkaWorkerIT {
         String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
         CollectingProcessor collector = new CollectingProcessor();
 
-        try (Running running = start(application, topic, "w1", collector, java.util.Optional.of(group));
+        try (RunningKafkaWorker running = start(application, topic, "w1", collector, java.util.Optional.of(group));
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 300)));
             await().atMost(Duration.ofSeconds(30)).until(() -> admin.listConsumerGroupOffsets(group)
@@ -210,9 +201,9 @@ class KafkaWorkerIT {
         produce(topic, 0, 400, 40);
         CollectingProcessor collector = new CollectingProcessor();
 
-        try (Running first = start(application, topic, "w1", collector)) {
+        try (RunningKafkaWorker first = start(application, topic, "w1", collector)) {
             await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 400)));
-            try (Running second = start(application, topic, "w2", collector)) {
+            try (RunningKafkaWorker second = start(application, topic, "w2", collector)) {
                 await().atMost(Duration.ofSeconds(30)).until(() ->
                         second.worker().units().size() == 2 && first.worker().units().size() == 2);
                 produce(topic, 400, 800, 40);
