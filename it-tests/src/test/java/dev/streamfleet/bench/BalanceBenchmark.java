@@ -178,8 +178,8 @@ public final class BalanceBenchmark {
             long writes = loadWrites(zk, application) - writesBefore;
             SECTION.row("%s, %d minutes after the first: units moved, ZooKeeper writes for load".formatted(what,
                             QUIET.toMinutes()),
-                    "%d moved in %d rebalances; %d writes (%.2f× the mean at the end)".formatted(
-                            later.stream().mapToInt(RebalanceRecord::moved).sum(), later.size(), writes,
+                    "%d moved in %d rebalances; %d write%s (%.2f× the mean at the end)".formatted(
+                            later.stream().mapToInt(RebalanceRecord::moved).sum(), later.size(), writes, writes == 1 ? "" : "s",
                             maxOverMean(fleet, unitLoads(fleet))),
                     rate.apply(0, 0L) == 0 ? "0 moves, 0 writes " + (later.isEmpty() && writes == 0 ? "met" : "**not met**")
                             : "0 moves " + (later.isEmpty() ? "met" : "**not met**"));

@@ -168,7 +168,6 @@ final class RebalanceLoop {
         }
     }
 
-    /** The children of a container node, which the server deletes while it is empty; missing means none. */
     /**
      * The loads workers published: the current owner's figure for each unit, or, for a unit that
      * moved and whose new owner has not reported it yet, the previous owner's.
@@ -204,6 +203,7 @@ final class RebalanceLoop {
         }
     }
 
+    /** The children of a container node, which the server deletes while it is empty; missing means none. */
     private List<String> children(String path) throws Exception {
         try {
             return client.getChildren().forPath(path);
@@ -221,6 +221,7 @@ final class RebalanceLoop {
         }
     }
 
+    /** Every discovery interval: a rebalance when units appeared or went, or workers published other loads. */
     private void checkDiscovery() {
         if (!active) {
             return;
@@ -238,7 +239,7 @@ final class RebalanceLoop {
                 changed();
             }
         } catch (Exception e) {
-            LOG.warn("unit discovery failed: {}", e.toString());
+            LOG.warn("looking for new units and changed loads failed: {}", e.toString());
         }
     }
 
