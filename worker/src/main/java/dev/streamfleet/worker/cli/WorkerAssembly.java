@@ -19,6 +19,7 @@ import dev.streamfleet.worker.kinesis.KinesisDeadLetterSink;
 import dev.streamfleet.worker.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.kinesis.KinesisSources;
+import dev.streamfleet.worker.kinesis.Polling;
 import dev.streamfleet.worker.processors.BuiltInProcessors;
 
 import java.net.URI;
@@ -91,7 +92,8 @@ public final class WorkerAssembly implements AutoCloseable {
                         key -> open(kinesisClient(kinesis.region(), kinesis.endpoint())));
                 bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), new KinesisDiscovery(client, kinesis.stream()),
                         new KinesisSources(client, new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
-                                kinesis.limit(), kinesis.idleWait()))));
+                                kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(),
+                                kinesis.maxReadsPerSecond())))));
             } else if (source instanceof FleetConfig.Kafka kafka) {
                 KafkaConsumerThread consumer = kafkaConsumers.computeIfAbsent(
                         kafka.bootstrapServers() + " " + kafka.properties() + " " + kafka.mirrorGroup(),

@@ -115,10 +115,12 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param endpoint        an endpoint override (an emulator); empty for AWS
      * @param initialPosition where a shard without a checkpoint starts
      * @param limit           the most records per GetRecords call
-     * @param idleWait        the pause before polling a caught-up shard again
+     * @param idleWait        the pause after the first empty read of a caught-up shard
+     * @param idleWaitMax     the longest pause between reads of a caught-up shard (the pause doubles up to it)
+     * @param maxReadsPerSecond the most GetRecords calls per second per shard, of the 5 every reader shares
      */
     public record Kinesis(String stream, String region, Optional<URI> endpoint, Position initialPosition, int limit,
-                          Duration idleWait) implements Source {
+                          Duration idleWait, Duration idleWaitMax, double maxReadsPerSecond) implements Source {
         @Override
         public String name() {
             return stream;

@@ -12,6 +12,7 @@ import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.parallel.Ordering;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.kinesis.Polling;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -256,11 +257,19 @@ public final class FleetConfigLoader {
     }
 
     private static FleetConfig.Kinesis kinesis(ConfigNode node, Regions regions) {
-        node.allowOnly(Set.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait"));
+        node.allowOnly(Set.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait", "idleWaitMax",
+                "maxReadsPerSecond"));
+        Duration idleWait = node.duration("idleWait", Polling.DEFAULT_IDLE_WAIT, Duration.ZERO);
+        Duration idleWaitMax = node.duration("idleWaitMax", idleWait.compareTo(Polling.DEFAULT_IDLE_WAIT_MAX) > 0 ? idleWait
+                : Polling.DEFAULT_IDLE_WAIT_MAX, Duration.ZERO);
+        if (idleWaitMax.compareTo(idleWait) < 0) {
+            throw new ConfigException(node.key("idleWaitMax") + ": " + idleWaitMax.toMillis() + " ms is shorter than idleWait ("
+                    + idleWait.toMillis() + " ms); the pause grows from idleWait up to idleWaitMax");
+        }
         return new FleetConfig.Kinesis(node.text("stream"), regions.of(node), node.uri("endpoint"),
                 node.startingPoint("initialPosition", Position.LATEST),
-                node.integer("limit", KinesisSourceConfig.DEFAULT_LIMIT, 1, 10_000),
-                node.duration("idleWait", KinesisSourceConfig.DEFAULT_IDLE_WAIT, Duration.ZERO));
+                node.integer("limit", KinesisSourceConfig.DEFAULT_LIMIT, 1, 10_000), idleWait, idleWaitMax,
+                node.decimal("maxReadsPerSecond", Polling.DEFAULT_MAX_READS_PER_SECOND, 0.1, 5));
     }
 
     private static FleetConfig.Kafka kafka(ConfigNode node) {

@@ -55,10 +55,12 @@ final class KinesisShardSource implements RecordSource {
     private Position.Sequence skipThrough;
     private long lastCallNanos;
     private int consecutiveFailures;
+    private final PollPacing pacing;
 
     KinesisShardSource(KinesisClient client, KinesisSourceConfig config, UnitId unit, Optional<Position> resumeAfter) {
         this.client = client;
         this.config = config;
+        this.pacing = new PollPacing(config.polling());
         this.unit = unit;
         this.resumeAfter = resumeAfter;
     }
@@ -126,7 +128,7 @@ final class KinesisShardSource implements RecordSource {
     }
 
     private Duration backoff() {
-        return BACKOFF.delayAfter(consecutiveFailures, RandomGenerator.getDefault()).plus(KinesisSourceConfig.MIN_FETCH_INTERVAL);
+        return BACKOFF.delayAfter(consecutiveFailures, RandomGenerator.getDefault()).plus(config.polling().interval());
     }
 
     static boolean isTransient(SdkException e) {
@@ -164,11 +166,7 @@ final class KinesisShardSource implements RecordSource {
 
     @Override
     public Duration nextDelay(Fetch last) {
-        Duration sinceCall = Duration.ofNanos(System.nanoTime() - lastCallNanos);
-        Duration pace = KinesisSourceConfig.MIN_FETCH_INTERVAL.minus(sinceCall);
-        Duration wait = last.records().isEmpty() ? config.idleWait().minus(sinceCall) : Duration.ZERO;
-        Duration delay = pace.compareTo(wait) > 0 ? pace : wait;
-        return delay.isNegative() ? Duration.ZERO : delay;
+        return pacing.next(last.records().isEmpty(), Duration.ofNanos(System.nanoTime() - lastCallNanos));
     }
 
     @Override

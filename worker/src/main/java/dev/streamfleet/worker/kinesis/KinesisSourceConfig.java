@@ -11,31 +11,31 @@ import java.util.Objects;
  * @param stream          the stream name
  * @param initialPosition where a shard without a checkpoint starts: TRIM_HORIZON, LATEST or AT_TIMESTAMP
  * @param limit           the most records one GetRecords call returns (1–10,000)
- * @param idleWait        the pause before the next GetRecords when a shard is caught up
+ * @param polling         how often a shard is read, caught up or not
  */
-public record KinesisSourceConfig(String stream, Position initialPosition, int limit, Duration idleWait) {
+public record KinesisSourceConfig(String stream, Position initialPosition, int limit, Polling polling) {
 
     public static final int DEFAULT_LIMIT = 1_000;
-    public static final Duration DEFAULT_IDLE_WAIT = Duration.ofMillis(250);
-    /** Kinesis allows 5 GetRecords calls per second per shard, shared by every reader of the shard. */
-    public static final Duration MIN_FETCH_INTERVAL = Duration.ofMillis(200);
+    public static final Duration DEFAULT_IDLE_WAIT = Polling.DEFAULT_IDLE_WAIT;
 
     public KinesisSourceConfig {
         Objects.requireNonNull(stream, "stream");
         Objects.requireNonNull(initialPosition, "initialPosition");
-        Objects.requireNonNull(idleWait, "idleWait");
+        Objects.requireNonNull(polling, "polling");
         if (initialPosition.isRecordPosition()) {
             throw new IllegalArgumentException("the initial position must be TRIM_HORIZON, LATEST or AT_TIMESTAMP");
         }
         if (limit < 1 || limit > 10_000) {
             throw new IllegalArgumentException("limit must be between 1 and 10000, not " + limit);
         }
-        if (idleWait.isNegative()) {
-            throw new IllegalArgumentException("idleWait cannot be negative");
-        }
+    }
+
+    /** With a fixed pause after empty reads: {@code idleWait}, never backing off beyond it, at 5 reads a second. */
+    public KinesisSourceConfig(String stream, Position initialPosition, int limit, Duration idleWait) {
+        this(stream, initialPosition, limit, new Polling(idleWait, idleWait, Polling.DEFAULT_MAX_READS_PER_SECOND));
     }
 
     public static KinesisSourceConfig of(String stream, Position initialPosition) {
-        return new KinesisSourceConfig(stream, initialPosition, DEFAULT_LIMIT, DEFAULT_IDLE_WAIT);
+        return new KinesisSourceConfig(stream, initialPosition, DEFAULT_LIMIT, Polling.DEFAULT);
     }
 }

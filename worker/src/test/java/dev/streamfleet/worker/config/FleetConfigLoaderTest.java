@@ -59,6 +59,8 @@ class FleetConfigLoaderTest {
         FleetConfig.Kinesis kinesis = (FleetConfig.Kinesis) config.sources().get(0);
         assertThat(kinesis.initialPosition()).isEqualTo(Position.TRIM_HORIZON);
         assertThat(kinesis.idleWait()).isEqualTo(Duration.ofMillis(250));
+        assertThat(kinesis.idleWaitMax()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(kinesis.maxReadsPerSecond()).isEqualTo(5.0);
         FleetConfig.Kafka kafka = (FleetConfig.Kafka) config.sources().get(1);
         assertThat(kafka.mirrorGroup()).contains("payments-fleet");
         assertThat(kafka.properties()).containsEntry("security.protocol", "PLAINTEXT");
@@ -102,6 +104,23 @@ class FleetConfigLoaderTest {
                 .hasMessage("processing.ordering: 'random' is not an ordering; use key, unit or none");
         assertThatThrownBy(() -> load(MINIMAL + "processing:\n  parallelism: 64\n  maxInFlight: 10\n"))
                 .hasMessage("processing.maxInFlight: expected a number from 64 to 100000, got 10");
+    }
+
+    @Test
+    void kinesisPollingBacksOffBetweenBoundsTheOperatorSets() throws IOException {
+        String kinesis = MINIMAL.replace("  - kafka:\n      topic: t\n      bootstrapServers: 127.0.0.1:9092\n",
+                "  - kinesis:\n      stream: s\n      region: us-east-1\n");
+        FleetConfig.Kinesis defaults = (FleetConfig.Kinesis) load(kinesis).sources().get(0);
+        assertThat(defaults.idleWaitMax()).isEqualTo(Duration.ofSeconds(1));
+        FleetConfig.Kinesis slow = (FleetConfig.Kinesis) load(kinesis.replace("stream: s",
+                "stream: s\n      idleWait: 2s\n      maxReadsPerSecond: 1.5")).sources().get(0);
+        assertThat(slow.idleWaitMax()).as("never shorter than idleWait").isEqualTo(Duration.ofSeconds(2));
+        assertThat(slow.maxReadsPerSecond()).isEqualTo(1.5);
+        assertThatThrownBy(() -> load(kinesis.replace("stream: s", "stream: s\n      maxReadsPerSecond: 6")))
+                .hasMessage("sources[0].kinesis.maxReadsPerSecond: expected a number from 0.1 to 5.0, got 6.0");
+        assertThatThrownBy(() -> load(kinesis.replace("stream: s",
+                "stream: s\n      idleWait: 2s\n      idleWaitMax: 1s")))
+                .hasMessageStartingWith("sources[0].kinesis.idleWaitMax: 1000 ms is shorter than idleWait (2000 ms)");
     }
 
     @Test
