@@ -24,9 +24,14 @@ public record Balancing(BalancePolicy policy, Map<UnitId, Double> weights) {
         });
     }
 
-    /** The unit as discovery found it, with its pinned weight if it has one. */
-    public UnitSpec pin(UnitSpec spec) {
-        Double weight = weights.get(spec.id());
-        return weight == null ? spec : new UnitSpec(spec.id(), spec.parents(), weight);
+    /**
+     * The loads the strategy weighs: the measured ones, with the pinned weights in their place
+     * where a unit has one. (Pinned weights are loads, not {@link UnitSpec} weights, whose
+     * default of 1 could not tell a weight pinned at 1 from none.)
+     */
+    public Map<UnitId, Double> loadsWith(Map<UnitId, Double> measured) {
+        Map<UnitId, Double> loads = new java.util.HashMap<>(measured);
+        loads.putAll(weights);
+        return loads;
     }
 }

@@ -196,9 +196,8 @@ public final class FleetMember implements AutoCloseable {
      * @throws CoordinatorException when ZooKeeper does not take the write
      */
     public void publishLoads(Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads) {
-        ZkPaths paths = new ZkPaths(config.application());
         byte[] body = ZkJson.loads(loads);
-        String path = paths.loads(info.id());
+        String path = new ZkPaths(config.application()).loads(info.id());
         try {
             try {
                 client.setData().forPath(path, body);

@@ -297,7 +297,7 @@ final class RebalanceLoop {
         }
         Map<UnitId, UnitSpec> units = new HashMap<>();
         for (UnitSpec spec : discovery.discover()) {
-            units.put(spec.id(), config.balancing().pin(spec));
+            units.put(spec.id(), spec);
         }
         discovered = Set.copyOf(units.keySet());
 
@@ -323,8 +323,8 @@ final class RebalanceLoop {
         decidedLoads = published;
         lastKnownLoads.putAll(published);
         lastKnownLoads.keySet().retainAll(units.keySet());
-        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, capacities, lastKnownLoads,
-                movedAt, now));
+        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, capacities,
+                config.balancing().loadsWith(lastKnownLoads), movedAt, now));
 
         Map<WorkerId, SortedSet<UnitId>> changed = new HashMap<>();
         for (WorkerId worker : workers) {

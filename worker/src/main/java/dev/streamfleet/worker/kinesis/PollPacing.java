@@ -21,7 +21,7 @@ final class PollPacing {
         if (empty) {
             emptyReads++;
             Duration backoff = polling.idleWait().multipliedBy(1L << Math.min(emptyReads - 1, 20));
-            wait = backoff.compareTo(polling.idleWaitMax()) > 0 || backoff.isNegative() ? polling.idleWaitMax() : backoff;
+            wait = backoff.compareTo(polling.idleWaitMax()) > 0 ? polling.idleWaitMax() : backoff;
         } else {
             emptyReads = 0;
         }
