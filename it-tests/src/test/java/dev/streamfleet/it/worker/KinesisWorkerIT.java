@@ -10,6 +10,7 @@ import dev.streamfleet.core.Position;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.it.LocalStackExtension;
+import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.WorkerSettings;
@@ -39,14 +40,17 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** A worker reading Kinesis shards directly, on kinesis-local, dynalite and a real ZooKeeper. */
+/**
+ * A worker reading Kinesis shards directly, on kinesis-local, dynalite and a real ZooKeeper, by
+ * polling; {@link FanOutWorkerIT} runs the same tests with the enhanced fan-out reader.
+ */
 class KinesisWorkerIT {
 
     @RegisterExtension
     static final LocalStackExtension SERVERS = LocalStackExtension.with(c -> c.withZooKeeper(1).withKinesis().withDynamoDb());
 
     private static DynamoDbCheckpointTable table;
-    private static KinesisClient kinesis;
+    static KinesisClient kinesis;
 
     @BeforeAll
     static void connect() {
@@ -63,30 +67,35 @@ class KinesisWorkerIT {
         table.close();
     }
 
-    private static StreamWorker startWorker(String application, String stream, String workerName, KinesisClient client,
-                                           CollectingProcessor collector) {
+    StreamWorker startWorker(String application, String stream, String workerName, KinesisClient client,
+                             CollectingProcessor collector) {
         return startWorker(application, stream, workerName, client, collector, KinesisSourceConfig.DEFAULT_LIMIT);
     }
 
-    private static StreamWorker startWorker(String application, String stream, String workerName, KinesisClient client,
-                                           CollectingProcessor collector, int limit) {
+    StreamWorker startWorker(String application, String stream, String workerName, KinesisClient client,
+                             CollectingProcessor collector, int limit) {
         CoordinatorConfig coordinator = CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint())
                 .withSessionTimeout(Duration.ofSeconds(4));
         CheckpointStore store = table.store(application);
         WorkerId id = WorkerId.of(workerName);
         SourceBinding binding = new SourceBinding(SourceKind.KINESIS, stream, new KinesisDiscovery(client, stream),
-                new KinesisSources(client, new KinesisSourceConfig(stream, Position.TRIM_HORIZON, limit,
-                        KinesisSourceConfig.DEFAULT_IDLE_WAIT)));
+                sources(client, stream, limit));
         return StreamWorker.start(coordinator, new WorkerInfo(id, "localhost", "", Instant.now(), "test", 1), store,
                 List.of(binding), collector.factory(id), WorkerSettings.defaults().withCheckpointInterval(Duration.ofMillis(500)));
     }
 
-    private static String application() {
+    /** How the worker reads the stream's shards: here by polling GetRecords through {@code client}. */
+    RecordSourceFactory sources(KinesisClient client, String stream, int limit) {
+        return new KinesisSources(client, new KinesisSourceConfig(stream, Position.TRIM_HORIZON, limit,
+                KinesisSourceConfig.DEFAULT_IDLE_WAIT));
+    }
+
+    static String application() {
         return "kinesis-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /** Per unit, positions must strictly increase in the order the processor saw them. */
-    private static void assertInOrderPerShard(List<CollectingProcessor.Seen> seen) {
+    static void assertInOrderPerShard(List<CollectingProcessor.Seen> seen) {
         Map<UnitId, Position.Sequence> last = new HashMap<>();
         for (CollectingProcessor.Seen record : seen) {
             Position.Sequence position = (Position.Sequence) record.position();
@@ -98,7 +107,7 @@ class KinesisWorkerIT {
     }
 
     /** Per partition key, records must be seen in the order they were produced. */
-    private static void assertInProductionOrderPerKey(List<CollectingProcessor.Seen> seen) {
+    static void assertInProductionOrderPerKey(List<CollectingProcessor.Seen> seen) {
         Map<String, Integer> last = new HashMap<>();
         for (CollectingProcessor.Seen record : seen) {
             int id = Integer.parseInt(record.data().substring("id-".length()));
@@ -109,7 +118,7 @@ class KinesisWorkerIT {
         }
     }
 
-    private static Set<String> ids(int from, int to) {
+    static Set<String> ids(int from, int to) {
         Set<String> ids = new HashSet<>();
         for (int i = from; i < to; i++) {
             ids.add("id-" + i);
@@ -233,8 +242,7 @@ class KinesisWorkerIT {
             batch.records().forEach(r -> processed.add(new String(r.data(), java.nio.charset.StandardCharsets.UTF_8)));
         };
         SourceBinding binding = new SourceBinding(SourceKind.KINESIS, stream, new KinesisDiscovery(kinesis, stream),
-                new KinesisSources(kinesis, new KinesisSourceConfig(stream, Position.TRIM_HORIZON, 5,
-                        KinesisSourceConfig.DEFAULT_IDLE_WAIT)));
+                sources(kinesis, stream, 5));
         WorkerSettings settings = new WorkerSettings(new dev.streamfleet.worker.CheckpointPolicy(Duration.ofMillis(100)),
                 new dev.streamfleet.core.Backoff(3, Duration.ofMillis(50), Duration.ofMillis(200)), 4);
 

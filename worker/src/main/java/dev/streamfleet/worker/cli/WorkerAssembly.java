@@ -6,6 +6,7 @@ import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.worker.DeadLetterSink;
 import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.WorkerSettings;
@@ -15,6 +16,7 @@ import dev.streamfleet.worker.kafka.KafkaConsumerThread;
 import dev.streamfleet.worker.kafka.KafkaDeadLetterSink;
 import dev.streamfleet.worker.kafka.KafkaDiscovery;
 import dev.streamfleet.worker.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.kinesis.FanOutSources;
 import dev.streamfleet.worker.kinesis.KinesisDeadLetterSink;
 import dev.streamfleet.worker.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
@@ -35,6 +37,10 @@ import java.util.Optional;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
 
@@ -84,16 +90,22 @@ public final class WorkerAssembly implements AutoCloseable {
         resources.push(table);
 
         Map<String, KinesisClient> kinesisClients = new HashMap<>();
+        Map<String, KinesisAsyncClient> kinesisAsyncClients = new HashMap<>();
         Map<String, KafkaConsumerThread> kafkaConsumers = new HashMap<>();
         List<SourceBinding> bindings = new ArrayList<>();
         for (FleetConfig.Source source : config.sources()) {
             if (source instanceof FleetConfig.Kinesis kinesis) {
                 KinesisClient client = kinesisClients.computeIfAbsent(kinesis.region() + " " + kinesis.endpoint(),
                         key -> open(kinesisClient(kinesis.region(), kinesis.endpoint())));
+                KinesisSourceConfig reading = new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
+                        kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(), kinesis.maxReadsPerSecond()));
+                RecordSourceFactory sources = kinesis.fanOut().isPresent()
+                        ? new FanOutSources(kinesisAsyncClients.computeIfAbsent(kinesis.region() + " " + kinesis.endpoint(),
+                                key -> open(kinesisAsyncClient(kinesis.region(), kinesis.endpoint()))), reading,
+                                kinesis.fanOut().get())
+                        : new KinesisSources(client, reading);
                 bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), new KinesisDiscovery(client, kinesis.stream()),
-                        new KinesisSources(client, new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
-                                kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(),
-                                kinesis.maxReadsPerSecond())))));
+                        sources));
             } else if (source instanceof FleetConfig.Kafka kafka) {
                 KafkaConsumerThread consumer = kafkaConsumers.computeIfAbsent(
                         kafka.bootstrapServers() + " " + kafka.properties() + " " + kafka.mirrorGroup(),
@@ -153,6 +165,24 @@ public final class WorkerAssembly implements AutoCloseable {
                 // The shard reader backs off by itself, without holding a thread.
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
                         .apiCallAttemptTimeout(Duration.ofSeconds(10)));
+        endpoint.ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    /**
+     * The client of fan-out readers: SubscribeToShard needs HTTP/2, which only the asynchronous
+     * client speaks. Like the polling client it retries nothing; the readers back off themselves.
+     */
+    static KinesisAsyncClient kinesisAsyncClient(String region, Optional<URI> endpoint) {
+        KinesisAsyncClientBuilder builder = KinesisAsyncClient.builder()
+                .region(Region.of(region))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .protocol(Protocol.HTTP2)
+                        .connectionTimeout(Duration.ofSeconds(2))
+                        // A subscription is quiet between events for up to a few seconds, and lasts 5 minutes.
+                        .readTimeout(Duration.ofSeconds(30))
+                        .maxConcurrency(Integer.MAX_VALUE))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
         endpoint.ifPresent(builder::endpointOverride);
         return builder.build();
     }

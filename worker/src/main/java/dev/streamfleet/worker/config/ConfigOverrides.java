@@ -37,7 +37,7 @@ final class ConfigOverrides {
             "status.bind", "status.port", "status.advertise", "status.leaderPage", "worker.capacity",
             "balancing.trigger", "balancing.target", "balancing.maxMovedShare", "balancing.minStay");
     static final List<String> KINESIS_KEYS = List.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait",
-            "idleWaitMax", "maxReadsPerSecond");
+            "idleWaitMax", "maxReadsPerSecond", "reader", "consumerName", "consumerArn");
     static final List<String> KAFKA_KEYS = List.of("topic", "bootstrapServers", "initialPosition", "mirrorGroup");
     /** Variables with this prefix that the launcher, not the configuration, reads. */
     static final List<String> LAUNCHER_VARIABLES = List.of("STREAMFLEET_CLASSPATH");

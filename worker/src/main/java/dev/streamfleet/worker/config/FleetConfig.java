@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.config;
 
 import dev.streamfleet.core.Position;
+import dev.streamfleet.worker.kinesis.FanOut;
 import dev.streamfleet.worker.Parallelism;
 
 import java.net.URI;
@@ -118,9 +119,11 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param idleWait        the pause after the first empty read of a caught-up shard
      * @param idleWaitMax     the longest pause between reads of a caught-up shard (the pause doubles up to it)
      * @param maxReadsPerSecond the most GetRecords calls per second per shard, of the 5 every reader shares
+     * @param fanOut          read through enhanced fan-out as this stream consumer; empty to poll
      */
     public record Kinesis(String stream, String region, Optional<URI> endpoint, Position initialPosition, int limit,
-                          Duration idleWait, Duration idleWaitMax, double maxReadsPerSecond) implements Source {
+                          Duration idleWait, Duration idleWaitMax, double maxReadsPerSecond,
+                          Optional<FanOut> fanOut) implements Source {
         @Override
         public String name() {
             return stream;

@@ -11,6 +11,7 @@ import dev.streamfleet.worker.CheckpointPolicy;
 import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.parallel.Ordering;
+import dev.streamfleet.worker.kinesis.FanOut;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.kinesis.Polling;
 
@@ -144,7 +145,7 @@ public final class FleetConfigLoader {
             if (item.has("kinesis") == item.has("kafka")) {
                 throw new ConfigException(item.path() + ": expected exactly one of 'kinesis' or 'kafka'");
             }
-            sources.add(item.has("kinesis") ? kinesis(item.section("kinesis"), regions) : kafka(item.section("kafka")));
+            sources.add(item.has("kinesis") ? kinesis(item.section("kinesis"), regions, application) : kafka(item.section("kafka")));
         }
 
         ConfigNode pr = root.section("processor").allowOnly(Set.of("type", "options"));
@@ -256,9 +257,8 @@ public final class FleetConfigLoader {
         };
     }
 
-    private static FleetConfig.Kinesis kinesis(ConfigNode node, Regions regions) {
-        node.allowOnly(Set.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait", "idleWaitMax",
-                "maxReadsPerSecond"));
+    private static FleetConfig.Kinesis kinesis(ConfigNode node, Regions regions, String application) {
+        node.allowOnly(Set.copyOf(ConfigOverrides.KINESIS_KEYS));
         Duration idleWait = node.duration("idleWait", Polling.DEFAULT_IDLE_WAIT, Duration.ZERO);
         Duration idleWaitMax = node.duration("idleWaitMax", idleWait.compareTo(Polling.DEFAULT_IDLE_WAIT_MAX) > 0 ? idleWait
                 : Polling.DEFAULT_IDLE_WAIT_MAX, Duration.ZERO);
@@ -269,7 +269,31 @@ public final class FleetConfigLoader {
         return new FleetConfig.Kinesis(node.text("stream"), regions.of(node), node.uri("endpoint"),
                 node.startingPoint("initialPosition", Position.LATEST),
                 node.integer("limit", KinesisSourceConfig.DEFAULT_LIMIT, 1, 10_000), idleWait, idleWaitMax,
-                node.decimal("maxReadsPerSecond", Polling.DEFAULT_MAX_READS_PER_SECOND, 0.1, 5));
+                node.decimal("maxReadsPerSecond", Polling.DEFAULT_MAX_READS_PER_SECOND, 0.1, 5), fanOut(node, application));
+    }
+
+    /** {@code reader: fanout} with its consumer (named after the application unless told), or empty to poll. */
+    private static Optional<FanOut> fanOut(ConfigNode node, String application) {
+        String reader = node.text("reader", "polling");
+        Optional<String> name = node.optionalText("consumerName");
+        Optional<String> arn = node.optionalText("consumerArn");
+        switch (reader.toLowerCase(Locale.ROOT)) {
+            case "polling" -> {
+                if (name.isPresent() || arn.isPresent()) {
+                    throw new ConfigException(node.key(name.isPresent() ? "consumerName" : "consumerArn")
+                            + ": only a fan-out reader has a stream consumer; set " + node.key("reader") + ": fanout");
+                }
+                return Optional.empty();
+            }
+            case "fanout" -> {
+                if (arn.isPresent() && !arn.get().startsWith("arn:")) {
+                    throw new ConfigException(node.key("consumerArn") + ": expected a stream consumer ARN"
+                            + " (arn:aws:kinesis:<region>:<account>:stream/<stream>/consumer/<name>:<time>), got '" + arn.get() + "'");
+                }
+                return Optional.of(new FanOut(name.orElse(application), arn));
+            }
+            default -> throw new ConfigException(node.key("reader") + ": expected 'polling' or 'fanout', got '" + reader + "'");
+        }
     }
 
     private static FleetConfig.Kafka kafka(ConfigNode node) {

@@ -7,9 +7,7 @@ import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.StreamRecord;
 
-import java.math.BigInteger;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +23,6 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ExpiredIteratorException;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.GetShardIteratorRequest;
-import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
@@ -50,9 +47,7 @@ final class KinesisShardSource implements RecordSource {
     private final UnitId unit;
     private final Optional<Position> resumeAfter;
     private String iterator;
-    private Position lastReturned;
-    /** User records up to this position were already delivered before the current iterator began. */
-    private Position.Sequence skipThrough;
+    private final ShardRecords records;
     private long lastCallNanos;
     private int consecutiveFailures;
     private final PollPacing pacing;
@@ -63,6 +58,7 @@ final class KinesisShardSource implements RecordSource {
         this.pacing = new PollPacing(config.polling());
         this.unit = unit;
         this.resumeAfter = resumeAfter;
+        this.records = new ShardRecords(unit);
     }
 
     @Override
@@ -74,19 +70,14 @@ final class KinesisShardSource implements RecordSource {
             lastCallNanos = System.nanoTime();
             GetRecordsResponse response = client.getRecords(r -> r.shardIterator(iterator).limit(config.limit()));
             consecutiveFailures = 0;
-            List<StreamRecord> records = new ArrayList<>(response.records().size());
-            for (Record record : response.records()) {
-                addUserRecords(record, records);
-            }
-            if (!records.isEmpty()) {
-                lastReturned = records.get(records.size() - 1).position();
-            }
+            List<StreamRecord> batch = new ArrayList<>(response.records().size());
+            records.addAll(response.records(), batch);
             iterator = response.nextShardIterator();
             OptionalLong behind = response.millisBehindLatest() == null ? OptionalLong.empty()
                     : OptionalLong.of(response.millisBehindLatest());
-            return new Fetch(records, behind, OptionalLong.empty(), iterator == null, Optional.empty());
+            return new Fetch(batch, behind, OptionalLong.empty(), iterator == null, Optional.empty());
         } catch (ExpiredIteratorException e) {
-            LOG.debug("{}: iterator expired; a new one starts after {}", unit, lastReturned);
+            LOG.debug("{}: iterator expired; a new one starts after {}", unit, records.lastReturned());
             iterator = null;
             return Fetch.failed(Duration.ZERO);
         } catch (ResourceNotFoundException e) {
@@ -103,28 +94,6 @@ final class KinesisShardSource implements RecordSource {
             }
             return Fetch.failed(backoff());
         }
-    }
-
-    private void addUserRecords(Record record, List<StreamRecord> out) {
-        BigInteger sequence = new BigInteger(record.sequenceNumber());
-        Instant arrival = Optional.ofNullable(record.approximateArrivalTimestamp()).orElse(Instant.EPOCH);
-        byte[] data = record.data().asByteArrayUnsafe();
-        Optional<List<KplAggregation.UserRecord>> aggregated = KplAggregation.deaggregate(data);
-        if (aggregated.isEmpty()) {
-            add(out, new Position.Sequence(sequence, 0), record.partitionKey(), data, arrival);
-            return;
-        }
-        List<KplAggregation.UserRecord> users = aggregated.get();
-        for (int sub = 0; sub < users.size(); sub++) {
-            add(out, new Position.Sequence(sequence, sub), users.get(sub).partitionKey(), users.get(sub).data(), arrival);
-        }
-    }
-
-    private void add(List<StreamRecord> out, Position.Sequence position, String key, byte[] data, Instant arrival) {
-        if (skipThrough != null && position.compareTo(skipThrough) <= 0) {
-            return;
-        }
-        out.add(new StreamRecord(unit, position, key, data, arrival));
     }
 
     private Duration backoff() {
@@ -145,14 +114,14 @@ final class KinesisShardSource implements RecordSource {
     }
 
     private String newIterator() {
-        Position from = lastReturned != null ? lastReturned : resumeAfter.orElse(config.initialPosition());
+        Position from = records.lastReturned().or(() -> resumeAfter).orElse(config.initialPosition());
         GetShardIteratorRequest.Builder request = GetShardIteratorRequest.builder()
                 .streamName(config.stream()).shardId(unit.shard());
-        skipThrough = null;
+        records.skipThrough(null);
         if (from instanceof Position.Sequence sequence) {
             request.shardIteratorType(ShardIteratorType.AT_SEQUENCE_NUMBER)
                     .startingSequenceNumber(sequence.sequenceNumber().toString());
-            skipThrough = sequence;
+            records.skipThrough(sequence);
         } else if (from instanceof Position.AtTimestamp at) {
             request.shardIteratorType(ShardIteratorType.AT_TIMESTAMP).timestamp(at.timestamp());
         } else if (from instanceof Position.Latest) {

@@ -1,0 +1,94 @@
+package dev.streamfleet.it.worker;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.deploy.localstack.LocalStack;
+import dev.streamfleet.worker.RecordSourceFactory;
+import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.kinesis.FanOut;
+import dev.streamfleet.worker.kinesis.FanOutSources;
+import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.KinesisClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every worker test of {@link KinesisWorkerIT} again, reading through enhanced fan-out
+ * (RegisterStreamConsumer, SubscribeToShard) on kinesis-local. kinesis-local never ends a closed
+ * shard's subscription, so the end of a shard, with its child shards, is injected at the SDK
+ * boundary by {@link FanOutFaults}, as are subscriptions that end early and refusals.
+ */
+class FanOutWorkerIT extends KinesisWorkerIT {
+
+    private static KinesisAsyncClient async;
+    private static FanOutFaults faults;
+
+    @BeforeAll
+    static void connectAsync() {
+        async = KinesisAsyncClient.builder()
+                .endpointOverride(URI.create(SERVERS.stack().kinesis().endpoint()))
+                .region(Region.of(LocalStack.REGION))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
+                .build();
+        faults = new FanOutFaults(async, kinesis);
+    }
+
+    @AfterAll
+    static void disconnectAsync() {
+        async.close();
+    }
+
+    @Override
+    RecordSourceFactory sources(KinesisClient client, String stream, int limit) {
+        return new FanOutSources(faults, KinesisSourceConfig.of(stream, Position.TRIM_HORIZON), FanOut.named("streamfleet-it"));
+    }
+
+    /** Not for fan-out: GetRecords faults; {@link #subscriptionsThatEndEarlyOrAreRefusedCauseNoLossNoGapAndNoReplay} instead. */
+    @Override
+    void throttlingServerErrorsAndExpiredIteratorsCauseNoLossNoGapAndNoReplay() {
+    }
+
+    @Test
+    void subscriptionsThatEndEarlyOrAreRefusedCauseNoLossNoGapAndNoReplay() throws InterruptedException {
+        String stream = TestStreams.create(kinesis, "renewals", 2);
+        CollectingProcessor collector = new CollectingProcessor();
+        int renewedBefore = faults.ended.get();
+        int refusedBefore = faults.refused.get();
+        faults.endAfterEvents = 2;
+        faults.refuseEvery = 3;
+        try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, collector)) {
+            // Records keep coming while subscriptions end and are refused, so they straddle every renewal.
+            for (int second = 0; second < 12; second++) {
+                TestStreams.put(kinesis, stream, second * 25, second * 25 + 25, 25);
+                Thread.sleep(1_000);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 300)));
+        } finally {
+            faults.endAfterEvents = 0;
+            faults.refuseEvery = 0;
+        }
+
+        assertThat(faults.ended.get() - renewedBefore).as("subscriptions ended early and renewed").isGreaterThanOrEqualTo(4);
+        assertThat(faults.refused.get() - refusedBefore).as("subscriptions refused").isGreaterThanOrEqualTo(2);
+        assertThat(collector.data()).hasSize(300).doesNotHaveDuplicates();
+        assertInOrderPerShard(collector.seen());
+        assertInProductionOrderPerKey(collector.seen());
+    }
+}

@@ -1,0 +1,73 @@
+package dev.streamfleet.worker.kinesis;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import software.amazon.awssdk.services.kinesis.model.Record;
+
+/**
+ * Turns the Kinesis records of one shard into user records, whichever way they were read: each
+ * KPL aggregate is split into its user records (the same sequence number, sub-sequences 0, 1, …),
+ * and every user record at or before {@link #skipThrough} is dropped because it was delivered
+ * before the current read began. Owned by the shard's reader.
+ */
+final class ShardRecords {
+
+    private final UnitId unit;
+    private Position.Sequence skipThrough;
+    private Position lastReturned;
+
+    ShardRecords(UnitId unit) {
+        this.unit = unit;
+    }
+
+    /** Drops user records up to and including {@code position} from now on; null drops none. */
+    void skipThrough(Position.Sequence position) {
+        this.skipThrough = position;
+    }
+
+    /** The last user record handed out, if any: where a new read resumes. */
+    Optional<Position> lastReturned() {
+        return Optional.ofNullable(lastReturned);
+    }
+
+    /** Appends the user records of {@code records} that were not delivered yet to {@code out}. */
+    void addAll(List<Record> records, List<StreamRecord> out) {
+        for (Record record : records) {
+            add(record, out);
+        }
+        if (!out.isEmpty()) {
+            lastReturned = out.get(out.size() - 1).position();
+            // Everything handed out is behind us: a record seen again (an overlapping read) is dropped.
+            skipThrough = (Position.Sequence) lastReturned;
+        }
+    }
+
+    private void add(Record record, List<StreamRecord> out) {
+        BigInteger sequence = new BigInteger(record.sequenceNumber());
+        Instant arrival = Optional.ofNullable(record.approximateArrivalTimestamp()).orElse(Instant.EPOCH);
+        byte[] data = record.data().asByteArrayUnsafe();
+        Optional<List<KplAggregation.UserRecord>> aggregated = KplAggregation.deaggregate(data);
+        if (aggregated.isEmpty()) {
+            add(out, new Position.Sequence(sequence, 0), record.partitionKey(), data, arrival);
+            return;
+        }
+        List<KplAggregation.UserRecord> users = aggregated.get();
+        for (int sub = 0; sub < users.size(); sub++) {
+            add(out, new Position.Sequence(sequence, sub), users.get(sub).partitionKey(), users.get(sub).data(), arrival);
+        }
+    }
+
+    private void add(List<StreamRecord> out, Position.Sequence position, String key, byte[] data, Instant arrival) {
+        if (skipThrough != null && position.compareTo(skipThrough) <= 0) {
+            return;
+        }
+        out.add(new StreamRecord(unit, position, key, data, arrival));
+    }
+}
