@@ -12,16 +12,29 @@ import java.util.OptionalLong;
  * @param millisBehindLatest Kinesis: how far behind the tip the last record is, when known
  * @param offsetLag          Kafka: records that follow the last one, when known
  * @param endOfUnit          the shard was read to its end: no record will ever follow
- * @param retryAfter         the fetch failed (throttling, a server error): wait this long before the next
+ * @param retryAfter         no records now (throttling, a server error, a subscription starting): wait this long
+ * @param failure            why reading failed, when it did; a unit whose reads keep failing is reported stalled
  */
 public record Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag,
-                    boolean endOfUnit, Optional<Duration> retryAfter) {
+                    boolean endOfUnit, Optional<Duration> retryAfter, Optional<String> failure) {
 
     public Fetch {
         records = List.copyOf(records);
     }
 
+    public Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag, boolean endOfUnit,
+                 Optional<Duration> retryAfter) {
+        this(records, millisBehindLatest, offsetLag, endOfUnit, retryAfter, Optional.empty());
+    }
+
+    /** Nothing to hand out yet, and no failure (an iterator to renew, a consumer still being created): ask again later. */
     public static Fetch failed(Duration retryAfter) {
         return new Fetch(List.of(), OptionalLong.empty(), OptionalLong.empty(), false, Optional.of(retryAfter));
+    }
+
+    /** Reading failed for {@code reason}; the source tries again after {@code retryAfter}. */
+    public static Fetch failed(Duration retryAfter, String reason) {
+        return new Fetch(List.of(), OptionalLong.empty(), OptionalLong.empty(), false, Optional.of(retryAfter),
+                Optional.of(reason));
     }
 }

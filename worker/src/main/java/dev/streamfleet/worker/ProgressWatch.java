@@ -7,12 +7,17 @@ import java.util.Optional;
 /**
  * Whether a unit is making progress: it is STALLED when records are waiting for it (a batch in
  * hand, a batch held back or offered again, or a known lag) and none has been processed for
- * longer than the bound. Written by the unit's mailbox, read by its watchdog, so every field
- * is published whole.
+ * longer than the bound, or when every read of its source has failed for longer than the bound
+ * (it cannot tell whether records wait). Written by the unit's mailbox, read by its watchdog, so
+ * every field is published whole.
  */
 final class ProgressWatch {
 
-    private record Progress(Instant lastProgress, boolean recordsWaiting, boolean closed) {
+    private record Progress(Instant lastProgress, boolean recordsWaiting, boolean closed, Instant failingSince,
+                            String failure) {
+        Progress(Instant lastProgress, boolean recordsWaiting, boolean closed) {
+            this(lastProgress, recordsWaiting, closed, null, null);
+        }
     }
 
     private final Duration bound;
@@ -28,6 +33,21 @@ final class ProgressWatch {
         progress = new Progress(now, moreWaiting, progress.closed());
     }
 
+    /** A read of the source failed for {@code reason}; the first of a run of failures starts the clock. */
+    void readFailed(Instant now, String reason) {
+        Progress current = progress;
+        Instant since = current.failingSince() == null ? now : current.failingSince();
+        progress = new Progress(current.lastProgress(), current.recordsWaiting(), current.closed(), since, reason);
+    }
+
+    /** A read of the source succeeded: a run of failures is over. */
+    void readSucceeded() {
+        Progress current = progress;
+        if (current.failingSince() != null) {
+            progress = new Progress(current.lastProgress(), current.recordsWaiting(), current.closed());
+        }
+    }
+
     /** Records wait for the unit: fetched, held back, or offered again. */
     void recordsWaiting() {
         Progress current = progress;
@@ -39,6 +59,13 @@ final class ProgressWatch {
     /** Why the unit counts as stalled at {@code now}, if it does. */
     Optional<String> stalled(Instant now) {
         Progress current = progress;
+        if (!current.closed() && current.failingSince() != null) {
+            Duration failing = Duration.between(current.failingSince(), now);
+            if (failing.compareTo(bound) > 0) {
+                return Optional.of("every read has failed for " + failing.toSeconds() + " s (bound " + bound.toSeconds()
+                        + " s); last: " + current.failure());
+            }
+        }
         Duration idle = Duration.between(current.lastProgress(), now);
         if (current.closed() || !current.recordsWaiting() || idle.compareTo(bound) <= 0) {
             return Optional.empty();

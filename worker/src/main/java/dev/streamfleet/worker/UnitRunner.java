@@ -320,9 +320,11 @@ final class UnitRunner implements UnitWork {
         Fetch fetch = source.fetch();
         metrics.fetched(System.nanoTime() - started);
         if (fetch.retryAfter().isPresent()) {
+            fetch.failure().ifPresent(reason -> progress.readFailed(clock.instant(), reason));
             scheduleStep(fetch.retryAfter().get(), false);
             return null;
         }
+        progress.readSucceeded();
         metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
         return fetch;
     }

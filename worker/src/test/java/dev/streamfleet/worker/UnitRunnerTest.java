@@ -515,6 +515,43 @@ class UnitRunnerTest {
     }
 
     @Test
+    void aUnitWhoseReadsKeepFailingIsReportedStalledWithTheReasonInsteadOfLookingIdle() {
+        List<Fetch> script = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            script.add(Fetch.failed(Duration.ofSeconds(5), "the subscription failed: access denied"));
+        }
+        Deque<Fetch> fetches = new ArrayDeque<>(script);
+        RecordSource failing = new RecordSource() {
+            @Override
+            public Fetch fetch() {
+                Fetch next = fetches.poll();
+                return next != null ? next : new Fetch(List.of(), OptionalLong.empty(), OptionalLong.of(0), false,
+                        Optional.empty());
+            }
+
+            @Override
+            public Duration nextDelay(Fetch last) {
+                return Duration.ofSeconds(1);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        start(context(), failing, new RecordingProcessor(), settings.withStallAfter(Duration.ofSeconds(30)),
+                UnitMetrics.unregistered(UNIT));
+
+        scheduler.advance(Duration.ofSeconds(25));
+        assertThat(stalls.snapshot()).as("within the bound").isEmpty();
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(stalls.snapshot().get(UNIT)).contains("every read has failed for").contains("access denied");
+
+        scheduler.advance(Duration.ofSeconds(70));
+        assertThat(fetches).as("the script ran out: reads succeed again").isEmpty();
+        assertThat(stalls.snapshot()).as("cleared once a read succeeds").isEmpty();
+    }
+
+    @Test
     void anIdleUnitWithNothingToReadIsNeverStalled() {
         start(context(), new ScriptedSource(false, List.of()), new RecordingProcessor(),
                 settings.withStallAfter(Duration.ofSeconds(30)), UnitMetrics.unregistered(UNIT));

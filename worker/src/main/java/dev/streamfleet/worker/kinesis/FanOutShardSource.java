@@ -76,6 +76,7 @@ final class FanOutShardSource implements RecordSource {
     private OptionalLong millisBehind = OptionalLong.empty();
     private Duration backoffFirst;
     private int consecutiveFailures;
+    /** The last failure's reason: reported with the backoff, and a changed one is logged at once. */
     private String lastFailure;
 
     /** What the SDK reports about a subscription, tagged with the subscription's generation. */
@@ -135,9 +136,9 @@ final class FanOutShardSource implements RecordSource {
             return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
         }
         if (backoffFirst != null) {
-            Duration wait = backoffFirst;
+            Fetch failed = Fetch.failed(backoffFirst, lastFailure);
             backoffFirst = null;
-            return Fetch.failed(wait);
+            return failed;
         }
         return subscribe();
     }
@@ -172,7 +173,8 @@ final class FanOutShardSource implements RecordSource {
         }
         if (arn.isCompletedExceptionally()) {
             Throwable error = StreamConsumer.unwrap(arn.handle((ok, e) -> e).join());
-            return Fetch.failed(failed("stream consumer " + consumer.describe() + " is not available: " + reason(error), false));
+            String why = "stream consumer " + consumer.describe() + " is not available: " + reason(error);
+            return Fetch.failed(failed(why, false), why);
         }
         consumerArn = arn.join();
         generation++;

@@ -82,9 +82,10 @@ final class KinesisShardSource implements RecordSource {
             return Fetch.failed(Duration.ZERO);
         } catch (ResourceNotFoundException e) {
             consecutiveFailures++;
-            LOG.error("{}: Kinesis stream {} or its shard {} does not exist: {}", unit, config.stream(), unit.shard(),
-                    e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage());
-            return Fetch.failed(backoff());
+            String reason = "Kinesis stream " + config.stream() + " or its shard " + unit.shard() + " does not exist: "
+                    + (e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage());
+            LOG.error("{}: {}", unit, reason);
+            return Fetch.failed(backoff(), reason);
         } catch (SdkException e) {
             consecutiveFailures++;
             if (!isTransient(e)) {
@@ -92,7 +93,7 @@ final class KinesisShardSource implements RecordSource {
             } else if (consecutiveFailures % 10 == 0) {
                 LOG.warn("{}: {} GetRecords calls in a row failed; last: {}", unit, consecutiveFailures, e.getMessage());
             }
-            return Fetch.failed(backoff());
+            return Fetch.failed(backoff(), "GetRecords failed: " + e.getMessage());
         }
     }
 

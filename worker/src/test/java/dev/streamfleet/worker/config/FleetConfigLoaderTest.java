@@ -124,6 +124,30 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void aFanOutReaderIsNamedAfterTheApplicationUnlessToldAndAConsumerNeedsAFanOutReader() throws IOException {
+        String kinesis = MINIMAL.replace("  - kafka:\n      topic: t\n      bootstrapServers: 127.0.0.1:9092\n",
+                "  - kinesis:\n      stream: s\n      region: us-east-1\n");
+        assertThat(((FleetConfig.Kinesis) load(kinesis).sources().get(0)).fanOut()).as("polling by default").isEmpty();
+        FleetConfig.Kinesis fanOut = (FleetConfig.Kinesis) load(kinesis.replace("stream: s", "stream: s\n      reader: fanout"))
+                .sources().get(0);
+        assertThat(fanOut.fanOut()).contains(dev.streamfleet.worker.kinesis.FanOut.named("app"));
+        FleetConfig.Kinesis byArn = (FleetConfig.Kinesis) load(kinesis.replace("stream: s",
+                "stream: s\n      reader: fanout\n      consumerArn: arn:aws:kinesis:us-east-1:1:stream/s/consumer/c:1")).sources().get(0);
+        assertThat(byArn.fanOut().orElseThrow().consumerArn()).contains("arn:aws:kinesis:us-east-1:1:stream/s/consumer/c:1");
+
+        assertThatThrownBy(() -> load(kinesis.replace("stream: s", "stream: s\n      reader: push")))
+                .hasMessage("sources[0].kinesis.reader: expected 'polling' or 'fanout', got 'push'");
+        assertThatThrownBy(() -> load(kinesis.replace("stream: s", "stream: s\n      consumerName: c")))
+                .hasMessage("sources[0].kinesis.consumerName: only a fan-out reader has a stream consumer;"
+                        + " set sources[0].kinesis.reader: fanout");
+        assertThatThrownBy(() -> load(kinesis.replace("stream: s", "stream: s\n      reader: fanout\n      consumerArn: c")))
+                .hasMessageStartingWith("sources[0].kinesis.consumerArn: expected a stream consumer ARN");
+        FleetConfig.Kinesis fromEnvironment = (FleetConfig.Kinesis) FleetConfigLoader.load(file(kinesis),
+                Map.of("STREAMFLEET_SOURCES_0_KINESIS_READER", "fanout"), Map.of()).sources().get(0);
+        assertThat(fromEnvironment.fanOut()).isPresent();
+    }
+
+    @Test
     void capacityAndBalancingAreCheckedWithTheirKeys() throws IOException {
         FleetConfig defaults = load(MINIMAL);
         assertThat(defaults.worker().capacity()).isEqualTo(1);

@@ -141,6 +141,7 @@ class FanOutShardSourceTest {
 
         Fetch refused = source.fetch();
         assertThat(refused.retryAfter()).hasValueSatisfying(wait -> assertThat(wait.toMillis()).isPositive());
+        assertThat(refused.failure()).hasValueSatisfying(reason -> assertThat(reason).contains("ResourceInUseException"));
         assertThat(kinesis.calls).hasSize(1);
 
         source.fetch();
