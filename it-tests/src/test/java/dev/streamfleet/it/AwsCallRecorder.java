@@ -41,6 +41,18 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
         }
     }
 
+    /**
+     * A subscription (SubscribeToShard) may never complete while the process lives: it ends after
+     * 5 minutes or when cancelled, and a cancelled one is reported neither way. It is recorded
+     * when it is sent, with the outcome {@code sent}.
+     */
+    @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        if ("SubscribeToShard".equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))) {
+            record(context.request(), attributes, "sent");
+        }
+    }
+
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
         record(context.request(), attributes, "ok");

@@ -347,13 +347,55 @@ class WorkerCommandIT {
             assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
         }
 
-        Set<String> policy = new java.util.TreeSet<>();
-        JsonNode document = new ObjectMapper().readTree(Path.of("..", "deploy", "aws", "iam-policy.json").toFile());
-        document.get("Statement").forEach(statement -> statement.get("Action").forEach(action -> policy.add(action.asText())));
         assertThat(dev.streamfleet.it.AwsCallRecorder.actions(calls))
                 .as("AWS actions a worker called (creating its table, reading, checkpointing, a split, serving its page, stopping)"
                         + " versus deploy/aws/iam-policy.json")
-                .isEqualTo(policy);
+                .isEqualTo(policyActions("iam-policy.json"));
+    }
+
+    @Test
+    void fanOutIamPolicyInDeployNamesExactlyTheAwsActionsAFanOutWorkerCalls() throws Exception {
+        String stream = TestStreams.create(kinesis, "iam-fanout", 2);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        Path calls = dir.resolve(application + "-aws-calls.txt");
+        Map<String, String> environment = Map.of(dev.streamfleet.it.AwsCallRecorder.VARIABLE, calls.toString(),
+                "STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString(),
+                "STREAMFLEET_CHECKPOINTS_TABLE", application + "-table",
+                "STREAMFLEET_SOURCES_0_KINESIS_READER", "fanout");
+        TestStreams.put(kinesis, stream, 0, 60, 6);
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
+                "--config", file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 60)));
+            // Pushed: records put while the subscriptions are open arrive without a read.
+            TestStreams.put(kinesis, stream, 60, 120, 6);
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 120)));
+            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            assertThat(get(java.net.http.HttpClient.newHttpClient(), statusUrl + "/api/status")).contains(stream);
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+
+        // kinesis-local never ends a resharded parent's subscription, so this stream is not resharded, and the
+        // leader has no parent to look up (dynamodb:GetItem): the polling test above proves that action is called.
+        Set<String> policy = new java.util.TreeSet<>(policyActions("iam-policy-fanout.json"));
+        assertThat(policy.remove("dynamodb:GetItem")).isTrue();
+        assertThat(dev.streamfleet.it.AwsCallRecorder.actions(calls))
+                .as("AWS actions a fan-out worker called (registering its consumer, subscribing, checkpointing, its page)"
+                        + " versus deploy/aws/iam-policy-fanout.json")
+                .isEqualTo(policy)
+                .doesNotContain("kinesis:GetRecords");
+    }
+
+    private static Set<String> policyActions(String file) throws IOException {
+        Set<String> policy = new java.util.TreeSet<>();
+        JsonNode document = new ObjectMapper().readTree(Path.of("..", "deploy", "aws", file).toFile());
+        document.get("Statement").forEach(statement -> statement.get("Action").forEach(action -> policy.add(action.asText())));
+        return policy;
     }
 
     /** The status URL of the leader, or of a worker that is not the leader. */

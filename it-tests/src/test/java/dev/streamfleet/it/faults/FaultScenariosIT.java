@@ -124,6 +124,33 @@ class FaultScenariosIT {
     }
 
     @Test
+    void readingThroughFanOutWhileWorkersJoinLeaveAndCrashLosesNothingAndRepeatsOnlyWhatTheCrashExplains()
+            throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "Kinesis through enhanced fan-out: scale out"
+                + " 1 → 3, in 3 → 2, kill -9 one, start one", RATE, 1, "fanout")) {
+            List<FleetUnderFaults.Worker> running = new ArrayList<>(fleet.startAll(1));
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            running.addAll(fleet.startAll(2));
+            fleet.awaitBalancedOver(running, REBALANCE);
+            fleet.terminate(running.remove(running.size() - 1));
+            fleet.awaitBalancedOver(running, REBALANCE);
+            Thread.sleep(3_000);
+            FleetUnderFaults.Worker killed = running.remove(0);
+            fleet.kill(killed);
+            running.addAll(fleet.startAll(1));
+            fleet.awaitBalancedOver(running, FAILOVER);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            for (FleetUnderFaults.Worker worker : List.of(killed, running.get(0), running.get(1))) {
+                assertThat(dev.streamfleet.it.AwsCallRecorder.actions(worker.calls)).as("%s read by subscription", worker.name)
+                        .contains("kinesis:DescribeStreamConsumer").doesNotContain("kinesis:GetRecords");
+            }
+            System.out.printf("%s; re-delivered per unit after the crash: %s%n", report.summary(), report.duplicates());
+        }
+    }
+
+    @Test
     void frozenWorkerPastItsSessionIsFencedAndItsLateCheckpointsAreAllRejected() throws Exception {
         try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "SIGSTOP past the session timeout, then SIGCONT",
                 RATE)) {

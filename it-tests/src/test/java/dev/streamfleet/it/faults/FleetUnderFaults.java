@@ -105,6 +105,12 @@ final class FleetUnderFaults implements AutoCloseable {
      *                    processor that finishes them in random order ({@link SlowJsonlProcessors})
      */
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism) throws Exception {
+        this(stack, scenario, recordsPerSecondEach, parallelism, "polling");
+    }
+
+    /** @param kinesisReader how the workers read the stream: {@code polling} or {@code fanout} */
+    FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism, String kinesisReader)
+            throws Exception {
         this.stack = stack;
         this.parallelism = parallelism;
         this.scenario = scenario;
@@ -132,6 +138,7 @@ final class FleetUnderFaults implements AutoCloseable {
                       endpoint: %s
                       initialPosition: TRIM_HORIZON
                       idleWait: 100ms
+                      reader: %s
                   - kafka:
                       topic: %s
                       bootstrapServers: %s
@@ -143,7 +150,7 @@ final class FleetUnderFaults implements AutoCloseable {
                 processing:
                   parallelism: %d
                 """.formatted(application, stack.zookeeper().endpoint(), SESSION_TIMEOUT.toSeconds(),
-                stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), topic,
+                stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), kinesisReader, topic,
                 stack.kafka().endpoint(), parallelism > 1 ? SlowJsonlProcessors.class.getName() : "jsonl",
                 dir.resolve("records-{worker}.jsonl"), parallelism));
         this.leases = new LeaseWatcher(stack.zookeeper().endpoint(), application);
