@@ -51,9 +51,11 @@ class DistributionIT {
                 // YAML configuration, and the credentials of EKS (web identity), role_arn and SSO profiles
                 .anyMatch(name -> name.startsWith("snakeyaml-")).anyMatch(name -> name.startsWith("sts-"))
                 .anyMatch(name -> name.startsWith("sso-")).anyMatch(name -> name.startsWith("ssooidc-"))
+                // the HTTP/2 client of enhanced fan-out (SubscribeToShard)
+                .anyMatch(name -> name.startsWith("netty-nio-client-")).anyMatch(name -> name.startsWith("netty-codec-http2-"))
                 .noneMatch(name -> name.matches("(junit|opentest4j|apiguardian|curator-test|kafka_2\\.13|netty-tcnative"
-                        + "|streamfleet-local-stack|streamfleet-devtools|streamfleet-kafka-broker|apache5?-client"
-                        + "|netty-nio-client).*"));
+                        + "|streamfleet-local-stack|streamfleet-devtools|streamfleet-kafka-broker|streamfleet-kcl-bench"
+                        + "|amazon-kinesis-client|apache5?-client).*"));
         assertThat(home.resolve("devtools")).doesNotExist();
         assertThat(Files.size(Path.of(PRODUCTION.archive().toString().replace(".tar.gz", ".zip")))).isPositive();
     }
