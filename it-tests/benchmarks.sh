@@ -43,6 +43,7 @@ run() {
     -Dstreamfleet.dist.target="$top/deploy/distribution/target" -Dstreamfleet.version="$version" \
     -Dstreamfleet.localstack.workdir="$top/it-tests/target/local-stack" \
     -Dstreamfleet.bench.out="$top/it-tests/target/bench/$1.md" \
+    -Dstreamfleet.kcl.classpath="$top/kcl-bench/target/kcl.classpath" \
     -cp "$top/it-tests/target/test-classes:$(cat it-tests/target/test.classpath)" "$(main_of "$1")"
 }
 

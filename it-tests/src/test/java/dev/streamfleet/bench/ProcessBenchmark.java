@@ -53,20 +53,25 @@ public final class ProcessBenchmark {
     private final LocalStack stack;
     private final KinesisClient kinesis;
     private final Path dir;
-    private final BenchmarkSection out = new BenchmarkSection("streamfleet against KCL 3.5 — `it-tests/benchmarks.sh process`", """
-            Worker processes as users start them (`streamfleet worker`, JVM option `-Xmx512m`, the
-            default configuration: session timeout 10 s, checkpoint at most every 5 s, `jsonl`
-            processor), a Kinesis stream of 8 shards on `kinesalite`, checkpoints in `dynalite`,
-            ZooKeeper standalone with its default tick of 2 s. Times come from the workers' own output:
-            the processing time of the record that proves the figure, against the wall clock when the
-            benchmark launched, signalled or killed the process. DynamoDB requests are the calls each
-            worker made, recorded by the AWS SDK inside the worker. The load is 500 records/s, 10 every
-            20 ms, over 64 partition keys; latency is processing time minus the producer's send time.
-            One run of each figure except the first (3 runs). KCL's figures are those measured with
-            KCL 3.5 and its defaults on the same kind of machine and emulators.
-            """, "figure", "KCL 3.5", "target", "streamfleet", "");
-    private int workers;
-
+    private final BenchmarkSection out = new BenchmarkSection("streamfleet against KCL 3.5, measured side by side — `it-tests/benchmarks.sh process`", """
+            Worker processes as users start them, in the same run on the same emulators: streamfleet
+            (`streamfleet worker`, JVM option `-Xmx512m`, the default configuration: session timeout
+            10 s, checkpoint at most every 5 s, `jsonl` processor) and KCL 3.5.1 (`kcl-bench`: a
+            `Scheduler` from `ConfigsBuilder` with polling retrieval, `-Xmx512m`, a processor that
+            writes the same JSON lines and checkpoints at most every 5 s), twice: with KCL's defaults,
+            and with its pause between reads of a shard set to 250 ms, streamfleet's first pause after
+            an empty read. A Kinesis stream of 8 shards on `kinesalite`, checkpoints and leases in
+            `dynalite`, ZooKeeper standalone with its default tick of 2 s. Times come from the workers'
+            own output: the processing time of the record that proves the figure, against the wall
+            clock when the benchmark launched, signalled or killed the process. DynamoDB requests are
+            the calls each worker made, recorded by the AWS SDK inside the worker. The load is 500
+            records/s, 10 every 20 ms, over 64 partition keys; latency is processing time minus the
+            producer's send time. The ratio is streamfleet's figure divided by KCL's (below 1: streamfleet
+            is faster or cheaper). streamfleet's start is the median of 3 runs, KCL's one run each;
+            every other figure is one run.
+            """, "figure", "streamfleet", "KCL 3.5, defaults", "KCL 3.5, 250 ms between reads",
+            "ratio (defaults / 250 ms)", "target", "");
+    private final Map<String, Figure> figures = new java.util.LinkedHashMap<>();
     private ProcessBenchmark(LocalStack stack, Path dir) {
         this.stack = stack;
         this.dir = dir;
@@ -94,8 +99,43 @@ public final class ProcessBenchmark {
         System.exit(0);
     }
 
-    /** One fleet: its configuration, its workers, its output. */
-    private final class Fleet {
+    /** The kinds of worker compared, each a fleet of its own on a stream of its own. */
+    enum Kind {
+        STREAMFLEET, KCL_DEFAULTS, KCL_PACED
+    }
+
+    /** A fleet of worker processes of one kind on one stream, seen from outside. */
+    interface Contender extends AutoCloseable {
+        String label();
+
+        /** Starts a worker process; returns the wall-clock millis just before the launch. */
+        long start(String name) throws IOException;
+
+        WorkerProcess process(String name);
+
+        /** The id the worker is known by in the holders and the output. */
+        String idOf(String name) throws IOException;
+
+        /** The worker that leads the fleet's assignment, where there is one. */
+        java.util.Optional<String> leader();
+
+        /** Where the workers write their records (JSON lines). */
+        Path output();
+
+        long dynamoDbCalls(String name, long from, long to) throws IOException;
+
+        /** Which worker holds each unit. */
+        Map<String, String> holders();
+
+        /** Records the worker has processed so far. */
+        long processed(String name);
+
+        @Override
+        void close() throws InterruptedException;
+    }
+
+    /** One streamfleet fleet: its configuration, its workers, its output. */
+    private final class Fleet implements Contender {
         final String application = "bench-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         final String stream;
         final Path config;
@@ -129,9 +169,40 @@ public final class ProcessBenchmark {
                     stack.kinesalite().endpoint(), processor, output.resolve("records-{worker}.jsonl")));
         }
 
-        /** Starts a worker process; returns its name and the wall-clock millis just before the launch. */
-        long start(String name) throws IOException {
+        @Override
+        public String label() {
+            return "streamfleet";
+        }
+
+        @Override
+        public long start(String name) throws IOException {
             return start(name, Map.of());
+        }
+
+        @Override
+        public WorkerProcess process(String name) {
+            return processes.get(name);
+        }
+
+        @Override
+        public java.util.Optional<String> leader() {
+            return reader.read(application).leader().map(id -> id.value());
+        }
+
+        @Override
+        public Path output() {
+            return output;
+        }
+
+        @Override
+        public long processed(String name) {
+            var registered = reader.read(application).workers();
+            return registered.isEmpty() ? 0 : recordsProcessed(registered.get(0).statusUrl());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop(this);
         }
 
         long start(String name, Map<String, String> overrides) throws IOException {
@@ -144,7 +215,6 @@ public final class ProcessBenchmark {
             long launched = System.currentTimeMillis();
             processes.put(name, WorkerProcess.start(JVM, output.resolve(name + ".log"), env, "worker", "--config",
                     config.toString()));
-            workers++;
             return launched;
         }
 
@@ -161,7 +231,8 @@ public final class ProcessBenchmark {
         }
 
         /** The id the worker registered with, from its log. */
-        String idOf(String name) throws IOException {
+        @Override
+        public String idOf(String name) throws IOException {
             String log = Files.readString(output.resolve(name + ".log"));
             java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("worker (\\S+) joined fleet").matcher(log);
             if (!matcher.find()) {
@@ -170,39 +241,38 @@ public final class ProcessBenchmark {
             return matcher.group(1);
         }
 
-        Map<String, String> holders() {
+        @Override
+        public Map<String, String> holders() {
             Map<String, String> holders = new HashMap<>();
             reader.read(application).leaseHolders().forEach((unit, worker) -> holders.put(unit.toString(), worker.value()));
             return holders;
         }
 
-        String leader() {
-            return reader.read(application).leader().map(id -> id.value()).orElse("");
-        }
-
-        List<Line> lines() throws IOException {
-            List<Line> lines = new ArrayList<>();
-            try (var files = Files.list(output)) {
-                for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
-                    for (String text : Files.readAllLines(file)) {
-                        if (text.endsWith("}")) {
-                            JsonNode node = JSON.readTree(text);
-                            lines.add(new Line(node.get("data").asText(), node.get("unit").asText(),
-                                    node.get("worker").asText(), Instant.parse(node.get("processingTime").asText()).toEpochMilli()));
-                        }
-                    }
-                }
-            }
-            return lines;
-        }
-
-        long dynamoDbCalls(String name, long from, long to) throws IOException {
+        @Override
+        public long dynamoDbCalls(String name, long from, long to) throws IOException {
             return AwsCallRecorder.calls(calls.get(name)).stream()
                     .filter(c -> c.action().startsWith("dynamodb:") && c.millis() >= from && c.millis() < to).count();
         }
     }
 
-    private record Line(String id, String unit, String worker, long millis) {
+    /** The records a fleet's workers wrote as JSON lines. */
+    static List<Line> linesOf(Path output) throws IOException {
+        List<Line> lines = new ArrayList<>();
+        try (var files = Files.list(output)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
+                for (String text : Files.readAllLines(file)) {
+                    if (text.endsWith("}")) {
+                        JsonNode node = JSON.readTree(text);
+                        lines.add(new Line(node.get("data").asText(), node.get("unit").asText(),
+                                node.get("worker").asText(), Instant.parse(node.get("processingTime").asText()).toEpochMilli()));
+                    }
+                }
+            }
+        }
+        return lines;
+    }
+
+    record Line(String id, String unit, String worker, long millis) {
 
         /** The producer's send time, for records written by {@link Load}. */
         long producedMillis() {
@@ -249,10 +319,6 @@ public final class ProcessBenchmark {
         }
     }
 
-    private void row(String figure, String kcl, String target, String measured, boolean met) {
-        out.row(figure, kcl, target, measured, met ? "met" : "**not met**");
-    }
-
     private static List<String> jvmOptions() {
         List<String> options = new ArrayList<>(List.of("-Xmx512m"));
         String extra = System.getProperty("streamfleet.bench.workerJvm", "").strip();
@@ -262,169 +328,321 @@ public final class ProcessBenchmark {
         return options;
     }
 
-    /** Every figure, or only those named in {@code -Dstreamfleet.bench.only=cpu} (first, load, cpu). */
+    /** One row: a figure of each kind of worker, streamfleet's target, and whether streamfleet met it. */
+    private static final class Figure {
+        final String name;
+        final String target;
+        final Map<Kind, Measured> values = new java.util.EnumMap<>(Kind.class);
+        Boolean met;
+
+        Figure(String name, String target) {
+            this.name = name;
+            this.target = target;
+        }
+    }
+
+    /** A figure as printed, and the number its ratio is taken of (NaN when there is none). */
+    private record Measured(String text, double value) {
+    }
+
+    private void measured(String figure, String target, Kind kind, String text, double value) {
+        figures.computeIfAbsent(figure, name -> new Figure(name, target)).values.put(kind, new Measured(text, value));
+    }
+
+    private void met(String figure, boolean met) {
+        figures.get(figure).met = met;
+    }
+
+    private Contender fleet(Kind kind, String stream, boolean writeRecords) throws IOException {
+        return switch (kind) {
+            case STREAMFLEET -> new Fleet(stream, writeRecords ? "jsonl" : NoOpProcessor.class.getName());
+            case KCL_DEFAULTS -> new KclFleet("KCL 3.5, defaults", stream, stack.kinesalite().endpoint(),
+                    stack.dynamodb().endpoint(), java.util.Optional.empty(), writeRecords, dir, JVM);
+            case KCL_PACED -> new KclFleet("KCL 3.5, 250 ms between reads", stream, stack.kinesalite().endpoint(),
+                    stack.dynamodb().endpoint(), java.util.Optional.of(250L), writeRecords, dir, JVM);
+        };
+    }
+
+    /** Every figure, or only those named in {@code -Dstreamfleet.bench.only=cpu} (first, load, cpu), of every kind. */
     private void run() throws Exception {
         Set<String> only = new HashSet<>(List.of(System.getProperty("streamfleet.bench.only", "first,load,cpu").split(",")));
-        if (only.contains("first")) {
-            startToFirstRecord();
+        List<Kind> kinds = java.util.Arrays.stream(System.getProperty("streamfleet.bench.kinds",
+                "STREAMFLEET,KCL_DEFAULTS,KCL_PACED").split(",")).map(Kind::valueOf).toList();
+        for (Kind kind : kinds) {
+            System.err.println("== " + kind);
+            if (only.contains("first")) {
+                attempt(kind, "start to first record", () -> startToFirstRecord(kind, kind == Kind.STREAMFLEET ? 3 : 1));
+            }
+            if (only.contains("load")) {
+                attempt(kind, "the fleet under load", () -> underLoad(kind));
+            }
+            if (only.contains("cpu")) {
+                attempt(kind, "CPU per 100k records", () -> cpuPerHundredThousand(kind));
+            }
         }
-        if (only.contains("load")) {
-            fleetUnderLoad();
-        }
-        if (only.contains("cpu")) {
-            cpuPerHundredThousand();
+        publishRows();
+    }
+
+    private interface Scenario {
+        void run() throws Exception;
+    }
+
+    /** Runs one scenario; one that fails is named in the section with its reason, and the others still run. */
+    private void attempt(Kind kind, String scenario, Scenario body) {
+        try {
+            body.run();
+        } catch (Exception | AssertionError e) {
+            e.printStackTrace();
+            out.note(kind + ", " + scenario + ": did not complete (" + e + "); its figures are missing above.");
         }
     }
 
-    private void startToFirstRecord() throws Exception {
+    private void publishRows() {
+        for (Figure figure : figures.values()) {
+            Measured ours = figure.values.get(Kind.STREAMFLEET);
+            String ratio = ratio(ours, figure.values.get(Kind.KCL_DEFAULTS)) + " / "
+                    + ratio(ours, figure.values.get(Kind.KCL_PACED));
+            out.row(figure.name, text(ours), text(figure.values.get(Kind.KCL_DEFAULTS)),
+                    text(figure.values.get(Kind.KCL_PACED)), ratio, figure.target,
+                    figure.met == null ? "" : figure.met ? "met" : "**not met**");
+        }
+    }
+
+    private static String text(Measured measured) {
+        return measured == null ? "not run" : measured.text();
+    }
+
+    private static String ratio(Measured ours, Measured theirs) {
+        if (ours == null || theirs == null || Double.isNaN(ours.value()) || Double.isNaN(theirs.value())) {
+            return "—";
+        }
+        if (theirs.value() == 0) {
+            return ours.value() == 0 ? "1×" : "—";
+        }
+        double ratio = ours.value() / theirs.value();
+        return ratio < 0.01 ? String.format("%.3f×", ratio) : String.format("%.2f×", ratio);
+    }
+
+    private static final String FIRST = "worker start → first record processed (8 shards, records waiting; includes JVM start)";
+    private static final String IDLE = "DynamoDB requests per minute, 8 shards, idle";
+    private static final String P50 = "end-to-end latency p50 at 500 records/s (1 worker)";
+    private static final String P99 = "end-to-end latency p99 at 500 records/s (1 worker)";
+    private static final String BUSY = "DynamoDB requests per minute, 8 shards, 500 records/s";
+    private static final String JOIN = "a second worker starts → balanced 4/4, each of its shards processing";
+    private static final String LEAVE = "graceful leave (SIGTERM) → its shards processed again";
+    private static final String CRASH = "crash (kill -9 of a worker that does not lead) → all its shards processed again";
+    private static final String LEADER = "leader killed → its shards processed again";
+    private static final String CPU = "consumer CPU per 100k records (kinesalite, no-op processor), whole worker process,"
+            + " warm backlog drain";
+
+    private void startToFirstRecord(Kind kind, int trials) throws Exception {
         List<Long> times = new ArrayList<>();
-        for (int trial = 0; trial < 3; trial++) {
+        for (int trial = 0; trial < trials; trial++) {
             String stream = TestStreams.create(kinesis, "first", SHARDS);
             TestStreams.put(kinesis, stream, 0, 800, 64);
-            Fleet fleet = new Fleet(stream, "jsonl");
-            long launched = fleet.start("w1");
-            await(() -> !lines(fleet).isEmpty(), Duration.ofSeconds(120));
-            long first = lines(fleet).stream().mapToLong(Line::millis).min().orElseThrow();
-            times.add(first - launched);
-            stop(fleet);
+            try (Contender fleet = fleet(kind, stream, true)) {
+                long launched = fleet.start("w1");
+                await(() -> !lines(fleet).isEmpty(), Duration.ofSeconds(300));
+                long first = lines(fleet).stream().mapToLong(Line::millis).min().orElseThrow();
+                times.add(first - launched);
+            }
         }
-        row("worker start → first record processed (8 shards, records waiting; includes JVM start)", "86 s", "< 5 s",
-                seconds(median(times)) + " (median of 3; " + seconds(times.stream().mapToLong(Long::longValue).min().orElseThrow())
-                        + "–" + seconds(max(times)) + ")", median(times) < 5_000);
-    }
-
-    private void fleetUnderLoad() throws Exception {
-        String stream = TestStreams.create(kinesis, "load", SHARDS);
-        Fleet fleet = new Fleet(stream, "jsonl");
-        fleet.start("w1");
-        await(() -> fleet.holders().size() == SHARDS, Duration.ofSeconds(60));
-        Thread.sleep(10_000);
-
-        long idleFrom = System.currentTimeMillis();
-        Thread.sleep(60_000);
-        long idle = fleet.dynamoDbCalls("w1", idleFrom, System.currentTimeMillis());
-        row("DynamoDB requests per minute, 8 shards, idle", "158", "0", Long.toString(idle), idle == 0);
-
-        try (Load load = new Load(stream)) {
-            Thread.sleep(5_000);
-            long from = System.currentTimeMillis();
-            Thread.sleep(60_000);
-            long to = System.currentTimeMillis();
-            long busy = fleet.dynamoDbCalls("w1", from, to);
-            List<Long> latencies = latencies(fleet, from, to);
-            row("end-to-end latency at 500 records/s, p50 / p99 (1 worker)", "785 / 1,538 ms", "< 150 / < 300 ms",
-                    percentile(latencies, 50) + " / " + percentile(latencies, 99) + " ms (" + latencies.size() + " records)",
-                    percentile(latencies, 50) < 150 && percentile(latencies, 99) < 300);
-            row("DynamoDB requests per minute, 8 shards, 500 records/s", "158 + its checkpoints", "≤ 100",
-                    Long.toString(busy), busy <= 100);
-
-            // A second worker joins.
-            long joinedAt = fleet.start("w2");
-            String w2 = awaitJoined(fleet, "w2");
-            await(() -> balanced(fleet.holders(), 2), Duration.ofSeconds(120));
-            Set<String> w2Units = unitsOf(fleet.holders(), w2);
-            await(() -> processedBy(fleet, w2Units, w2, joinedAt).size() == w2Units.size(), Duration.ofSeconds(60));
-            long allProcessing = max(new ArrayList<>(processedBy(fleet, w2Units, w2, joinedAt).values()));
-            long join = allProcessing - joinedAt;
-            long afterJoining = allProcessing - fleet.joinedAt("w2");
-            List<Long> during = latencies(fleet, joinedAt, joinedAt + join + 2_000);
-            row("second worker joins → balanced 4/4, each of its shards processing",
-                    "194 s (first record after 76 s; p99 latency meanwhile 6.3 s)", "< 2 s",
-                    seconds(join) + " from process start, " + seconds(afterJoining) + " from joining the fleet (p99 latency"
-                            + " meanwhile " + percentile(during, 99) + " ms)", join < 2_000);
-
-            // It leaves gracefully.
-            Thread.sleep(5_000);
-            int duplicatesBefore = duplicates(fleet);
-            String w1 = awaitJoined(fleet, "w1");
-            long leftAt = System.currentTimeMillis();
-            fleet.processes.get("w2").terminate();
-            await(() -> processedBy(fleet, w2Units, w1, leftAt).size() == w2Units.size(), Duration.ofSeconds(60));
-            long leave = max(new ArrayList<>(processedBy(fleet, w2Units, w1, leftAt).values())) - leftAt;
-            fleet.processes.get("w2").waitFor(Duration.ofSeconds(30));
-            Thread.sleep(3_000);
-            int graceful = duplicates(fleet) - duplicatesBefore;
-            row("graceful leave (SIGTERM) → its shards processed again", "20–40 s (reported by KCL users)",
-                    "< 1 s, zero duplicates", seconds(leave) + ", " + graceful + " duplicates", leave < 1_000 && graceful == 0);
-
-            // A non-leader crashes.
-            fleet.start("w3");
-            String w3 = awaitJoined(fleet, "w3");
-            await(() -> balanced(fleet.holders(), 2), Duration.ofSeconds(120));
-            Thread.sleep(8_000);
-            String victim = fleet.leader().equals(w1) ? "w3" : "w1";
-            String victimId = victim.equals("w3") ? w3 : w1;
-            String survivorId = victim.equals("w3") ? w1 : w3;
-            Set<String> victimUnits = unitsOf(fleet.holders(), victimId);
-            int beforeCrash = duplicates(fleet);
-            long crashedAt = System.currentTimeMillis();
-            fleet.processes.get(victim).kill();
-            await(() -> processedBy(fleet, victimUnits, survivorId, crashedAt).size() == victimUnits.size(),
-                    Duration.ofSeconds(90));
-            long crash = max(new ArrayList<>(processedBy(fleet, victimUnits, survivorId, crashedAt).values())) - crashedAt;
-            Thread.sleep(3_000);
-            int crashDuplicates = duplicates(fleet) - beforeCrash;
-            row("crash (kill -9 of a non-leader) → all its shards processed again", "33–53 s (1,153 records re-delivered)",
-                    "≤ session timeout + 1 s = 11 s", seconds(crash) + " (" + crashDuplicates + " records re-delivered)",
-                    crash <= 11_000);
-
-            // The leader crashes.
-            String survivor = victim.equals("w3") ? "w1" : "w3";
-            fleet.start("w4");
-            String w4 = awaitJoined(fleet, "w4");
-            await(() -> balanced(fleet.holders(), 2), Duration.ofSeconds(120));
-            Thread.sleep(8_000);
-            String leaderId = fleet.leader();
-            String leaderName = leaderId.equals(w4) ? "w4" : survivor;
-            String otherId = leaderName.equals("w4") ? awaitJoined(fleet, survivor) : w4;
-            Set<String> leaderUnits = unitsOf(fleet.holders(), leaderId);
-            int beforeLeaderCrash = duplicates(fleet);
-            long leaderKilledAt = System.currentTimeMillis();
-            fleet.processes.get(leaderName).kill();
-            await(() -> processedBy(fleet, leaderUnits, otherId, leaderKilledAt).size() == leaderUnits.size(),
-                    Duration.ofSeconds(90));
-            long leader = max(new ArrayList<>(processedBy(fleet, leaderUnits, otherId, leaderKilledAt).values()))
-                    - leaderKilledAt;
-            Thread.sleep(3_000);
-            int leaderDuplicates = duplicates(fleet) - beforeLeaderCrash;
-            row("leader killed → its shards processed again", "169 s", "≤ session timeout + 1 s = 11 s",
-                    seconds(leader) + " (" + leaderDuplicates + " records re-delivered)", leader <= 11_000);
+        String text = trials == 1 ? seconds(times.get(0)) : seconds(median(times)) + " (median of " + trials + "; "
+                + seconds(times.stream().mapToLong(Long::longValue).min().orElseThrow()) + "–" + seconds(max(times)) + ")";
+        measured(FIRST, "< 5 s", kind, text, median(times));
+        if (kind == Kind.STREAMFLEET) {
+            met(FIRST, median(times) < 5_000);
         }
-        stop(fleet);
     }
 
     /**
-     * Backlog drains, as KCL's figure was taken: 100k records waiting when the worker starts
-     * (cold: JVM start and JIT warm-up included), then twice 100k more, each put while the worker
-     * is stopped with SIGSTOP (its session timeout raised to 40 s so that it keeps its leases) and
-     * drained after SIGCONT (warming, then warm). CPU is the worker process's user plus system time.
+     * One fleet under load, then changed: idle, loaded, a second worker, and for streamfleet also a
+     * graceful leave, a third worker, a crash and the leader killed. KCL's fleet has a second worker
+     * join and then crash (KCL has no leader of its own to kill).
      */
-    private void cpuPerHundredThousand() throws Exception {
+    private void underLoad(Kind kind) throws Exception {
+        boolean ours = kind == Kind.STREAMFLEET;
+        Duration settle = ours ? Duration.ofSeconds(120) : Duration.ofSeconds(300);
+        String stream = TestStreams.create(kinesis, "load", SHARDS);
+        try (Contender fleet = fleet(kind, stream, true)) {
+            fleet.start("w1");
+            await(() -> fleet.holders().size() == SHARDS, settle);
+            Thread.sleep(10_000);
+
+            long idleFrom = System.currentTimeMillis();
+            Thread.sleep(60_000);
+            long idle = fleet.dynamoDbCalls("w1", idleFrom, System.currentTimeMillis());
+            measured(IDLE, "0", kind, Long.toString(idle), idle);
+            if (ours) {
+                met(IDLE, idle == 0);
+            }
+
+            try (Load load = new Load(stream)) {
+                Thread.sleep(5_000);
+                long from = System.currentTimeMillis();
+                Thread.sleep(60_000);
+                long to = System.currentTimeMillis();
+                long busy = fleet.dynamoDbCalls("w1", from, to);
+                List<Long> latencies = latencies(fleet, from, to);
+                long p50 = percentile(latencies, 50);
+                long p99 = percentile(latencies, 99);
+                measured(P50, "< 150 ms", kind, String.format("%,d ms (%d records)", p50, latencies.size()), p50);
+                measured(P99, "< 300 ms", kind, String.format("%,d ms", p99), p99);
+                measured(BUSY, "≤ 100", kind, Long.toString(busy), busy);
+                if (ours) {
+                    met(P50, p50 < 150);
+                    met(P99, p99 < 300);
+                    met(BUSY, busy <= 100);
+                }
+
+                long joinedAt = fleet.start("w2");
+                String w2 = awaitJoined(fleet, "w2");
+                String w1 = awaitJoined(fleet, "w1");
+                if (!awaitQuietly(() -> balanced(fleet.holders(), 2), settle)) {
+                    measured(JOIN, "< 2 s", kind, "not balanced within " + settle.toSeconds() + " s (it held "
+                            + unitsOf(fleet.holders(), w2).size() + ")", Double.NaN);
+                } else {
+                    Set<String> w2Units = unitsOf(fleet.holders(), w2);
+                    awaitQuietly(() -> processedBy(fleet, w2Units, w2, joinedAt).size() == w2Units.size(), settle);
+                    long allProcessing = max(new ArrayList<>(processedBy(fleet, w2Units, w2, joinedAt).values()));
+                    long join = allProcessing - joinedAt;
+                    List<Long> during = latencies(fleet, joinedAt, joinedAt + join + 2_000);
+                    measured(JOIN, "< 2 s", kind, seconds(join) + " (p99 latency meanwhile " + String.format("%,d",
+                            percentile(during, 99)) + " ms)", join);
+                    if (ours) {
+                        met(JOIN, join < 2_000);
+                    }
+                }
+
+                if (!ours) {
+                    Thread.sleep(8_000);
+                    Set<String> victimUnits = unitsOf(fleet.holders(), w2);
+                    crash(kind, fleet, "w2", victimUnits, w1);
+                    return;
+                }
+
+                // streamfleet: it leaves gracefully.
+                Thread.sleep(5_000);
+                Set<String> leaving = unitsOf(fleet.holders(), w2);
+                int duplicatesBefore = duplicates(fleet);
+                long leftAt = System.currentTimeMillis();
+                fleet.process("w2").terminate();
+                await(() -> processedBy(fleet, leaving, w1, leftAt).size() == leaving.size(), Duration.ofSeconds(60));
+                long leave = max(new ArrayList<>(processedBy(fleet, leaving, w1, leftAt).values())) - leftAt;
+                fleet.process("w2").waitFor(Duration.ofSeconds(30));
+                Thread.sleep(3_000);
+                int graceful = duplicates(fleet) - duplicatesBefore;
+                measured(LEAVE, "< 1 s, zero duplicates", kind, seconds(leave) + ", " + graceful + " duplicates", leave);
+                met(LEAVE, leave < 1_000 && graceful == 0);
+
+                // A worker that does not lead crashes.
+                fleet.start("w3");
+                String w3 = awaitJoined(fleet, "w3");
+                await(() -> balanced(fleet.holders(), 2), Duration.ofSeconds(120));
+                Thread.sleep(8_000);
+                String victim = fleet.leader().orElse("").equals(w1) ? "w3" : "w1";
+                String survivorId = victim.equals("w3") ? w1 : w3;
+                crash(kind, fleet, victim, unitsOf(fleet.holders(), fleet.idOf(victim)), survivorId);
+
+                // The leader crashes.
+                String survivor = victim.equals("w3") ? "w1" : "w3";
+                fleet.start("w4");
+                String w4 = awaitJoined(fleet, "w4");
+                await(() -> balanced(fleet.holders(), 2), Duration.ofSeconds(120));
+                Thread.sleep(8_000);
+                String leaderId = fleet.leader().orElseThrow();
+                String leaderName = leaderId.equals(w4) ? "w4" : survivor;
+                String otherId = leaderName.equals("w4") ? awaitJoined(fleet, survivor) : w4;
+                Set<String> leaderUnits = unitsOf(fleet.holders(), leaderId);
+                int beforeLeaderCrash = duplicates(fleet);
+                long leaderKilledAt = System.currentTimeMillis();
+                fleet.process(leaderName).kill();
+                await(() -> processedBy(fleet, leaderUnits, otherId, leaderKilledAt).size() == leaderUnits.size(),
+                        Duration.ofSeconds(90));
+                long leader = max(new ArrayList<>(processedBy(fleet, leaderUnits, otherId, leaderKilledAt).values()))
+                        - leaderKilledAt;
+                Thread.sleep(3_000);
+                int leaderDuplicates = duplicates(fleet) - beforeLeaderCrash;
+                measured(LEADER, "≤ session timeout + 1 s = 11 s", kind, seconds(leader) + " (" + leaderDuplicates
+                        + " records re-delivered)", leader);
+                met(LEADER, leader <= 11_000);
+            }
+        }
+    }
+
+    /** Kills {@code victim} and measures until {@code survivorId} has processed each of its units again. */
+    private void crash(Kind kind, Contender fleet, String victim, Set<String> victimUnits, String survivorId)
+            throws Exception {
+        int before = duplicates(fleet);
+        long crashedAt = System.currentTimeMillis();
+        fleet.process(victim).kill();
+        Duration bound = kind == Kind.STREAMFLEET ? Duration.ofSeconds(90) : Duration.ofSeconds(300);
+        if (victimUnits.isEmpty() || !awaitQuietly(() -> processedBy(fleet, victimUnits, survivorId, crashedAt).size()
+                == victimUnits.size(), bound)) {
+            measured(CRASH, "≤ session timeout + 1 s = 11 s", kind, victimUnits.isEmpty() ? "not measured (it held no shard)"
+                    : "not within " + bound.toSeconds() + " s", Double.NaN);
+            return;
+        }
+        long crash = max(new ArrayList<>(processedBy(fleet, victimUnits, survivorId, crashedAt).values())) - crashedAt;
+        Thread.sleep(3_000);
+        int crashDuplicates = duplicates(fleet) - before;
+        measured(CRASH, "≤ session timeout + 1 s = 11 s", kind, seconds(crash) + " (" + crashDuplicates
+                + " records re-delivered)", crash);
+        if (kind == Kind.STREAMFLEET) {
+            met(CRASH, crash <= 11_000);
+        }
+    }
+
+    /**
+     * Backlog drains: 100k records waiting when the worker starts (cold: JVM start and JIT warm-up
+     * included), then twice 100k more, each put while the worker is stopped with SIGSTOP
+     * (streamfleet's session timeout raised to 40 s so that it keeps its leases) and drained after
+     * SIGCONT (warming, then warm). CPU is the worker process's user plus system time. The figure
+     * compared is the warm drain; streamfleet's target is half of KCL's with its defaults.
+     */
+    private void cpuPerHundredThousand(Kind kind) throws Exception {
         String stream = TestStreams.create(kinesis, "cpu", SHARDS);
         putBulk(stream, 0, CPU_RECORDS);
-        Fleet fleet = new Fleet(stream, NoOpProcessor.class.getName());
-        fleet.start("w1", Map.of("STREAMFLEET_ZOOKEEPER_SESSIONTIMEOUT", "40s"));
-        WorkerProcess process = fleet.processes.get("w1");
-        String url = awaitStatusUrl(fleet);
-        awaitSlowly(() -> recordsProcessed(url) >= CPU_RECORDS, Duration.ofMinutes(5));
-        double cold = cpuSeconds(process.pid());
-        List<String> warm = new ArrayList<>();
-        double last = 0;
-        for (int round = 1; round <= 2; round++) {
-            Thread.sleep(5_000);
-            process.signal("STOP");
-            putBulk(stream, (round) * CPU_RECORDS, (round + 1) * CPU_RECORDS);
-            double before = cpuSeconds(process.pid());
-            process.signal("CONT");
-            int target = (round + 1) * CPU_RECORDS;
-            awaitSlowly(() -> recordsProcessed(url) >= target, Duration.ofMinutes(5));
-            last = cpuSeconds(process.pid()) - before;
-            warm.add(String.format("%.2f", last));
+        try (Contender fleet = fleet(kind, stream, false)) {
+            if (fleet instanceof Fleet ours) {
+                ours.start("w1", Map.of("STREAMFLEET_ZOOKEEPER_SESSIONTIMEOUT", "40s"));
+            } else {
+                fleet.start("w1");
+            }
+            WorkerProcess process = fleet.process("w1");
+            awaitSlowly(() -> fleet.processed("w1") >= CPU_RECORDS, Duration.ofMinutes(8));
+            double cold = cpuSeconds(process.pid());
+            List<String> warm = new ArrayList<>();
+            double last = 0;
+            for (int round = 1; round <= 2; round++) {
+                Thread.sleep(5_000);
+                process.signal("STOP");
+                putBulk(stream, round * CPU_RECORDS, (round + 1) * CPU_RECORDS);
+                double before = cpuSeconds(process.pid());
+                process.signal("CONT");
+                int target = (round + 1) * CPU_RECORDS;
+                awaitSlowly(() -> fleet.processed("w1") >= target, Duration.ofMinutes(8));
+                last = cpuSeconds(process.pid()) - before;
+                warm.add(String.format("%.2f", last));
+            }
+            measured(CPU, "≤ 0.5× KCL's (defaults)", kind, String.format("%.2f CPU-s (the first 100k with JVM start"
+                    + " %.2f; warming %s)", last, cold, warm.get(0)), last);
         }
-        row("consumer CPU per 100k records (kinesalite, no-op processor), whole worker process, backlog drained",
-                "~1.1 CPU-s", "≤ 0.55 CPU-s", String.format("%.2f CPU-s the first 100k (JVM start and warm-up included),"
-                        + " then %s for the next two", cold, String.join(" and ", warm)), last <= 0.55);
-        stop(fleet);
+        Figure figure = figures.get(CPU);
+        Measured ours = figure.values.get(Kind.STREAMFLEET);
+        Measured kcl = figure.values.get(Kind.KCL_DEFAULTS);
+        if (ours != null && kcl != null) {
+            figure.met = ours.value() <= 0.5 * kcl.value();
+        }
+    }
+
+    private static boolean awaitQuietly(BooleanSupplier condition, Duration atMost) {
+        try {
+            await(condition, atMost);
+            return true;
+        } catch (IllegalStateException e) {
+            return false;
+        }
     }
 
     private void putBulk(String stream, int from, int to) {
@@ -440,7 +658,7 @@ public final class ProcessBenchmark {
 
     // ---- helpers ----
 
-    private String awaitJoined(Fleet fleet, String name) {
+    private String awaitJoined(Contender fleet, String name) {
         String[] id = new String[1];
         await(() -> {
             try {
@@ -451,19 +669,6 @@ public final class ProcessBenchmark {
             }
         }, Duration.ofSeconds(60));
         return id[0];
-    }
-
-    private String awaitStatusUrl(Fleet fleet) {
-        String[] url = new String[1];
-        await(() -> {
-            var registered = fleet.reader.read(fleet.application).workers();
-            if (registered.isEmpty()) {
-                return false;
-            }
-            url[0] = registered.get(0).statusUrl();
-            return true;
-        }, Duration.ofSeconds(60));
-        return url[0];
     }
 
     private static long recordsProcessed(String url) {
@@ -484,16 +689,16 @@ public final class ProcessBenchmark {
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
-    private static List<Line> lines(Fleet fleet) {
+    private static List<Line> lines(Contender fleet) {
         try {
-            return fleet.lines();
+            return linesOf(fleet.output());
         } catch (IOException e) {
             return List.of();
         }
     }
 
     /** For each unit, the first processing time at or after {@code since} by that worker. */
-    private static Map<String, Long> processedBy(Fleet fleet, Set<String> units, String worker, long since) {
+    private static Map<String, Long> processedBy(Contender fleet, Set<String> units, String worker, long since) {
         Map<String, Long> first = new HashMap<>();
         for (Line line : lines(fleet)) {
             if (units.contains(line.unit()) && line.worker().equals(worker) && line.millis() >= since) {
@@ -503,7 +708,7 @@ public final class ProcessBenchmark {
         return first;
     }
 
-    private static List<Long> latencies(Fleet fleet, long from, long to) {
+    private static List<Long> latencies(Contender fleet, long from, long to) {
         List<Long> latencies = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Line line : lines(fleet)) {
@@ -518,7 +723,7 @@ public final class ProcessBenchmark {
         return latencies;
     }
 
-    private static int duplicates(Fleet fleet) {
+    private static int duplicates(Contender fleet) {
         List<Line> lines = lines(fleet);
         return lines.size() - (int) lines.stream().map(Line::id).distinct().count();
     }

@@ -60,6 +60,19 @@ public final class WorkerProcess implements AutoCloseable {
         return new WorkerProcess(builder.start(), log);
     }
 
+    /** Any command (a JVM of another program, for comparison), with the same logging and AWS environment. */
+    public static WorkerProcess command(List<String> command, Path log, Map<String, String> env) throws IOException {
+        Files.createDirectories(log.getParent());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().put("AWS_ACCESS_KEY_ID", "local");
+        builder.environment().put("AWS_SECRET_ACCESS_KEY", "local");
+        builder.environment().put("AWS_EC2_METADATA_DISABLED", "true");
+        builder.environment().putAll(env);
+        return new WorkerProcess(builder.start(), log);
+    }
+
     /** Waits, bounded, for the process to exit and returns its exit code. */
     public int waitFor(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
