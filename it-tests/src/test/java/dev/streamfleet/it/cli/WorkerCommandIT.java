@@ -320,34 +320,15 @@ class WorkerCommandIT {
 
     @Test
     void iamPolicyInDeployNamesExactlyTheAwsActionsAWorkerCalls() throws Exception {
-        String stream = TestStreams.create(kinesis, "iam", 2);
-        String application = application();
-        Path out = dir.resolve(application + ".jsonl");
-        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
-        Path calls = dir.resolve(application + "-aws-calls.txt");
-        // A table of its own, so that the worker creates it as on a first deployment.
-        Map<String, String> environment = Map.of(dev.streamfleet.it.AwsCallRecorder.VARIABLE, calls.toString(),
-                "STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString(),
-                "STREAMFLEET_CHECKPOINTS_TABLE", application + "-table");
         // A stream resharded before the fleet starts: the leader asks the table whether the parent has ended
         // before it assigns the children.
-        TestStreams.put(kinesis, stream, 0, 60, 6);
-        TestStreams.splitInHalf(kinesis, stream, "shardId-000000000000");
-        TestStreams.put(kinesis, stream, 60, 120, 6);
+        Set<String> called = actionsOfOneWorker("iam", Map.of(), stream -> {
+            TestStreams.put(kinesis, stream, 0, 60, 6);
+            TestStreams.splitInHalf(kinesis, stream, "shardId-000000000000");
+            TestStreams.put(kinesis, stream, 60, 120, 6);
+        }, (stream, out) -> { });
 
-        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
-                "--config", file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
-                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 120)));
-            String statusUrl = reader.read(application).workers().get(0).statusUrl();
-            // The leader's page lists the checkpoint table.
-            assertThat(get(java.net.http.HttpClient.newHttpClient(), statusUrl + "/api/status")).contains(stream);
-            worker.terminate();
-            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
-        }
-
-        assertThat(dev.streamfleet.it.AwsCallRecorder.actions(calls))
+        assertThat(called)
                 .as("AWS actions a worker called (creating its table, reading, checkpointing, a split, serving its page, stopping)"
                         + " versus deploy/aws/iam-policy.json")
                 .isEqualTo(policyActions("iam-policy.json"));
@@ -355,40 +336,63 @@ class WorkerCommandIT {
 
     @Test
     void fanOutIamPolicyInDeployNamesExactlyTheAwsActionsAFanOutWorkerCalls() throws Exception {
-        String stream = TestStreams.create(kinesis, "iam-fanout", 2);
-        String application = application();
-        Path out = dir.resolve(application + ".jsonl");
-        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
-        Path calls = dir.resolve(application + "-aws-calls.txt");
-        Map<String, String> environment = Map.of(dev.streamfleet.it.AwsCallRecorder.VARIABLE, calls.toString(),
-                "STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString(),
-                "STREAMFLEET_CHECKPOINTS_TABLE", application + "-table",
-                "STREAMFLEET_SOURCES_0_KINESIS_READER", "fanout");
-        TestStreams.put(kinesis, stream, 0, 60, 6);
-
-        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
-                "--config", file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
-                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 60)));
-            // Pushed: records put while the subscriptions are open arrive without a read.
-            TestStreams.put(kinesis, stream, 60, 120, 6);
-            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 120)));
-            String statusUrl = reader.read(application).workers().get(0).statusUrl();
-            assertThat(get(java.net.http.HttpClient.newHttpClient(), statusUrl + "/api/status")).contains(stream);
-            worker.terminate();
-            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
-        }
+        Set<String> called = actionsOfOneWorker("iam-fanout", Map.of("STREAMFLEET_SOURCES_0_KINESIS_READER", "fanout"),
+                stream -> TestStreams.put(kinesis, stream, 0, 60, 6), (stream, out) -> {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 60)));
+                    // Pushed: records put while the subscriptions are open arrive without a read.
+                    TestStreams.put(kinesis, stream, 60, 120, 6);
+                });
 
         // kinesis-local never ends a resharded parent's subscription, so this stream is not resharded, and the
         // leader has no parent to look up (dynamodb:GetItem): the polling test above proves that action is called.
         Set<String> policy = new java.util.TreeSet<>(policyActions("iam-policy-fanout.json"));
         assertThat(policy.remove("dynamodb:GetItem")).isTrue();
-        assertThat(dev.streamfleet.it.AwsCallRecorder.actions(calls))
+        assertThat(called)
                 .as("AWS actions a fan-out worker called (registering its consumer, subscribing, checkpointing, its page)"
                         + " versus deploy/aws/iam-policy-fanout.json")
                 .isEqualTo(policy)
                 .doesNotContain("kinesis:GetRecords");
+    }
+
+    private interface BeforeStart {
+        void on(String stream) throws Exception;
+    }
+
+    private interface WhileRunning {
+        void on(String stream, Path out) throws Exception;
+    }
+
+    /**
+     * Runs one worker process of the archive on a fresh two-shard stream, with a checkpoint table of
+     * its own (so that it creates it, as on a first deployment), until it has processed records
+     * 0–119, served the leader's page and stopped; returns the AWS actions it called.
+     */
+    private static Set<String> actionsOfOneWorker(String prefix, Map<String, String> settings, BeforeStart beforeStart,
+                                                  WhileRunning whileRunning) throws Exception {
+        String stream = TestStreams.create(kinesis, prefix, 2);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        Path calls = dir.resolve(application + "-aws-calls.txt");
+        Map<String, String> environment = new java.util.HashMap<>(settings);
+        environment.putAll(Map.of(dev.streamfleet.it.AwsCallRecorder.VARIABLE, calls.toString(),
+                "STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString(),
+                "STREAMFLEET_CHECKPOINTS_TABLE", application + "-table"));
+        beforeStart.on(stream);
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
+                "--config", file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            whileRunning.on(stream, out);
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 120)));
+            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            // The leader's page lists the checkpoint table.
+            assertThat(get(java.net.http.HttpClient.newHttpClient(), statusUrl + "/api/status")).contains(stream);
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+        return dev.streamfleet.it.AwsCallRecorder.actions(calls);
     }
 
     private static Set<String> policyActions(String file) throws IOException {
