@@ -5,7 +5,7 @@
 #   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel|balance   runs one and prints its section
 #   it-tests/benchmarks.sh assemble                   rewrites BENCHMARKS.md from the last sections run
 #
-# 'all' takes about 40 minutes on a 2-core machine. Run it on an otherwise idle machine: the
+# 'all' takes about 65 minutes on a 2-core machine (the process benchmark, which runs KCL twice, about 30). Run it on an otherwise idle machine: the
 # figures are times and CPU on shared cores.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -73,12 +73,14 @@ in timed unit tests.
 
 Machine: $(nproc) CPUs ($cpu), $memory RAM, Linux $(uname -r), $java_version.
 Versions: streamfleet $(version version | head -1), ZooKeeper $(version zookeeper.version), Curator $(version curator.version),
-Kafka $(version kafka.version), AWS SDK $(version aws-sdk.version).
-Date: $(date -u +%Y-%m-%d).
+Kafka $(version kafka.version), AWS SDK $(version aws-sdk.version), KCL $(sed -n 's:.*<kcl.version>\(.*\)</kcl.version>.*:\1:p' kcl-bench/pom.xml | head -1) (benchmarks only).
+Written: $(date -u +%Y-%m-%d); each section says the day it was run.
 
 EOF
   for benchmark in process strategy fleet worker parallel balance; do
     cat "it-tests/target/bench/$benchmark.md"
+    echo
+    echo "Run on $(date -u -r "it-tests/target/bench/$benchmark.md" +%Y-%m-%d)."
     echo
   done
 } > BENCHMARKS.md

@@ -94,6 +94,11 @@ public final class ProcessBenchmark {
                     a crash are those processed since the unit's last checkpoint: up to 5 s of records at the
                     default interval.
                     """);
+            benchmark.out.note("""
+                    KCL's fleet is taken through fewer changes: a second worker joins, then is killed. Its
+                    graceful leave is not run, and KCL has no leader whose loss stops the reading, so those rows
+                    are streamfleet's alone. KCL's CPU runs write no records, as streamfleet's no-op processor.
+                    """);
             benchmark.out.publish();
         }
         System.exit(0);
