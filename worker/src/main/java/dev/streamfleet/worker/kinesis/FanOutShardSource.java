@@ -63,6 +63,7 @@ final class FanOutShardSource implements RecordSource {
     private final UnitId unit;
     private final Optional<Position> resumeAfter;
     private final ShardRecords records;
+    private final RandomGenerator jitter;
     /** The only state other threads touch: what the SDK's threads report, in order. */
     private final Queue<Signal> signals = new ConcurrentLinkedQueue<>();
     private Runnable wake = () -> { };
@@ -97,6 +98,13 @@ final class FanOutShardSource implements RecordSource {
 
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
                       Optional<Position> resumeAfter) {
+        this(client, consumer, config, unit, resumeAfter, RandomGenerator.getDefault());
+    }
+
+    /** @param jitter where the backoff's jitter comes from */
+    FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
+                      Optional<Position> resumeAfter, RandomGenerator jitter) {
+        this.jitter = jitter;
         this.client = client;
         this.consumer = consumer;
         this.config = config;
@@ -256,7 +264,7 @@ final class FanOutShardSource implements RecordSource {
         } else if (consecutiveFailures == 1) {
             LOG.info("{}: {}", unit, reason);
         }
-        return BACKOFF.delayAfter(consecutiveFailures, RandomGenerator.getDefault());
+        return BACKOFF.delayAfter(consecutiveFailures, jitter);
     }
 
     static String reason(Throwable error) {

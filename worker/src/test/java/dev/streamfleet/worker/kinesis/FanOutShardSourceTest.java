@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.SdkBytes;
@@ -32,9 +33,22 @@ class FanOutShardSourceTest {
     private final FanOutKinesis kinesis = new FanOutKinesis();
     private final AtomicInteger wakes = new AtomicInteger();
 
+    /** Jitter that always takes the whole backoff, so that the delays are known. */
+    private static final RandomGenerator WHOLE_BACKOFF = new RandomGenerator() {
+        @Override
+        public long nextLong() {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public long nextLong(long bound) {
+            return bound - 1;
+        }
+    };
+
     private FanOutShardSource open(Optional<Position> resumeAfter) {
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
-                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter);
+                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         return source;
     }
@@ -152,16 +166,15 @@ class FanOutShardSourceTest {
     @Test
     void aThrottledSubscriptionBacksOffLongerEachTimeInARow() {
         FanOutShardSource source = open(Optional.empty());
-        long previous = 0;
-        for (int attempt = 0; attempt < 4; attempt++) {
+        List<Long> waits = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 6; attempt++) {
             source.fetch();
             kinesis.last().fail(LimitExceededException.builder().message("Rate exceeded").build());
             Fetch refused = source.fetch();
-            assertThat(refused.retryAfter()).isPresent();
-            previous = Math.max(previous, refused.retryAfter().get().toMillis());
+            waits.add(refused.retryAfter().orElseThrow().toMillis());
         }
-        assertThat(previous).isGreaterThanOrEqualTo(1_000);
-        assertThat(kinesis.calls).hasSize(4);
+        assertThat(waits).containsExactly(500L, 1_000L, 2_000L, 4_000L, 8_000L, 10_000L);
+        assertThat(kinesis.calls).hasSize(6);
     }
 
     @Test
