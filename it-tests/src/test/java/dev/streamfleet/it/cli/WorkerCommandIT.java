@@ -169,6 +169,15 @@ class WorkerCommandIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 50)));
             await().atMost(Duration.ofSeconds(10)).until(() -> run(application + "-list", "checkpoints", "list", "--config",
                     file.toString()).output().contains("seq:"));
+            WorkerProcess listed = run(application + "-list-json", "checkpoints", "list", "--config", file.toString(),
+                    "--output", "json");
+            JsonNode rows = new ObjectMapper().readTree(String.join("\n", listed.messages()));
+            assertThat(rows.isArray()).isTrue();
+            assertThat(rows).anySatisfy(row -> {
+                assertThat(row.path("unit").asText()).isEqualTo("kinesis/" + stream + "/shardId-000000000000");
+                assertThat(row.path("position").asText()).startsWith("seq:");
+                assertThat(row.path("state").asText()).isEqualTo("ACTIVE");
+            });
 
             WorkerProcess plan = run(application + "-plan", "checkpoints", "reset", "--config", file.toString(),
                     "--source", stream, "--to", "TRIM_HORIZON");

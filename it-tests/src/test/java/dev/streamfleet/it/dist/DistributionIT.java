@@ -202,6 +202,22 @@ class DistributionIT {
                 .startsWith("streamfleet: http://127.0.0.1:1/health did not answer");
     }
 
+    @Test
+    void completionScriptCoversEveryCommandAndOptionAndBashAcceptsIt() throws Exception {
+        Result result = run(PRODUCTION.launcher().toString(), Map.of(), "completion");
+        assertThat(result.exit).isZero();
+        assertThat(result.output).contains("complete -F").contains("worker").contains("checkpoints").contains("health")
+                .contains("--output").contains("--config");
+        Path script = Files.writeString(elsewhere.resolve("streamfleet-completion.bash"), result.output);
+        // Sourcing it defines the completion without an error, and completes a subcommand.
+        Process bash = new ProcessBuilder("bash", "-c", "source " + script + " && COMP_WORDS=(streamfleet check) && COMP_CWORD=1"
+                + " && COMP_LINE='streamfleet check' && COMP_POINT=${#COMP_LINE} && _complete_streamfleet"
+                + " && printf '%s\\n' \"${COMPREPLY[@]}\"").redirectErrorStream(true).start();
+        String completed = new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(completed.strip()).isEqualTo("checkpoints");
+    }
+
     private static List<String> jarNames(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".jar")).sorted().toList();

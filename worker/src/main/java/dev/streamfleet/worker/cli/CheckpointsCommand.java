@@ -25,16 +25,42 @@ public final class CheckpointsCommand {
         @Mixin
         ConfigOptions options = new ConfigOptions();
 
+        @Option(names = "--output", defaultValue = "text", description = "text (default), or json: an array of rows, each"
+                + " with unit, state, position (as `checkpoints reset --to` takes it; null before the first checkpoint),"
+                + " epoch and owner (null when unclaimed).")
+        StatusCommand.Output output = StatusCommand.Output.text;
+
         @Override
         public Integer call() {
             try (FleetConnections fleet = FleetConnections.open(options.load())) {
-                for (Checkpoint row : fleet.store.list()) {
+                java.util.List<Checkpoint> rows = fleet.store.list();
+                if (output == StatusCommand.Output.json) {
+                    System.out.println(json(rows));
+                    return 0;
+                }
+                for (Checkpoint row : rows) {
                     System.out.printf("%-48s %-7s %-60s epoch %s owner %s%n", row.unit(), row.state(),
                             row.position().map(PositionCodec::encode).orElse("-"),
                             row.epoch().map(Object::toString).orElse("-"), row.owner().orElse("-"));
                 }
             }
             return 0;
+        }
+
+        static String json(java.util.List<Checkpoint> rows) {
+            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.node.ArrayNode array = mapper.createArrayNode();
+            for (Checkpoint row : rows) {
+                array.addObject().put("unit", row.unit().toString()).put("state", row.state().name())
+                        .put("position", row.position().map(PositionCodec::encode).orElse(null))
+                        .put("epoch", row.epoch().map(Object::toString).orElse(null))
+                        .put("owner", row.owner().orElse(null));
+            }
+            try {
+                return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot write the rows as JSON", e);
+            }
         }
     }
 

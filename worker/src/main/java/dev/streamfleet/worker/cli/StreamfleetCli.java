@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "streamfleet", mixinStandardHelpOptions = true, versionProvider = StreamfleetCli.VersionProvider.class,
         description = "A self-coordinating fleet of workers for Kinesis streams and Kafka topics.",
         subcommands = {WorkerCommand.class, StatusCommand.class, CheckpointsCommand.class, ProduceCommand.class,
-                HealthCommand.class})
+                HealthCommand.class, CompletionCommand.class})
 public final class StreamfleetCli {
 
     public static final int RUNTIME_FAILURE = 1;
