@@ -203,6 +203,36 @@ class DistributionIT {
     }
 
     @Test
+    void healthFindsTheWorkersAddressInItsConfigurationAndSaysWhenThePortIsChosenAtStart() throws Exception {
+        Path file = Files.writeString(elsewhere.resolve("health.yaml"), """
+                application: health
+                zookeeper:
+                  connect: 127.0.0.1:1
+                checkpoints:
+                  region: us-east-1
+                sources:
+                  - kafka:
+                      topic: t
+                      bootstrapServers: 127.0.0.1:1
+                processor:
+                  type: log
+                status:
+                  bind: 0.0.0.0
+                  port: 1
+                """);
+        Result configured = run(PRODUCTION.launcher().toString(), Map.of(), "health", "--config", file.toString());
+        assertThat(configured.exit).isEqualTo(1);
+        assertThat(configured.output.strip().lines()).singleElement().asString()
+                .startsWith("streamfleet: http://127.0.0.1:1/health did not answer");
+
+        Result chosenAtStart = run(PRODUCTION.launcher().toString(), Map.of(), "health", "--config", file.toString(),
+                "--set", "status.port=0");
+        assertThat(chosenAtStart.exit).isEqualTo(2);
+        assertThat(chosenAtStart.output.strip().lines()).singleElement().asString()
+                .startsWith("streamfleet: status.port is 0 in ").contains("give --url");
+    }
+
+    @Test
     void completionScriptCoversEveryCommandAndOptionAndBashAcceptsIt() throws Exception {
         Result result = run(PRODUCTION.launcher().toString(), Map.of(), "completion");
         assertThat(result.exit).isZero();

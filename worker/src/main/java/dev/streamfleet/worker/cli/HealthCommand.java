@@ -23,9 +23,19 @@ import picocli.CommandLine.Option;
                 + " with --strict, also 1 when any of its units is FAILED or STALLED.")
 public final class HealthCommand implements Callable<Integer> {
 
-    @Option(names = "--url", description = "the worker's status address (default: ${DEFAULT-VALUE})",
-            defaultValue = "http://127.0.0.1:8080")
+    /** The port the container image sets (STREAMFLEET_STATUS_PORT). */
+    static final String DEFAULT_URL = "http://127.0.0.1:8080";
+
+    @Option(names = "--url", description = "the worker's status address (default: from --config, else " + DEFAULT_URL
+            + ", the container image's port)")
     String url;
+
+    @Option(names = "--config", description = "the worker's configuration file: the address is its status.bind and"
+            + " status.port (with the same environment and --set overrides as the worker's)")
+    java.nio.file.Path config;
+
+    @Option(names = "--set", description = "Overrides a configuration key of --config, as for the worker.")
+    java.util.Map<String, String> overrides = new java.util.HashMap<>();
 
     @Option(names = "--timeout-seconds", description = "how long to wait for the answer (default: ${DEFAULT-VALUE})",
             defaultValue = "3")
@@ -37,12 +47,27 @@ public final class HealthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Duration timeout = Duration.ofSeconds(Math.max(1, timeoutSeconds));
-        String target = url.replaceAll("/+$", "") + "/health";
+        String address = url;
+        if (address == null && config != null) {
+            dev.streamfleet.worker.config.FleetConfig.Status status =
+                    dev.streamfleet.worker.config.FleetConfigLoader.load(config, System.getenv(), overrides).status();
+            if (status.port() == 0) {
+                System.err.println("streamfleet: status.port is 0 in " + config + ": the worker picks a free port at every"
+                        + " start; set status.port, or give --url with the address from the worker's log");
+                return 2;
+            }
+            address = "http://" + (status.bind().equals("0.0.0.0") || status.bind().equals("::") ? "127.0.0.1"
+                    : status.bind()) + ":" + status.port();
+        }
+        if (address == null) {
+            address = DEFAULT_URL;
+        }
+        String target = address.replaceAll("/+$", "") + "/health";
         URI uri;
         try {
             uri = URI.create(target);
         } catch (IllegalArgumentException e) {
-            System.err.println("streamfleet: --url " + url + " is not a URL");
+            System.err.println("streamfleet: " + address + " is not a URL");
             return 2;
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
