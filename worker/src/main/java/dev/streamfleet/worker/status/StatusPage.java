@@ -37,7 +37,7 @@ final class StatusPage {
                     .append(escape(worker.path("host").asText())).append("</td><td class=\"num\">")
                     .append(worker.path("uptimeSeconds").asLong()).append(" s</td><td class=\"num\">")
                     .append(worker.path("units").asInt()).append("</td><td class=\"num\">")
-                    .append(worker.path("reachable").asBoolean() ? String.format("%.1f", worker.path("recordsPerSecond").asDouble())
+                    .append(worker.path("reachable").asBoolean() ? String.format(java.util.Locale.ROOT, "%.1f", worker.path("recordsPerSecond").asDouble())
                             : "<span class=\"bad\">unreachable</span>")
                     .append("</td><td>").append(loadBar(worker, heaviest)).append("</td></tr>");
         }
@@ -56,7 +56,7 @@ final class StatusPage {
                     .append(escape(unit.path("position").asText("-"))).append("\">")
                     .append(escape(shorten(unit.path("position").asText("-")))).append("</td><td class=\"num\">")
                     .append(lag(unit)).append("</td><td class=\"num\">")
-                    .append(unit.has("recordsPerSecond") ? String.format("%.1f", unit.path("recordsPerSecond").asDouble()) : "-")
+                    .append(unit.has("recordsPerSecond") ? String.format(java.util.Locale.ROOT, "%.1f", unit.path("recordsPerSecond").asDouble()) : "-")
                     .append("</td><td").append(bad ? " class=\"bad\"" : "").append(">").append(escape(state));
             if (unit.has("inFlight")) {
                 html.append(" (").append(unit.path("inFlight").asLong()).append(" in flight, ")
@@ -127,16 +127,16 @@ final class StatusPage {
         int i = 0;
         for (JsonNode point : history) {
             double x = 600.0 * i / (points - 1);
-            rate.append(String.format("%.1f,%.1f ", x, 100 - 95 * point.path("recordsPerSecond").asDouble() / maxRate));
-            lag.append(String.format("%.1f,%.1f ", x, 100 - 95 * point.path("maxMillisBehindLatest").asDouble() / maxLag));
+            rate.append(String.format(java.util.Locale.ROOT, "%.1f,%.1f ", x, 100 - 95 * point.path("recordsPerSecond").asDouble() / maxRate));
+            lag.append(String.format(java.util.Locale.ROOT, "%.1f,%.1f ", x, 100 - 95 * point.path("maxMillisBehindLatest").asDouble() / maxLag));
             i++;
         }
         html.append("<svg id=\"chart\" width=\"600\" height=\"100\" style=\"border:1px solid #ddd\">")
                 .append("<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"").append(rate).append("\"/>")
                 .append("<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"1\" points=\"").append(lag).append("\"/>")
                 .append("</svg><p><span style=\"color:#1f77b4\">records/s</span> (max ")
-                .append(String.format("%.0f", maxRate)).append(") and <span style=\"color:#d62728\">max ms behind latest</span>")
-                .append(" (max ").append(String.format("%.0f", maxLag)).append("), last ").append(points * 5).append(" s</p>");
+                .append(String.format(java.util.Locale.ROOT, "%.0f", maxRate)).append(") and <span style=\"color:#d62728\">max ms behind latest</span>")
+                .append(" (max ").append(String.format(java.util.Locale.ROOT, "%.0f", maxLag)).append("), last ").append(points * 5).append(" s</p>");
     }
 
     /** The moved units as a tooltip-free short list: "(a, b, c, …)". */

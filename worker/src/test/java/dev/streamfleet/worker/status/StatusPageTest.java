@@ -34,4 +34,32 @@ class StatusPageTest {
 
         assertThat(StatusPage.render(status)).contains("<td class=\"bad\">READING (STALLED: no record processed for 400 s");
     }
+
+    @Test
+    void theChartIsDrawnTheSameOnAHostWhoseLocaleWritesDecimalCommas() {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode status = json.createObjectNode().put("application", "app").put("leader", "w1").put("generation", 3);
+        status.putArray("workers").addObject().put("id", "w1").put("reachable", true).put("recordsPerSecond", 12.5);
+        status.putArray("units");
+        var history = status.putArray("history");
+        history.addObject().put("recordsPerSecond", 10.25).put("maxMillisBehindLatest", 3.5);
+        history.addObject().put("recordsPerSecond", 20.5).put("maxMillisBehindLatest", 7.25);
+        history.addObject().put("recordsPerSecond", 15.75).put("maxMillisBehindLatest", 1.0);
+        java.util.Locale before = java.util.Locale.getDefault();
+        String root = StatusPage.render(status);
+        String german;
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY);
+            german = StatusPage.render(status);
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+
+        assertThat(german).isEqualTo(root);
+        java.util.regex.Matcher points = java.util.regex.Pattern.compile("points=\"([^\"]*)\"").matcher(german);
+        assertThat(points.find()).isTrue();
+        // x,y pairs separated by spaces, with decimal points: "0.0,53.5 300.0,5.0 600.0,29.0"
+        assertThat(points.group(1).strip()).matches("(\\d+\\.\\d,\\d+\\.\\d ?){3}");
+        assertThat(german).contains("12.5");
+    }
 }
