@@ -38,14 +38,14 @@ final class FleetStatus {
     private static final int HISTORY = 120;
 
     private final StreamWorker worker;
-    private final CheckpointStore store;
+    private final CheckpointListing checkpoints;
     private final Clock clock;
     private final WorkerReports reports = new WorkerReports(WORKER_TIMEOUT);
     private final Deque<ObjectNode> history = new ArrayDeque<>();
 
     FleetStatus(StreamWorker worker, CheckpointStore store, Clock clock) {
         this.worker = worker;
-        this.store = store;
+        this.checkpoints = new CheckpointListing(store::list, clock);
         this.clock = clock;
     }
 
@@ -82,7 +82,7 @@ final class FleetStatus {
         live.values().forEach(report -> report.path("units").forEach(unit ->
                 unitReports.put(UnitId.parse(unit.path("unit").asText()), unit)));
         Map<UnitId, Checkpoint> rows = new HashMap<>();
-        store.list().forEach(row -> rows.put(row.unit(), row));
+        checkpoints.rows().forEach(row -> rows.put(row.unit(), row));
         TreeSet<UnitId> units = new TreeSet<>(rows.keySet());
         units.addAll(fleet.leaseHolders().keySet());
         fleet.assignments().values().forEach(units::addAll);
