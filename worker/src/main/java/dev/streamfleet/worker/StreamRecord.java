@@ -3,20 +3,32 @@ package dev.streamfleet.worker;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * One record as a processor sees it.
  *
- * @param unit         the shard or partition it came from
- * @param position     the position to checkpoint once this record is processed: its Kinesis
- *                     sequence number (and sub-sequence inside an aggregate), or the Kafka offset after it
- * @param partitionKey the Kinesis partition key or the Kafka record key (empty when absent)
- * @param data         the payload; the array belongs to the processor
- * @param arrivalTime  when the stream accepted the record
+ * @param unit          the shard or partition it came from
+ * @param position      the position to checkpoint once this record is processed: its Kinesis
+ *                      sequence number (and sub-sequence inside an aggregate), or the Kafka offset after it
+ * @param partitionKey  the Kinesis partition key, or the Kafka record key as text: its UTF-8 decoding when the
+ *                      bytes decode cleanly, else {@code base64:} and their Base64 (so distinct keys stay distinct);
+ *                      empty when absent
+ * @param data          the payload; the array belongs to the processor
+ * @param arrivalTime   the record's time, as {@code timestampType} says
+ * @param key           the key's bytes as produced (Kinesis: the partition key's UTF-8 bytes); empty when absent
+ * @param headers       Kafka: the record's headers in order; Kinesis: none
+ * @param timestampType what {@code arrivalTime} is
  */
-public record StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime) {
+public record StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime,
+                           byte[] key, List<RecordHeader> headers, TimestampType timestampType) {
 
     public StreamRecord {
         Objects.requireNonNull(unit, "unit");
@@ -24,5 +36,24 @@ public record StreamRecord(UnitId unit, Position position, String partitionKey, 
         Objects.requireNonNull(partitionKey, "partitionKey");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(arrivalTime, "arrivalTime");
+        Objects.requireNonNull(key, "key");
+        headers = List.copyOf(headers);
+        Objects.requireNonNull(timestampType, "timestampType");
+    }
+
+    /** A Kinesis record: the key is the partition key's bytes, no headers, the time is its arrival. */
+    public StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime) {
+        this(unit, position, partitionKey, data, arrivalTime, partitionKey.getBytes(StandardCharsets.UTF_8), List.of(),
+                TimestampType.ARRIVAL);
+    }
+
+    /** The text a key is shown and ordered by: its UTF-8 decoding when clean, else {@code base64:<Base64>}. */
+    public static String keyText(byte[] key) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+        } catch (CharacterCodingException e) {
+            return "base64:" + Base64.getEncoder().encodeToString(key);
+        }
     }
 }

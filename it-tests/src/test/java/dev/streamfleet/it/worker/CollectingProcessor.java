@@ -21,6 +21,7 @@ final class CollectingProcessor {
     }
 
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final List<StreamRecord> records = new CopyOnWriteArrayList<>();
 
     RecordProcessorFactory factory(WorkerId worker) {
         return unit -> new RecordProcessor() {
@@ -29,6 +30,7 @@ final class CollectingProcessor {
                 for (StreamRecord record : batch.records()) {
                     seen.add(new Seen(record.unit(), record.position(), record.partitionKey(),
                             new String(record.data(), StandardCharsets.UTF_8), worker));
+                    records.add(record);
                 }
             }
         };
@@ -36,6 +38,11 @@ final class CollectingProcessor {
 
     List<Seen> seen() {
         return List.copyOf(seen);
+    }
+
+    /** The records themselves, as the processors got them. */
+    List<StreamRecord> records() {
+        return List.copyOf(records);
     }
 
     List<String> data() {

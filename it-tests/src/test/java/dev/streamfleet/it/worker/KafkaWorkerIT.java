@@ -155,6 +155,48 @@ class KafkaWorkerIT {
     }
 
     @Test
+    void headersBinaryKeysAndTheTimestampTypeReachTheProcessorAsProduced() throws Exception {
+        String topic = createTopic(1);
+        byte[] binaryKey = {(byte) 0xFF, 0x00, (byte) 0xC3, 0x28};
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        Instant created = Instant.parse("2026-11-30T01:02:03.004Z");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props)) {
+            ProducerRecord<byte[], byte[]> binary = new ProducerRecord<>(topic, 0, created.toEpochMilli(), binaryKey,
+                    "id-0".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            binary.headers().add("trace", "abc".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .add("trace", new byte[] {1, 2}).add("empty", null);
+            producer.send(binary).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, 0, created.toEpochMilli(), "key-é".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    "id-1".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, 0, created.toEpochMilli(), null,
+                    "id-2".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+        }
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (RunningKafkaWorker running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1", collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> collector.records().size() >= 3);
+        }
+
+        List<dev.streamfleet.worker.StreamRecord> records = collector.records();
+        dev.streamfleet.worker.StreamRecord binary = records.get(0);
+        assertThat(binary.key()).as("raw key bytes, not a lossy UTF-8 decoding").isEqualTo(binaryKey);
+        assertThat(binary.partitionKey()).isEqualTo("base64:" + java.util.Base64.getEncoder().encodeToString(binaryKey));
+        assertThat(binary.headers()).extracting(dev.streamfleet.worker.RecordHeader::key).containsExactly("trace", "trace", "empty");
+        assertThat(binary.headers().get(0).value()).isEqualTo("abc".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(binary.headers().get(1).value()).isEqualTo(new byte[] {1, 2});
+        assertThat(binary.headers().get(2).value()).isEmpty();
+        assertThat(binary.timestampType()).isEqualTo(dev.streamfleet.worker.TimestampType.CREATE_TIME);
+        assertThat(binary.arrivalTime()).isEqualTo(created);
+        assertThat(records.get(1).partitionKey()).as("a key that decodes cleanly reads as text").isEqualTo("key-é");
+        assertThat(records.get(2).key()).isEmpty();
+        assertThat(records.get(2).partitionKey()).isEmpty();
+        assertThat(records.get(2).headers()).isEmpty();
+    }
+
+    @Test
     void singleWorkerProcessesEveryRecordOfAFourPartitionTopicInOrder() throws Exception {
         String topic = createTopic(4);
         produce(topic, 0, 1_000, 40);

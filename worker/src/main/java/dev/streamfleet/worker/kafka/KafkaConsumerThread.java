@@ -3,10 +3,12 @@ package dev.streamfleet.worker.kafka;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.RecordHeader;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceFailedException;
 import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.TimestampType;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -346,11 +348,22 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
         private void append(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
             for (ConsumerRecord<byte[], byte[]> record : records) {
-                String key = record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                buffer.add(new StreamRecord(unit, new Position.Offset(record.offset() + 1), key,
-                        record.value() == null ? new byte[0] : record.value(), Instant.ofEpochMilli(record.timestamp())));
+                byte[] key = record.key() == null ? new byte[0] : record.key();
+                List<RecordHeader> headers = new ArrayList<>();
+                record.headers().forEach(header -> headers.add(new RecordHeader(header.key(), header.value())));
+                buffer.add(new StreamRecord(unit, new Position.Offset(record.offset() + 1), StreamRecord.keyText(key),
+                        record.value() == null ? new byte[0] : record.value(), Instant.ofEpochMilli(record.timestamp()),
+                        key, headers, timestampType(record.timestampType())));
             }
             lag = currentLag;
+        }
+
+        private static TimestampType timestampType(org.apache.kafka.common.record.TimestampType type) {
+            return switch (type) {
+                case CREATE_TIME -> TimestampType.CREATE_TIME;
+                case LOG_APPEND_TIME -> TimestampType.LOG_APPEND_TIME;
+                default -> TimestampType.NONE;
+            };
         }
 
         synchronized int buffered() {

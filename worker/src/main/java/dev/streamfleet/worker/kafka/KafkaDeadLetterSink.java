@@ -3,7 +3,6 @@ package dev.streamfleet.worker.kafka;
 import dev.streamfleet.worker.DeadLetterSink;
 import dev.streamfleet.worker.FailedRecord;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -39,7 +38,7 @@ public final class KafkaDeadLetterSink implements DeadLetterSink {
 
     @Override
     public void send(FailedRecord record) throws Exception {
-        producer.send(new ProducerRecord<>(topic, record.record().partitionKey().getBytes(StandardCharsets.UTF_8),
+        producer.send(new ProducerRecord<>(topic, record.record().key(),
                 record.toJson())).get(ACK_TIMEOUT.toMillis() + 5_000, TimeUnit.MILLISECONDS);
     }
 

@@ -3,6 +3,7 @@ package dev.streamfleet.worker.processors;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordHeader;
 import dev.streamfleet.worker.StreamRecord;
 
 import java.io.BufferedWriter;
@@ -72,6 +73,17 @@ public final class JsonLinesSink implements AutoCloseable {
                     json.writeStringField("encoding", "base64");
                 }
                 json.writeStringField("arrivalTime", record.arrivalTime().toString());
+                json.writeStringField("timestampType", record.timestampType().name());
+                if (!record.headers().isEmpty()) {
+                    json.writeArrayFieldStart("headers");
+                    for (RecordHeader header : record.headers()) {
+                        json.writeStartObject();
+                        json.writeStringField("key", header.key());
+                        json.writeStringField("value", StreamRecord.keyText(header.value()));
+                        json.writeEndObject();
+                    }
+                    json.writeEndArray();
+                }
                 json.writeStringField("worker", worker.value());
                 json.writeStringField("processingTime", processedAt);
                 json.writeEndObject();

@@ -31,6 +31,29 @@ class JsonLinesSinkTest {
     Path dir;
 
     @Test
+    void aKafkaRecordsHeadersAndTimestampTypeAreWrittenWithIt() throws Exception {
+        Path file = dir.resolve("kafka.jsonl");
+        UnitId partition = UnitId.kafka("orders", 0);
+        byte[] key = {(byte) 0xff, 1};
+        StreamRecord record = new StreamRecord(partition, new Position.Offset(8), StreamRecord.keyText(key),
+                "x".getBytes(StandardCharsets.UTF_8), NOW, key,
+                List.of(new dev.streamfleet.worker.RecordHeader("trace", "abc".getBytes(StandardCharsets.UTF_8)),
+                        new dev.streamfleet.worker.RecordHeader("raw", new byte[] {(byte) 0xff})),
+                dev.streamfleet.worker.TimestampType.LOG_APPEND_TIME);
+
+        try (JsonLinesSink sink = new JsonLinesSink(file, WorkerId.of("w1"), Clock.fixed(NOW, ZoneOffset.UTC))) {
+            sink.write(new RecordBatch(partition, List.of(record), OptionalLong.empty(), OptionalLong.empty()));
+        }
+
+        JsonNode line = new ObjectMapper().readTree(Files.readAllLines(file).get(0));
+        assertThat(line.get("partitionKey").asText()).isEqualTo("base64:/wE=");
+        assertThat(line.get("timestampType").asText()).isEqualTo("LOG_APPEND_TIME");
+        assertThat(line.get("headers").get(0).get("key").asText()).isEqualTo("trace");
+        assertThat(line.get("headers").get(0).get("value").asText()).isEqualTo("abc");
+        assertThat(line.get("headers").get(1).get("value").asText()).isEqualTo("base64:/w==");
+    }
+
+    @Test
     void everyRecordBecomesOneParseableLineWithItsProvenance() throws Exception {
         Path file = dir.resolve("out/records.jsonl");
         StreamRecord text = new StreamRecord(UNIT, Position.Sequence.of("123"), "key \"1\"\n",
