@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One record as a processor sees it.
@@ -49,11 +50,16 @@ public record StreamRecord(UnitId unit, Position position, String partitionKey, 
 
     /** The text a key is shown and ordered by: its UTF-8 decoding when clean, else {@code base64:<Base64>}. */
     public static String keyText(byte[] key) {
+        return utf8(key).orElseGet(() -> "base64:" + Base64.getEncoder().encodeToString(key));
+    }
+
+    /** The bytes as text when they are valid UTF-8; empty when any byte sequence is not. */
+    public static Optional<String> utf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(key)).toString();
+            return Optional.of(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString());
         } catch (CharacterCodingException e) {
-            return "base64:" + Base64.getEncoder().encodeToString(key);
+            return Optional.empty();
         }
     }
 }

@@ -225,6 +225,15 @@ class DistributionIT {
         assertThat(configured.output.strip().lines()).singleElement().asString()
                 .startsWith("streamfleet: http://127.0.0.1:1/health did not answer");
 
+        // A region left to the SDK's chain, as the worker reads the same file.
+        Path noRegion = Files.writeString(elsewhere.resolve("health-no-region.yaml"),
+                Files.readString(file).replace("  region: us-east-1\n", ""));
+        Result fromChain = run(PRODUCTION.launcher().toString(), Map.of("AWS_REGION", "eu-west-1"), "health", "--config",
+                noRegion.toString());
+        assertThat(fromChain.exit).isEqualTo(1);
+        assertThat(fromChain.output.strip().lines()).singleElement().asString()
+                .startsWith("streamfleet: http://127.0.0.1:1/health did not answer");
+
         Result chosenAtStart = run(PRODUCTION.launcher().toString(), Map.of(), "health", "--config", file.toString(),
                 "--set", "status.port=0");
         assertThat(chosenAtStart.exit).isEqualTo(2);

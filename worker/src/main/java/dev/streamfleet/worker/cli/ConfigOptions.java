@@ -24,6 +24,11 @@ final class ConfigOptions {
 
     /** The configuration, with the environment's and the flags' overrides applied. */
     FleetConfig load() {
+        return load(config, overrides);
+    }
+
+    /** A configuration file as the worker reads it: the environment's and {@code overrides}' values, the SDK's region chain. */
+    static FleetConfig load(Path config, Map<String, String> overrides) {
         for (String warning : FleetConfigLoader.unknownVariables(System.getenv())) {
             System.err.println("streamfleet: warning: " + warning);
         }

@@ -49,8 +49,7 @@ public final class HealthCommand implements Callable<Integer> {
         Duration timeout = Duration.ofSeconds(Math.max(1, timeoutSeconds));
         String address = url;
         if (address == null && config != null) {
-            dev.streamfleet.worker.config.FleetConfig.Status status =
-                    dev.streamfleet.worker.config.FleetConfigLoader.load(config, System.getenv(), overrides).status();
+            dev.streamfleet.worker.config.FleetConfig.Status status = ConfigOptions.load(config, overrides).status();
             if (status.port() == 0) {
                 System.err.println("streamfleet: status.port is 0 in " + config + ": the worker picks a free port at every"
                         + " start; set status.port, or give --url with the address from the worker's log");

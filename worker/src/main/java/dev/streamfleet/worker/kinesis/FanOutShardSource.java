@@ -7,7 +7,6 @@ import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.StreamRecord;
 
-import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -296,11 +295,6 @@ final class FanOutShardSource implements RecordSource {
     public void close() {
         stopSubscription();
         signals.clear();
-    }
-
-    /** The sequence number the next subscription continues after; for tests. */
-    Optional<BigInteger> continuation() {
-        return Optional.ofNullable(continuation).map(BigInteger::new);
     }
 
     /** Hears one subscription on the SDK's threads and reports to the unit through the queue. */

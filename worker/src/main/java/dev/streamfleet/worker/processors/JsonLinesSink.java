@@ -9,9 +9,6 @@ import dev.streamfleet.worker.StreamRecord;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +62,7 @@ public final class JsonLinesSink implements AutoCloseable {
                 json.writeStringField("unit", record.unit().toString());
                 json.writeStringField("position", PositionCodec.encode(record.position()));
                 json.writeStringField("partitionKey", record.partitionKey());
-                String text = utf8(record.data());
+                String text = StreamRecord.utf8(record.data()).orElse(null);
                 if (text != null) {
                     json.writeStringField("data", text);
                 } else {
@@ -91,17 +88,6 @@ public final class JsonLinesSink implements AutoCloseable {
             }
         }
         writer.flush();
-    }
-
-    private static String utf8(byte[] data) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(data)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 
     public Path path() {
