@@ -80,6 +80,13 @@ class DeployFilesTest {
         }
 
         @Test
+        void theClassArchiveGoesWhereTheUnprivilegedUserMayWrite() {
+            String archives = environment().get("STREAMFLEET_CDS_DIR");
+            assertThat(archives).startsWith("/var/lib/streamfleet/");
+            assertThat(instruction("RUN")).anyMatch(run -> run.contains("chown streamfleet:streamfleet /var/lib/streamfleet"));
+        }
+
+        @Test
         void defaultCommandRunsAWorkerOnTheConfigurationFileItShips() {
             String configPath = "/etc/streamfleet/fleet.yaml";
             assertThat(instruction("CMD")).singleElement().asString().contains("\"worker\"").contains(configPath);
@@ -244,6 +251,15 @@ class DeployFilesTest {
         }
 
         @Test
+        void theImagesClassArchiveDirectoryIsOnAWritableVolumeDespiteTheReadOnlyRoot() {
+            Map<String, Object> pod = map(map(deployment().get("template")).get("spec"));
+            Map<String, Object> container = map(list(pod.get("containers")).get(0));
+            String archives = new ContainerImage().environment().get("STREAMFLEET_CDS_DIR");
+            assertThat(list(container.get("volumeMounts")).stream().map(DeployFilesTest::map))
+                    .anyMatch(mount -> archives.startsWith(mount.get("mountPath") + "/") && !Boolean.TRUE.equals(mount.get("readOnly")));
+        }
+
+        @Test
         void terminationLeavesTimeForTheHandoverBeyondTheSessionTimeout() throws IOException {
             Map<String, Object> pod = map(map(deployment().get("template")).get("spec"));
             long grace = ((Number) pod.get("terminationGracePeriodSeconds")).longValue();
@@ -296,6 +312,12 @@ class DeployFilesTest {
         void runsTheInstalledLauncherOnTheInstancesConfiguration() {
             assertThat(unit.get("ExecStart")).isEqualTo("/opt/streamfleet/bin/streamfleet worker --config /etc/streamfleet/%i.yaml");
             assertThat(unit.get("User")).isNotIn("root", "0");
+        }
+
+        @Test
+        void theClassArchiveGoesWhereTheProtectedServiceMayWrite() {
+            String archives = unit.get("Environment").replaceFirst("^.*STREAMFLEET_CDS_DIR=(\\S+).*$", "$1");
+            assertThat(archives).startsWith(unit.get("ReadWritePaths") + "/");
         }
 
         @Test

@@ -119,6 +119,66 @@ class WorkerCommandIT {
     }
 
     @Test
+    void aWorkerWithoutAClassArchiveBuildsItOnceSoLaterStartsDoNotStayColdAndAnUnusableOneIsReplaced() throws Exception {
+        String stream = TestStreams.create(kinesis, "cds", 1);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        Path archives = Files.createDirectories(dir.resolve(application + "-cds"));
+        Map<String, String> env = Map.of("STREAMFLEET_CDS_DIR", archives.toString());
+        TestStreams.put(kinesis, stream, 0, 10, 1);
+
+        Path archive;
+        try (WorkerProcess first = WorkerProcess.start(dir.resolve(application + "-first.log"), env, "worker", "--config",
+                file.toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 10)));
+            await().atMost(Duration.ofSeconds(90)).until(() -> first.output().contains("class-data sharing: built "));
+            assertThat(first.output()).contains("class-data sharing: no archive for this Java yet");
+            first.terminate();
+            assertThat(first.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+        try (var files = Files.list(archives)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> !n.endsWith(".lock")).toList();
+            assertThat(names).as("one archive and no class list or partial archive left behind").hasSize(1)
+                    .allMatch(name -> name.matches("worker-\\d+\\.jsa"));
+            archive = archives.resolve(names.get(0));
+        }
+
+        TestStreams.put(kinesis, stream, 10, 20, 1);
+        try (WorkerProcess second = WorkerProcess.start(dir.resolve(application + "-second.log"), env, "worker", "--config",
+                file.toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 20)));
+            assertThat(second.output()).contains("class-data sharing: classes come from " + archive)
+                    .doesNotContain("class-data sharing: no archive");
+            second.terminate();
+            assertThat(second.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+
+        // An archive this JVM cannot map (here: not an archive at all) must not silently cost every start.
+        Files.delete(archive);
+        Files.writeString(archive, "not a class-data archive");
+        TestStreams.put(kinesis, stream, 20, 30, 1);
+        try (WorkerProcess third = WorkerProcess.start(dir.resolve(application + "-third.log"), env, "worker", "--config",
+                file.toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 30)));
+            assertThat(third.output()).contains("class-data sharing: the JVM could not use " + archive);
+            assertThat(third.messages()).as("nothing from the JVM on the terminal").isEmpty();
+            assertThat(archive).doesNotExist();
+            third.terminate();
+            assertThat(third.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    @Test
+    void anUnknownClassSharingSettingExitsTwoWithOneLineBeforeStartingJava() throws Exception {
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve("cds-setting.log"), Map.of("STREAMFLEET_CDS", "yes"),
+                "worker", "--config", "fleet.yaml")) {
+            assertThat(worker.waitFor(EXIT)).isEqualTo(2);
+            assertThat(worker.messages()).containsExactly("streamfleet: STREAMFLEET_CDS is 'yes'; it takes auto or off");
+        }
+    }
+
+    @Test
     void sigtermHandsUnitsOverWithZeroDuplicatesAndExitsZero() throws Exception {
         String stream = TestStreams.create(kinesis, "handoff", 4);
         String application = application();

@@ -7,7 +7,10 @@ import dev.streamfleet.worker.status.WorkerStatusServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -22,6 +25,8 @@ import picocli.CommandLine.Mixin;
 public final class WorkerCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerCommand.class);
+    /** Long enough for the worker to have read and checkpointed, so those classes are in the archive too. */
+    private static final Duration ARCHIVE_AFTER_JOIN = Duration.ofSeconds(10);
 
     @Mixin
     ConfigOptions options = new ConfigOptions();
@@ -40,12 +45,21 @@ public final class WorkerCommand implements Callable<Integer> {
                 status.serve(assembly.worker(), assembly.store());
                 LOG.info("worker {} joined fleet {} ({} sources), status at {}; SIGTERM or Ctrl-C hands its units over"
                         + " and stops it", info.id(), fleet.application(), fleet.sources().size(), status.url());
-                stop.await();
+                try (ClassArchiveBuilder archive = ClassArchiveBuilder.start(ClassSharing.of(systemProperties()),
+                        ARCHIVE_AFTER_JOIN)) {
+                    stop.await();
+                }
                 LOG.info("stopping: handing units over");
             }
         }
         LOG.info("worker {} stopped", info.id());
         return 0;
+    }
+
+    private static Map<String, String> systemProperties() {
+        Map<String, String> properties = new HashMap<>();
+        System.getProperties().stringPropertyNames().forEach(name -> properties.put(name, System.getProperty(name)));
+        return properties;
     }
 
     private static String hostName() {

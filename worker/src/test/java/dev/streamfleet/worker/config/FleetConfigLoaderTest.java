@@ -378,7 +378,7 @@ class FleetConfigLoaderTest {
     void aMisspelledEnvironmentVariableIsWarnedAboutWithTheNearestKey() {
         assertThat(FleetConfigLoader.unknownVariables(Map.of("STREAMFLEET_ZOOKEEPER_CONECT", "x",
                 "STREAMFLEET_ZOOKEEPER_CONNECT", "y", "STREAMFLEET_CLASSPATH", "/x", "STREAMFLEET_SOURCES_2_KINESIS_ENDPOINT", "z",
-                "STREAMFLEET_PROCESSOR_OPTIONS_PATH", "p", "PATH", "/bin")))
+                "STREAMFLEET_PROCESSOR_OPTIONS_PATH", "p", "PATH", "/bin", "STREAMFLEET_CDS", "off", "STREAMFLEET_CDS_DIR", "/c")))
                 .containsExactly("environment variable STREAMFLEET_ZOOKEEPER_CONECT sets no configuration key and is"
                         + " ignored; did you mean STREAMFLEET_ZOOKEEPER_CONNECT?");
         assertThat(FleetConfigLoader.unknownVariables(Map.of("STREAMFLEET_SOURCES_0_KINESIS_ENDPIONT", "x")))
