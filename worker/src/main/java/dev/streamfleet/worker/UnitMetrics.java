@@ -35,6 +35,8 @@ final class UnitMetrics {
     private final Meter bytes = new Meter();
     private final Timer fetch = new Timer();
     private final Timer checkpoint = new Timer();
+    private final Counter fetchNanos = new Counter();
+    private final Counter checkpointNanos = new Counter();
     private final Counter retries = new Counter();
     private final Counter errors = new Counter();
     private final Counter deadLettered = new Counter();
@@ -109,10 +111,12 @@ final class UnitMetrics {
 
     void fetched(long nanos) {
         fetch.update(nanos, TimeUnit.NANOSECONDS);
+        fetchNanos.inc(nanos);
     }
 
     void checkpointed(long nanos) {
         checkpoint.update(nanos, TimeUnit.NANOSECONDS);
+        checkpointNanos.inc(nanos);
     }
 
     void deadLettered() {
@@ -131,7 +135,7 @@ final class UnitMetrics {
     UnitMetricsSnapshot snapshot() {
         return new UnitMetricsSnapshot(unit, records.getCount(), records.getOneMinuteRate(), bytes.getCount(),
                 bytes.getOneMinuteRate(), known(millisBehind.get()), known(offsetLag.get()), retries.getCount(),
-                errors.getCount(), deadLettered.getCount(), latency(fetch), latency(checkpoint), lanes.get(),
+                errors.getCount(), deadLettered.getCount(), latency(fetch, fetchNanos), latency(checkpoint, checkpointNanos), lanes.get(),
                 Duration.ofNanos(busyNanos.getCount()));
     }
 
@@ -144,9 +148,10 @@ final class UnitMetrics {
         return value == UNKNOWN ? OptionalLong.empty() : OptionalLong.of(value);
     }
 
-    private static UnitMetricsSnapshot.Latency latency(Timer timer) {
+    private static UnitMetricsSnapshot.Latency latency(Timer timer, Counter nanos) {
         Snapshot snapshot = timer.getSnapshot();
-        return new UnitMetricsSnapshot.Latency(timer.getCount(), Duration.ofNanos((long) snapshot.getMedian()),
+        return new UnitMetricsSnapshot.Latency(timer.getCount(), Duration.ofNanos(nanos.getCount()),
+                Duration.ofNanos((long) snapshot.getMedian()),
                 Duration.ofNanos((long) snapshot.get99thPercentile()));
     }
 }

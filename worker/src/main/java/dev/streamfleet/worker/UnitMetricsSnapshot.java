@@ -44,9 +44,10 @@ public record UnitMetricsSnapshot(UnitId unit, long records, double recordsPerSe
      * A latency distribution over roughly the last five minutes.
      *
      * @param count calls since the unit started here
+     * @param sum   their time added up
      * @param p50   median
      * @param p99   99th percentile
      */
-    public record Latency(long count, Duration p50, Duration p99) {
+    public record Latency(long count, Duration sum, Duration p50, Duration p99) {
     }
 }

@@ -308,6 +308,58 @@ class WorkerCommandIT {
     }
 
     @Test
+    void metricsPassPromtoolsCheckSoThatAPrometheusServerTakesEveryFamilyAsIntended() throws Exception {
+        Path promtool = promtool();
+        String stream = TestStreams.create(kinesis, "prometheus", 2);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        TestStreams.put(kinesis, stream, 0, 20, 4);
+
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), Map.of(), "worker",
+                "--config", file.toString());
+             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 20)));
+            String statusUrl = reader.read(application).workers().get(0).statusUrl();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            // A checkpoint has been written once every unit's checkpoint latency has a count.
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(http, statusUrl + "/metrics").lines()
+                    .filter(line -> line.startsWith("streamfleet_unit_checkpoint_seconds_count{") && !line.endsWith(" 0"))
+                    .count() == 2);
+            String metrics = get(http, statusUrl + "/metrics");
+            Path scraped = dir.resolve(application + "-metrics.txt");
+            Files.writeString(scraped, metrics);
+
+            Path report = dir.resolve(application + "-promtool.txt");
+            Process check = new ProcessBuilder(promtool.toString(), "check", "metrics").redirectInput(scraped.toFile())
+                    .redirectErrorStream(true).redirectOutput(report.toFile()).start();
+            assertThat(check.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as("promtool finished").isTrue();
+            assertThat(check.exitValue()).as("promtool check metrics on %s:%n%s", scraped, Files.readString(report)).isZero();
+            assertThat(Files.readString(report)).isEmpty();
+
+            String labels = "source=\"kinesis\",stream=\"" + stream + "\",unit=\"shardId-000000000001\"";
+            assertThat(metrics).contains("# TYPE streamfleet_unit_records_total counter")
+                    .contains("streamfleet_unit_records_total{" + labels + "} ")
+                    .contains("# TYPE streamfleet_unit_fetch_seconds summary")
+                    .contains("streamfleet_unit_fetch_seconds{" + labels + ",quantile=\"0.99\"} ")
+                    .contains("jvm_memory_used_bytes{area=\"heap\"} ")
+                    .doesNotContain("_per_second").doesNotContain("_p99_");
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
+    /** Debian's promtool: {@code STREAMFLEET_PROMTOOL} (which .ci/run sets), else {@code promtool} in /usr/bin. */
+    private static Path promtool() {
+        String configured = System.getenv("STREAMFLEET_PROMTOOL");
+        Path promtool = configured != null && !configured.isBlank() ? Path.of(configured) : Path.of("/usr/bin/promtool");
+        assertThat(promtool).as("promtool from Debian's prometheus package (.ci/run fetches it and sets"
+                + " STREAMFLEET_PROMTOOL)").isExecutable();
+        return promtool;
+    }
+
+    @Test
     void leaderServesTheFleetPageAndFollowersRedirectToIt() throws Exception {
         String stream = TestStreams.create(kinesis, "page", 4);
         String application = application();
@@ -536,7 +588,8 @@ class WorkerCommandIT {
         try (WorkerProcess worker = run.worker()) {
             java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
             await().atMost(Duration.ofSeconds(60)).until(() -> get(http, run.statusUrl() + "/metrics")
-                    .contains("streamfleet_unit_dead_lettered_total{unit=\"" + run.unit() + "\"} 1"));
+                    .contains("streamfleet_unit_dead_lettered_total{source=\"kinesis\",stream=\""
+                            + dev.streamfleet.core.UnitId.parse(run.unit()).stream() + "\",unit=\"shardId-000000000000\"} 1.0"));
             await().atMost(Duration.ofSeconds(30)).until(() -> get(http, run.statusUrl() + "/api/worker")
                     .contains("\"records\":4"));
 

@@ -51,6 +51,11 @@ public final class WorkerStatusServer implements AutoCloseable {
                 return thread;
             });
 
+    /** Made on the first scrape, not while the worker starts. */
+    private static final class Prometheus {
+        static final PrometheusText TEXT = PrometheusText.withJvmMetrics();
+    }
+
     private WorkerStatusServer(HttpServer server, String advertise, FleetConfig.LeaderPage leaderPage) {
         this.server = server;
         this.advertise = advertise;
@@ -226,8 +231,10 @@ public final class WorkerStatusServer implements AutoCloseable {
 
     private void metrics(HttpExchange exchange) throws IOException {
         StreamWorker current = worker.get();
-        String text = current == null ? "" : PrometheusText.render(current.metrics(), current.unitMetrics().values());
-        send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+        PrometheusText prometheus = Prometheus.TEXT;
+        byte[] text = current == null ? prometheus.render(new com.codahale.metrics.MetricRegistry(), java.util.List.of())
+                : prometheus.render(current.metrics(), current.unitMetrics().values());
+        send(exchange, 200, prometheus.contentType(), text);
     }
 
     private void apiWorker(HttpExchange exchange) throws IOException {
