@@ -350,6 +350,35 @@ class WorkerCommandIT {
         }
     }
 
+    @Test
+    void withJmxSwitchedOnTheWorkersTotalsAreReadableAsMBeans() throws Exception {
+        String stream = TestStreams.create(kinesis, "jmx", 1);
+        String application = application();
+        Path out = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, out);
+        TestStreams.put(kinesis, stream, 0, 12, 3);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        List<String> jvm = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dcom.sun.management.jmxremote.port=" + port, "-Dcom.sun.management.jmxremote.host=127.0.0.1",
+                "-Dcom.sun.management.jmxremote.authenticate=false", "-Dcom.sun.management.jmxremote.ssl=false");
+
+        try (WorkerProcess worker = WorkerProcess.start(jvm, dir.resolve(application + "-worker.log"),
+                Map.of("STREAMFLEET_STATUS_JMX", "true"), "worker", "--config", file.toString())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 12)));
+            var url = new javax.management.remote.JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+            try (var connector = javax.management.remote.JMXConnectorFactory.connect(url)) {
+                var records = new javax.management.ObjectName("streamfleet:name=streamfleet.worker.records,type=meters");
+                assertThat((Long) connector.getMBeanServerConnection().getAttribute(records, "Count")).isEqualTo(12L);
+            }
+            assertThat(worker.output()).contains("worker totals are MBeans in JMX domain streamfleet");
+            worker.terminate();
+            assertThat(worker.waitFor(Duration.ofSeconds(30))).isZero();
+        }
+    }
+
     /** Debian's promtool: {@code STREAMFLEET_PROMTOOL} (which .ci/run sets), else {@code promtool} in /usr/bin. */
     private static Path promtool() {
         String configured = System.getenv("STREAMFLEET_PROMTOOL");

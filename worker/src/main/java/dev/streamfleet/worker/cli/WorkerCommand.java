@@ -5,6 +5,8 @@ import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.status.WorkerStatusServer;
 
+import java.io.Closeable;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import com.codahale.metrics.jmx.JmxReporter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -32,7 +35,7 @@ public final class WorkerCommand implements Callable<Integer> {
     ConfigOptions options = new ConfigOptions();
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
         FleetConfig fleet = options.load();
         String host = hostName();
         CountDownLatch stop = new CountDownLatch(1);
@@ -45,8 +48,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 status.serve(assembly.worker(), assembly.store());
                 LOG.info("worker {} joined fleet {} ({} sources), status at {}; SIGTERM or Ctrl-C hands its units over"
                         + " and stops it", info.id(), fleet.application(), fleet.sources().size(), status.url());
-                try (ClassArchiveBuilder archive = ClassArchiveBuilder.start(ClassSharing.of(systemProperties()),
-                        ARCHIVE_AFTER_JOIN)) {
+                try (Closeable jmx = jmx(fleet.status(), assembly);
+                     ClassArchiveBuilder archive = ClassArchiveBuilder.start(ClassSharing.of(systemProperties()),
+                             ARCHIVE_AFTER_JOIN)) {
                     stop.await();
                 }
                 LOG.info("stopping: handing units over");
@@ -54,6 +58,17 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         LOG.info("worker {} stopped", info.id());
         return 0;
+    }
+
+    /** With {@code status.jmx: true}, the worker's totals as MBeans in the domain {@code streamfleet} until it stops. */
+    private static Closeable jmx(FleetConfig.Status status, WorkerAssembly assembly) {
+        if (!status.jmx()) {
+            return () -> { };
+        }
+        JmxReporter reporter = JmxReporter.forRegistry(assembly.worker().metrics()).inDomain("streamfleet").build();
+        reporter.start();
+        LOG.info("worker totals are MBeans in JMX domain streamfleet (status.jmx)");
+        return reporter;
     }
 
     private static Map<String, String> systemProperties() {

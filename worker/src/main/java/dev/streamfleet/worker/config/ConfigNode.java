@@ -120,6 +120,22 @@ final class ConfigNode {
         return parsed;
     }
 
+    /** {@code true} or {@code false}, as a YAML boolean or as text (an environment variable). */
+    boolean bool(String name, boolean fallback) {
+        if (!has(name)) {
+            return fallback;
+        }
+        JsonNode value = node.get(name);
+        if (value.isBoolean()) {
+            return value.asBoolean();
+        }
+        String text = value.asText().strip();
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(text);
+        }
+        throw new ConfigException(key(name) + ": expected true or false, got '" + text + "'");
+    }
+
     double decimal(String name, double fallback, double min, double max) {
         if (!has(name)) {
             return fallback;

@@ -34,7 +34,7 @@ final class ConfigOverrides {
             "processing.deadLetter.kafka.topic", "processing.deadLetter.kafka.bootstrapServers",
             "processing.deadLetter.kinesis.stream", "processing.deadLetter.kinesis.region",
             "processing.deadLetter.kinesis.endpoint",
-            "status.bind", "status.port", "status.advertise", "status.leaderPage", "worker.capacity",
+            "status.bind", "status.port", "status.advertise", "status.leaderPage", "status.jmx", "worker.capacity",
             "balancing.trigger", "balancing.target", "balancing.maxMovedShare", "balancing.minStay");
     static final List<String> KINESIS_KEYS = List.of("stream", "region", "endpoint", "initialPosition", "limit", "idleWait",
             "idleWaitMax", "maxReadsPerSecond", "reader", "consumerName", "consumerArn");

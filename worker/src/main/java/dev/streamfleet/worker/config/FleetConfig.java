@@ -165,14 +165,15 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param advertise  the host name or address other workers use to reach these endpoints
      *                   (a pod IP, a container name); empty for the bound address
      * @param leaderPage how a worker that does not lead answers for the fleet's page
+     * @param jmx        whether the worker's totals are also MBeans (domain {@code streamfleet})
      */
-    public record Status(String bind, int port, String advertise, LeaderPage leaderPage) {
+    public record Status(String bind, int port, String advertise, LeaderPage leaderPage, boolean jmx) {
         public Status {
             advertise = advertise == null ? "" : advertise.trim();
         }
 
         public Status(String bind, int port) {
-            this(bind, port, "", LeaderPage.REDIRECT);
+            this(bind, port, "", LeaderPage.REDIRECT, false);
         }
     }
 

@@ -152,9 +152,9 @@ public final class FleetConfigLoader {
         FleetConfig.Processor processor = new FleetConfig.Processor(pr.text("type"), pr.textMap("options"));
 
         FleetConfig.Status status = root.optionalSection("status")
-                .map(st -> st.allowOnly(Set.of("bind", "port", "advertise", "leaderPage")))
+                .map(st -> st.allowOnly(Set.of("bind", "port", "advertise", "leaderPage", "jmx")))
                 .map(st -> new FleetConfig.Status(st.text("bind", "127.0.0.1"), st.integer("port", 0, 0, 65535),
-                        st.text("advertise", ""), leaderPage(st)))
+                        st.text("advertise", ""), leaderPage(st), st.bool("jmx", false)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
         ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout",
                 "stallAfter", "parallelism", "ordering", "maxInFlight", "deadLetter"));

@@ -228,7 +228,18 @@ class FleetConfigLoaderTest {
         FleetConfig config = FleetConfigLoader.load(file(MINIMAL), Map.of("STREAMFLEET_STATUS_BIND", "0.0.0.0",
                 "STREAMFLEET_STATUS_ADVERTISE", "10.1.2.3", "STREAMFLEET_STATUS_LEADERPAGE", "proxy"), Map.of());
 
-        assertThat(config.status()).isEqualTo(new FleetConfig.Status("0.0.0.0", 0, "10.1.2.3", FleetConfig.LeaderPage.PROXY));
+        assertThat(config.status()).isEqualTo(new FleetConfig.Status("0.0.0.0", 0, "10.1.2.3", FleetConfig.LeaderPage.PROXY, false));
+    }
+
+    @Test
+    void jmxIsOffUnlessSwitchedOnAndAnythingButTrueOrFalseIsNamed() throws IOException {
+        assertThat(load(MINIMAL).status().jmx()).isFalse();
+        assertThat(load(MINIMAL + "status:\n  jmx: true\n").status().jmx()).isTrue();
+        assertThat(FleetConfigLoader.load(file(MINIMAL), Map.of("STREAMFLEET_STATUS_JMX", "true"), Map.of()).status().jmx())
+                .isTrue();
+        assertThatThrownBy(() -> load(MINIMAL + "status:\n  jmx: yes please\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("status.jmx: expected true or false, got 'yes please'");
     }
 
     @Test
