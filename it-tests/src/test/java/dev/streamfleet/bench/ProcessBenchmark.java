@@ -437,8 +437,8 @@ public final class ProcessBenchmark {
 
     private static final String FIRST = "worker start → first record processed (8 shards, records waiting; includes JVM"
             + " start), with the class archive the installation's first worker built";
-    private static final String FIRST_COLD = "the same, first start of an installation (no class archive yet, or"
-            + " STREAMFLEET_CDS=off)";
+    private static final String FIRST_COLD = "worker start → first record processed, first start of an"
+            + " installation (no class archive yet, or STREAMFLEET_CDS=off)";
     private static final String IDLE = "DynamoDB requests per minute, 8 shards, idle";
     private static final String P50 = "end-to-end latency p50 at 500 records/s (1 worker)";
     private static final String P99 = "end-to-end latency p99 at 500 records/s (1 worker)";
@@ -459,11 +459,10 @@ public final class ProcessBenchmark {
             return;
         }
         Starts cold = starts(kind, trials, Map.of("STREAMFLEET_CDS", "off"), java.util.Optional.empty());
-        measured(FIRST_COLD, "< 5 s", kind, cold.text(), cold.median());
-        met(FIRST_COLD, cold.median() < 5_000);
-
         Starts warm = starts(kind, trials, Map.of(), java.util.Optional.of("class-data sharing: classes come from "));
         measured(FIRST, "≤ 1.5 s", kind, warm.text(), warm.median());
+        measured(FIRST_COLD, "< 5 s", kind, cold.text(), cold.median());
+        met(FIRST_COLD, cold.median() < 5_000);
         met(FIRST, warm.median() <= 1_500);
     }
 

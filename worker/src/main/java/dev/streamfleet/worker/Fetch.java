@@ -14,12 +14,19 @@ import java.util.OptionalLong;
  * @param endOfUnit          the shard was read to its end: no record will ever follow
  * @param retryAfter         no records now (throttling, a server error, a subscription starting): wait this long
  * @param failure            why reading failed, when it did; a unit whose reads keep failing is reported stalled
+ * @param droppedOutsideRange Kinesis: user records of KPL aggregates dropped because their hash keys lie outside
+ *                           the shard's range (they belong to another shard after a reshard)
  */
 public record Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag,
-                    boolean endOfUnit, Optional<Duration> retryAfter, Optional<String> failure) {
+                    boolean endOfUnit, Optional<Duration> retryAfter, Optional<String> failure, long droppedOutsideRange) {
 
     public Fetch {
         records = List.copyOf(records);
+    }
+
+    public Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag, boolean endOfUnit,
+                 Optional<Duration> retryAfter, Optional<String> failure) {
+        this(records, millisBehindLatest, offsetLag, endOfUnit, retryAfter, failure, 0);
     }
 
     public Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag, boolean endOfUnit,

@@ -27,9 +27,12 @@ import java.util.Optional;
  * @param key           the key's bytes as produced (Kinesis: the partition key's UTF-8 bytes); empty when absent
  * @param headers       Kafka: the record's headers in order; Kinesis: none
  * @param timestampType what {@code arrivalTime} is
+ * @param explicitHashKey Kinesis: the explicit hash key a KPL producer gave the user record, when it gave one
+ *                        (the Kinesis API does not return one for records that are not aggregated); Kafka: empty
  */
 public record StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime,
-                           byte[] key, List<RecordHeader> headers, TimestampType timestampType) {
+                           byte[] key, List<RecordHeader> headers, TimestampType timestampType,
+                           Optional<String> explicitHashKey) {
 
     public StreamRecord {
         Objects.requireNonNull(unit, "unit");
@@ -40,12 +43,26 @@ public record StreamRecord(UnitId unit, Position position, String partitionKey, 
         Objects.requireNonNull(key, "key");
         headers = List.copyOf(headers);
         Objects.requireNonNull(timestampType, "timestampType");
+        Objects.requireNonNull(explicitHashKey, "explicitHashKey");
+    }
+
+    /** Without an explicit hash key: a Kafka record. */
+    public StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime,
+                        byte[] key, List<RecordHeader> headers, TimestampType timestampType) {
+        this(unit, position, partitionKey, data, arrivalTime, key, headers, timestampType, Optional.empty());
+    }
+
+    /** A Kinesis user record: the key is the partition key's bytes, no headers, the time is its arrival. */
+    public static StreamRecord kinesis(UnitId unit, Position position, String partitionKey,
+                                       Optional<String> explicitHashKey, byte[] data, Instant arrivalTime) {
+        return new StreamRecord(unit, position, partitionKey, data, arrivalTime,
+                partitionKey.getBytes(StandardCharsets.UTF_8), List.of(), TimestampType.ARRIVAL, explicitHashKey);
     }
 
     /** A Kinesis record: the key is the partition key's bytes, no headers, the time is its arrival. */
     public StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime) {
         this(unit, position, partitionKey, data, arrivalTime, partitionKey.getBytes(StandardCharsets.UTF_8), List.of(),
-                TimestampType.ARRIVAL);
+                TimestampType.ARRIVAL, Optional.empty());
     }
 
     /** The text a key is shown and ordered by: its UTF-8 decoding when clean, else {@code base64:<Base64>}. */

@@ -41,6 +41,7 @@ final class UnitMetrics {
     private final Counter errors = new Counter();
     private final Counter deadLettered = new Counter();
     private final Counter busyNanos = new Counter();
+    private final Counter droppedOutsideRange = new Counter();
     private final AtomicLong millisBehind = new AtomicLong(UNKNOWN);
     private final AtomicLong offsetLag = new AtomicLong(UNKNOWN);
     private final AtomicReference<Optional<UnitMetricsSnapshot.Lanes>> lanes = new AtomicReference<>(Optional.empty());
@@ -119,6 +120,10 @@ final class UnitMetrics {
         checkpointNanos.inc(nanos);
     }
 
+    void droppedOutsideRange(long records) {
+        droppedOutsideRange.inc(records);
+    }
+
     void deadLettered() {
         deadLettered.inc();
     }
@@ -136,7 +141,7 @@ final class UnitMetrics {
         return new UnitMetricsSnapshot(unit, records.getCount(), records.getOneMinuteRate(), bytes.getCount(),
                 bytes.getOneMinuteRate(), known(millisBehind.get()), known(offsetLag.get()), retries.getCount(),
                 errors.getCount(), deadLettered.getCount(), latency(fetch, fetchNanos), latency(checkpoint, checkpointNanos), lanes.get(),
-                Duration.ofNanos(busyNanos.getCount()));
+                Duration.ofNanos(busyNanos.getCount()), droppedOutsideRange.getCount());
     }
 
     /** The unit stopped on this worker: its metrics go; the worker totals stay. */

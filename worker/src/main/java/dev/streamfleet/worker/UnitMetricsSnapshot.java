@@ -23,11 +23,13 @@ import java.util.OptionalLong;
  * @param checkpoint         latency of the checkpoint writes
  * @param lanes              at parallelism above 1, the unit's records between reading and finishing; empty otherwise
  * @param busy               time the processor spent on the unit's batches on this worker
+ * @param droppedOutsideRange user records of KPL aggregates dropped because their hash keys lie outside the shard's
+ *                           range
  */
 public record UnitMetricsSnapshot(UnitId unit, long records, double recordsPerSecond, long bytes, double bytesPerSecond,
                                   OptionalLong millisBehindLatest, OptionalLong offsetLag, long processorRetries,
                                   long errors, long deadLettered, Latency fetch, Latency checkpoint,
-                                  Optional<Lanes> lanes, java.time.Duration busy) {
+                                  Optional<Lanes> lanes, java.time.Duration busy, long droppedOutsideRange) {
 
     /**
      * A unit's records between reading and finishing, at parallelism above 1.

@@ -326,6 +326,12 @@ final class UnitRunner implements UnitWork {
         }
         progress.readSucceeded();
         metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
+        if (fetch.droppedOutsideRange() > 0) {
+            metrics.droppedOutsideRange(fetch.droppedOutsideRange());
+            LOG.info("{}: dropped {} user records of KPL aggregates whose hash keys lie outside the shard's range (they"
+                    + " are another shard's since a reshard; KCL drops them too); counted in"
+                    + " streamfleet_unit_kpl_dropped_outside_range_total", context.unit(), fetch.droppedOutsideRange());
+        }
         return fetch;
     }
 

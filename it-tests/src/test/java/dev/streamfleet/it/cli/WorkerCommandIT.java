@@ -379,12 +379,12 @@ class WorkerCommandIT {
         }
     }
 
-    /** Debian's promtool: {@code STREAMFLEET_PROMTOOL} (which .ci/run sets), else {@code promtool} in /usr/bin. */
+    /** Debian's promtool: {@code PROMTOOL} (which .ci/run sets), else {@code promtool} in /usr/bin. */
     private static Path promtool() {
-        String configured = System.getenv("STREAMFLEET_PROMTOOL");
+        String configured = System.getenv("PROMTOOL");
         Path promtool = configured != null && !configured.isBlank() ? Path.of(configured) : Path.of("/usr/bin/promtool");
         assertThat(promtool).as("promtool from Debian's prometheus package (.ci/run fetches it and sets"
-                + " STREAMFLEET_PROMTOOL)").isExecutable();
+                + " PROMTOOL)").isExecutable();
         return promtool;
     }
 
@@ -593,7 +593,7 @@ class WorkerCommandIT {
             assertThat(get(http, statusUrl + "/api/worker")).contains("\"state\":\"FAILED\"");
             String metrics = get(http, statusUrl + "/metrics");
             assertThat(metrics).contains("streamfleet_worker_units_failed 1")
-                    .as("a FAILED unit keeps its series").contains("unit=\"" + unit + "\"");
+                    .as("a FAILED unit keeps its series").contains("unit=\"" + dev.streamfleet.core.UnitId.parse(unit).shard() + "\"");
             try (WorkerProcess strict = WorkerProcess.start(dir.resolve(run.application() + "-health.log"), Map.of(),
                     "health", "--strict", "--url", statusUrl)) {
                 assertThat(strict.waitFor(EXIT)).isEqualTo(1);

@@ -6,6 +6,8 @@ import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.kinesis.FanOut;
 import dev.streamfleet.worker.kinesis.FanOutSources;
+import dev.streamfleet.worker.kinesis.ShardRanges;
+import dev.streamfleet.worker.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 
 import java.net.URI;
@@ -57,7 +59,8 @@ class FanOutWorkerIT extends KinesisWorkerIT {
 
     @Override
     RecordSourceFactory sources(KinesisClient client, String stream, int limit) {
-        return new FanOutSources(faults, KinesisSourceConfig.of(stream, Position.TRIM_HORIZON), FanOut.named("streamfleet-it"));
+        return new FanOutSources(faults, KinesisSourceConfig.of(stream, Position.TRIM_HORIZON), FanOut.named("streamfleet-it"),
+                new ShardRanges(stream, new KinesisDiscovery(client, stream)::hashKeyRanges, java.time.Clock.systemUTC()));
     }
 
     /** Not for fan-out: GetRecords faults; {@link #subscriptionsThatEndEarlyOrAreRefusedCauseNoLossNoGapAndNoReplay} instead. */

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -307,5 +308,30 @@ class KinesisWorkerIT {
         }
         assertThat(rest.data()).as("resumed after user record 2 of the first aggregate")
                 .containsExactly("a3", "a4", "b0", "b1", "b2");
+    }
+
+    @Test
+    void aggregatedUserRecordsOfTheOtherShardAreDroppedAndCountedSoTheKplsRetryIsNotADuplicate() {
+        String stream = TestStreams.create(kinesis, "kpl-range", 2);
+        java.math.BigInteger half = java.math.BigInteger.TWO.pow(127);
+        List<KplAggregation.UserRecord> users = List.of(
+                new KplAggregation.UserRecord("k", Optional.of("7"), "mine-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new KplAggregation.UserRecord("k", Optional.of(half.toString()),
+                        "the-other-shards".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new KplAggregation.UserRecord("k", Optional.of("9"), "mine-2".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        // Routed by its explicit hash key to the first shard (the lower half of the hash-key space).
+        kinesis.putRecord(r -> r.streamName(stream).partitionKey("aggregate").explicitHashKey("1")
+                .data(software.amazon.awssdk.core.SdkBytes.fromByteArray(KplAggregates.aggregate(users))));
+        kinesis.putRecord(r -> r.streamName(stream).partitionKey("after").explicitHashKey("2")
+                .data(software.amazon.awssdk.core.SdkBytes.fromUtf8String("after")));
+
+        CollectingProcessor everything = new CollectingProcessor();
+        try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, everything)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> everything.data().contains("after"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> worker.unitMetrics().values().stream()
+                    .mapToLong(m -> m.droppedOutsideRange()).sum() == 1);
+        }
+        assertThat(everything.data()).containsExactly("mine-1", "mine-2", "after");
+        assertThat(everything.records().get(1).explicitHashKey()).contains("9");
     }
 }

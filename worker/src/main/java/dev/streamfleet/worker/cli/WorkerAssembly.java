@@ -21,6 +21,7 @@ import dev.streamfleet.worker.kinesis.KinesisDeadLetterSink;
 import dev.streamfleet.worker.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.kinesis.KinesisSources;
+import dev.streamfleet.worker.kinesis.ShardRanges;
 import dev.streamfleet.worker.kinesis.Polling;
 import dev.streamfleet.worker.processors.BuiltInProcessors;
 
@@ -99,13 +100,14 @@ public final class WorkerAssembly implements AutoCloseable {
                         key -> open(kinesisClient(kinesis.region(), kinesis.endpoint())));
                 KinesisSourceConfig reading = new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
                         kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(), kinesis.maxReadsPerSecond()));
+                KinesisDiscovery discovery = new KinesisDiscovery(client, kinesis.stream());
+                ShardRanges ranges = new ShardRanges(kinesis.stream(), discovery::hashKeyRanges, java.time.Clock.systemUTC());
                 RecordSourceFactory sources = kinesis.fanOut().isPresent()
                         ? new FanOutSources(kinesisAsyncClients.computeIfAbsent(kinesis.region() + " " + kinesis.endpoint(),
                                 key -> open(kinesisAsyncClient(kinesis.region(), kinesis.endpoint()))), reading,
-                                kinesis.fanOut().get())
-                        : new KinesisSources(client, reading);
-                bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), new KinesisDiscovery(client, kinesis.stream()),
-                        sources));
+                                kinesis.fanOut().get(), ranges)
+                        : new KinesisSources(client, reading, ranges);
+                bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), discovery, sources));
             } else if (source instanceof FleetConfig.Kafka kafka) {
                 KafkaConsumerThread consumer = kafkaConsumers.computeIfAbsent(
                         kafka.bootstrapServers() + " " + kafka.properties() + " " + kafka.mirrorGroup(),

@@ -96,20 +96,20 @@ final class FanOutShardSource implements RecordSource {
     }
 
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
-                      Optional<Position> resumeAfter) {
-        this(client, consumer, config, unit, resumeAfter, RandomGenerator.getDefault());
+                      Optional<Position> resumeAfter, Optional<HashKeyRange> range) {
+        this(client, consumer, config, unit, resumeAfter, range, RandomGenerator.getDefault());
     }
 
     /** @param jitter where the backoff's jitter comes from */
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
-                      Optional<Position> resumeAfter, RandomGenerator jitter) {
+                      Optional<Position> resumeAfter, Optional<HashKeyRange> range, RandomGenerator jitter) {
         this.jitter = jitter;
         this.client = client;
         this.consumer = consumer;
         this.config = config;
         this.unit = unit;
         this.resumeAfter = resumeAfter;
-        this.records = new ShardRecords(unit);
+        this.records = new ShardRecords(unit, range);
     }
 
     @Override
@@ -170,7 +170,8 @@ final class FanOutShardSource implements RecordSource {
             continuation = event.continuationSequenceNumber();
             subscription.request(1);
         }
-        return new Fetch(batch, millisBehind, OptionalLong.empty(), end, Optional.empty());
+        return new Fetch(batch, millisBehind, OptionalLong.empty(), end, Optional.empty(), Optional.empty(),
+                records.takeDroppedOutsideRange());
     }
 
     private Fetch subscribe() {

@@ -15,15 +15,18 @@ public final class FanOutSources implements RecordSourceFactory {
     private final KinesisAsyncClient client;
     private final KinesisSourceConfig config;
     private final StreamConsumer consumer;
+    private final ShardRanges ranges;
 
-    public FanOutSources(KinesisAsyncClient client, KinesisSourceConfig config, FanOut fanOut) {
+    /** @param ranges the hash-key ranges of the stream's shards (listed with a synchronous client) */
+    public FanOutSources(KinesisAsyncClient client, KinesisSourceConfig config, FanOut fanOut, ShardRanges ranges) {
         this.client = client;
         this.config = config;
         this.consumer = new StreamConsumer(client, config.stream(), fanOut);
+        this.ranges = ranges;
     }
 
     @Override
     public RecordSource open(UnitId unit, Optional<Position> resumeAfter) {
-        return new FanOutShardSource(client, consumer, config, unit, resumeAfter);
+        return new FanOutShardSource(client, consumer, config, unit, resumeAfter, ranges.of(unit.shard()));
     }
 }

@@ -5,8 +5,11 @@ import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.core.UnitId;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
@@ -15,7 +18,7 @@ import software.amazon.awssdk.services.kinesis.model.ListShardsResponse;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 
-/** The shards of one Kinesis stream, with their parents, from ListShards (all pages). */
+/** The shards of one Kinesis stream, with their parents and hash-key ranges, from ListShards (all pages). */
 public final class KinesisDiscovery implements UnitDiscovery {
 
     private final KinesisClient client;
@@ -29,6 +32,31 @@ public final class KinesisDiscovery implements UnitDiscovery {
     @Override
     public List<UnitSpec> discover() {
         List<UnitSpec> units = new ArrayList<>();
+        for (Shard shard : shards()) {
+            List<UnitId> parents = new ArrayList<>();
+            if (shard.parentShardId() != null) {
+                parents.add(UnitId.kinesis(stream, shard.parentShardId()));
+            }
+            if (shard.adjacentParentShardId() != null) {
+                parents.add(UnitId.kinesis(stream, shard.adjacentParentShardId()));
+            }
+            units.add(new UnitSpec(UnitId.kinesis(stream, shard.shardId()), parents, UnitSpec.DEFAULT_WEIGHT));
+        }
+        return units;
+    }
+
+    /** The hash-key range of every shard of the stream, open or closed, by shard id. */
+    public Map<String, HashKeyRange> hashKeyRanges() {
+        Map<String, HashKeyRange> ranges = new HashMap<>();
+        for (Shard shard : shards()) {
+            ranges.put(shard.shardId(), new HashKeyRange(new BigInteger(shard.hashKeyRange().startingHashKey()),
+                    new BigInteger(shard.hashKeyRange().endingHashKey())));
+        }
+        return ranges;
+    }
+
+    private List<Shard> shards() {
+        List<Shard> shards = new ArrayList<>();
         try {
             String token = null;
             do {
@@ -36,16 +64,7 @@ public final class KinesisDiscovery implements UnitDiscovery {
                         ? ListShardsRequest.builder().streamName(stream).build()
                         : ListShardsRequest.builder().nextToken(token).build();
                 ListShardsResponse response = client.listShards(request);
-                for (Shard shard : response.shards()) {
-                    List<UnitId> parents = new ArrayList<>();
-                    if (shard.parentShardId() != null) {
-                        parents.add(UnitId.kinesis(stream, shard.parentShardId()));
-                    }
-                    if (shard.adjacentParentShardId() != null) {
-                        parents.add(UnitId.kinesis(stream, shard.adjacentParentShardId()));
-                    }
-                    units.add(new UnitSpec(UnitId.kinesis(stream, shard.shardId()), parents, UnitSpec.DEFAULT_WEIGHT));
-                }
+                shards.addAll(response.shards());
                 token = response.nextToken();
             } while (token != null);
         } catch (ResourceNotFoundException e) {
@@ -53,6 +72,6 @@ public final class KinesisDiscovery implements UnitDiscovery {
         } catch (SdkException e) {
             throw new CoordinatorException("listing the shards of Kinesis stream " + stream + " failed: " + e.getMessage(), e);
         }
-        return units;
+        return shards;
     }
 }

@@ -52,13 +52,14 @@ final class KinesisShardSource implements RecordSource {
     private int consecutiveFailures;
     private final PollPacing pacing;
 
-    KinesisShardSource(KinesisClient client, KinesisSourceConfig config, UnitId unit, Optional<Position> resumeAfter) {
+    KinesisShardSource(KinesisClient client, KinesisSourceConfig config, UnitId unit, Optional<Position> resumeAfter,
+                       Optional<HashKeyRange> range) {
         this.client = client;
         this.config = config;
         this.pacing = new PollPacing(config.polling());
         this.unit = unit;
         this.resumeAfter = resumeAfter;
-        this.records = new ShardRecords(unit);
+        this.records = new ShardRecords(unit, range);
     }
 
     @Override
@@ -75,7 +76,8 @@ final class KinesisShardSource implements RecordSource {
             iterator = response.nextShardIterator();
             OptionalLong behind = response.millisBehindLatest() == null ? OptionalLong.empty()
                     : OptionalLong.of(response.millisBehindLatest());
-            return new Fetch(batch, behind, OptionalLong.empty(), iterator == null, Optional.empty());
+            return new Fetch(batch, behind, OptionalLong.empty(), iterator == null, Optional.empty(), Optional.empty(),
+                    records.takeDroppedOutsideRange());
         } catch (ExpiredIteratorException e) {
             LOG.debug("{}: iterator expired; a new one starts after {}", unit, records.lastReturned());
             iterator = null;

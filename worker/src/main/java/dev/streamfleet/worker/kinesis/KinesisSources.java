@@ -14,14 +14,22 @@ public final class KinesisSources implements RecordSourceFactory {
 
     private final KinesisClient client;
     private final KinesisSourceConfig config;
+    private final ShardRanges ranges;
 
-    public KinesisSources(KinesisClient client, KinesisSourceConfig config) {
+    public KinesisSources(KinesisClient client, KinesisSourceConfig config, ShardRanges ranges) {
         this.client = client;
         this.config = config;
+        this.ranges = ranges;
+    }
+
+    /** With the shards' ranges listed through the same client. */
+    public KinesisSources(KinesisClient client, KinesisSourceConfig config) {
+        this(client, config, new ShardRanges(config.stream(), new KinesisDiscovery(client, config.stream())::hashKeyRanges,
+                java.time.Clock.systemUTC()));
     }
 
     @Override
     public RecordSource open(UnitId unit, Optional<Position> resumeAfter) {
-        return new KinesisShardSource(client, config, unit, resumeAfter);
+        return new KinesisShardSource(client, config, unit, resumeAfter, ranges.of(unit.shard()));
     }
 }

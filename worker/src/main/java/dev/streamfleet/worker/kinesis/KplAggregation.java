@@ -30,8 +30,13 @@ public final class KplAggregation {
     private KplAggregation() {
     }
 
-    /** One user record inside an aggregate. */
-    public record UserRecord(String partitionKey, byte[] data) {
+    /** One user record inside an aggregate; the explicit hash key when its producer gave one. */
+    public record UserRecord(String partitionKey, Optional<String> explicitHashKey, byte[] data) {
+
+        /** Without an explicit hash key. */
+        public UserRecord(String partitionKey, byte[] data) {
+            this(partitionKey, Optional.empty(), data);
+        }
     }
 
     /** The user records of an aggregated record, or empty when {@code data} is an ordinary record. */
@@ -62,6 +67,7 @@ public final class KplAggregation {
     private static List<UserRecord> parse(byte[] body) {
         Reader in = new Reader(body, 0, body.length);
         List<String> keys = new ArrayList<>();
+        List<String> hashKeys = new ArrayList<>();
         List<long[]> keyIndexAndRange = new ArrayList<>();
         while (in.hasMore()) {
             long tag = in.varint();
@@ -69,6 +75,8 @@ public final class KplAggregation {
             int wire = (int) (tag & 7);
             if (field == 1 && wire == 2) {
                 keys.add(new String(in.bytes(), StandardCharsets.UTF_8));
+            } else if (field == 2 && wire == 2) {
+                hashKeys.add(new String(in.bytes(), StandardCharsets.UTF_8));
             } else if (field == 3 && wire == 2) {
                 int length = in.length();
                 keyIndexAndRange.add(new long[] {in.position(), length});
@@ -79,13 +87,14 @@ public final class KplAggregation {
         }
         List<UserRecord> records = new ArrayList<>(keyIndexAndRange.size());
         for (long[] range : keyIndexAndRange) {
-            records.add(record(new Reader(body, (int) range[0], (int) (range[0] + range[1])), keys));
+            records.add(record(new Reader(body, (int) range[0], (int) (range[0] + range[1])), keys, hashKeys));
         }
         return records;
     }
 
-    private static UserRecord record(Reader in, List<String> keys) {
+    private static UserRecord record(Reader in, List<String> keys, List<String> hashKeys) {
         long keyIndex = -1;
+        long hashKeyIndex = -1;
         byte[] data = null;
         while (in.hasMore()) {
             long tag = in.varint();
@@ -93,6 +102,8 @@ public final class KplAggregation {
             int wire = (int) (tag & 7);
             if (field == 1 && wire == 0) {
                 keyIndex = in.varint();
+            } else if (field == 2 && wire == 0) {
+                hashKeyIndex = in.varint();
             } else if (field == 3 && wire == 2) {
                 data = in.bytes();
             } else {
@@ -102,7 +113,11 @@ public final class KplAggregation {
         if (keyIndex < 0 || keyIndex >= keys.size() || data == null) {
             throw new IllegalArgumentException("aggregated record without a valid partition key index or data");
         }
-        return new UserRecord(keys.get((int) keyIndex), data);
+        if (hashKeyIndex >= hashKeys.size()) {
+            throw new IllegalArgumentException("aggregated record with an explicit hash key index beyond its table");
+        }
+        Optional<String> hashKey = hashKeyIndex < 0 ? Optional.empty() : Optional.of(hashKeys.get((int) hashKeyIndex));
+        return new UserRecord(keys.get((int) keyIndex), hashKey, data);
     }
 
     /** A protobuf wire-format reader over a slice of bytes. */

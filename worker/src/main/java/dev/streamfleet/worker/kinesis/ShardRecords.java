@@ -15,16 +15,29 @@ import software.amazon.awssdk.services.kinesis.model.Record;
  * Turns the Kinesis records of one shard into user records, whichever way they were read: each
  * KPL aggregate is split into its user records (the same sequence number, sub-sequences 0, 1, …),
  * and every user record at or before {@link #skipThrough} is dropped because it was delivered
- * before the current read began. Owned by the shard's reader.
+ * before the current read began. A user record of an aggregate whose hash key lies outside the
+ * shard's range is dropped and counted, as KCL does: the producer aggregated it for a shard that a
+ * reshard has since divided, and the KPL, seeing it land on the wrong shard, puts it again to the
+ * shard that owns it; this copy would be a duplicate. Owned by the shard's reader.
  */
 final class ShardRecords {
 
     private final UnitId unit;
+    private final Optional<HashKeyRange> range;
     private Position.Sequence skipThrough;
     private Position lastReturned;
+    private long droppedOutsideRange;
 
-    ShardRecords(UnitId unit) {
+    ShardRecords(UnitId unit, Optional<HashKeyRange> range) {
         this.unit = unit;
+        this.range = range;
+    }
+
+    /** User records of aggregates dropped for lying outside the shard's range since the last call. */
+    long takeDroppedOutsideRange() {
+        long dropped = droppedOutsideRange;
+        droppedOutsideRange = 0;
+        return dropped;
     }
 
     /** Drops user records up to and including {@code position} from now on; null drops none. */
@@ -55,19 +68,28 @@ final class ShardRecords {
         byte[] data = record.data().asByteArrayUnsafe();
         Optional<List<KplAggregation.UserRecord>> aggregated = KplAggregation.deaggregate(data);
         if (aggregated.isEmpty()) {
-            add(out, new Position.Sequence(sequence, 0), record.partitionKey(), data, arrival);
+            add(out, new Position.Sequence(sequence, 0), record.partitionKey(), Optional.empty(), data, arrival);
             return;
         }
         List<KplAggregation.UserRecord> users = aggregated.get();
         for (int sub = 0; sub < users.size(); sub++) {
-            add(out, new Position.Sequence(sequence, sub), users.get(sub).partitionKey(), users.get(sub).data(), arrival);
+            KplAggregation.UserRecord user = users.get(sub);
+            Position.Sequence position = new Position.Sequence(sequence, sub);
+            if (range.isPresent() && !range.get().contains(user.partitionKey(), user.explicitHashKey())) {
+                if (skipThrough == null || position.compareTo(skipThrough) > 0) {
+                    droppedOutsideRange++;
+                }
+                continue;
+            }
+            add(out, position, user.partitionKey(), user.explicitHashKey(), user.data(), arrival);
         }
     }
 
-    private void add(List<StreamRecord> out, Position.Sequence position, String key, byte[] data, Instant arrival) {
+    private void add(List<StreamRecord> out, Position.Sequence position, String key, Optional<String> explicitHashKey,
+                     byte[] data, Instant arrival) {
         if (skipThrough != null && position.compareTo(skipThrough) <= 0) {
             return;
         }
-        out.add(new StreamRecord(unit, position, key, data, arrival));
+        out.add(StreamRecord.kinesis(unit, position, key, explicitHashKey, data, arrival));
     }
 }

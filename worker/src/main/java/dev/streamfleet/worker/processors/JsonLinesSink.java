@@ -71,6 +71,9 @@ public final class JsonLinesSink implements AutoCloseable {
                 }
                 json.writeStringField("arrivalTime", record.arrivalTime().toString());
                 json.writeStringField("timestampType", record.timestampType().name());
+                if (record.explicitHashKey().isPresent()) {
+                    json.writeStringField("explicitHashKey", record.explicitHashKey().get());
+                }
                 if (!record.headers().isEmpty()) {
                     json.writeArrayFieldStart("headers");
                     for (RecordHeader header : record.headers()) {

@@ -59,6 +59,8 @@ public final class PrometheusText {
             Map.entry("streamfleet_unit_errors", "Processor failures of the unit; a failure stops the unit."),
             Map.entry("streamfleet_unit_dead_lettered", "Records of the unit sent to the dead-letter destination."),
             Map.entry("streamfleet_unit_busy_seconds", "Time the processor spent on the unit's batches."),
+            Map.entry("streamfleet_unit_kpl_dropped_outside_range", "User records of KPL aggregates dropped because"
+                    + " their hash keys lie outside the shard's range (another shard's since a reshard)."),
             Map.entry("streamfleet_unit_behind_latest_seconds", "How far the unit's last read was behind the tip of"
                     + " its Kinesis shard."),
             Map.entry("streamfleet_unit_offset_lag", "Records between the unit's position and the end of its Kafka partition."),
@@ -129,6 +131,9 @@ public final class PrometheusText {
             families.counter(name.apply("errors"), labels, unit.errors());
             families.counter(name.apply("dead_lettered"), labels, unit.deadLettered());
             families.counter(name.apply("busy_seconds"), labels, unit.busy().toNanos() / 1e9);
+            if (unit.unit().kind() == dev.streamfleet.core.SourceKind.KINESIS) {
+                families.counter(name.apply("kpl_dropped_outside_range"), labels, unit.droppedOutsideRange());
+            }
             unit.millisBehindLatest().ifPresent(millis -> families.gauge(name.apply("behind_latest_seconds"), labels,
                     millis / 1e3));
             unit.offsetLag().ifPresent(lag -> families.gauge(name.apply("offset_lag"), labels, lag));

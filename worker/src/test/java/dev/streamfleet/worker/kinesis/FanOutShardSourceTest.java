@@ -48,7 +48,7 @@ class FanOutShardSourceTest {
 
     private FanOutShardSource open(Optional<Position> resumeAfter) {
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
-                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, WHOLE_BACKOFF);
+                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, Optional.empty(), WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         return source;
     }

@@ -25,7 +25,7 @@ class PrometheusTextTest {
         return new UnitMetricsSnapshot(unit, records, 0, records * 10, 0, behind, lag, 2, 0, 1,
                 new UnitMetricsSnapshot.Latency(3, Duration.ofMillis(30), Duration.ofMillis(5), Duration.ofMillis(20)), NONE,
                 records > 5 ? Optional.of(new UnitMetricsSnapshot.Lanes(40, 16, 7)) : Optional.empty(),
-                Duration.ofMillis(records * 100));
+                Duration.ofMillis(records * 100), 0);
     }
 
     private static String render(MetricRegistry totals, List<UnitMetricsSnapshot> units) {
