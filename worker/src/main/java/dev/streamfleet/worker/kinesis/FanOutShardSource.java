@@ -61,6 +61,7 @@ final class FanOutShardSource implements RecordSource {
     private final KinesisSourceConfig config;
     private final UnitId unit;
     private final Optional<Position> resumeAfter;
+    private final ShardRanges ranges;
     private final ShardRecords records;
     private final RandomGenerator jitter;
     /** The only state other threads touch: what the SDK's threads report, in order. */
@@ -96,20 +97,21 @@ final class FanOutShardSource implements RecordSource {
     }
 
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
-                      Optional<Position> resumeAfter, Optional<HashKeyRange> range) {
-        this(client, consumer, config, unit, resumeAfter, range, RandomGenerator.getDefault());
+                      Optional<Position> resumeAfter, ShardRanges ranges) {
+        this(client, consumer, config, unit, resumeAfter, ranges, RandomGenerator.getDefault());
     }
 
     /** @param jitter where the backoff's jitter comes from */
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
-                      Optional<Position> resumeAfter, Optional<HashKeyRange> range, RandomGenerator jitter) {
+                      Optional<Position> resumeAfter, ShardRanges ranges, RandomGenerator jitter) {
         this.jitter = jitter;
+        this.ranges = ranges;
         this.client = client;
         this.consumer = consumer;
         this.config = config;
         this.unit = unit;
         this.resumeAfter = resumeAfter;
-        this.records = new ShardRecords(unit, range);
+        this.records = new ShardRecords(unit);
     }
 
     @Override
@@ -175,6 +177,14 @@ final class FanOutShardSource implements RecordSource {
     }
 
     private Fetch subscribe() {
+        if (!records.knowsRange()) {
+            Optional<HashKeyRange> range = ranges.of(unit.shard());
+            if (range.isEmpty()) {
+                String why = ranges.whyUnknown(unit.shard());
+                return Fetch.failed(failed(why, true), why);
+            }
+            records.range(range.get());
+        }
         CompletableFuture<String> arn = consumer.arn();
         if (!arn.isDone()) {
             return Fetch.failed(CONSUMER_POLL);

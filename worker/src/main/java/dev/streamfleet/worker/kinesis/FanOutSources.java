@@ -27,6 +27,6 @@ public final class FanOutSources implements RecordSourceFactory {
 
     @Override
     public RecordSource open(UnitId unit, Optional<Position> resumeAfter) {
-        return new FanOutShardSource(client, consumer, config, unit, resumeAfter, ranges.of(unit.shard()));
+        return new FanOutShardSource(client, consumer, config, unit, resumeAfter, ranges);
     }
 }

@@ -47,23 +47,33 @@ final class KinesisShardSource implements RecordSource {
     private final UnitId unit;
     private final Optional<Position> resumeAfter;
     private String iterator;
+    private final ShardRanges ranges;
     private final ShardRecords records;
     private long lastCallNanos;
     private int consecutiveFailures;
     private final PollPacing pacing;
 
     KinesisShardSource(KinesisClient client, KinesisSourceConfig config, UnitId unit, Optional<Position> resumeAfter,
-                       Optional<HashKeyRange> range) {
+                       ShardRanges ranges) {
         this.client = client;
         this.config = config;
         this.pacing = new PollPacing(config.polling());
         this.unit = unit;
         this.resumeAfter = resumeAfter;
-        this.records = new ShardRecords(unit, range);
+        this.ranges = ranges;
+        this.records = new ShardRecords(unit);
     }
 
     @Override
     public Fetch fetch() {
+        if (!records.knowsRange()) {
+            Optional<HashKeyRange> range = ranges.of(unit.shard());
+            if (range.isEmpty()) {
+                consecutiveFailures++;
+                return Fetch.failed(backoff(), ranges.whyUnknown(unit.shard()));
+            }
+            records.range(range.get());
+        }
         try {
             if (iterator == null) {
                 iterator = newIterator();

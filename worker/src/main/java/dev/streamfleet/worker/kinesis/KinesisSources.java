@@ -30,6 +30,6 @@ public final class KinesisSources implements RecordSourceFactory {
 
     @Override
     public RecordSource open(UnitId unit, Optional<Position> resumeAfter) {
-        return new KinesisShardSource(client, config, unit, resumeAfter, ranges.of(unit.shard()));
+        return new KinesisShardSource(client, config, unit, resumeAfter, ranges);
     }
 }

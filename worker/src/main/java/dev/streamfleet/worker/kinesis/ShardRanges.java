@@ -27,6 +27,7 @@ public final class ShardRanges {
     private final Clock clock;
     private Map<String, HashKeyRange> ranges = Map.of();
     private Instant listedAt = Instant.MIN;
+    private String lastFailure = "";
 
     public ShardRanges(String stream, Supplier<Map<String, HashKeyRange>> lister, Clock clock) {
         this.stream = stream;
@@ -34,20 +35,25 @@ public final class ShardRanges {
         this.clock = clock;
     }
 
-    /**
-     * The shard's range; empty when it cannot be listed now, in which case its aggregates are not
-     * filtered (said once in the log).
-     */
+    /** The shard's range; empty while the stream's shards cannot be listed, or do not include it. */
     public synchronized Optional<HashKeyRange> of(String shardId) {
         if (!ranges.containsKey(shardId) && !clock.instant().isBefore(listedAt.plus(RELIST_AFTER))) {
             listedAt = clock.instant();
             try {
                 ranges = Map.copyOf(lister.get());
+                lastFailure = "";
             } catch (CoordinatorException e) {
-                LOG.warn("the hash-key ranges of stream {} could not be listed ({}); the aggregated records of {}"
-                        + " are delivered without the check for sub-records of other shards", stream, e.getMessage(), shardId);
+                lastFailure = e.getMessage();
+                LOG.warn("the hash-key ranges of stream {} could not be listed: {}; listing again in {} s", stream,
+                        e.getMessage(), RELIST_AFTER.toSeconds());
             }
         }
         return Optional.ofNullable(ranges.get(shardId));
+    }
+
+    /** Why {@link #of} has no range for the shard. */
+    public synchronized String whyUnknown(String shardId) {
+        return "the hash-key range of shard " + shardId + " is not known: "
+                + (lastFailure.isEmpty() ? "ListShards does not list it" : lastFailure);
     }
 }

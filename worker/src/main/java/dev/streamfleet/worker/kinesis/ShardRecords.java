@@ -23,13 +23,24 @@ import software.amazon.awssdk.services.kinesis.model.Record;
 final class ShardRecords {
 
     private final UnitId unit;
-    private final Optional<HashKeyRange> range;
+    private HashKeyRange range;
     private Position.Sequence skipThrough;
     private Position lastReturned;
     private long droppedOutsideRange;
 
-    ShardRecords(UnitId unit, Optional<HashKeyRange> range) {
+    ShardRecords(UnitId unit) {
         this.unit = unit;
+    }
+
+    /**
+     * Records are taken only once the shard's range is known, so that every owner of the unit, on every
+     * read, delivers the same user records (the finished records beyond a watermark are named by ordinal).
+     */
+    boolean knowsRange() {
+        return range != null;
+    }
+
+    void range(HashKeyRange range) {
         this.range = range;
     }
 
@@ -52,6 +63,9 @@ final class ShardRecords {
 
     /** Appends the user records of {@code records} that were not delivered yet to {@code out}. */
     void addAll(List<Record> records, List<StreamRecord> out) {
+        if (range == null) {
+            throw new IllegalStateException(unit + ": records taken before the shard's hash-key range is known");
+        }
         for (Record record : records) {
             add(record, out);
         }
@@ -75,7 +89,7 @@ final class ShardRecords {
         for (int sub = 0; sub < users.size(); sub++) {
             KplAggregation.UserRecord user = users.get(sub);
             Position.Sequence position = new Position.Sequence(sequence, sub);
-            if (range.isPresent() && !range.get().contains(user.partitionKey(), user.explicitHashKey())) {
+            if (!range.contains(user.partitionKey(), user.explicitHashKey())) {
                 if (skipThrough == null || position.compareTo(skipThrough) > 0) {
                     droppedOutsideRange++;
                 }

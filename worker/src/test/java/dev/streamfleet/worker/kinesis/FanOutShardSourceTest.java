@@ -46,9 +46,14 @@ class FanOutShardSourceTest {
         }
     };
 
+    /** Every hash key belongs to the shard under test. */
+    private static final ShardRanges WHOLE_SPACE = new ShardRanges("s", () -> java.util.Map.of(SHARD.shard(),
+            new dev.streamfleet.worker.kinesis.HashKeyRange(java.math.BigInteger.ZERO, java.math.BigInteger.TWO.pow(128).subtract(java.math.BigInteger.ONE))),
+            java.time.Clock.systemUTC());
+
     private FanOutShardSource open(Optional<Position> resumeAfter) {
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
-                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, Optional.empty(), WHOLE_BACKOFF);
+                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, WHOLE_SPACE, WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         return source;
     }

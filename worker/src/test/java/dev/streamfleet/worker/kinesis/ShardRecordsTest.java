@@ -15,6 +15,7 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.model.Record;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ShardRecordsTest {
 
@@ -49,7 +50,7 @@ class ShardRecordsTest {
         byte[] aggregate = KplAggregates.aggregate(List.of(user(mine, Optional.empty(), "a"),
                 user(theirs, Optional.empty(), "b"), user(theirs, Optional.of("5"), "c"),
                 user(mine, Optional.of(HALF.toString()), "d")));
-        ShardRecords records = new ShardRecords(UNIT, Optional.of(LOWER));
+        ShardRecords records = lower();
         List<StreamRecord> out = new ArrayList<>();
 
         records.addAll(List.of(record(100, aggregate, "outer")), out);
@@ -62,7 +63,7 @@ class ShardRecordsTest {
 
     @Test
     void aRecordThatIsNotAnAggregateIsNeverDroppedWhateverItsKey() {
-        ShardRecords records = new ShardRecords(UNIT, Optional.of(LOWER));
+        ShardRecords records = lower();
         List<StreamRecord> out = new ArrayList<>();
 
         records.addAll(List.of(record(100, "plain".getBytes(StandardCharsets.UTF_8), keyIn(false))), out);
@@ -72,14 +73,36 @@ class ShardRecordsTest {
     }
 
     @Test
-    void withoutAKnownRangeNothingIsDropped() {
+    void noRecordIsTakenBeforeTheShardsRangeIsKnownSoEveryOwnerDeliversTheSameUserRecords() {
         byte[] aggregate = KplAggregates.aggregate(List.of(user(keyIn(false), Optional.empty(), "b")));
-        ShardRecords records = new ShardRecords(UNIT, Optional.empty());
-        List<StreamRecord> out = new ArrayList<>();
+        ShardRecords records = new ShardRecords(UNIT);
 
-        records.addAll(List.of(record(100, aggregate, "outer")), out);
+        assertThatThrownBy(() -> records.addAll(List.of(record(100, aggregate, "outer")), new ArrayList<>()))
+                .isInstanceOf(IllegalStateException.class);
+    }
 
-        assertThat(out).hasSize(1);
+    @Test
+    void aShardMissingFromTheListingIsListedAgainOnlyAfterAPauseAndTheReasonIsKept() {
+        java.util.concurrent.atomic.AtomicInteger listings = new java.util.concurrent.atomic.AtomicInteger();
+        dev.streamfleet.coordinator.ManualScheduler time = new dev.streamfleet.coordinator.ManualScheduler();
+        ShardRanges ranges = new ShardRanges("orders", () -> {
+            listings.incrementAndGet();
+            throw new dev.streamfleet.coordinator.CoordinatorException("listing the shards of Kinesis stream orders failed: throttled");
+        }, time.clock);
+
+        assertThat(ranges.of("shardId-000000000001")).isEmpty();
+        assertThat(ranges.of("shardId-000000000001")).isEmpty();
+        assertThat(listings).hasValue(1);
+        assertThat(ranges.whyUnknown("shardId-000000000001")).endsWith("failed: throttled");
+        time.advance(ShardRanges.RELIST_AFTER);
+        ranges.of("shardId-000000000001");
+        assertThat(listings).hasValue(2);
+    }
+
+    private static ShardRecords lower() {
+        ShardRecords records = new ShardRecords(UNIT);
+        records.range(LOWER);
+        return records;
     }
 
     @Test
