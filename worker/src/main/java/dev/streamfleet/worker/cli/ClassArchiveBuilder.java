@@ -61,6 +61,9 @@ final class ClassArchiveBuilder implements AutoCloseable {
                         archive);
                 deleteQuietly(archive);
             }
+            case UNWRITABLE -> LOG.warn("class-data sharing: no archive at {}, and its directory cannot be written, so"
+                    + " every start stays without one; set STREAMFLEET_CDS_DIR to a writable directory, or"
+                    + " STREAMFLEET_CDS=off", archive);
             case TRAINING -> {
                 LOG.info("class-data sharing: no archive for this Java yet; building {} from the classes this worker"
                         + " loads, {} s after it joined; later starts use it", archive, after.toSeconds());

@@ -34,7 +34,9 @@ record ClassSharing(State state, Optional<Path> archive, Optional<Path> classLis
         /** The launcher gave the archive but the JVM refused it (another Java build, changed jars). */
         NOT_MAPPED,
         /** No archive yet: this JVM records its classes so that the archive can be built. */
-        TRAINING
+        TRAINING,
+        /** No archive, and the launcher cannot write where it belongs. */
+        UNWRITABLE
     }
 
     /** From the JVM's system properties ({@code java.vm.info} says "sharing" when an archive is mapped). */
@@ -48,6 +50,9 @@ record ClassSharing(State state, Optional<Path> archive, Optional<Path> classLis
         String classList = properties.get(CLASS_LIST);
         if (mode.equals("train") && classList != null && !classList.isBlank()) {
             return new ClassSharing(State.TRAINING, Optional.of(path), Optional.of(Path.of(classList)));
+        }
+        if (mode.equals("unwritable")) {
+            return new ClassSharing(State.UNWRITABLE, Optional.of(path), Optional.empty());
         }
         if (mode.equals("use")) {
             boolean mapped = properties.getOrDefault("java.vm.info", "").contains("sharing");

@@ -39,6 +39,14 @@ class ClassSharingTest {
     }
 
     @Test
+    void anArchiveThatCannotBeWrittenIsReportedRatherThanEveryStartStayingColdUnnoticed() {
+        ClassSharing unwritable = ClassSharing.of(Map.of(ClassSharing.ARCHIVE, ARCHIVE, ClassSharing.MODE, "unwritable"));
+
+        assertThat(unwritable.state()).isEqualTo(State.UNWRITABLE);
+        assertThat(unwritable.archive()).contains(Path.of(ARCHIVE));
+    }
+
+    @Test
     void aJvmNotStartedByTheLauncherDoesNothingAboutSharing() {
         assertThat(ClassSharing.of(Map.of("java.vm.info", "mixed mode, sharing")).state()).isEqualTo(State.OFF);
     }
