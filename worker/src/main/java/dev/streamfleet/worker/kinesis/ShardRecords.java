@@ -6,7 +6,9 @@ import dev.streamfleet.worker.StreamRecord;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import software.amazon.awssdk.services.kinesis.model.Record;
@@ -86,10 +88,13 @@ final class ShardRecords {
             return;
         }
         List<KplAggregation.UserRecord> users = aggregated.get();
+        // The user records of an aggregate share a few keys: each key's hash is taken once.
+        Map<String, Boolean> inRange = new HashMap<>();
         for (int sub = 0; sub < users.size(); sub++) {
             KplAggregation.UserRecord user = users.get(sub);
             Position.Sequence position = new Position.Sequence(sequence, sub);
-            if (!range.contains(user.partitionKey(), user.explicitHashKey())) {
+            String hashedBy = user.explicitHashKey().map(key -> "explicit:" + key).orElse("key:" + user.partitionKey());
+            if (!inRange.computeIfAbsent(hashedBy, k -> range.contains(user.partitionKey(), user.explicitHashKey()))) {
                 if (skipThrough == null || position.compareTo(skipThrough) > 0) {
                     droppedOutsideRange++;
                 }
