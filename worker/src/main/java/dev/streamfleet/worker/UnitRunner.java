@@ -94,6 +94,8 @@ final class UnitRunner implements UnitWork {
 
     // Owned by the watchdog, whose runs follow one another.
     private boolean stallReported;
+    /** Whether a drop of out-of-range KPL user records has been logged at INFO for this unit. */
+    private boolean droppedOutsideRangeLogged;
 
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
                        Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
@@ -328,9 +330,13 @@ final class UnitRunner implements UnitWork {
         metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
         if (fetch.droppedOutsideRange() > 0) {
             metrics.droppedOutsideRange(fetch.droppedOutsideRange());
-            LOG.info("{}: dropped {} user records of KPL aggregates whose hash keys lie outside the shard's range (they"
-                    + " are another shard's since a reshard; KCL drops them too); counted in"
-                    + " streamfleet_unit_kpl_dropped_outside_range_total", context.unit(), fetch.droppedOutsideRange());
+            // Once per unit at INFO: after a reshard many batches may carry them; the counter has every one.
+            boolean first = !droppedOutsideRangeLogged;
+            droppedOutsideRangeLogged = true;
+            LOG.atLevel(first ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG).log("{}: dropped {} user"
+                    + " records of KPL aggregates whose hash keys lie outside the shard's range (they are another shard's"
+                    + " since a reshard; KCL drops them too); counted in streamfleet_unit_kpl_dropped_outside_range_total",
+                    context.unit(), fetch.droppedOutsideRange());
         }
         return fetch;
     }

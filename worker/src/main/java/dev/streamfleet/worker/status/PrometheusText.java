@@ -42,7 +42,8 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSna
  * <p>Worker totals ({@code streamfleet.worker.<name>} in the Dropwizard registry, which stays the registry
  * the worker counts into) become {@code streamfleet_worker_<name>}; each unit's snapshot becomes
  * {@code streamfleet_unit_<name>} series labelled {@code source}, {@code stream} and {@code unit}. A value
- * that is not known (a lag before the first read) has no series, never a sentinel.
+ * that is not known (a lag before the first read, the quantiles of a latency never observed) has no series,
+ * never a sentinel.
  */
 public final class PrometheusText {
 
@@ -189,8 +190,9 @@ public final class PrometheusText {
             summaries.computeIfAbsent(name, n -> SummarySnapshot.builder().name(n).help(help(n)))
                     .dataPoint(SummaryDataPointSnapshot.builder().labels(labels).count(latency.count())
                             .sum(latency.sum().toNanos() / 1e9)
-                            .quantiles(Quantiles.of(new Quantile(0.5, latency.p50().toNanos() / 1e9),
-                                    new Quantile(0.99, latency.p99().toNanos() / 1e9)))
+                            .quantiles(latency.count() == 0 ? Quantiles.EMPTY
+                                    : Quantiles.of(new Quantile(0.5, latency.p50().toNanos() / 1e9),
+                                            new Quantile(0.99, latency.p99().toNanos() / 1e9)))
                             .build());
         }
 

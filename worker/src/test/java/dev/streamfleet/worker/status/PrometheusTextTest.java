@@ -90,6 +90,9 @@ class PrometheusTextTest {
 
         assertThat(text).doesNotContain("streamfleet_unit_offset_lag{").doesNotContain("behind_latest_seconds{")
                 .doesNotContain(" -1");
+        assertThat(text).as("a latency never observed has a count of 0 and no made-up quantiles")
+                .contains("streamfleet_unit_checkpoint_seconds_count{source=\"kafka\",stream=\"payments\",unit=\"0\"} 0\n")
+                .doesNotContain("streamfleet_unit_checkpoint_seconds{");
     }
 
     @Test
