@@ -76,13 +76,21 @@ class FanOutWorkerIT extends KinesisWorkerIT {
         int refusedBefore = faults.refused.get();
         faults.endAfterEvents = 2;
         faults.refuseEvery = 3;
+        int records;
         try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, collector)) {
-            // Records keep coming while subscriptions end and are refused, so they straddle every renewal.
-            for (int second = 0; second < 12; second++) {
-                TestStreams.put(kinesis, stream, second * 25, second * 25 + 25, 25);
+            // Records keep coming while subscriptions end and are refused, so they straddle every renewal: at least
+            // 12 s of them, and on until enough renewals and refusals have happened (how many fit in a second
+            // depends on the machine), at most 60 s.
+            int seconds = 0;
+            while (seconds < 12 || (seconds < 60 && (faults.ended.get() - renewedBefore < 4
+                    || faults.refused.get() - refusedBefore < 2))) {
+                TestStreams.put(kinesis, stream, seconds * 25, seconds * 25 + 25, 25);
                 Thread.sleep(1_000);
+                seconds++;
             }
-            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, 300)));
+            records = seconds * 25;
+            int sent = records;
+            await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(collector.data()).containsAll(ids(0, sent)));
         } finally {
             faults.endAfterEvents = 0;
             faults.refuseEvery = 0;
@@ -90,7 +98,7 @@ class FanOutWorkerIT extends KinesisWorkerIT {
 
         assertThat(faults.ended.get() - renewedBefore).as("subscriptions ended early and renewed").isGreaterThanOrEqualTo(4);
         assertThat(faults.refused.get() - refusedBefore).as("subscriptions refused").isGreaterThanOrEqualTo(2);
-        assertThat(collector.data()).hasSize(300).doesNotHaveDuplicates();
+        assertThat(collector.data()).hasSize(records).doesNotHaveDuplicates();
         assertInOrderPerShard(collector.seen());
         assertInProductionOrderPerKey(collector.seen());
     }
