@@ -137,6 +137,25 @@ class KafkaWorkerIT {
     }
 
     @Test
+    void aCaughtUpOrEmptyPartitionReportsLagZeroSoItsChartAndMetricDoNotVanish() throws Exception {
+        String topic = createTopic(2);
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, "key", "id-" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (RunningKafkaWorker running = start("kafka-" + UUID.randomUUID().toString().substring(0, 8), topic, "w1",
+                collector)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> collector.data().size() == 10);
+            // Partition 0 is caught up, partition 1 never had a record: both are 0 behind, which is known, not unknown.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(running.worker().unitMetrics().values())
+                    .hasSize(2).allSatisfy(unit -> assertThat(unit.offsetLag()).as(unit.unit().toString()).hasValue(0)));
+        }
+    }
+
+    @Test
     void atTimestampStartsAtTheFirstRecordFromThenAndDoesNotKillTheClustersConsumer() throws Exception {
         String topic = createTopic(2);
         Instant now = Instant.now();

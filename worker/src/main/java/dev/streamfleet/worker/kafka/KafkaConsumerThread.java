@@ -190,6 +190,12 @@ public final class KafkaConsumerThread implements AutoCloseable {
                         source.offer(records.records(partition), consumer.currentLag(partition));
                     }
                 }
+                // A caught-up partition's fetches bring no records but do bring its end: its lag is known (0), not unknown.
+                sources.forEach((partition, source) -> {
+                    if (!records.partitions().contains(partition)) {
+                        source.lag(consumer.currentLag(partition));
+                    }
+                });
                 applyBackPressure();
             }
         } catch (RuntimeException e) {
@@ -339,6 +345,13 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 toWake = wake;
             }
             toWake.run();
+        }
+
+        /** The partition's lag as the last fetch response told it, when no records came with it. */
+        synchronized void lag(OptionalLong currentLag) {
+            if (currentLag.isPresent()) {
+                lag = currentLag;
+            }
         }
 
         @Override
