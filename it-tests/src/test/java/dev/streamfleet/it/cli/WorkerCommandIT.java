@@ -425,7 +425,7 @@ class WorkerCommandIT {
             });
 
             String page = get(http, leaderUrl + "/");
-            assertThat(page).contains("fleet <span id=\"application\">" + application)
+            assertThat(page).contains("<title>streamfleet " + application + "</title>")
                     .contains(snapshot.workers().get(0).id().value()).contains(snapshot.workers().get(1).id().value())
                     .contains("kinesis/" + stream + "/shardId-000000000003");
 
@@ -464,7 +464,7 @@ class WorkerCommandIT {
             assertThat(relayed.headers().firstValue("X-Streamfleet-Leader")).contains(leaderUrl + "/api/status");
             assertThat(new ObjectMapper().readTree(relayed.body()).get("leader").asText())
                     .isEqualTo(snapshot.leader().get().value());
-            assertThat(get(http, followerUrl + "/")).contains("fleet <span id=\"application\">" + application);
+            assertThat(get(http, followerUrl + "/")).contains("<title>streamfleet " + application + "</title>");
         }
     }
 

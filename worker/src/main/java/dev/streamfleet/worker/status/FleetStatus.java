@@ -12,9 +12,6 @@ import dev.streamfleet.worker.StreamWorker;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +26,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The fleet's state as the leader sees it, for {@code /api/status} and the page: ZooKeeper's
  * view (workers, leader, generation, who holds what), the checkpoint table (positions, epochs,
  * states), and each worker's own {@code /api/worker} (rates, lag, failures), plus the leader's
- * rebalance history and a short throughput history that it samples itself.
+ * rebalance history and the throughput history merged from the workers' own ones.
  */
 final class FleetStatus {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WORKER_TIMEOUT = Duration.ofSeconds(1);
-    private static final int HISTORY = 120;
 
     private final StreamWorker worker;
     private final CheckpointListing checkpoints;
     private final Clock clock;
     private final WorkerReports reports = new WorkerReports(WORKER_TIMEOUT);
-    private final Deque<ObjectNode> history = new ArrayDeque<>();
 
     FleetStatus(StreamWorker worker, CheckpointStore store, Clock clock) {
         this.worker = worker;
@@ -129,33 +124,16 @@ final class FleetStatus {
                     .put("reason", record.reason())
                     .set("movedUnits", JSON.valueToTree(record.movedUnits().stream().map(UnitId::toString).toList()));
         }
-        synchronized (history) {
-            history.forEach(status.putArray("history")::add);
-        }
+        ArrayNode chart = status.putArray("history");
+        FleetHistory.merge(live.values().stream().map(FleetStatus::history).toList())
+                .forEach(point -> chart.add(point.toJson()));
         return status;
     }
 
-    /**
-     * Adds one point to the throughput history. Only the workers' own reports are read: an idle
-     * fleet must cost the checkpoint table nothing, so the sampler never lists it.
-     */
-    void sample() {
-        double rate = 0;
-        long maxLag = 0;
-        for (JsonNode report : reports.fetch(worker.fleet().workers()).values()) {
-            for (JsonNode unit : report.path("units")) {
-                rate += unit.path("recordsPerSecond").asDouble();
-                maxLag = Math.max(maxLag, unit.path("millisBehindLatest").asLong(0));
-            }
-        }
-        ObjectNode point = JSON.createObjectNode().put("at", Instant.now(clock).toString()).put("recordsPerSecond", rate)
-                .put("maxMillisBehindLatest", maxLag);
-        synchronized (history) {
-            history.addLast(point);
-            while (history.size() > HISTORY) {
-                history.removeFirst();
-            }
-        }
+    private static List<HistoryPoint> history(JsonNode report) {
+        List<HistoryPoint> points = new java.util.ArrayList<>();
+        report.path("history").forEach(node -> HistoryPoint.fromJson(node).ifPresent(points::add));
+        return points;
     }
 
     /** FAILED units first, then STALLED ones, then the rest, each group in unit order: what needs an operator leads. */

@@ -44,6 +44,7 @@ public final class WorkerStatusServer implements AutoCloseable {
     private final HttpClient proxyClient;
     private final AtomicReference<StreamWorker> worker = new AtomicReference<>();
     private final AtomicReference<FleetStatus> fleet = new AtomicReference<>();
+    private final OwnHistory history = new OwnHistory();
     private final java.util.concurrent.ScheduledExecutorService sampler =
             Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "streamfleet-status-sampler");
@@ -124,22 +125,20 @@ public final class WorkerStatusServer implements AutoCloseable {
     }
 
     /**
-     * The worker has joined; the endpoints report on it from now on. While it leads, it also
-     * serves the fleet's page and samples the fleet's throughput every 5 s.
+     * The worker has joined; the endpoints report on it from now on. It samples its own throughput
+     * every 5 s for the chart; while it leads, it also serves the fleet's page.
      */
     public void serve(StreamWorker joined, dev.streamfleet.checkpoint.CheckpointStore store) {
         worker.set(joined);
-        FleetStatus status = new FleetStatus(joined, store, java.time.Clock.systemUTC());
-        fleet.set(status);
-        sampler.scheduleWithFixedDelay(() -> {
+        fleet.set(new FleetStatus(joined, store, java.time.Clock.systemUTC()));
+        com.codahale.metrics.Meter records = joined.metrics().meter("streamfleet.worker.records");
+        sampler.scheduleAtFixedRate(() -> {
             try {
-                if (joined.isLeader()) {
-                    status.sample();
-                }
+                history.sample(java.time.Instant.now(), records.getCount(), joined.unitMetrics().values());
             } catch (RuntimeException e) {
-                // A sample missed; the next one comes in 5 s.
+                // A point missed; the next one comes in 5 s.
             }
-        }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+        }, 0, OwnHistory.INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void page(HttpExchange exchange) throws IOException {
@@ -244,6 +243,8 @@ public final class WorkerStatusServer implements AutoCloseable {
             return;
         }
         ObjectNode body = JSON.createObjectNode().put("worker", current.id().value()).put("leader", current.isLeader());
+        ArrayNode points = body.putArray("history");
+        history.points().forEach(point -> points.add(point.toJson()));
         ArrayNode units = body.putArray("units");
         Map<UnitId, UnitState> states = new TreeMap<>(current.units());
         Map<UnitId, String> failures = current.failures();
