@@ -32,34 +32,44 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StreamWorker implements AutoCloseable {
 
     private final FleetMember member;
-    private final ScheduledExecutorService scheduler;
+    /** The unit pool when the worker made it; an application's pool stays the application's. */
+    private final ScheduledExecutorService ownedScheduler;
     private final ExecutorService laneThreads;
     private final MetricRegistry metrics;
     private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
     private final LoadReporter loads;
 
-    private StreamWorker(FleetMember member, ScheduledExecutorService scheduler, ExecutorService laneThreads,
+    private StreamWorker(FleetMember member, ScheduledExecutorService ownedScheduler, ExecutorService laneThreads,
                          MetricRegistry metrics, UnitMetrics.Board unitMetrics, StalledUnits stalls, LoadReporter loads) {
         this.loads = loads;
         this.laneThreads = laneThreads;
         this.stalls = stalls;
         this.unitMetrics = unitMetrics;
         this.member = member;
-        this.scheduler = scheduler;
+        this.ownedScheduler = ownedScheduler;
         this.metrics = metrics;
     }
 
-    /** Joins the fleet and starts reading whatever units the leader assigns. */
+    /** Joins the fleet and starts reading whatever units the leader assigns, on a pool, clock and registry of its own. */
     public static StreamWorker start(CoordinatorConfig coordinator, WorkerInfo info, CheckpointStore store,
                                      List<SourceBinding> bindings, RecordProcessorFactory processors,
                                      WorkerSettings settings) {
+        return start(coordinator, info, store, bindings, processors, settings, WorkerRuntime.defaults());
+    }
+
+    /** Joins the fleet and starts reading whatever units the leader assigns, on the given runtime. */
+    public static StreamWorker start(CoordinatorConfig coordinator, WorkerInfo info, CheckpointStore store,
+                                     List<SourceBinding> bindings, RecordProcessorFactory processors,
+                                     WorkerSettings settings, WorkerRuntime runtime) {
         AtomicInteger threads = new AtomicInteger();
-        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(settings.threads(), runnable -> {
-            Thread thread = new Thread(runnable, "streamfleet-unit-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService scheduler = runtime.unitPool().orElseGet(() ->
+                Executors.newScheduledThreadPool(settings.threads(), runnable -> {
+                    Thread thread = new Thread(runnable, "streamfleet-unit-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                }));
+        boolean ownsScheduler = runtime.unitPool().isEmpty();
         // Blocking processors at parallelism above 1 run their lanes here; each unit has at most its parallelism out.
         AtomicInteger laneCount = new AtomicInteger();
         ExecutorService laneThreads = Executors.newCachedThreadPool(runnable -> {
@@ -67,8 +77,8 @@ public final class StreamWorker implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        Clock clock = Clock.systemUTC();
-        MetricRegistry metrics = new MetricRegistry();
+        Clock clock = runtime.clock();
+        MetricRegistry metrics = runtime.metrics();
         UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
         StalledUnits stalls = new StalledUnits();
         try {
@@ -83,9 +93,12 @@ public final class StreamWorker implements AutoCloseable {
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
             LoadReporter loads = LoadReporter.start(unitMetrics, member::publishLoads,
                     dev.streamfleet.worker.load.LoadPublication.MIN_INTERVAL);
-            return new StreamWorker(member, scheduler, laneThreads, metrics, unitMetrics, stalls, loads);
+            return new StreamWorker(member, ownsScheduler ? scheduler : null, laneThreads, metrics, unitMetrics, stalls,
+                    loads);
         } catch (RuntimeException e) {
-            scheduler.shutdownNow();
+            if (ownsScheduler) {
+                scheduler.shutdownNow();
+            }
             laneThreads.shutdownNow();
             throw e;
         }
@@ -166,13 +179,15 @@ public final class StreamWorker implements AutoCloseable {
     public void close() {
         loads.close();
         member.close();
-        scheduler.shutdown();
-        try {
-            scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (ownedScheduler != null) {
+            ownedScheduler.shutdown();
+            try {
+                ownedScheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ownedScheduler.shutdownNow();
         }
-        scheduler.shutdownNow();
         laneThreads.shutdownNow();
     }
 }

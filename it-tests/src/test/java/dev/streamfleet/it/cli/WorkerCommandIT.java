@@ -179,6 +179,17 @@ class WorkerCommandIT {
     }
 
     @Test
+    void anExtensionDirectoryThatIsNoDirectoryExitsTwoWithOneLineInsteadOfAClassNotFoundLater() throws Exception {
+        Path missing = dir.resolve("no-such-ext");
+        try (WorkerProcess worker = WorkerProcess.start(dir.resolve("ext-dir.log"), Map.of("STREAMFLEET_EXT_DIR",
+                missing.toString()), "worker", "--config", "fleet.yaml")) {
+            assertThat(worker.waitFor(EXIT)).isEqualTo(2);
+            assertThat(worker.messages()).containsExactly("streamfleet: STREAMFLEET_EXT_DIR=" + missing
+                    + " is not a directory; it names where your processor's jars are");
+        }
+    }
+
+    @Test
     void sigtermHandsUnitsOverWithZeroDuplicatesAndExitsZero() throws Exception {
         String stream = TestStreams.create(kinesis, "handoff", 4);
         String application = application();

@@ -1,14 +1,12 @@
 package dev.streamfleet.worker.cli;
 
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
-import dev.streamfleet.core.Backoff;
+import dev.streamfleet.worker.embed.AwsRegion;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.config.FleetConfigLoader;
 
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 import picocli.CommandLine.Option;
 
@@ -33,11 +31,5 @@ final class ConfigOptions {
             System.err.println("streamfleet: warning: " + warning);
         }
         return FleetConfigLoader.load(config, System.getenv(), overrides, AwsRegion::fromDefaultChain);
-    }
-
-    /** Where the fleet's checkpoint table is, as the DynamoDB store wants it. */
-    static DynamoDbCheckpointConfig table(FleetConfig.Checkpoints checkpoints) {
-        return new DynamoDbCheckpointConfig(checkpoints.table(), checkpoints.region(), checkpoints.endpoint(),
-                Optional.empty(), Backoff.DEFAULT, DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT);
     }
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.cli;
 
+import dev.streamfleet.worker.embed.Version;
 import java.util.List;
 import java.util.concurrent.Callable;
 

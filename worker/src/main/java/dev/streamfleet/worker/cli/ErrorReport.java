@@ -38,7 +38,7 @@ record ErrorReport(Throwable error, Optional<Path> traceFile) {
         // A class missing or not matching; a failing static initialiser is a LinkageError too, but not an installation's fault.
         if (error instanceof LinkageError && !(error instanceof ExceptionInInitializerError)) {
             line += "; the installation looks broken (a class is missing or does not match): reinstall streamfleet"
-                    + " from one archive, and check any jar added through STREAMFLEET_CLASSPATH";
+                    + " from one archive, and check any jar in ext/ or added through STREAMFLEET_CLASSPATH";
         }
         return line + traceFile.map(file -> "; stack trace in " + file).orElse("");
     }

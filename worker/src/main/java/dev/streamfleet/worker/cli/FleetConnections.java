@@ -24,7 +24,7 @@ final class FleetConnections implements AutoCloseable {
 
     static FleetConnections open(FleetConfig config) {
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
-        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(ConfigOptions.table(checkpoints));
+        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(checkpoints.tableConfig());
         try {
             Duration timeout = config.zookeeper().sessionTimeout();
             return new FleetConnections(config, table, FleetReader.connect(config.zookeeper().connect(), timeout,

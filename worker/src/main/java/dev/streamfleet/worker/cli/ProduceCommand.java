@@ -107,7 +107,7 @@ public final class ProduceCommand implements Callable<Integer> {
         private final String stream;
 
         KinesisSink(FleetConfig.Kinesis config) {
-            this.client = WorkerAssembly.kinesisClient(config.region(), config.endpoint());
+            this.client = dev.streamfleet.worker.embed.KinesisClients.polling(config.region(), config.endpoint());
             this.stream = config.stream();
         }
 

@@ -40,7 +40,7 @@ final class ConfigOverrides {
             "idleWaitMax", "maxReadsPerSecond", "reader", "consumerName", "consumerArn");
     static final List<String> KAFKA_KEYS = List.of("topic", "bootstrapServers", "initialPosition", "mirrorGroup");
     /** Variables with this prefix that the launcher, not the configuration, reads. */
-    static final List<String> LAUNCHER_VARIABLES = List.of("STREAMFLEET_CLASSPATH", "STREAMFLEET_CDS", "STREAMFLEET_CDS_DIR");
+    static final List<String> LAUNCHER_VARIABLES = List.of("STREAMFLEET_CLASSPATH", "STREAMFLEET_EXT_DIR", "STREAMFLEET_CDS", "STREAMFLEET_CDS_DIR");
 
     static final String ENV_PREFIX = "STREAMFLEET_";
     private static final String OPTIONS = "processor.options.";

@@ -102,6 +102,13 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param interval how often, at most, a unit checkpoints
      */
     public record Checkpoints(String table, String region, Optional<URI> endpoint, Duration interval) {
+
+        /** Where the table is, as the DynamoDB checkpoint store wants it. */
+        public dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig tableConfig() {
+            return new dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig(table, region, endpoint,
+                    Optional.empty(), dev.streamfleet.core.Backoff.DEFAULT,
+                    dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT);
+        }
     }
 
     /** A stream or topic to read. */
@@ -150,7 +157,8 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
     }
 
     /**
-     * @param type    log, jsonl, or a class name
+     * @param type    log, jsonl, or a class name; empty when the configuration names none (an application that
+     *                embeds the worker gives its processor in code)
      * @param options the processor's options, such as jsonl's path
      */
     public record Processor(String type, Map<String, String> options) {

@@ -148,8 +148,10 @@ public final class FleetConfigLoader {
             sources.add(item.has("kinesis") ? kinesis(item.section("kinesis"), regions, application) : kafka(item.section("kafka")));
         }
 
-        ConfigNode pr = root.section("processor").allowOnly(Set.of("type", "options"));
-        FleetConfig.Processor processor = new FleetConfig.Processor(pr.text("type"), pr.textMap("options"));
+        // An application that embeds the worker may give its processor in code instead.
+        ConfigNode pr = root.sectionOrEmpty("processor").allowOnly(Set.of("type", "options"));
+        FleetConfig.Processor processor = new FleetConfig.Processor(pr.optionalText("type").orElse(""),
+                pr.textMap("options"));
 
         FleetConfig.Status status = root.optionalSection("status")
                 .map(st -> st.allowOnly(Set.of("bind", "port", "advertise", "leaderPage", "jmx")))

@@ -2,6 +2,7 @@ package dev.streamfleet.worker.processors;
 
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.worker.ConcurrentRecordProcessor;
+import dev.streamfleet.worker.ProcessorOptions;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
 
@@ -15,9 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The processors a configuration can name: {@code log}, {@code jsonl} (option {@code path}, in
- * which {@code {worker}} stands for the worker id),
- * or the class name of a {@link RecordProcessorFactory} or {@link RecordProcessor} with a
- * public no-argument constructor.
+ * which {@code {worker}} stands for the worker id), or the class name of a
+ * {@link RecordProcessorFactory} or {@link RecordProcessor} with a public constructor taking
+ * {@link ProcessorOptions} (preferred) or none (then it may have no options).
  */
 public final class BuiltInProcessors {
 
@@ -48,7 +49,7 @@ public final class BuiltInProcessors {
                 return unit -> (ConcurrentRecordProcessor) (batch, checkpointer) -> sink.write(batch);
             }
             default:
-                return byClassName(name);
+                return byClassName(name, ProcessorOptions.of(options, worker));
         }
     }
 
@@ -69,34 +70,58 @@ public final class BuiltInProcessors {
         }
     }
 
-    private static RecordProcessorFactory byClassName(String name) {
+    private static RecordProcessorFactory byClassName(String name, ProcessorOptions options) {
         Class<?> type;
         try {
             type = Class.forName(name, true, Thread.currentThread().getContextClassLoader());
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("processor '" + name + "' is neither log, jsonl nor a class on the classpath");
+            throw new IllegalArgumentException("processor '" + name + "' is neither log, jsonl nor a class on the classpath"
+                    + " (put its jar into the installation's ext/ directory, or name it in STREAMFLEET_CLASSPATH)");
         }
+        java.lang.reflect.Constructor<?> constructor = constructor(type, options);
         if (RecordProcessorFactory.class.isAssignableFrom(type)) {
-            return (RecordProcessorFactory) instantiate(type);
+            return (RecordProcessorFactory) instantiate(constructor, options);
         }
         if (RecordProcessor.class.isAssignableFrom(type)) {
-            instantiate(type);
-            return unit -> (RecordProcessor) instantiate(type);
+            instantiate(constructor, options);
+            return unit -> (RecordProcessor) instantiate(constructor, options);
         }
         throw new IllegalArgumentException("processor class " + name + " implements neither RecordProcessor nor"
                 + " RecordProcessorFactory");
     }
 
-    private static Object instantiate(Class<?> type) {
+    /** The constructor taking the options, else the one taking nothing, which only a processor without options may use. */
+    private static java.lang.reflect.Constructor<?> constructor(Class<?> type, ProcessorOptions options) {
         try {
-            return type.getConstructor().newInstance();
+            return type.getConstructor(ProcessorOptions.class);
         } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException("processor class " + type.getName() + " has no public no-argument constructor");
+            // Then the one taking nothing.
+        }
+        try {
+            java.lang.reflect.Constructor<?> none = type.getConstructor();
+            if (!options.asMap().isEmpty()) {
+                throw new IllegalArgumentException("processor class " + type.getName() + " takes no options (it has no"
+                        + " public constructor taking ProcessorOptions), but processor.options sets "
+                        + String.join(", ", options.asMap().keySet()));
+            }
+            return none;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("processor class " + type.getName() + " has no public constructor taking"
+                    + " ProcessorOptions or nothing");
+        }
+    }
+
+    private static Object instantiate(java.lang.reflect.Constructor<?> constructor, ProcessorOptions options) {
+        String name = constructor.getDeclaringClass().getName();
+        try {
+            return constructor.getParameterCount() == 1 ? constructor.newInstance(options) : constructor.newInstance();
         } catch (InvocationTargetException e) {
-            throw new IllegalArgumentException("processor class " + type.getName() + " failed in its constructor: "
-                    + e.getCause());
+            if (e.getCause() instanceof IllegalArgumentException wrong) {
+                throw new IllegalArgumentException("processor class " + name + ": " + wrong.getMessage(), wrong);
+            }
+            throw new IllegalArgumentException("processor class " + name + " failed in its constructor: " + e.getCause());
         } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("processor class " + type.getName() + " cannot be created: " + e);
+            throw new IllegalArgumentException("processor class " + name + " cannot be created: " + e);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.streamfleet.worker.processors;
 
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.ProcessorOptions;
 import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.RecordProcessor;
 
@@ -23,11 +24,53 @@ class BuiltInProcessorsTest {
         }
     }
 
+    /** A user processor that takes its options. */
+    public static final class Tagging implements RecordProcessor {
+        final String tag;
+        final String file;
+
+        public Tagging(ProcessorOptions options) {
+            this.tag = options.require("tag");
+            this.file = options.get("file", "none");
+        }
+
+        @Override
+        public void process(RecordBatch batch, Checkpointer checkpointer) {
+        }
+    }
+
+    @Test
+    void aProcessorClassGetsItsOptionsWithTheWorkerIdFilledIn() {
+        var factory = BuiltInProcessors.resolve(Tagging.class.getName(), Map.of("tag", "orders", "file", "/data/{worker}.out"),
+                WORKER);
+
+        Tagging processor = (Tagging) factory.create(dev.streamfleet.core.UnitId.kafka("t", 0));
+
+        assertThat(processor.tag).isEqualTo("orders");
+        assertThat(processor.file).isEqualTo("/data/w1.out");
+    }
+
+    @Test
+    void aMissingRequiredOptionStopsTheStartNamingIt() {
+        assertThatThrownBy(() -> BuiltInProcessors.resolve(Tagging.class.getName(), Map.of(), WORKER))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("processor class " + Tagging.class.getName() + ": processor option 'tag' is required"
+                        + " (processor.options.tag)");
+    }
+
+    @Test
+    void optionsGivenToAProcessorThatTakesNoneAreRefusedRatherThanIgnored() {
+        assertThatThrownBy(() -> BuiltInProcessors.resolve(Counting.class.getName(), Map.of("batch", "10"), WORKER))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("takes no options").hasMessageContaining("sets batch");
+    }
+
     @Test
     void unknownNameSaysWhatIsAccepted() {
         assertThatThrownBy(() -> BuiltInProcessors.resolve("com.example.Missing", Map.of(), WORKER))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("processor 'com.example.Missing' is neither log, jsonl nor a class on the classpath");
+                .hasMessageStartingWith("processor 'com.example.Missing' is neither log, jsonl nor a class on the classpath")
+                .hasMessageContaining("ext/");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker.cli;
+package dev.streamfleet.worker.embed;
 
 import java.util.Optional;
 
@@ -6,12 +6,12 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
 /** The region the AWS SDK finds by itself: {@code AWS_REGION}, the profile, the instance's metadata. */
-final class AwsRegion {
+public final class AwsRegion {
 
     private AwsRegion() {
     }
 
-    static Optional<String> fromDefaultChain() {
+    public static Optional<String> fromDefaultChain() {
         try {
             return Optional.of(new DefaultAwsRegionProviderChain().getRegion().id());
         } catch (SdkClientException e) {

@@ -1,12 +1,12 @@
-package dev.streamfleet.worker.cli;
+package dev.streamfleet.worker.embed;
 
 /** The streamfleet version, from the jar's manifest when there is one. */
-final class Version {
+public final class Version {
 
     private Version() {
     }
 
-    static String current() {
+    public static String current() {
         String version = Version.class.getPackage().getImplementationVersion();
         return version == null ? "dev" : version;
     }

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker.cli;
+package dev.streamfleet.worker.embed;
 
 import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
@@ -9,6 +9,7 @@ import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.WorkerRuntime;
 import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
@@ -47,11 +48,12 @@ import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
 
 /**
  * Builds a running worker from its configuration: the checkpoint table, one Kinesis client per
- * region and endpoint, one Kafka consumer per cluster, the processor, and the worker itself.
- * Every source is looked up once before the worker joins the fleet, so a missing stream or
- * topic stops the start with one clear line instead of failing later on the leader.
+ * region and endpoint (unless the application gave its own), one Kafka consumer per cluster, the
+ * processor, and the worker itself. Every source is looked up once before the worker joins the
+ * fleet, so a missing stream or topic stops the start with one clear line instead of failing
+ * later on the leader. Internal: applications use {@link Streamfleet#worker()}.
  */
-public final class WorkerAssembly implements AutoCloseable {
+final class WorkerAssembly implements AutoCloseable {
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private StreamWorker worker;
@@ -60,11 +62,15 @@ public final class WorkerAssembly implements AutoCloseable {
     private WorkerAssembly() {
     }
 
-    /** Starts the worker described by {@code config}; on failure, closes whatever it opened and rethrows. */
-    public static WorkerAssembly start(FleetConfig config, WorkerInfo info) {
+    /**
+     * Starts the worker described by {@code config}, with the application's processor, clients and
+     * runtime where it gave them; on failure, closes whatever it opened and rethrows.
+     */
+    static WorkerAssembly start(FleetConfig config, WorkerInfo info, Optional<RecordProcessorFactory> processor,
+                                AwsClients clients, WorkerRuntime runtime) {
         WorkerAssembly assembly = new WorkerAssembly();
         try {
-            assembly.build(config, info);
+            assembly.build(config, info, processor, clients, runtime);
             return assembly;
         } catch (RuntimeException e) {
             assembly.close();
@@ -72,14 +78,10 @@ public final class WorkerAssembly implements AutoCloseable {
         }
     }
 
-    private void build(FleetConfig config, WorkerInfo info) {
-        RecordProcessorFactory processors;
-        try {
-            processors = BuiltInProcessors.resolve(config.processor().type(), config.processor().options(), info.id());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("processor: " + e.getMessage());
-        }
-        if (config.processing().parallelism().isConcurrent()
+    private void build(FleetConfig config, WorkerInfo info, Optional<RecordProcessorFactory> processor,
+                       AwsClients clients, WorkerRuntime runtime) {
+        RecordProcessorFactory processors = processor.isPresent() ? processor.get() : configured(config, info);
+        if (processor.isEmpty() && config.processing().parallelism().isConcurrent()
                 && !BuiltInProcessors.mayRunConcurrently(config.processor().type())) {
             throw new ConfigException("processing.parallelism: " + config.processing().parallelism().parallelism()
                     + " with ordering " + config.processing().parallelism().ordering().configName() + " hands a unit's"
@@ -87,7 +89,10 @@ public final class WorkerAssembly implements AutoCloseable {
                     + " ConcurrentRecordProcessor; implement it, or set processing.ordering: unit");
         }
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
-        DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(ConfigOptions.table(checkpoints));
+        DynamoDbCheckpointTable table = clients.dynamoDb().isPresent()
+                ? DynamoDbCheckpointTable.open(clients.dynamoDb().get(), checkpoints.tableConfig(), runtime.clock(),
+                        dev.streamfleet.core.Sleeper.SYSTEM)
+                : DynamoDbCheckpointTable.open(checkpoints.tableConfig());
         resources.push(table);
 
         Map<String, KinesisClient> kinesisClients = new HashMap<>();
@@ -96,16 +101,17 @@ public final class WorkerAssembly implements AutoCloseable {
         List<SourceBinding> bindings = new ArrayList<>();
         for (FleetConfig.Source source : config.sources()) {
             if (source instanceof FleetConfig.Kinesis kinesis) {
-                KinesisClient client = kinesisClients.computeIfAbsent(kinesis.region() + " " + kinesis.endpoint(),
-                        key -> open(kinesisClient(kinesis.region(), kinesis.endpoint())));
+                KinesisClient client = clients.kinesis().orElseGet(() -> kinesisClients.computeIfAbsent(
+                        kinesis.region() + " " + kinesis.endpoint(), key -> open(KinesisClients.polling(kinesis.region(),
+                                kinesis.endpoint()))));
                 KinesisSourceConfig reading = new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
                         kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(), kinesis.maxReadsPerSecond()));
                 KinesisDiscovery discovery = new KinesisDiscovery(client, kinesis.stream());
-                ShardRanges ranges = new ShardRanges(kinesis.stream(), discovery::hashKeyRanges, java.time.Clock.systemUTC());
+                ShardRanges ranges = new ShardRanges(kinesis.stream(), discovery::hashKeyRanges, runtime.clock());
                 RecordSourceFactory sources = kinesis.fanOut().isPresent()
-                        ? new FanOutSources(kinesisAsyncClients.computeIfAbsent(kinesis.region() + " " + kinesis.endpoint(),
-                                key -> open(kinesisAsyncClient(kinesis.region(), kinesis.endpoint()))), reading,
-                                kinesis.fanOut().get(), ranges)
+                        ? new FanOutSources(clients.kinesisAsync().orElseGet(() -> kinesisAsyncClients.computeIfAbsent(
+                                kinesis.region() + " " + kinesis.endpoint(), key -> open(KinesisClients.fanOut(kinesis.region(),
+                                        kinesis.endpoint())))), reading, kinesis.fanOut().get(), ranges)
                         : new KinesisSources(client, reading, ranges);
                 bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), discovery, sources));
             } else if (source instanceof FleetConfig.Kafka kafka) {
@@ -137,8 +143,22 @@ public final class WorkerAssembly implements AutoCloseable {
         if (config.processing().deadLetter().isPresent()) {
             settings = settings.withDeadLetters(open(deadLetters(config.processing().deadLetter().get())));
         }
-        worker = StreamWorker.start(coordinator, info, store, bindings, processors, settings);
+        worker = StreamWorker.start(coordinator, info, store, bindings, processors, settings, runtime);
     }
+
+    /** The processor the configuration names, with its options. */
+    private static RecordProcessorFactory configured(FleetConfig config, WorkerInfo info) {
+        if (config.processor().type().isEmpty()) {
+            throw new ConfigException("processor.type: missing; name log, jsonl or your processor's class (an application"
+                    + " that embeds the worker may give it with Streamfleet.worker().processor(...) instead)");
+        }
+        try {
+            return BuiltInProcessors.resolve(config.processor().type(), config.processor().options(), info.id());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("processor: " + e.getMessage());
+        }
+    }
+
 
     /** The dead-letter destination; its client retries on its own (the readers' clients do not). */
     private static DeadLetterSink deadLetters(FleetConfig.DeadLetter target) {
@@ -158,43 +178,12 @@ public final class WorkerAssembly implements AutoCloseable {
         return resource;
     }
 
-    static KinesisClient kinesisClient(String region, Optional<URI> endpoint) {
-        KinesisClientBuilder builder = KinesisClient.builder()
-                .region(Region.of(region))
-                .httpClientBuilder(UrlConnectionHttpClient.builder()
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        .socketTimeout(Duration.ofSeconds(10)))
-                // The shard reader backs off by itself, without holding a thread.
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallAttemptTimeout(Duration.ofSeconds(10)));
-        endpoint.ifPresent(builder::endpointOverride);
-        return builder.build();
-    }
-
-    /**
-     * The client of fan-out readers: SubscribeToShard needs HTTP/2, which only the asynchronous
-     * client speaks. Like the polling client it retries nothing; the readers back off themselves.
-     */
-    static KinesisAsyncClient kinesisAsyncClient(String region, Optional<URI> endpoint) {
-        KinesisAsyncClientBuilder builder = KinesisAsyncClient.builder()
-                .region(Region.of(region))
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
-                        .protocol(Protocol.HTTP2)
-                        .connectionTimeout(Duration.ofSeconds(2))
-                        // A subscription is quiet between events for up to a few seconds, and lasts 5 minutes.
-                        .readTimeout(Duration.ofSeconds(30))
-                        .maxConcurrency(Integer.MAX_VALUE))
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
-        endpoint.ifPresent(builder::endpointOverride);
-        return builder.build();
-    }
-
-    public StreamWorker worker() {
+    StreamWorker worker() {
         return worker;
     }
 
     /** The fleet's checkpoint store. */
-    public dev.streamfleet.checkpoint.CheckpointStore store() {
+    dev.streamfleet.checkpoint.CheckpointStore store() {
         return store;
     }
 

@@ -1,0 +1,43 @@
+package dev.streamfleet.worker;
+
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+
+import com.codahale.metrics.MetricRegistry;
+
+/**
+ * What a worker runs on: the pool its units run on, its clock and the registry it counts into.
+ * By default the worker makes its own pool ({@code processing.threads} threads, shut down when it
+ * closes), uses the system clock and a registry of its own.
+ *
+ * @param unitPool an application's pool to run the units on; it stays the application's: the worker never shuts it down
+ * @param clock    the clock of checkpoint timing, stall detection and rates
+ * @param metrics  where the worker's totals go, under {@code streamfleet.worker.*}
+ */
+public record WorkerRuntime(Optional<ScheduledExecutorService> unitPool, Clock clock, MetricRegistry metrics) {
+
+    public WorkerRuntime {
+        Objects.requireNonNull(unitPool, "unitPool");
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(metrics, "metrics");
+    }
+
+    /** An own pool, the system clock, a new registry. */
+    public static WorkerRuntime defaults() {
+        return new WorkerRuntime(Optional.empty(), Clock.systemUTC(), new MetricRegistry());
+    }
+
+    public WorkerRuntime withUnitPool(ScheduledExecutorService pool) {
+        return new WorkerRuntime(Optional.of(pool), clock, metrics);
+    }
+
+    public WorkerRuntime withClock(Clock clock) {
+        return new WorkerRuntime(unitPool, clock, metrics);
+    }
+
+    public WorkerRuntime withMetrics(MetricRegistry metrics) {
+        return new WorkerRuntime(unitPool, clock, metrics);
+    }
+}
