@@ -14,6 +14,7 @@ import java.util.random.RandomGenerator;
  * @param base        the cap of the first delay
  * @param max         the cap of any delay
  */
+@PublicApi
 public record Backoff(int maxAttempts, Duration base, Duration max) {
 
     /** Five attempts within about two seconds: enough for a blip, short enough to report an outage promptly. */

@@ -12,6 +12,7 @@ import java.util.Objects;
  * <em>starting point</em> ({@link TrimHorizon}, {@link Latest}, {@link AtTimestamp}) names where
  * a unit without a record position begins; an operator's reset can store one.
  */
+@PublicApi
 public sealed interface Position {
 
     /** Whether this names a processed record rather than a starting point. */

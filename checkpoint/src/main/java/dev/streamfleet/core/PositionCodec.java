@@ -16,6 +16,7 @@ import java.time.format.DateTimeParseException;
  *   starts   TRIM_HORIZON | LATEST | AT_TIMESTAMP:2026-11-25T06:00:00Z
  * </pre>
  */
+@PublicApi
 public final class PositionCodec {
 
     /** Kinesis documents sequence numbers as up to 129 decimal digits. */

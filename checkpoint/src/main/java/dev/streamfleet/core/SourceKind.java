@@ -3,6 +3,7 @@ package dev.streamfleet.core;
 import java.util.Locale;
 
 /** Where a unit's records come from. */
+@PublicApi
 public enum SourceKind {
     /** A Kinesis stream; its units are shards and its positions sequence numbers. */
     KINESIS,

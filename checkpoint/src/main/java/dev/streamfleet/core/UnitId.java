@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
  * @param stream the Kinesis stream or Kafka topic
  * @param shard  the Kinesis shard id or the Kafka partition number
  */
+@PublicApi
 public record UnitId(SourceKind kind, String stream, String shard) implements Comparable<UnitId> {
 
     /** Kinesis stream names and Kafka topic names share this alphabet; neither allows '/'. */

@@ -1,5 +1,6 @@
 package dev.streamfleet.coordinator;
 
+import dev.streamfleet.core.PublicApi;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,6 +19,7 @@ import java.util.Objects;
  * @param idleBelow     units below this load never move for load, and a fleet of only such units
  *                      is balanced by count
  */
+@PublicApi
 public record BalancePolicy(double trigger, double target, double maxMovedShare, Duration minStay, double minGain,
                             double idleBelow) {
 

@@ -1,5 +1,6 @@
 package dev.streamfleet.coordinator;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.UnitId;
 
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.Objects;
  * configuration for streams whose load is known in advance (in the unit of measured load: busy
  * processor-seconds per second).
  */
+@PublicApi
 public record Balancing(BalancePolicy policy, Map<UnitId, Double> weights) {
 
     public static final Balancing DEFAULT = new Balancing(BalancePolicy.DEFAULT, Map.of());

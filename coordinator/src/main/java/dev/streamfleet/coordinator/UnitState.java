@@ -1,5 +1,6 @@
 package dev.streamfleet.coordinator;
 
+import dev.streamfleet.core.PublicApi;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -25,6 +26,7 @@ import java.util.Set;
  * not: the worker keeps the lease, so nobody reads past the failing records, until the unit
  * is revoked or the session ends.
  */
+@PublicApi
 public enum UnitState {
 
     /** The lease znode is being created and the checkpoint row claimed; nothing is read yet. */

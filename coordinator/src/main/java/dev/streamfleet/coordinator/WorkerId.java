@@ -1,5 +1,6 @@
 package dev.streamfleet.coordinator;
 
+import dev.streamfleet.core.PublicApi;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -9,6 +10,7 @@ import java.util.regex.Pattern;
  *
  * @param value the id, such as {@code ip-10-0-0-7-4242-1f3a}
  */
+@PublicApi
 public record WorkerId(String value) implements Comparable<WorkerId> {
 
     private static final Pattern VALID = Pattern.compile("[A-Za-z0-9._-]{1,128}");

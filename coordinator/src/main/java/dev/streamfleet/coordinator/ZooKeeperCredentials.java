@@ -1,5 +1,6 @@
 package dev.streamfleet.coordinator;
 
+import dev.streamfleet.core.PublicApi;
 import java.util.Objects;
 
 /**
@@ -10,6 +11,7 @@ import java.util.Objects;
  * @param username the digest user
  * @param password its password; never printed
  */
+@PublicApi
 public record ZooKeeperCredentials(String username, String password) {
 
     public ZooKeeperCredentials {

@@ -3,7 +3,7 @@ package dev.streamfleet.coordinator;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.CheckpointStoreUnavailableException;
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;

@@ -1,6 +1,6 @@
 package dev.streamfleet.bench;
 
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
@@ -17,10 +17,10 @@ import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.WorkerSettings;
-import dev.streamfleet.worker.kafka.KafkaConsumerThread;
-import dev.streamfleet.worker.kafka.KafkaDiscovery;
-import dev.streamfleet.worker.kafka.KafkaSourceConfig;
-import dev.streamfleet.worker.parallel.Ordering;
+import dev.streamfleet.worker.internal.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.internal.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.internal.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.Ordering;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.streamfleet.bench;
 
-import dev.streamfleet.coordinator.zk.FleetReader;
+import dev.streamfleet.coordinator.internal.zk.FleetReader;
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.deploy.localstack.LocalStackConfig;
 import dev.streamfleet.it.AwsCallRecorder;

@@ -1,6 +1,6 @@
 package dev.streamfleet.bench;
 
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
@@ -15,12 +15,12 @@ import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.WorkerSettings;
-import dev.streamfleet.worker.kafka.KafkaConsumerThread;
-import dev.streamfleet.worker.kafka.KafkaDiscovery;
-import dev.streamfleet.worker.kafka.KafkaSourceConfig;
-import dev.streamfleet.worker.kinesis.KinesisDiscovery;
-import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
-import dev.streamfleet.worker.kinesis.KinesisSources;
+import dev.streamfleet.worker.internal.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.internal.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.internal.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
+import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.internal.kinesis.KinesisSources;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;

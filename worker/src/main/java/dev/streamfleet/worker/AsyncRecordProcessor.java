@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
@@ -10,6 +11,7 @@ import java.util.concurrent.CompletionStage;
  * {@link #process}) when it completes exceptionally. {@code processAsync} is called on the unit's
  * own turn and must not block. Everything {@link ConcurrentRecordProcessor} says holds.
  */
+@PublicApi
 public interface AsyncRecordProcessor extends ConcurrentRecordProcessor {
 
     /** Starts processing {@code batch}; the stage completes when every record of it is processed. */

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.Position;
 
 /**
@@ -7,6 +8,7 @@ import dev.streamfleet.core.Position;
  * Checkpoints are fenced: when the unit was claimed by another worker meanwhile, the call
  * throws {@link dev.streamfleet.checkpoint.OwnershipLostException} and the unit stops.
  */
+@PublicApi
 public interface Checkpointer {
 
     /** Records that everything handed to the processor so far is processed. */

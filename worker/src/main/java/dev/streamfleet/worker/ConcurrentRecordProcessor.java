@@ -1,5 +1,7 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
+
 /**
  * A processor that may be handed batches of one unit concurrently: at
  * {@code processing.parallelism} above 1 with ordering {@code key} or {@code none}, the worker
@@ -13,5 +15,6 @@ package dev.streamfleet.worker;
  * is finished itself; {@link Checkpointer#checkpoint()} asks it to do so now, and
  * {@link Checkpointer#checkpoint(dev.streamfleet.core.Position)} is refused.
  */
+@PublicApi
 public interface ConcurrentRecordProcessor extends RecordProcessor {
 }

@@ -7,7 +7,7 @@ import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
-import dev.streamfleet.worker.parallel.KeyLanes;
+import dev.streamfleet.worker.internal.parallel.KeyLanes;
 
 import java.time.Clock;
 import java.time.Duration;

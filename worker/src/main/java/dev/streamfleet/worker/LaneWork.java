@@ -3,8 +3,8 @@ package dev.streamfleet.worker;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.parallel.KeyLanes;
-import dev.streamfleet.worker.parallel.ProgressTracker;
+import dev.streamfleet.worker.internal.parallel.KeyLanes;
+import dev.streamfleet.worker.internal.parallel.ProgressTracker;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -3,9 +3,9 @@ package dev.streamfleet.worker;
 import dev.streamfleet.coordinator.CoordinatorException;
 import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.load.LoadAverages;
-import dev.streamfleet.worker.load.LoadPublication;
-import dev.streamfleet.worker.load.UnitCounts;
+import dev.streamfleet.worker.internal.load.LoadAverages;
+import dev.streamfleet.worker.internal.load.LoadPublication;
+import dev.streamfleet.worker.internal.load.UnitCounts;
 
 import java.time.Duration;
 import java.util.HashMap;

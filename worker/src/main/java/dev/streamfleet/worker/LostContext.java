@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.UnitId;
 
 /**
@@ -9,5 +10,6 @@ import dev.streamfleet.core.UnitId;
  * @param reason why, in words for a log line: a fenced checkpoint, a lost session, a unit that
  *               failed and was then taken away
  */
+@PublicApi
 public record LostContext(UnitId unit, String reason) {
 }

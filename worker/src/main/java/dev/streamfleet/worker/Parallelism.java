@@ -1,6 +1,7 @@
 package dev.streamfleet.worker;
 
-import dev.streamfleet.worker.parallel.Ordering;
+import dev.streamfleet.core.PublicApi;
+import dev.streamfleet.worker.Ordering;
 
 import java.util.Objects;
 
@@ -13,6 +14,7 @@ import java.util.Objects;
  * @param ordering    which records are never processed concurrently and keep stream order
  * @param maxInFlight records read but not finished per unit; reading pauses at this bound
  */
+@PublicApi
 public record Parallelism(int parallelism, Ordering ordering, int maxInFlight) {
 
     public static final int DEFAULT_MAX_IN_FLIGHT = 1_000;

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
@@ -14,5 +15,6 @@ import java.util.Optional;
  * @param startingAfter the checkpointed position it resumes after; empty when the unit starts
  *                      at its configured initial position
  */
+@PublicApi
 public record ProcessorContext(UnitId unit, WorkerId worker, Optional<Position> startingAfter) {
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.coordinator.WorkerId;
 
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.TreeMap;
  * stands for the id of the worker the processor runs on, so that workers on one host can write
  * to files of their own.
  */
+@PublicApi
 public final class ProcessorOptions {
 
     private final Map<String, String> values;

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.UnitId;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.OptionalLong;
  * @param millisBehindLatest how far this batch is behind the tip of a Kinesis shard, when known
  * @param offsetLag          how many records of a Kafka partition follow this batch, when known
  */
+@PublicApi
 public record RecordBatch(UnitId unit, List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag) {
 
     public RecordBatch {

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import java.util.Objects;
 
 /**
@@ -8,6 +9,7 @@ import java.util.Objects;
  * @param key   the header's name
  * @param value its bytes as produced (empty when the producer wrote none); the array belongs to the processor
  */
+@PublicApi
 public record RecordHeader(String key, byte[] value) {
 
     public RecordHeader {

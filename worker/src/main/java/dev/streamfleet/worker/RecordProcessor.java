@@ -1,5 +1,7 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
+
 /**
  * The user's code: receives the records of one unit, in order, on one thread at a time.
  * One instance serves one unit from {@link #initialize} to exactly one of {@link #revoked},
@@ -18,6 +20,7 @@ package dev.streamfleet.worker;
  * <p>Delivery is at least once: after a crash, the records since the unit's last checkpoint are
  * handed over again. A graceful move (revoke) delivers nothing twice.
  */
+@PublicApi
 public interface RecordProcessor {
 
     /** The unit starts on this worker. */

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.core.UnitId;
 
@@ -10,5 +11,6 @@ import dev.streamfleet.core.UnitId;
  * @param reason {@link RevokeReason#MOVED} when another worker takes the unit over,
  *               {@link RevokeReason#SHUTDOWN} when this worker is leaving the fleet
  */
+@PublicApi
 public record RevokeContext(UnitId unit, RevokeReason reason) {
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -11,5 +12,6 @@ import java.util.Optional;
  * @param unit          the shard
  * @param lastProcessed the last record processed on this worker, empty when there was none
  */
+@PublicApi
 public record ShardEndContext(UnitId unit, Optional<Position> lastProcessed) {
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -30,6 +31,7 @@ import java.util.Optional;
  * @param explicitHashKey Kinesis: the explicit hash key a KPL producer gave the user record, when it gave one
  *                        (the Kinesis API does not return one for records that are not aggregated); Kafka: empty
  */
+@PublicApi
 public record StreamRecord(UnitId unit, Position position, String partitionKey, byte[] data, Instant arrivalTime,
                            byte[] key, List<RecordHeader> headers, TimestampType timestampType,
                            Optional<String> explicitHashKey) {

@@ -9,7 +9,7 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
-import dev.streamfleet.coordinator.zk.FleetMember;
+import dev.streamfleet.coordinator.internal.zk.FleetMember;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Clock;
@@ -92,7 +92,7 @@ public final class StreamWorker implements AutoCloseable {
             }
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
             LoadReporter loads = LoadReporter.start(unitMetrics, member::publishLoads,
-                    dev.streamfleet.worker.load.LoadPublication.MIN_INTERVAL);
+                    dev.streamfleet.worker.internal.load.LoadPublication.MIN_INTERVAL);
             return new StreamWorker(member, ownsScheduler ? scheduler : null, laneThreads, metrics, unitMetrics, stalls,
                     loads);
         } catch (RuntimeException e) {
@@ -150,7 +150,7 @@ public final class StreamWorker implements AutoCloseable {
     }
 
     /** The fleet as ZooKeeper shows it now. */
-    public dev.streamfleet.coordinator.zk.FleetSnapshot fleet() {
+    public dev.streamfleet.coordinator.internal.zk.FleetSnapshot fleet() {
         return member.snapshot();
     }
 

@@ -1,6 +1,9 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
+
 /** What a record's {@link StreamRecord#arrivalTime()} is. */
+@PublicApi
 public enum TimestampType {
     /** Kafka: the time the producer set (CreateTime). */
     CREATE_TIME,

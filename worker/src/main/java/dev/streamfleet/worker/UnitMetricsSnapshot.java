@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.OptionalLong;
  * @param droppedOutsideRange user records of KPL aggregates dropped because their hash keys lie outside the shard's
  *                           range
  */
+@PublicApi
 public record UnitMetricsSnapshot(UnitId unit, long records, double recordsPerSecond, long bytes, double bytesPerSecond,
                                   OptionalLong millisBehindLatest, OptionalLong offsetLag, long processorRetries,
                                   long errors, long deadLettered, Latency fetch, Latency checkpoint,

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker;
 
+import dev.streamfleet.core.PublicApi;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,6 +17,7 @@ import com.codahale.metrics.MetricRegistry;
  * @param clock    the clock of checkpoint timing, stall detection and rates
  * @param metrics  where the worker's totals go, under {@code streamfleet.worker.*}
  */
+@PublicApi
 public record WorkerRuntime(Optional<ScheduledExecutorService> unitPool, Clock clock, MetricRegistry metrics) {
 
     public WorkerRuntime {

@@ -2,7 +2,7 @@ package dev.streamfleet.worker;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.LeaseValidity;
 import dev.streamfleet.coordinator.ManualScheduler;
 import dev.streamfleet.coordinator.RevokeReason;
@@ -13,7 +13,7 @@ import dev.streamfleet.core.Backoff;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.parallel.Ordering;
+import dev.streamfleet.worker.Ordering;
 
 import java.time.Duration;
 import java.time.Instant;

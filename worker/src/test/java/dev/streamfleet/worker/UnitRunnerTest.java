@@ -4,7 +4,7 @@ import dev.streamfleet.coordinator.ManualScheduler;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.LeaseValidity;
 import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.UnitContext;

@@ -1,10 +1,10 @@
 package dev.streamfleet.devtools;
 
-import dev.streamfleet.coordinator.zk.FleetReader;
-import dev.streamfleet.coordinator.zk.FleetSnapshot;
+import dev.streamfleet.coordinator.internal.zk.FleetReader;
+import dev.streamfleet.coordinator.internal.zk.FleetSnapshot;
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.deploy.localstack.LocalStackConfig;
-import dev.streamfleet.worker.cli.Signals;
+import dev.streamfleet.worker.internal.cli.Signals;
 import dev.streamfleet.worker.config.Durations;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.streamfleet.devtools;
 
-import dev.streamfleet.worker.cli.CommandExtension;
+import dev.streamfleet.worker.internal.cli.CommandExtension;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.streamfleet.devtools;
 
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.deploy.localstack.LocalStackConfig;
-import dev.streamfleet.worker.cli.Signals;
+import dev.streamfleet.worker.internal.cli.Signals;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

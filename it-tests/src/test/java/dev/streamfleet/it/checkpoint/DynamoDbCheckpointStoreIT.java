@@ -2,8 +2,8 @@ package dev.streamfleet.it.checkpoint;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.CheckpointStoreContract;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.it.LocalStackExtension;
 
 import java.net.URI;

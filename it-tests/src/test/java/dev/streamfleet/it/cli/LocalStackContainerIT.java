@@ -1,6 +1,6 @@
 package dev.streamfleet.it.cli;
 
-import dev.streamfleet.coordinator.zk.FleetReader;
+import dev.streamfleet.coordinator.internal.zk.FleetReader;
 import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.it.worker.TestStreams;
 

@@ -1,8 +1,8 @@
 package dev.streamfleet.it.cli;
 
 import dev.streamfleet.coordinator.WorkerInfo;
-import dev.streamfleet.coordinator.zk.FleetReader;
-import dev.streamfleet.coordinator.zk.FleetSnapshot;
+import dev.streamfleet.coordinator.internal.zk.FleetReader;
+import dev.streamfleet.coordinator.internal.zk.FleetSnapshot;
 import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.it.worker.TestStreams;
 import dev.streamfleet.it.worker.TestTopics;

@@ -203,7 +203,7 @@ class WorkerCommandIT {
              WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), Map.of(), "worker", "--config",
                      config(application, zookeeper, stream, outB).toString())) {
             // Both workers hold shards (the second may join after the first read everything so far).
-            try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+            try (dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                     zookeeper, Duration.ofSeconds(5))) {
                 await().atMost(Duration.ofSeconds(90)).until(() -> {
                     var snapshot = reader.read(application);
@@ -302,7 +302,7 @@ class WorkerCommandIT {
             assertThat(ids).hasSize(150).doesNotHaveDuplicates();
 
             String statusUrl;
-            try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+            try (dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                     SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
                 statusUrl = reader.read(application).workers().get(0).statusUrl();
             }
@@ -329,7 +329,7 @@ class WorkerCommandIT {
 
         try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), Map.of(), "worker",
                 "--config", file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+             dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                      SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 20)));
             String statusUrl = reader.read(application).workers().get(0).statusUrl();
@@ -410,7 +410,7 @@ class WorkerCommandIT {
                 file.toString());
              WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), Map.of(), "worker", "--config",
                      file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+             dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                      SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 var snapshot = reader.read(application);
@@ -458,7 +458,7 @@ class WorkerCommandIT {
                 file.toString());
              WorkerProcess b = WorkerProcess.start(dir.resolve(application + "-b.log"), proxy, "worker", "--config",
                      file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+             dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                      SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 var snapshot = reader.read(application);
@@ -543,7 +543,7 @@ class WorkerCommandIT {
 
         try (WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
                 "--config", file.toString());
-             dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+             dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                      SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             whileRunning.on(stream, out);
             await().atMost(Duration.ofSeconds(60)).until(() -> ids(out).containsAll(range(0, 120)));
@@ -579,7 +579,7 @@ class WorkerCommandIT {
         environment.put("STREAMFLEET_PROCESSOR_TYPE", processor.getName());
         WorkerProcess worker = WorkerProcess.start(dir.resolve(application + "-worker.log"), environment, "worker",
                 "--config", file.toString());
-        try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+        try (dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                 SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> !reader.read(application).workers().isEmpty());
             return new ProcessorUnderTest(worker, reader.read(application).workers().get(0).statusUrl(),
@@ -674,7 +674,7 @@ class WorkerCommandIT {
         }
     }
 
-    private static String statusUrl(dev.streamfleet.coordinator.zk.FleetSnapshot snapshot, boolean leader) {
+    private static String statusUrl(dev.streamfleet.coordinator.internal.zk.FleetSnapshot snapshot, boolean leader) {
         return snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().orElseThrow()) == leader)
                 .findFirst().orElseThrow().statusUrl();
     }

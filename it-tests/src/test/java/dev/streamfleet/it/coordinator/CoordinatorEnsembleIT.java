@@ -4,7 +4,7 @@ import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.StaticUnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
-import dev.streamfleet.coordinator.zk.FleetMember;
+import dev.streamfleet.coordinator.internal.zk.FleetMember;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.deploy.localstack.EmbeddedZooKeeper;
 import dev.streamfleet.it.LocalStackExtension;

@@ -5,7 +5,7 @@ import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.StaticUnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
-import dev.streamfleet.coordinator.zk.FleetMember;
+import dev.streamfleet.coordinator.internal.zk.FleetMember;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.it.LocalStackExtension;
 
@@ -253,13 +253,13 @@ class CoordinatorFleetIT {
         List<UnitSpec> specs = kafkaUnits(6);
         Set<UnitId> units = ids(specs);
         try (Fleet fleet = new Fleet(zookeeper(), new StaticUnitDiscovery(specs));
-             dev.streamfleet.coordinator.zk.FleetReader reader =
-                     dev.streamfleet.coordinator.zk.FleetReader.connect(zookeeper(), Duration.ofSeconds(5))) {
+             dev.streamfleet.coordinator.internal.zk.FleetReader reader =
+                     dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper(), Duration.ofSeconds(5))) {
             fleet.start();
             fleet.start();
             await().atMost(CONVERGE).until(() -> fleet.balancedAndReading(units));
 
-            dev.streamfleet.coordinator.zk.FleetSnapshot snapshot = reader.read(fleet.application);
+            dev.streamfleet.coordinator.internal.zk.FleetSnapshot snapshot = reader.read(fleet.application);
 
             WorkerId leader = fleet.members().stream().filter(FleetMember::isLeader).findFirst().orElseThrow().id();
             assertThat(snapshot.leader()).contains(leader);
@@ -287,7 +287,7 @@ class CoordinatorFleetIT {
                         .isInstanceOf(org.apache.zookeeper.KeeperException.NoAuthException.class);
                 assertThat(stranger.getData().forPath("/streamfleet/" + open.application + "/workers/w1")).isNotEmpty();
             }
-            try (dev.streamfleet.coordinator.zk.FleetReader reader = dev.streamfleet.coordinator.zk.FleetReader.connect(
+            try (dev.streamfleet.coordinator.internal.zk.FleetReader reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(
                     zookeeper(), Duration.ofSeconds(5), java.util.Optional.of(credentials))) {
                 assertThat(reader.read(secured.application).leaseHolders()).hasSize(4);
             }

@@ -1,13 +1,13 @@
 package dev.streamfleet.it.coordinator;
 
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
-import dev.streamfleet.coordinator.zk.FleetMember;
+import dev.streamfleet.coordinator.internal.zk.FleetMember;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;

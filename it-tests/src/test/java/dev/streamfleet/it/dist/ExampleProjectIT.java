@@ -100,6 +100,18 @@ class ExampleProjectIT {
             Path base = REPOSITORY_ROOT.resolve(module);
             install(repository, "streamfleet-" + module, version, base.resolve("pom.xml"),
                     base.resolve("target/streamfleet-" + module + "-" + version + ".jar"));
+            // A library ships its sources and its API's javadoc, without the internal packages.
+            for (String classifier : List.of("sources", "javadoc")) {
+                Path jar = base.resolve("target/streamfleet-" + module + "-" + version + "-" + classifier + ".jar");
+                assertThat(jar).isRegularFile();
+                Files.copy(jar, repository.resolve("dev/streamfleet/streamfleet-" + module + "/" + version + "/"
+                        + jar.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (java.util.zip.ZipFile javadoc = new java.util.zip.ZipFile(base.resolve("target/streamfleet-" + module
+                    + "-" + version + "-javadoc.jar").toFile())) {
+                assertThat(javadoc.stream().map(java.util.zip.ZipEntry::getName).filter(n -> n.endsWith("package-summary.html")))
+                        .isNotEmpty().noneMatch(name -> name.contains("/internal/"));
+            }
         }
         Path userRepository = Path.of(System.getProperty("user.home"), ".m2", "repository");
         Path settings = dir.resolve("settings.xml");

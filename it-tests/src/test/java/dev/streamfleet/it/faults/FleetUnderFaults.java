@@ -89,7 +89,7 @@ final class FleetUnderFaults implements AutoCloseable {
     final Path dir;
     final LeaseWatcher leases;
     final LoadProducer load;
-    private final dev.streamfleet.coordinator.zk.FleetReader reader;
+    private final dev.streamfleet.coordinator.internal.zk.FleetReader reader;
     private final Path config;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
@@ -154,7 +154,7 @@ final class FleetUnderFaults implements AutoCloseable {
                 stack.kafka().endpoint(), parallelism > 1 ? SlowJsonlProcessors.class.getName() : "jsonl",
                 dir.resolve("records-{worker}.jsonl"), parallelism));
         this.leases = new LeaseWatcher(stack.zookeeper().endpoint(), application);
-        this.reader = dev.streamfleet.coordinator.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5));
+        this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
     }
 

@@ -8,7 +8,7 @@ import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.StreamRecord;
-import dev.streamfleet.worker.processors.JsonLinesSink;
+import dev.streamfleet.worker.internal.processors.JsonLinesSink;
 
 import java.nio.file.Path;
 import java.time.Clock;

@@ -1,7 +1,7 @@
 package dev.streamfleet.it.worker;
 
 import dev.streamfleet.checkpoint.Checkpoint;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.core.Sleeper;
 import dev.streamfleet.it.LocalStackExtension;
@@ -10,6 +10,7 @@ import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.config.FleetConfig;
+import dev.streamfleet.worker.internal.cli.CheckpointTables;
 import dev.streamfleet.worker.embed.AwsClients;
 import dev.streamfleet.worker.embed.EmbeddedWorker;
 import dev.streamfleet.worker.embed.Streamfleet;
@@ -125,7 +126,7 @@ class EmbeddedWorkerIT {
                 """.formatted(application, SERVERS.stack().zookeeper().endpoint(), SERVERS.stack().dynamodb().endpoint(),
                 stream, SERVERS.stack().kinesis().endpoint()));
         FleetConfig config = dev.streamfleet.worker.config.FleetConfigLoader.load(file, java.util.Map.of(), java.util.Map.of());
-        DynamoDbClient dynamoDb = DynamoDbCheckpointTable.clientBuilder(config.checkpoints().tableConfig())
+        DynamoDbClient dynamoDb = DynamoDbCheckpointTable.clientBuilder(CheckpointTables.of(config.checkpoints()))
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                 .overrideConfiguration(o -> o.addExecutionInterceptor(dynamoDbCalls)).build();
         AtomicInteger poolThreads = new AtomicInteger();
@@ -175,7 +176,7 @@ class EmbeddedWorkerIT {
         assertThat(pool.isShutdown()).as("the application's pool stays the application's").isFalse();
         // The clients stay open, and the graceful stop left every unit checkpointed at its last record.
         assertThat(kinesis.listShards(r -> r.streamName(stream)).shards()).hasSize(2);
-        try (DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(dynamoDb, config.checkpoints().tableConfig(),
+        try (DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(dynamoDb, CheckpointTables.of(config.checkpoints()),
                 Clock.systemUTC(), Sleeper.SYSTEM)) {
             List<Checkpoint> rows = table.store(application).list();
             assertThat(rows).hasSize(2).allSatisfy(row -> assertThat(row.position()).isPresent());

@@ -4,11 +4,11 @@ import dev.streamfleet.core.Position;
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.StreamWorker;
-import dev.streamfleet.worker.kinesis.FanOut;
-import dev.streamfleet.worker.kinesis.FanOutSources;
-import dev.streamfleet.worker.kinesis.ShardRanges;
-import dev.streamfleet.worker.kinesis.KinesisDiscovery;
-import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.config.FanOut;
+import dev.streamfleet.worker.internal.kinesis.FanOutSources;
+import dev.streamfleet.worker.internal.kinesis.ShardRanges;
+import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
+import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
 
 import java.net.URI;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package dev.streamfleet.it.worker;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.checkpoint.memory.InMemoryCheckpointTable;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
@@ -12,9 +12,9 @@ import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.WorkerSettings;
-import dev.streamfleet.worker.kafka.KafkaConsumerThread;
-import dev.streamfleet.worker.kafka.KafkaDiscovery;
-import dev.streamfleet.worker.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.internal.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.internal.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.internal.kafka.KafkaSourceConfig;
 
 import java.time.Duration;
 import java.time.Instant;

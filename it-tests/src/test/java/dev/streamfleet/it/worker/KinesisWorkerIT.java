@@ -1,8 +1,8 @@
 package dev.streamfleet.it.worker;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
@@ -14,11 +14,11 @@ import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.StreamWorker;
 import dev.streamfleet.worker.WorkerSettings;
-import dev.streamfleet.worker.kinesis.KinesisDiscovery;
-import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
-import dev.streamfleet.worker.kinesis.KinesisSources;
-import dev.streamfleet.worker.kinesis.KplAggregates;
-import dev.streamfleet.worker.kinesis.KplAggregation;
+import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
+import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.internal.kinesis.KinesisSources;
+import dev.streamfleet.worker.internal.kinesis.KplAggregates;
+import dev.streamfleet.worker.internal.kinesis.KplAggregation;
 
 import java.net.URI;
 import java.time.Duration;

@@ -1,7 +1,8 @@
 package dev.streamfleet.worker.config;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.Position;
-import dev.streamfleet.worker.kinesis.FanOut;
+import dev.streamfleet.worker.config.FanOut;
 import dev.streamfleet.worker.Parallelism;
 
 import java.net.URI;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param worker      what this worker says about itself
  * @param balancing   how the leader balances by load (the leader's configuration counts)
  */
+@PublicApi
 public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints checkpoints, List<Source> sources,
                           Processor processor, Processing processing, Status status, Worker worker,
                           dev.streamfleet.coordinator.Balancing balancing) {
@@ -102,13 +104,6 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param interval how often, at most, a unit checkpoints
      */
     public record Checkpoints(String table, String region, Optional<URI> endpoint, Duration interval) {
-
-        /** Where the table is, as the DynamoDB checkpoint store wants it. */
-        public dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig tableConfig() {
-            return new dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig(table, region, endpoint,
-                    Optional.empty(), dev.streamfleet.core.Backoff.DEFAULT,
-                    dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig.DEFAULT_CALL_TIMEOUT);
-        }
     }
 
     /** A stream or topic to read. */

@@ -1,7 +1,8 @@
 package dev.streamfleet.worker.config;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.checkpoint.CheckpointRules;
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointConfig;
 import dev.streamfleet.coordinator.BalancePolicy;
 import dev.streamfleet.coordinator.Balancing;
 import dev.streamfleet.coordinator.CoordinatorConfig;
@@ -10,10 +11,10 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.CheckpointPolicy;
 import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.WorkerSettings;
-import dev.streamfleet.worker.parallel.Ordering;
-import dev.streamfleet.worker.kinesis.FanOut;
-import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
-import dev.streamfleet.worker.kinesis.Polling;
+import dev.streamfleet.worker.Ordering;
+import dev.streamfleet.worker.config.FanOut;
+import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.internal.kinesis.Polling;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +41,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  * and checks everything before anything starts. Flags win over the environment, which wins
  * over the file. Every problem is a {@link ConfigException} naming the key.
  */
+@PublicApi
 public final class FleetConfigLoader {
 
     private FleetConfigLoader() {

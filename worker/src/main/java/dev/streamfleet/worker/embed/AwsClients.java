@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.embed;
 
+import dev.streamfleet.core.PublicApi;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.kinesis.KinesisClient;
  * {@link KinesisClients#fanOutBuilder} (and {@code DynamoDbCheckpointTable.clientBuilder}), or
  * at least switch the SDK's own retries off: the worker retries with its own bounded backoff.
  */
+@PublicApi
 public final class AwsClients {
 
     private static final AwsClients NONE = new AwsClients(Optional.empty(), Optional.empty(), Optional.empty());

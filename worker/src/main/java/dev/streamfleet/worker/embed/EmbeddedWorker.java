@@ -1,11 +1,12 @@
 package dev.streamfleet.worker.embed;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.StreamWorker;
-import dev.streamfleet.worker.status.WorkerStatusServer;
+import dev.streamfleet.worker.internal.status.WorkerStatusServer;
 
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ import com.codahale.metrics.jmx.JmxReporter;
  * A running worker inside an application, from {@link Streamfleet#worker()}: what it holds and
  * how it is doing, and its graceful stop. Thread-safe.
  */
+@PublicApi
 public final class EmbeddedWorker implements AutoCloseable {
 
     private final String application;

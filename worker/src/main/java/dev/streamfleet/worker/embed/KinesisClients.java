@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.embed;
 
+import dev.streamfleet.core.PublicApi;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -18,6 +19,7 @@ import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
  * The Kinesis clients a worker builds for itself when the application gives none: the readers
  * retry and back off on their own, so these clients retry nothing.
  */
+@PublicApi
 public final class KinesisClients {
 
     private KinesisClients() {

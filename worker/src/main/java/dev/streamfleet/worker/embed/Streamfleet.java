@@ -1,5 +1,7 @@
 package dev.streamfleet.worker.embed;
 
+import dev.streamfleet.core.PublicApi;
+
 /**
  * Where an application starts a worker of its own, with its processor in code:
  *
@@ -15,6 +17,7 @@ package dev.streamfleet.worker.embed;
  * The worker joins the fleet named in the configuration like any {@code streamfleet worker}
  * process: the fleet's other workers may be processes, embedded workers, or both.
  */
+@PublicApi
 public final class Streamfleet {
 
     private Streamfleet() {

@@ -1,6 +1,6 @@
 package dev.streamfleet.worker.embed;
 
-import dev.streamfleet.checkpoint.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.core.SourceKind;
@@ -13,18 +13,19 @@ import dev.streamfleet.worker.WorkerRuntime;
 import dev.streamfleet.worker.WorkerSettings;
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
-import dev.streamfleet.worker.kafka.KafkaConsumerThread;
-import dev.streamfleet.worker.kafka.KafkaDeadLetterSink;
-import dev.streamfleet.worker.kafka.KafkaDiscovery;
-import dev.streamfleet.worker.kafka.KafkaSourceConfig;
-import dev.streamfleet.worker.kinesis.FanOutSources;
-import dev.streamfleet.worker.kinesis.KinesisDeadLetterSink;
-import dev.streamfleet.worker.kinesis.KinesisDiscovery;
-import dev.streamfleet.worker.kinesis.KinesisSourceConfig;
-import dev.streamfleet.worker.kinesis.KinesisSources;
-import dev.streamfleet.worker.kinesis.ShardRanges;
-import dev.streamfleet.worker.kinesis.Polling;
-import dev.streamfleet.worker.processors.BuiltInProcessors;
+import dev.streamfleet.worker.internal.cli.CheckpointTables;
+import dev.streamfleet.worker.internal.kafka.KafkaConsumerThread;
+import dev.streamfleet.worker.internal.kafka.KafkaDeadLetterSink;
+import dev.streamfleet.worker.internal.kafka.KafkaDiscovery;
+import dev.streamfleet.worker.internal.kafka.KafkaSourceConfig;
+import dev.streamfleet.worker.internal.kinesis.FanOutSources;
+import dev.streamfleet.worker.internal.kinesis.KinesisDeadLetterSink;
+import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
+import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
+import dev.streamfleet.worker.internal.kinesis.KinesisSources;
+import dev.streamfleet.worker.internal.kinesis.ShardRanges;
+import dev.streamfleet.worker.internal.kinesis.Polling;
+import dev.streamfleet.worker.internal.processors.BuiltInProcessors;
 
 import java.net.URI;
 import java.time.Duration;
@@ -90,9 +91,9 @@ final class WorkerAssembly implements AutoCloseable {
         }
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
         DynamoDbCheckpointTable table = clients.dynamoDb().isPresent()
-                ? DynamoDbCheckpointTable.open(clients.dynamoDb().get(), checkpoints.tableConfig(), runtime.clock(),
+                ? DynamoDbCheckpointTable.open(clients.dynamoDb().get(), CheckpointTables.of(checkpoints), runtime.clock(),
                         dev.streamfleet.core.Sleeper.SYSTEM)
-                : DynamoDbCheckpointTable.open(checkpoints.tableConfig());
+                : DynamoDbCheckpointTable.open(CheckpointTables.of(checkpoints));
         resources.push(table);
 
         Map<String, KinesisClient> kinesisClients = new HashMap<>();

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.embed;
 
+import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.worker.RecordProcessorFactory;
@@ -7,7 +8,9 @@ import dev.streamfleet.worker.WorkerRuntime;
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.config.FleetConfigLoader;
-import dev.streamfleet.worker.status.WorkerStatusServer;
+import dev.streamfleet.worker.internal.cli.AwsRegion;
+import dev.streamfleet.worker.internal.cli.Version;
+import dev.streamfleet.worker.internal.status.WorkerStatusServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -27,6 +30,7 @@ import com.codahale.metrics.jmx.JmxReporter;
  * clients, unit pool, clock, metric registry and whether it serves its status endpoints. Not
  * thread-safe; {@link #start()} joins the fleet.
  */
+@PublicApi
 public final class WorkerBuilder {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerBuilder.class);

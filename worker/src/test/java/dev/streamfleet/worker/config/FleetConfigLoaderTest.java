@@ -2,7 +2,7 @@ package dev.streamfleet.worker.config;
 
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.Parallelism;
-import dev.streamfleet.worker.parallel.Ordering;
+import dev.streamfleet.worker.Ordering;
 
 import java.io.IOException;
 import java.net.URI;
@@ -130,7 +130,7 @@ class FleetConfigLoaderTest {
         assertThat(((FleetConfig.Kinesis) load(kinesis).sources().get(0)).fanOut()).as("polling by default").isEmpty();
         FleetConfig.Kinesis fanOut = (FleetConfig.Kinesis) load(kinesis.replace("stream: s", "stream: s\n      reader: fanout"))
                 .sources().get(0);
-        assertThat(fanOut.fanOut()).contains(dev.streamfleet.worker.kinesis.FanOut.named("app"));
+        assertThat(fanOut.fanOut()).contains(dev.streamfleet.worker.config.FanOut.named("app"));
         FleetConfig.Kinesis byArn = (FleetConfig.Kinesis) load(kinesis.replace("stream: s",
                 "stream: s\n      reader: fanout\n      consumerArn: arn:aws:kinesis:us-east-1:1:stream/s/consumer/c:1")).sources().get(0);
         assertThat(byArn.fanOut().orElseThrow().consumerArn()).contains("arn:aws:kinesis:us-east-1:1:stream/s/consumer/c:1");

@@ -1,0 +1,7 @@
+/**
+ * The fenced checkpoint store's rules and records.
+ *
+ * <p>Public API: the types marked {@link dev.streamfleet.core.PublicApi}. Unmarked types here are
+ * streamfleet's own and may change in any release.
+ */
+package dev.streamfleet.checkpoint;

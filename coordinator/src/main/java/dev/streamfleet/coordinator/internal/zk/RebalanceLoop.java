@@ -1,0 +1,422 @@
+package dev.streamfleet.coordinator.internal.zk;
+
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.coordinator.Assignment;
+import dev.streamfleet.coordinator.AssignmentStrategy;
+import dev.streamfleet.coordinator.ClusterView;
+import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.RebalanceRecord;
+import dev.streamfleet.coordinator.RebalanceSchedule;
+import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.UnitDiscovery;
+import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.UnitId;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.WatcherRemoveCuratorFramework;
+import org.apache.curator.framework.api.CuratorWatcher;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's work: watch the fleet (workers joining and leaving, units ending, new units),
+ * and publish a new assignment a short, bounded time after a change. Everything runs on one
+ * thread, the executor given at construction; ZooKeeper watches only post to it. Everything it
+ * decides from is read from ZooKeeper, discovery and the checkpoint store at rebalance time, so
+ * a new leader simply continues (docs/design.md §6).
+ */
+final class RebalanceLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RebalanceLoop.class);
+    private static final int HISTORY = 50;
+    private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(1);
+
+    private final CuratorFramework client;
+    private final ZkPaths paths;
+    private final CoordinatorConfig config;
+    private final UnitDiscovery discovery;
+    private final CheckpointStore store;
+    private final AssignmentStrategy strategy;
+    private final Clock clock;
+    private final ScheduledExecutorService executor;
+    private final RebalanceHistory history = new RebalanceHistory(HISTORY);
+    private final SettleMeter settle;
+
+    // Owned by the executor thread.
+    private boolean active;
+    private String electionPath;
+    private WatcherRemoveCuratorFramework watches;
+    private RebalanceSchedule schedule;
+    private ScheduledFuture<?> tick;
+    private ScheduledFuture<?> discoveryCheck;
+    private Set<UnitId> discovered = Set.of();
+    private final Set<UnitId> endedUnits = new HashSet<>();
+    /** When each unit last moved under this leader; a new leader starts without, which only makes it bolder. */
+    private final Map<UnitId, Instant> movedAt = new HashMap<>();
+    /** The loads workers had published at the last rebalance; different ones read later call for another. */
+    private Map<UnitId, Double> decidedLoads = Map.of();
+    /**
+     * The last load any worker published for each unit: a unit that just moved keeps its figure
+     * until its new owner has measured it, instead of counting as unknown meanwhile.
+     */
+    private final Map<UnitId, Double> lastKnownLoads = new HashMap<>();
+
+    RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
+                  CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor,
+                  ScheduledExecutorService settleThread) {
+        this.client = client;
+        this.paths = paths;
+        this.config = config;
+        this.discovery = discovery;
+        this.store = store;
+        this.strategy = strategy;
+        this.clock = clock;
+        this.executor = executor;
+        this.settle = new SettleMeter(client, paths, history, Scheduler.of(settleThread), System::nanoTime);
+    }
+
+    /** Starts leading. Runs on the executor thread. */
+    void elected(String electionPath) {
+        stop();
+        LOG.info("leading application {} (election node {})", config.application(), electionPath);
+        this.active = true;
+        this.electionPath = electionPath;
+        this.watches = client.newWatcherRemoveCuratorFramework();
+        this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
+        try {
+            for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
+                client.createContainers(path);
+            }
+            watchChildren(paths.workers());
+            watchChildren(paths.ended());
+        } catch (Exception e) {
+            LOG.warn("could not watch the fleet as leader: {}", e.toString());
+        }
+        changed();
+        long interval = config.discoveryInterval().toMillis();
+        discoveryCheck = executor.scheduleWithFixedDelay(this::checkDiscovery, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops leading at once. Runs on the executor thread. */
+    void deposed() {
+        if (active) {
+            LOG.info("no longer leading application {}", config.application());
+        }
+        stop();
+    }
+
+    private void stop() {
+        active = false;
+        if (watches != null) {
+            watches.removeWatchers();
+            watches = null;
+        }
+        if (tick != null) {
+            tick.cancel(false);
+            tick = null;
+        }
+        if (discoveryCheck != null) {
+            discoveryCheck.cancel(false);
+            discoveryCheck = null;
+        }
+    }
+
+    /** The last published assignments, newest last. Thread-safe. */
+    List<RebalanceRecord> history() {
+        return history.list();
+    }
+
+    private void watchChildren(String path) throws Exception {
+        CuratorWatcher watcher = event -> post(() -> {
+            if (!active || event.getType() == Watcher.Event.EventType.None) {
+                return;
+            }
+            try {
+                watchChildren(path);
+            } catch (Exception e) {
+                LOG.warn("could not watch {} again: {}", path, e.toString());
+            }
+            changed();
+        });
+        try {
+            watches.getChildren().usingWatcher(watcher).forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            // An empty container node is removed by the server after a while; bring it back and watch it.
+            client.createContainers(path);
+            watches.getChildren().usingWatcher(watcher).forPath(path);
+        }
+    }
+
+    /**
+     * The loads workers published: the current owner's figure for each unit, or, for a unit that
+     * moved and whose new owner has not reported it yet, the previous owner's.
+     */
+    private Map<UnitId, Double> readLoads(Map<UnitId, WorkerId> owners) throws Exception {
+        Map<UnitId, Double> loads = new HashMap<>();
+        for (String child : children(paths.loads())) {
+            WorkerId worker = WorkerId.of(child);
+            try {
+                ZkJson.loads(client.getData().forPath(paths.loads(worker))).forEach((unit, load) -> {
+                    if (worker.equals(owners.get(unit))) {
+                        loads.put(unit, load.load());
+                    } else {
+                        loads.putIfAbsent(unit, load.load());
+                    }
+                });
+            } catch (KeeperException.NoNodeException e) {
+                // The worker is gone; its units count as unknown.
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring the loads published by {}: {}", worker, e.getMessage());
+            }
+        }
+        return loads;
+    }
+
+    /** The capacity the worker published, if its registration can be read. */
+    private java.util.Optional<Integer> capacityOf(WorkerId worker) {
+        try {
+            return java.util.Optional.of(ZkJson.worker(client.getData().forPath(paths.worker(worker))).capacity());
+        } catch (Exception e) {
+            // Gone meanwhile, or unreadable: it counts with capacity 1.
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The children of a container node, which the server deletes while it is empty; missing means none. */
+    private List<String> children(String path) throws Exception {
+        try {
+            return client.getChildren().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            return List.of();
+        }
+    }
+
+    /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */
+    private void post(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Shut down.
+        }
+    }
+
+    /** Every discovery interval: a rebalance when units appeared or went, or workers published other loads. */
+    private void checkDiscovery() {
+        if (!active) {
+            return;
+        }
+        try {
+            Set<UnitId> now = new HashSet<>();
+            discovery.discover().forEach(spec -> now.add(spec.id()));
+            if (!now.equals(discovered)) {
+                changed();
+                return;
+            }
+            Map<UnitId, WorkerId> owners = new HashMap<>();
+            readAssignments().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+            if (!readLoads(owners).equals(decidedLoads)) {
+                changed();
+            }
+        } catch (Exception e) {
+            LOG.warn("looking for new units and changed loads failed: {}", e.toString());
+        }
+    }
+
+    private void changed() {
+        schedule.changed(clock.instant());
+        scheduleTick();
+    }
+
+    private void scheduleTick() {
+        if (tick != null) {
+            tick.cancel(false);
+        }
+        schedule.dueAt().ifPresent(due -> {
+            long delay = Math.max(0, Duration.between(clock.instant(), due).toMillis());
+            tick = executor.schedule(this::onTick, delay, TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void onTick() {
+        if (!active) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (!schedule.isDue(now)) {
+            scheduleTick();
+            return;
+        }
+        schedule.started();
+        try {
+            rebalance(now);
+        } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+            LOG.warn("assignment not published (deposed, or raced another leader?): {}", e.getMessage());
+            retryLater();
+        } catch (Exception e) {
+            LOG.warn("rebalance failed, retrying in {} ms: {}", RETRY_AFTER_FAILURE.toMillis(), e.toString());
+            retryLater();
+        }
+    }
+
+    private void retryLater() {
+        if (active) {
+            schedule.changed(clock.instant().plus(RETRY_AFTER_FAILURE));
+            scheduleTick();
+        }
+    }
+
+    private void rebalance(Instant started) throws Exception {
+        long startNanos = System.nanoTime();
+        SortedSet<WorkerId> workers = new TreeSet<>();
+        Map<WorkerId, Integer> capacities = new HashMap<>();
+        for (String child : children(paths.workers())) {
+            WorkerId worker = WorkerId.of(child);
+            workers.add(worker);
+            capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
+        }
+        Map<UnitId, UnitSpec> units = new HashMap<>();
+        for (UnitSpec spec : discovery.discover()) {
+            units.put(spec.id(), spec);
+        }
+        discovered = Set.copyOf(units.keySet());
+
+        Map<WorkerId, ZkJson.AssignmentNode> current = readAssignments();
+        Map<UnitId, WorkerId> owners = new HashMap<>();
+        current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+
+        List<String> endedEvents = children(paths.ended());
+        endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
+        for (UnitSpec spec : units.values()) {
+            for (UnitId parent : spec.parents()) {
+                if (units.containsKey(parent) && !endedUnits.contains(parent)
+                        && store.read(parent).map(c -> c.isEnded()).orElse(false)) {
+                    endedUnits.add(parent);
+                }
+            }
+        }
+        Set<UnitId> ended = new HashSet<>(endedUnits);
+        ended.retainAll(units.keySet());
+
+        Instant now = clock.instant();
+        Map<UnitId, Double> published = readLoads(owners);
+        decidedLoads = published;
+        lastKnownLoads.putAll(published);
+        lastKnownLoads.keySet().retainAll(units.keySet());
+        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, capacities,
+                config.balancing().loadsWith(lastKnownLoads), movedAt, now));
+
+        Map<WorkerId, SortedSet<UnitId>> changed = new HashMap<>();
+        for (WorkerId worker : workers) {
+            ZkJson.AssignmentNode node = current.get(worker);
+            SortedSet<UnitId> mine = next.unitsOf(worker);
+            if (node == null || !node.units().equals(mine)) {
+                changed.put(worker, mine);
+            }
+        }
+        List<WorkerId> departed = current.keySet().stream().filter(w -> !workers.contains(w)).toList();
+        if (!changed.isEmpty() || !departed.isEmpty()) {
+            SortedSet<WorkerId> joined = new TreeSet<>(workers);
+            joined.removeAll(current.keySet());
+            Set<UnitId> endedNow = new HashSet<>();
+            endedEvents.forEach(name -> endedNow.add(ZkPaths.unitOf(name)));
+            int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
+            String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
+                    newUnits, next.loadMoves());
+            publish(next, owners, current, changed, departed, started, startNanos, reason);
+        }
+        for (String name : endedEvents) {
+            try {
+                client.delete().forPath(paths.ended() + "/" + name);
+            } catch (KeeperException.NoNodeException e) {
+                // Another leader already handled it.
+            }
+        }
+    }
+
+    private void publish(Assignment next, Map<UnitId, WorkerId> owners, Map<WorkerId, ZkJson.AssignmentNode> current,
+                         Map<WorkerId, SortedSet<UnitId>> changed, List<WorkerId> departed, Instant started,
+                         long startNanos, String reason) throws Exception {
+        Stat generationStat = new Stat();
+        long generation = readGeneration(generationStat) + 1;
+        List<CuratorOp> ops = new ArrayList<>();
+        client.createContainers(paths.assignments());
+        ops.add(client.transactionOp().check().forPath(electionPath));
+        ops.add(client.transactionOp().setData().withVersion(generationStat.getVersion())
+                .forPath(paths.generation(), Long.toString(generation).getBytes(StandardCharsets.UTF_8)));
+        for (Map.Entry<WorkerId, SortedSet<UnitId>> entry : new java.util.TreeMap<>(changed).entrySet()) {
+            byte[] body = ZkJson.assignment(generation, entry.getValue());
+            String path = paths.assignment(entry.getKey());
+            ops.add(current.containsKey(entry.getKey())
+                    ? client.transactionOp().setData().forPath(path, body)
+                    : client.transactionOp().create().forPath(path, body));
+        }
+        for (WorkerId worker : departed) {
+            ops.add(client.transactionOp().delete().forPath(paths.assignment(worker)));
+        }
+        client.transaction().forOperations(ops);
+        SortedSet<UnitId> movedUnits = next.movedFrom(owners);
+        int moved = movedUnits.size();
+        RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
+                moved, movedUnits.stream().limit(20).toList(), ops.size() - 1,
+                Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty(), reason);
+        history.add(record);
+        movedUnits.forEach(unit -> movedAt.put(unit, record.at()));
+        movedAt.keySet().retainAll(next.owners().keySet());
+        Map<UnitId, WorkerId> movedTo = new HashMap<>();
+        next.owners().forEach((unit, worker) -> {
+            WorkerId previous = owners.get(unit);
+            if (previous == null || !previous.equals(worker)) {
+                movedTo.put(unit, worker);
+            }
+        });
+        settle.measure(generation, movedTo, System.nanoTime());
+        LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change ({})",
+                generation, record.units(), record.workers(), moved, record.writes(),
+                Duration.between(started, record.at()).toMillis(), reason);
+    }
+
+    private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {
+        Map<WorkerId, ZkJson.AssignmentNode> current = new HashMap<>();
+        for (String child : children(paths.assignments())) {
+            try {
+                current.put(WorkerId.of(child), ZkJson.assignment(client.getData().forPath(paths.assignment(WorkerId.of(child)))));
+            } catch (KeeperException.NoNodeException e) {
+                // Deleted between listing and reading.
+            } catch (IllegalArgumentException e) {
+                LOG.warn("ignoring unreadable assignment of {}: {}", child, e.getMessage());
+            }
+        }
+        return current;
+    }
+
+    private long readGeneration(Stat stat) throws Exception {
+        try {
+            client.create().creatingParentContainersIfNeeded().forPath(paths.generation(), "0".getBytes(StandardCharsets.UTF_8));
+        } catch (KeeperException.NodeExistsException e) {
+            // The usual case.
+        }
+        byte[] data = client.getData().storingStatIn(stat).forPath(paths.generation());
+        return Long.parseLong(new String(data, StandardCharsets.UTF_8).trim());
+    }
+}

@@ -1,0 +1,47 @@
+package dev.streamfleet.coordinator.internal.zk;
+
+import dev.streamfleet.coordinator.ZooKeeperCredentials;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.ACLProvider;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+
+/** Curator client builders with the fleet's ZooKeeper credentials applied, when it has any. */
+final class ZkClients {
+
+    private ZkClients() {
+    }
+
+    /**
+     * Adds digest authentication and ACLs for a secured ensemble: the fleet's own nodes are
+     * creator-all; the shared {@code /streamfleet} parent stays open so that other fleets can
+     * live beside it, and the fencing-domain id is world-readable.
+     */
+    static CuratorFrameworkFactory.Builder withCredentials(CuratorFrameworkFactory.Builder builder,
+                                                            Optional<ZooKeeperCredentials> credentials) {
+        credentials.ifPresent(c -> builder.authorization("digest", c.digest()).aclProvider(new ACLProvider() {
+            @Override
+            public List<ACL> getDefaultAcl() {
+                return ZooDefs.Ids.CREATOR_ALL_ACL;
+            }
+
+            @Override
+            public List<ACL> getAclForPath(String path) {
+                if ("/streamfleet".equals(path)) {
+                    return ZooDefs.Ids.OPEN_ACL_UNSAFE;
+                }
+                if (ZkPaths.FENCING_DOMAIN.equals(path)) {
+                    List<ACL> acl = new java.util.ArrayList<>(ZooDefs.Ids.CREATOR_ALL_ACL);
+                    acl.addAll(ZooDefs.Ids.READ_ACL_UNSAFE);
+                    return acl;
+                }
+                return ZooDefs.Ids.CREATOR_ALL_ACL;
+            }
+        }));
+        return builder;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.streamfleet.worker.internal.cli;
+
+/** The streamfleet version, from the jar's manifest when there is one. */
+public final class Version {
+
+    private Version() {
+    }
+
+    public static String current() {
+        String version = Version.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
+    }
+}

@@ -1,0 +1,444 @@
+package dev.streamfleet.worker.internal.kafka;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.RecordHeader;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.RecordSourceFactory;
+import dev.streamfleet.worker.SourceFailedException;
+import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.TimestampType;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Kafka consumer per worker and cluster, serving every partition this worker holds on that
+ * cluster (of any number of topics), through
+ * {@code assign()}, {@code seek()}, {@code pause()} and {@code resume()}; no consumer-group
+ * membership. The consumer belongs to its own thread; partition sources hand it commands and
+ * take records from per-partition buffers. A partition whose buffer is full is paused at the
+ * broker, so a slow processor slows its own partition and memory stays bounded.
+ */
+public final class KafkaConsumerThread implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConsumerThread.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final int MAX_POLL_RECORDS = 500;
+    /** Records buffered per partition before it is paused at the broker. */
+    private static final int BUFFER_LIMIT = 2 * MAX_POLL_RECORDS;
+    private static final int BATCH_LIMIT = MAX_POLL_RECORDS;
+    /** An idle partition's loop is woken when records arrive; this only bounds a missed wake-up. */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+
+    private final String bootstrapServers;
+    private final Optional<String> mirrorGroup;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    /** Commands for the consumer thread: the only way other threads reach its state. */
+    private final LinkedBlockingDeque<Command> commands = new LinkedBlockingDeque<>();
+    private final Map<TopicPartition, PartitionSource> sources = new HashMap<>();
+    private final Set<TopicPartition> paused = new HashSet<>();
+    // Owned by the consumer thread.
+    private boolean running = true;
+    /** Broker failures in a row. */
+    private int failures;
+
+    /**
+     * Work for the consumer thread and the partitions it concerns. A failure of an essential
+     * command (assigning and seeking) is the partitions' failure; a mirror commit's is only warned about.
+     */
+    private record Command(Runnable action, Set<TopicPartition> partitions, boolean essential) {
+    }
+
+    /**
+     * Starts the consumer thread for one cluster.
+     *
+     * @param bootstrapServers the cluster
+     * @param clientProperties extra consumer properties (security, timeouts)
+     * @param clientId         the client id the broker sees, such as the worker id
+     */
+    public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId) {
+        this(bootstrapServers, clientProperties, clientId, Optional.empty());
+    }
+
+    /**
+     * Starts the consumer thread for one cluster, mirroring every checkpoint into a consumer
+     * group's committed offsets (without joining the group) so that existing lag tools see the
+     * fleet's progress.
+     *
+     * @param mirrorGroup the consumer group to commit checkpointed offsets to; empty for none
+     */
+    public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId,
+                               Optional<String> mirrorGroup) {
+        this.bootstrapServers = bootstrapServers;
+        this.mirrorGroup = mirrorGroup;
+        Properties props = new Properties();
+        props.putAll(clientProperties);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(MAX_POLL_RECORDS));
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        mirrorGroup.ifPresent(group -> props.put(ConsumerConfig.GROUP_ID_CONFIG, group));
+        this.consumer = new KafkaConsumer<>(props);
+        this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The sources of one topic's partitions; a partition without a checkpoint starts at {@code initialPosition}. */
+    public RecordSourceFactory topic(Position initialPosition) {
+        return (unit, resumeAfter) -> open(unit, resumeAfter.orElse(initialPosition));
+    }
+
+    private RecordSource open(UnitId unit, Position start) {
+        TopicPartition partition = new TopicPartition(unit.stream(), Integer.parseInt(unit.shard()));
+        PartitionSource source = new PartitionSource(unit, partition);
+        submit(Set.of(partition), true, () -> {
+            sources.put(partition, source);
+            consumer.assign(sources.keySet());
+            seek(partition, start);
+        });
+        return source;
+    }
+
+    private void submit(Set<TopicPartition> partitions, boolean essential, Runnable action) {
+        commands.add(new Command(action, partitions, essential));
+        consumer.wakeup();
+    }
+
+    private void seek(TopicPartition partition, Position start) {
+        if (start instanceof Position.Offset offset) {
+            consumer.seek(partition, offset.nextOffset());
+        } else if (start instanceof Position.Latest) {
+            consumer.seekToEnd(List.of(partition));
+        } else if (start instanceof Position.AtTimestamp at) {
+            OffsetAndTimestamp found = consumer.offsetsForTimes(Map.of(partition, at.timestamp().toEpochMilli()))
+                    .get(partition);
+            if (found == null) {
+                consumer.seekToEnd(List.of(partition));
+            } else {
+                consumer.seek(partition, found.offset());
+            }
+        } else {
+            consumer.seekToBeginning(List.of(partition));
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                runCommands();
+                if (sources.isEmpty()) {
+                    waitForCommand(POLL);
+                    continue;
+                }
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (WakeupException e) {
+                    continue;
+                } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
+                    for (Map.Entry<TopicPartition, Long> gone : e.offsetOutOfRangePartitions().entrySet()) {
+                        LOG.error("{}: offset {} is no longer retained by Kafka; records before the earliest retained one"
+                                + " are gone, reading from there", gone.getKey(), gone.getValue());
+                        consumer.seekToBeginning(List.of(gone.getKey()));
+                    }
+                    continue;
+                } catch (KafkaException e) {
+                    failed(e, sources.keySet());
+                    continue;
+                }
+                failures = 0;
+                for (TopicPartition partition : records.partitions()) {
+                    PartitionSource source = sources.get(partition);
+                    if (source != null) {
+                        source.offer(records.records(partition), consumer.currentLag(partition));
+                    }
+                }
+                // A caught-up partition's fetches bring no records but do bring its end: its lag is known (0), not unknown.
+                sources.forEach((partition, source) -> {
+                    if (!records.partitions().contains(partition)) {
+                        source.lag(consumer.currentLag(partition));
+                    }
+                });
+                applyBackPressure();
+            }
+        } catch (RuntimeException e) {
+            // Not a Kafka error: a bug. Every partition of this cluster is told, so none stays READING unnoticed.
+            LOG.error("the Kafka consumer of {} stopped: {}", bootstrapServers, e.toString(), e);
+            String reason = "the Kafka consumer of " + bootstrapServers + " stopped: " + e;
+            sources.values().forEach(source -> source.fail(reason));
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * Runs the partition sources' commands on this thread. A wake-up meant for {@code poll} can
+     * fire inside a command ({@code offsetsForTimes} for AT_TIMESTAMP, say): the command then runs
+     * again. A command that fails on the broker is kept for the next round (transient) or fails
+     * its partitions (fatal).
+     */
+    private void runCommands() {
+        Command command;
+        while (running && (command = commands.peek()) != null) {
+            try {
+                command.action().run();
+                commands.poll();
+            } catch (WakeupException e) {
+                // the wake-up is spent; run the command again
+            } catch (KafkaException e) {
+                if (!command.essential()) {
+                    commands.poll();
+                    LOG.warn("{}: mirroring a checkpoint into group {} failed: {}", command.partitions(),
+                            mirrorGroup.orElse("?"), e.toString());
+                    continue;
+                }
+                if (isFatal(e)) {
+                    commands.poll();
+                }
+                failed(e, command.partitions());
+                return;
+            }
+        }
+    }
+
+    /**
+     * A broker error. A fatal one (authentication, authorisation, an invalid topic) fails the
+     * partitions it concerns with the broker's message; anything else is retried, with a warning
+     * the first and every tenth time. Either way the thread backs off and goes on.
+     */
+    private void failed(KafkaException e, Set<TopicPartition> partitions) {
+        failures++;
+        if (isFatal(e)) {
+            String reason = "Kafka at " + bootstrapServers + ": " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            Set<String> topics = e instanceof TopicAuthorizationException denied ? denied.unauthorizedTopics() : Set.of();
+            for (TopicPartition partition : List.copyOf(partitions)) {
+                PartitionSource source = sources.get(partition);
+                if (source != null && (topics.isEmpty() || topics.contains(partition.topic()))) {
+                    source.fail(reason);
+                }
+            }
+        } else if (failures == 1 || failures % 10 == 0) {
+            LOG.warn("Kafka at {}: {} failure(s) in a row, retrying: {}", bootstrapServers, failures, e.toString());
+        }
+        // Until the failed partitions' units have let them go, polling fails again: never in a tight loop.
+        backoff(Duration.ofMillis(Math.min(5_000, 100L << Math.min(failures, 6))));
+    }
+
+    /**
+     * Errors that retrying cannot mend. A missing topic is not among them: brokers report it
+     * for a while after a topic is created or moved, so it is retried with warnings.
+     */
+    static boolean isFatal(KafkaException e) {
+        return e instanceof AuthenticationException || e instanceof AuthorizationException
+                || e instanceof InvalidTopicException;
+    }
+
+    /** Waits before the next attempt; a new command (or {@link #close}'s) ends the wait early. */
+    private void backoff(Duration delay) {
+        waitForCommand(delay);
+    }
+
+    /** Waits up to {@code limit} for a command to arrive, leaving it at the head of the queue. */
+    private void waitForCommand(Duration limit) {
+        try {
+            Command next = commands.pollFirst(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (next != null) {
+                commands.addFirst(next);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private void applyBackPressure() {
+        List<TopicPartition> toPause = new ArrayList<>();
+        List<TopicPartition> toResume = new ArrayList<>();
+        sources.forEach((partition, source) -> {
+            int buffered = source.buffered();
+            if (buffered >= BUFFER_LIMIT && paused.add(partition)) {
+                toPause.add(partition);
+            } else if (buffered < BUFFER_LIMIT / 2 && paused.remove(partition)) {
+                toResume.add(partition);
+            }
+        });
+        if (!toPause.isEmpty()) {
+            consumer.pause(toPause);
+        }
+        if (!toResume.isEmpty()) {
+            consumer.resume(toResume);
+        }
+    }
+
+    @Override
+    public void close() {
+        // Jumps the queue: commands still waiting concern partitions that are closing too.
+        commands.addFirst(new Command(() -> running = false, Set.of(), false));
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One partition's records, buffered between the consumer thread and the unit loop. */
+    private final class PartitionSource implements RecordSource {
+        private final UnitId unit;
+        private final TopicPartition partition;
+        private final Deque<StreamRecord> buffer = new ArrayDeque<>();
+        private OptionalLong lag = OptionalLong.empty();
+        // Guarded by this source's monitor: the consumer thread fills the buffer, the unit drains it.
+        private boolean closed;
+        private String failure;
+        private Runnable wake = () -> { };
+
+        PartitionSource(UnitId unit, TopicPartition partition) {
+            this.unit = unit;
+            this.partition = partition;
+        }
+
+        void offer(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
+            Runnable toWake;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                append(records, currentLag);
+                toWake = wake;
+            }
+            toWake.run();
+        }
+
+        /** The partition's lag as the last fetch response told it, when no records came with it. */
+        synchronized void lag(OptionalLong currentLag) {
+            if (currentLag.isPresent()) {
+                lag = currentLag;
+            }
+        }
+
+        @Override
+        public synchronized void onRecordsAvailable(Runnable wake) {
+            this.wake = wake;
+        }
+
+        private void append(List<ConsumerRecord<byte[], byte[]>> records, OptionalLong currentLag) {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                byte[] key = record.key() == null ? new byte[0] : record.key();
+                List<RecordHeader> headers = new ArrayList<>();
+                record.headers().forEach(header -> headers.add(new RecordHeader(header.key(), header.value())));
+                buffer.add(new StreamRecord(unit, new Position.Offset(record.offset() + 1), StreamRecord.keyText(key),
+                        record.value() == null ? new byte[0] : record.value(), Instant.ofEpochMilli(record.timestamp()),
+                        key, headers, timestampType(record.timestampType())));
+            }
+            lag = currentLag;
+        }
+
+        private static TimestampType timestampType(org.apache.kafka.common.record.TimestampType type) {
+            return switch (type) {
+                case CREATE_TIME -> TimestampType.CREATE_TIME;
+                case LOG_APPEND_TIME -> TimestampType.LOG_APPEND_TIME;
+                default -> TimestampType.NONE;
+            };
+        }
+
+        synchronized int buffered() {
+            return buffer.size();
+        }
+
+        /** The consumer cannot serve this partition any more; its unit stops as FAILED at its next fetch. */
+        void fail(String reason) {
+            Runnable toWake;
+            synchronized (this) {
+                if (failure == null) {
+                    failure = reason;
+                }
+                toWake = wake;
+            }
+            toWake.run();
+        }
+
+        @Override
+        public synchronized Fetch fetch() {
+            if (failure != null && buffer.isEmpty()) {
+                throw new SourceFailedException(failure);
+            }
+            List<StreamRecord> batch = new ArrayList<>(Math.min(buffer.size(), BATCH_LIMIT));
+            while (!buffer.isEmpty() && batch.size() < BATCH_LIMIT) {
+                batch.add(buffer.poll());
+            }
+            OptionalLong remaining = lag.isPresent() ? OptionalLong.of(lag.getAsLong() + buffer.size()) : lag;
+            return new Fetch(batch, OptionalLong.empty(), remaining, false, Optional.empty());
+        }
+
+        @Override
+        public Duration nextDelay(Fetch last) {
+            return last.records().isEmpty() ? IDLE_WAIT : Duration.ZERO;
+        }
+
+        @Override
+        public void checkpointed(Position position) {
+            if (mirrorGroup.isEmpty() || !(position instanceof Position.Offset offset)) {
+                return;
+            }
+            submit(Set.of(partition), false, () -> consumer.commitAsync(Map.of(partition,
+                    new org.apache.kafka.clients.consumer.OffsetAndMetadata(offset.nextOffset())), (offsets, error) -> {
+                        if (error != null) {
+                            LOG.warn("{}: mirroring offset {} into group {} failed: {}", partition, offset.nextOffset(),
+                                    mirrorGroup.get(), error.toString());
+                        }
+                    }));
+        }
+
+        @Override
+        public void close() {
+            synchronized (this) {
+                closed = true;
+                buffer.clear();
+            }
+            submit(Set.of(partition), true, () -> {
+                if (sources.remove(partition, this)) {
+                    paused.remove(partition);
+                    consumer.assign(sources.keySet());
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package dev.streamfleet.worker.internal.kinesis;
+
+import dev.streamfleet.core.Backoff;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.random.RandomGenerator;
+
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
+import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
+import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
+import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.StartingPosition;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEventStream;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardRequest;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler;
+
+/**
+ * Reads one shard through enhanced fan-out: a SubscribeToShard subscription pushes events of
+ * records, and when it ends (Kinesis ends every one after 5 minutes) the next one starts after
+ * the last event's continuation sequence number, so nothing is missed and nothing is read twice.
+ *
+ * <p>Back-pressure: one event is requested at a time, and the next only when the unit takes this
+ * one, so a slow processor holds at most one event in memory and Kinesis waits.
+ *
+ * <p>Threads: the SDK's threads only add {@link Signal}s to a queue and wake the unit; everything
+ * else (the subscription, the position, the failures) belongs to the unit's loop, which drains the
+ * queue in {@link #fetch}. A failed subscription backs off with jitter and is tried again; its
+ * reason is logged in one line.
+ */
+final class FanOutShardSource implements RecordSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FanOutShardSource.class);
+    private static final Backoff BACKOFF = new Backoff(Integer.MAX_VALUE, Duration.ofMillis(500), Duration.ofSeconds(10));
+    /** Waiting for the consumer to become ACTIVE, or for a subscription's first event. */
+    private static final Duration CONSUMER_POLL = Duration.ofMillis(500);
+    /** An idle shard's loop is woken by the next event; this only bounds a missed wake-up. */
+    private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+
+    private final KinesisAsyncClient client;
+    private final StreamConsumer consumer;
+    private final KinesisSourceConfig config;
+    private final UnitId unit;
+    private final Optional<Position> resumeAfter;
+    private final ShardRanges ranges;
+    private final ShardRecords records;
+    private final RandomGenerator jitter;
+    /** The only state other threads touch: what the SDK's threads report, in order. */
+    private final Queue<Signal> signals = new ConcurrentLinkedQueue<>();
+    private Runnable wake = () -> { };
+
+    // Owned by the unit's loop.
+    private int generation;
+    private Listener current;
+    private Subscription subscription;
+    private String consumerArn;
+    private String continuation;
+    private OptionalLong millisBehind = OptionalLong.empty();
+    private Duration backoffFirst;
+    private int consecutiveFailures;
+    /** The last failure's reason: reported with the backoff, and a changed one is logged at once. */
+    private String lastFailure;
+
+    /** What the SDK reports about a subscription, tagged with the subscription's generation. */
+    sealed interface Signal {
+        int generation();
+    }
+
+    record Subscribed(int generation, Subscription subscription) implements Signal {
+    }
+
+    /** One event; null for an event type this reader does not know. */
+    record Event(int generation, SubscribeToShardEvent event) implements Signal {
+    }
+
+    /** The subscription is over: after its 5 minutes (no error) or with an error. */
+    record Ended(int generation, Throwable error) implements Signal {
+    }
+
+    FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
+                      Optional<Position> resumeAfter, ShardRanges ranges) {
+        this(client, consumer, config, unit, resumeAfter, ranges, RandomGenerator.getDefault());
+    }
+
+    /** @param jitter where the backoff's jitter comes from */
+    FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
+                      Optional<Position> resumeAfter, ShardRanges ranges, RandomGenerator jitter) {
+        this.jitter = jitter;
+        this.ranges = ranges;
+        this.client = client;
+        this.consumer = consumer;
+        this.config = config;
+        this.unit = unit;
+        this.resumeAfter = resumeAfter;
+        this.records = new ShardRecords(unit);
+    }
+
+    @Override
+    public void onRecordsAvailable(Runnable wake) {
+        this.wake = wake;
+    }
+
+    @Override
+    public Fetch fetch() {
+        SubscribeToShardEvent taken = null;
+        boolean tookEvent = false;
+        Signal signal;
+        while (!tookEvent && (signal = signals.poll()) != null) {
+            if (signal.generation() != generation) {
+                continue;
+            }
+            if (signal instanceof Subscribed subscribed) {
+                subscription = subscribed.subscription();
+                subscription.request(1);
+            } else if (signal instanceof Event event) {
+                tookEvent = true;
+                taken = event.event();
+            } else if (signal instanceof Ended ended) {
+                ended(ended.error());
+            }
+        }
+        if (tookEvent) {
+            return take(taken);
+        }
+        if (current != null) {
+            return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
+        }
+        if (backoffFirst != null) {
+            Fetch failed = Fetch.failed(backoffFirst, lastFailure);
+            backoffFirst = null;
+            return failed;
+        }
+        return subscribe();
+    }
+
+    private Fetch take(SubscribeToShardEvent event) {
+        if (event == null) {
+            subscription.request(1);
+            return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
+        }
+        consecutiveFailures = 0;
+        List<StreamRecord> batch = new ArrayList<>(event.records().size());
+        records.addAll(event.records(), batch);
+        if (event.millisBehindLatest() != null) {
+            millisBehind = OptionalLong.of(event.millisBehindLatest());
+        }
+        boolean end = event.continuationSequenceNumber() == null || event.hasChildShards() && !event.childShards().isEmpty();
+        if (end) {
+            LOG.info("{}: shard ended; its children: {}", unit, event.hasChildShards()
+                    ? event.childShards().stream().map(ChildShard::shardId).toList() : List.of());
+            stopSubscription();
+        } else {
+            continuation = event.continuationSequenceNumber();
+            subscription.request(1);
+        }
+        return new Fetch(batch, millisBehind, OptionalLong.empty(), end, Optional.empty(), Optional.empty(),
+                records.takeDroppedOutsideRange());
+    }
+
+    private Fetch subscribe() {
+        if (!records.knowsRange()) {
+            Optional<HashKeyRange> range = ranges.of(unit.shard());
+            if (range.isEmpty()) {
+                String why = ranges.whyUnknown(unit.shard());
+                return Fetch.failed(failed(why, true), why);
+            }
+            records.range(range.get());
+        }
+        CompletableFuture<String> arn = consumer.arn();
+        if (!arn.isDone()) {
+            return Fetch.failed(CONSUMER_POLL);
+        }
+        if (arn.isCompletedExceptionally()) {
+            Throwable error = StreamConsumer.unwrap(arn.handle((ok, e) -> e).join());
+            String why = "stream consumer " + consumer.describe() + " is not available: " + reason(error);
+            return Fetch.failed(failed(why, false), why);
+        }
+        consumerArn = arn.join();
+        generation++;
+        current = new Listener(generation);
+        SubscribeToShardRequest request = SubscribeToShardRequest.builder().consumerARN(consumerArn)
+                .shardId(unit.shard()).startingPosition(startingPosition()).build();
+        LOG.debug("{}: subscribing from {}", unit, request.startingPosition());
+        Listener listener = current;
+        listener.response = client.subscribeToShard(request, SubscribeToShardResponseHandler.builder()
+                .onEventStream(events -> events.subscribe(listener))
+                .onError(error -> { })
+                .build());
+        listener.response.whenComplete((done, error) -> listener.ended(error));
+        return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
+    }
+
+    /**
+     * Where the next subscription starts: after the last continuation; else inside the last record
+     * handed out or the checkpoint (AT, dropping what was delivered, which resumes correctly inside
+     * a KPL aggregate); else at the configured initial position.
+     */
+    private StartingPosition startingPosition() {
+        if (continuation != null) {
+            return StartingPosition.builder().type(ShardIteratorType.AFTER_SEQUENCE_NUMBER).sequenceNumber(continuation).build();
+        }
+        Position from = records.lastReturned().or(() -> resumeAfter).orElse(config.initialPosition());
+        if (from instanceof Position.Sequence sequence) {
+            records.skipThrough(sequence);
+            return StartingPosition.builder().type(ShardIteratorType.AT_SEQUENCE_NUMBER)
+                    .sequenceNumber(sequence.sequenceNumber().toString()).build();
+        }
+        if (from instanceof Position.AtTimestamp at) {
+            return StartingPosition.builder().type(ShardIteratorType.AT_TIMESTAMP).timestamp(at.timestamp()).build();
+        }
+        if (from instanceof Position.Latest) {
+            return StartingPosition.builder().type(ShardIteratorType.LATEST).build();
+        }
+        return StartingPosition.builder().type(ShardIteratorType.TRIM_HORIZON).build();
+    }
+
+    /** The current subscription ended; the next {@link #fetch} subscribes again, after a backoff if it failed. */
+    private void ended(Throwable error) {
+        current = null;
+        subscription = null;
+        generation++;
+        if (error == null) {
+            LOG.debug("{}: subscription ended after its time; renewing after {}", unit, continuation);
+            return;
+        }
+        Throwable cause = StreamConsumer.unwrap(error);
+        if (cause instanceof ResourceInUseException && reason(cause).contains("ACTIVE")) {
+            consumer.forget(consumerArn);
+            backoffFirst = failed("stream consumer " + consumer.describe() + " is not ACTIVE: " + reason(cause), false);
+        } else if (cause instanceof ResourceInUseException) {
+            // Kinesis refuses a second subscription of one consumer to one shard for about 5 s, e.g. right after a move.
+            backoffFirst = failed("another subscription of consumer " + consumer.describe() + " holds the shard"
+                    + " (ResourceInUseException); retrying", true);
+        } else if (cause instanceof LimitExceededException) {
+            backoffFirst = failed("SubscribeToShard was throttled (LimitExceededException): " + reason(cause), true);
+        } else if (cause instanceof ResourceNotFoundException) {
+            consumer.forget(consumerArn);
+            backoffFirst = failed("the stream, the shard or the consumer " + consumer.describe() + " does not exist: "
+                    + reason(cause), false);
+        } else {
+            backoffFirst = failed("the subscription failed: " + reason(cause), true);
+        }
+    }
+
+    /**
+     * Counts a failure and logs it in one line: an expected one (transient) the first and every
+     * tenth time in a row, any other whenever its reason changes or every tenth time.
+     */
+    private Duration failed(String reason, boolean transientError) {
+        consecutiveFailures++;
+        boolean changed = !reason.equals(lastFailure);
+        lastFailure = reason;
+        if (consecutiveFailures % 10 == 0 || (!transientError && changed)) {
+            LOG.warn("{}: {} ({} failures in a row)", unit, reason, consecutiveFailures);
+        } else if (consecutiveFailures == 1) {
+            LOG.info("{}: {}", unit, reason);
+        }
+        return BACKOFF.delayAfter(consecutiveFailures, jitter);
+    }
+
+    static String reason(Throwable error) {
+        if (error instanceof AwsServiceException aws && aws.awsErrorDetails() != null) {
+            String message = aws.awsErrorDetails().errorMessage();
+            return aws.awsErrorDetails().errorCode() + (message == null ? "" : ": " + message);
+        }
+        return error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    }
+
+    private void stopSubscription() {
+        if (current != null) {
+            current.cancel();
+        }
+        if (subscription != null) {
+            subscription.cancel();
+        }
+        current = null;
+        subscription = null;
+        generation++;
+    }
+
+    @Override
+    public Duration nextDelay(Fetch last) {
+        return last.records().isEmpty() ? IDLE_WAIT : Duration.ZERO;
+    }
+
+    @Override
+    public void close() {
+        stopSubscription();
+        signals.clear();
+    }
+
+    /** Hears one subscription on the SDK's threads and reports to the unit through the queue. */
+    private final class Listener implements Subscriber<SubscribeToShardEventStream> {
+        private final int generation;
+        private final Runnable wakeUnit;
+        private volatile boolean cancelled;
+        /** The call's result; set by the unit right after the call, read by the unit. */
+        private CompletableFuture<Void> response;
+
+        Listener(int generation) {
+            this.generation = generation;
+            this.wakeUnit = wake;
+        }
+
+        /** Ends the call; Kinesis frees the shard for the next subscription once its stream is reset. */
+        void cancel() {
+            cancelled = true;
+            if (response != null) {
+                response.cancel(true);
+            }
+        }
+
+        @Override
+        public void onSubscribe(Subscription subscription) {
+            if (cancelled) {
+                subscription.cancel();
+                return;
+            }
+            report(new Subscribed(generation, subscription));
+        }
+
+        @Override
+        public void onNext(SubscribeToShardEventStream event) {
+            report(new Event(generation, event instanceof SubscribeToShardEvent records ? records : null));
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            // the response future fails too, and reports it once
+        }
+
+        @Override
+        public void onComplete() {
+            // the response future completes too, and reports it once
+        }
+
+        void ended(Throwable error) {
+            report(new Ended(generation, error));
+        }
+
+        private void report(Signal signal) {
+            if (!cancelled) {
+                signals.add(signal);
+                wakeUnit.run();
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package dev.streamfleet.worker.internal.parallel;
+
+import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.SourceKind;
+
+import java.util.Optional;
+
+/**
+ * A unit's progress when its records finish out of order: the watermark (every record up to it
+ * is finished) and the records finished beyond it, which together are what a checkpoint stores.
+ * Also the other way round: given the checkpoint a unit resumes from, which records read again
+ * were finished already and must not be processed twice.
+ *
+ * <p>Records are named by an ordinal that is the same on every read: a Kafka record's offset, or
+ * a Kinesis record's index among the records read after the watermark it resumed from. Pure; the
+ * unit's mailbox owns it.
+ */
+public final class ProgressTracker {
+
+    private final boolean byOffset;
+    private final FinishedBeyond resumedFinished;
+    /** The ordinal that {@link #resumedFinished}'s ordinal 0 names; unknown for Kafka until the first record. */
+    private long resumedBase;
+    private boolean resumedBaseKnown;
+    private Position watermark;
+    /** The ordinal of the first record after the watermark. */
+    private long base;
+    private long nextIndex;
+    private long highestDispatched = -1;
+    /** Dispatched records after the watermark, in ordinal order: the first is never finished. */
+    private final Beyond beyond = new Beyond();
+    private int inFlight;
+    /** Entries of {@link #beyond} that are finished. */
+    private long finishedBeyondCount;
+
+    private static final class Entry {
+        final long ordinal;
+        final Position position;
+        boolean finished;
+
+        Entry(long ordinal, Position position, boolean finished) {
+            this.ordinal = ordinal;
+            this.position = position;
+            this.finished = finished;
+        }
+    }
+
+    /**
+     * The entries after the watermark in a ring, oldest first. Ordinals only grow, so an entry is
+     * found by its distance from the first (Kinesis indexes and most Kafka offsets have no gaps)
+     * or else by binary search: no boxing and no tree node per record.
+     */
+    private static final class Beyond {
+        private Entry[] ring = new Entry[64];
+        private int head;
+        private int size;
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        Entry first() {
+            return size == 0 ? null : ring[head];
+        }
+
+        Entry get(int index) {
+            return ring[(head + index) & (ring.length - 1)];
+        }
+
+        void add(Entry entry) {
+            if (size == ring.length) {
+                Entry[] bigger = new Entry[ring.length * 2];
+                for (int i = 0; i < size; i++) {
+                    bigger[i] = get(i);
+                }
+                ring = bigger;
+                head = 0;
+            }
+            ring[(head + size) & (ring.length - 1)] = entry;
+            size++;
+        }
+
+        void removeFirst() {
+            ring[head] = null;
+            head = (head + 1) & (ring.length - 1);
+            size--;
+        }
+
+        Entry find(long ordinal) {
+            if (size == 0) {
+                return null;
+            }
+            long distance = ordinal - ring[head].ordinal;
+            if (distance >= 0 && distance < size && get((int) distance).ordinal == ordinal) {
+                return get((int) distance);
+            }
+            int low = 0;
+            int high = size - 1;
+            while (low <= high) {
+                int middle = (low + high) >>> 1;
+                long found = get(middle).ordinal;
+                if (found < ordinal) {
+                    low = middle + 1;
+                } else if (found > ordinal) {
+                    high = middle - 1;
+                } else {
+                    return get(middle);
+                }
+            }
+            return null;
+        }
+
+        int size() {
+            return size;
+        }
+    }
+
+    /**
+     * @param kind            the unit's source
+     * @param resumedFrom     the checkpointed watermark the unit resumes after, if it is a record position
+     * @param resumedFinished the records the checkpoint recorded as finished beyond it
+     */
+    public ProgressTracker(SourceKind kind, Optional<Position> resumedFrom, FinishedBeyond resumedFinished) {
+        this.byOffset = kind == SourceKind.KAFKA;
+        this.resumedFinished = resumedFinished;
+        this.watermark = resumedFrom.filter(Position::isRecordPosition).orElse(null);
+        if (watermark == null && !resumedFinished.isEmpty()) {
+            throw new IllegalArgumentException("finished records beyond a watermark that is not a record position");
+        }
+        if (watermark instanceof Position.Offset offset) {
+            base = offset.nextOffset();
+            resumedBase = base;
+            resumedBaseKnown = true;
+        } else if (!byOffset) {
+            resumedBaseKnown = true;
+        }
+    }
+
+    /**
+     * A record read in stream order.
+     *
+     * @return its ordinal, to {@link #finish} it by; negative when the checkpoint recorded it as
+     *     finished already, so it must not be processed again
+     */
+    public long dispatch(Position position) {
+        long ordinal = byOffset ? ((Position.Offset) position).nextOffset() - 1 : nextIndex++;
+        if (byOffset && watermark == null && beyond.isEmpty()) {
+            // Nothing before the first record read belongs to this unit's work.
+            watermark = new Position.Offset(ordinal);
+            base = ordinal;
+            resumedBase = ordinal;
+            resumedBaseKnown = true;
+        }
+        if (ordinal <= highestDispatched) {
+            throw new IllegalStateException("records must be dispatched in stream order: " + ordinal + " after "
+                    + highestDispatched);
+        }
+        highestDispatched = ordinal;
+        boolean done = resumedBaseKnown && ordinal >= resumedBase && resumedFinished.contains(ordinal - resumedBase);
+        beyond.add(new Entry(ordinal, position, done));
+        if (done) {
+            finishedBeyondCount++;
+            advance();
+            return -1;
+        }
+        inFlight++;
+        return ordinal;
+    }
+
+    /** The record with this ordinal is finished. */
+    public void finish(long ordinal) {
+        Entry entry = beyond.find(ordinal);
+        if (entry == null || entry.finished) {
+            throw new IllegalStateException("record " + ordinal + " is not in flight");
+        }
+        entry.finished = true;
+        inFlight--;
+        finishedBeyondCount++;
+        advance();
+    }
+
+    private void advance() {
+        Entry first;
+        while ((first = beyond.first()) != null && first.finished) {
+            watermark = first.position;
+            base = first.ordinal + 1;
+            beyond.removeFirst();
+            finishedBeyondCount--;
+        }
+    }
+
+    /** Records dispatched and not finished yet. */
+    public int inFlight() {
+        return inFlight;
+    }
+
+    /** How many records read on this worker are finished beyond the watermark; cheap, unlike {@link #finishedBeyond}. */
+    public long finishedBeyondCount() {
+        return finishedBeyondCount;
+    }
+
+    /** The last record such that it and every record before it are finished; empty until there is one. */
+    public Optional<Position> watermark() {
+        return Optional.ofNullable(watermark);
+    }
+
+    /**
+     * The records finished beyond the watermark, by their ordinal after it; the ones the resumed
+     * checkpoint recorded and that were not read again yet are kept.
+     */
+    public FinishedBeyond finishedBeyond() {
+        FinishedBeyond.Builder builder = new FinishedBeyond.Builder();
+        for (int i = 0; i < beyond.size(); i++) {
+            Entry entry = beyond.get(i);
+            if (entry.finished) {
+                builder.add(entry.ordinal - base);
+            }
+        }
+        if (resumedBaseKnown && !resumedFinished.isEmpty()) {
+            long from = Math.max(highestDispatched + 1, base);
+            for (long ordinal = Math.max(from - resumedBase, 0); ordinal < resumedFinished.end(); ordinal++) {
+                if (resumedFinished.contains(ordinal)) {
+                    builder.add(resumedBase + ordinal - base);
+                }
+            }
+        }
+        return builder.build();
+    }
+}

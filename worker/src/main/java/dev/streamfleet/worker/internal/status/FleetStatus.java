@@ -1,0 +1,149 @@
+package dev.streamfleet.worker.internal.status;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.coordinator.RebalanceRecord;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.coordinator.internal.zk.FleetSnapshot;
+import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.StreamWorker;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The fleet's state as the leader sees it, for {@code /api/status} and the page: ZooKeeper's
+ * view (workers, leader, generation, who holds what), the checkpoint table (positions, epochs,
+ * states), and each worker's own {@code /api/worker} (rates, lag, failures), plus the leader's
+ * rebalance history and the throughput history merged from the workers' own ones.
+ */
+final class FleetStatus {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WORKER_TIMEOUT = Duration.ofSeconds(1);
+
+    private final StreamWorker worker;
+    private final CheckpointListing checkpoints;
+    private final Clock clock;
+    private final WorkerReports reports = new WorkerReports(WORKER_TIMEOUT);
+
+    FleetStatus(StreamWorker worker, CheckpointStore store, Clock clock) {
+        this.worker = worker;
+        this.checkpoints = new CheckpointListing(store::list, clock);
+        this.clock = clock;
+    }
+
+    /** The whole status document. */
+    ObjectNode collect() {
+        FleetSnapshot fleet = worker.fleet();
+        Map<WorkerId, JsonNode> live = reports.fetch(fleet.workers());
+        ObjectNode status = JSON.createObjectNode()
+                .put("application", fleet.application())
+                .put("generatedAt", clock.instant().toString())
+                .put("leader", fleet.leader().map(WorkerId::value).orElse(null))
+                .put("generation", fleet.generation());
+        ArrayNode workers = status.putArray("workers");
+        for (WorkerInfo info : fleet.workers()) {
+            JsonNode report = live.get(info.id());
+            double rate = 0;
+            double load = 0;
+            if (report != null) {
+                for (JsonNode unit : report.path("units")) {
+                    rate += unit.path("recordsPerSecond").asDouble();
+                    load += unit.path("load").asDouble();
+                }
+            }
+            workers.addObject().put("id", info.id().value()).put("host", info.host()).put("statusUrl", info.statusUrl())
+                    .put("startedAt", info.startedAt().toString())
+                    .put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds())
+                    .put("units", fleet.assignments().getOrDefault(info.id(), new TreeSet<>()).size())
+                    .put("recordsPerSecond", rate)
+                    .put("capacity", info.capacity())
+                    .put("load", load)
+                    .put("reachable", report != null);
+        }
+        Map<UnitId, JsonNode> unitReports = new HashMap<>();
+        live.values().forEach(report -> report.path("units").forEach(unit ->
+                unitReports.put(UnitId.parse(unit.path("unit").asText()), unit)));
+        Map<UnitId, Checkpoint> rows = new HashMap<>();
+        checkpoints.rows().forEach(row -> rows.put(row.unit(), row));
+        TreeSet<UnitId> units = new TreeSet<>(rows.keySet());
+        units.addAll(fleet.leaseHolders().keySet());
+        fleet.assignments().values().forEach(units::addAll);
+        ArrayNode unitArray = status.putArray("units");
+        for (UnitId unit : attentionFirst(units, unitReports)) {
+            Checkpoint row = rows.get(unit);
+            JsonNode report = unitReports.get(unit);
+            ObjectNode node = unitArray.addObject().put("unit", unit.toString())
+                    .put("source", unit.kind().id() + "/" + unit.stream())
+                    .put("owner", fleet.leaseHolders().containsKey(unit) ? fleet.leaseHolders().get(unit).value() : null)
+                    .put("epoch", row == null ? null : row.epoch().map(Object::toString).orElse(null))
+                    .put("position", row == null ? null : row.position().map(PositionCodec::encode).orElse(null))
+                    .put("state", report != null ? report.path("state").asText()
+                            : row != null && row.isEnded() ? "ENDED" : "NOT READING");
+            if (report != null) {
+                node.put("recordsPerSecond", report.path("recordsPerSecond").asDouble());
+                if (report.has("millisBehindLatest")) {
+                    node.put("millisBehindLatest", report.path("millisBehindLatest").asLong());
+                }
+                if (report.has("offsetLag")) {
+                    node.put("offsetLag", report.path("offsetLag").asLong());
+                }
+                for (String lanes : new String[] {"inFlight", "busyLanes", "finishedBeyondWatermark", "deadLettered"}) {
+                    if (report.has(lanes)) {
+                        node.put(lanes, report.path(lanes).asLong());
+                    }
+                }
+                if (report.has("failure")) {
+                    node.put("failure", report.path("failure").asText());
+                }
+                if (report.has("stalled")) {
+                    node.put("stalled", report.path("stalled").asText());
+                }
+            }
+        }
+        ArrayNode rebalances = status.putArray("rebalances");
+        List<RebalanceRecord> records = worker.rebalances();
+        for (int i = records.size() - 1; i >= 0 && i >= records.size() - 10; i--) {
+            RebalanceRecord record = records.get(i);
+            rebalances.addObject().put("generation", record.generation()).put("at", record.at().toString())
+                    .put("workers", record.workers()).put("units", record.units()).put("moved", record.moved())
+                    .put("writes", record.writes()).put("tookMillis", record.took().toMillis())
+                    .put("settledMillis", record.settled().map(Duration::toMillis).orElse(null))
+                    .put("reason", record.reason())
+                    .set("movedUnits", JSON.valueToTree(record.movedUnits().stream().map(UnitId::toString).toList()));
+        }
+        ArrayNode chart = status.putArray("history");
+        FleetHistory.merge(live.values().stream().map(FleetStatus::history).toList())
+                .forEach(point -> chart.add(point.toJson()));
+        return status;
+    }
+
+    private static List<HistoryPoint> history(JsonNode report) {
+        List<HistoryPoint> points = new java.util.ArrayList<>();
+        report.path("history").forEach(node -> HistoryPoint.fromJson(node).ifPresent(points::add));
+        return points;
+    }
+
+    /** FAILED units first, then STALLED ones, then the rest, each group in unit order: what needs an operator leads. */
+    static List<UnitId> attentionFirst(java.util.Collection<UnitId> units, Map<UnitId, JsonNode> reports) {
+        return units.stream().sorted(java.util.Comparator.comparingInt((UnitId unit) -> {
+            JsonNode report = reports.get(unit);
+            if (report == null) {
+                return 2;
+            }
+            return report.path("state").asText().equals("FAILED") ? 0 : report.has("stalled") ? 1 : 2;
+        }).thenComparing(java.util.Comparator.naturalOrder())).toList();
+    }
+}

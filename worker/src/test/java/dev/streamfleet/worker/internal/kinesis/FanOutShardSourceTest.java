@@ -1,0 +1,206 @@
+package dev.streamfleet.worker.internal.kinesis;
+
+import dev.streamfleet.worker.config.FanOut;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.model.ChildShard;
+import software.amazon.awssdk.services.kinesis.model.HashKeyRange;
+import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
+import software.amazon.awssdk.services.kinesis.model.Record;
+import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The fan-out reader against Kinesis's subscription API as the SDK presents it, with events injected. */
+class FanOutShardSourceTest {
+
+    private static final UnitId SHARD = UnitId.kinesis("s", "shardId-000000000000");
+
+    private final FanOutKinesis kinesis = new FanOutKinesis();
+    private final AtomicInteger wakes = new AtomicInteger();
+
+    /** Jitter that always takes the whole backoff, so that the delays are known. */
+    private static final RandomGenerator WHOLE_BACKOFF = new RandomGenerator() {
+        @Override
+        public long nextLong() {
+            return Long.MAX_VALUE;
+        }
+
+        @Override
+        public long nextLong(long bound) {
+            return bound - 1;
+        }
+    };
+
+    /** Every hash key belongs to the shard under test. */
+    private static final ShardRanges WHOLE_SPACE = new ShardRanges("s", () -> java.util.Map.of(SHARD.shard(),
+            new dev.streamfleet.worker.internal.kinesis.HashKeyRange(java.math.BigInteger.ZERO, java.math.BigInteger.TWO.pow(128).subtract(java.math.BigInteger.ONE))),
+            java.time.Clock.systemUTC());
+
+    private FanOutShardSource open(Optional<Position> resumeAfter) {
+        FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
+                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, WHOLE_SPACE, WHOLE_BACKOFF);
+        source.onRecordsAvailable(wakes::incrementAndGet);
+        return source;
+    }
+
+    private static Record record(long sequence, String data) {
+        return Record.builder().sequenceNumber(Long.toString(sequence)).partitionKey("k")
+                .data(SdkBytes.fromUtf8String(data)).approximateArrivalTimestamp(Instant.EPOCH).build();
+    }
+
+    private static SubscribeToShardEvent event(long continuation, Record... records) {
+        return SubscribeToShardEvent.builder().records(records).continuationSequenceNumber(Long.toString(continuation))
+                .millisBehindLatest(0L).build();
+    }
+
+    private static List<String> data(Fetch fetch) {
+        return fetch.records().stream().map(r -> new String(r.data(), StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void aSlowProcessorHoldsAtMostOneEventAndKinesisWaitsForIt() {
+        FanOutShardSource source = open(Optional.empty());
+        assertThat(source.fetch().records()).isEmpty();
+        FanOutKinesis.Call call = kinesis.last();
+        assertThat(call.request.startingPosition().type()).isEqualTo(ShardIteratorType.TRIM_HORIZON);
+
+        source.fetch();
+        assertThat(call.requested).isEqualTo(1);
+        call.emit(event(10, record(1, "a"), record(2, "b")));
+        assertThat(wakes.get()).isPositive();
+        // Until the unit takes the event, nothing more is asked for: Kinesis holds the rest.
+        assertThat(call.requested).isZero();
+
+        Fetch first = source.fetch();
+        assertThat(data(first)).containsExactly("a", "b");
+        assertThat(call.requested).isEqualTo(1);
+        call.emit(event(20, record(11, "c")));
+        assertThat(call.requested).isZero();
+        assertThat(data(source.fetch())).containsExactly("c");
+    }
+
+    @Test
+    void aSubscriptionEndingAfterItsFiveMinutesContinuesAfterTheLastEventWithNoGapAndNoDuplicate() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call first = kinesis.last();
+        first.emit(event(30, record(1, "a"), record(2, "b")));
+        assertThat(data(source.fetch())).containsExactly("a", "b");
+        first.complete();
+
+        Fetch renewing = source.fetch();
+        assertThat(renewing.retryAfter()).isEmpty();
+        assertThat(kinesis.calls).hasSize(2);
+        FanOutKinesis.Call second = kinesis.last();
+        assertThat(second.request.startingPosition().type()).isEqualTo(ShardIteratorType.AFTER_SEQUENCE_NUMBER);
+        assertThat(second.request.startingPosition().sequenceNumber()).isEqualTo("30");
+
+        source.fetch();
+        // Even were the new subscription to repeat a record already handed out, it is not delivered twice.
+        second.emit(event(40, record(2, "b"), record(31, "c")));
+        assertThat(data(source.fetch())).containsExactly("c");
+    }
+
+    @Test
+    void aCheckpointInsideAnAggregateResumesAtItsSequenceNumberWithoutRedeliveringItsDeliveredPart() {
+        byte[] aggregate = KplAggregates.aggregate(List.of(new KplAggregation.UserRecord("k", "u0".getBytes()),
+                new KplAggregation.UserRecord("k", "u1".getBytes()), new KplAggregation.UserRecord("k", "u2".getBytes())));
+        FanOutShardSource source = open(Optional.of(new Position.Sequence(BigInteger.valueOf(5), 1)));
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        assertThat(call.request.startingPosition().type()).isEqualTo(ShardIteratorType.AT_SEQUENCE_NUMBER);
+        assertThat(call.request.startingPosition().sequenceNumber()).isEqualTo("5");
+
+        source.fetch();
+        call.emit(event(9, Record.builder().sequenceNumber("5").partitionKey("k").data(SdkBytes.fromByteArray(aggregate))
+                .approximateArrivalTimestamp(Instant.EPOCH).build(), record(6, "after")));
+        List<StreamRecord> records = source.fetch().records();
+        assertThat(records).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("u2", "after");
+        assertThat(records.get(0).position()).isEqualTo(new Position.Sequence(BigInteger.valueOf(5), 2));
+    }
+
+    @Test
+    void theEventWithChildShardsEndsTheUnitAfterItsRecords() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(SubscribeToShardEvent.builder().records(record(1, "last")).millisBehindLatest(0L)
+                .childShards(ChildShard.builder().shardId("shardId-000000000001").parentShards(SHARD.shard())
+                        .hashKeyRange(HashKeyRange.builder().startingHashKey("0").endingHashKey("1").build()).build())
+                .build());
+
+        Fetch end = source.fetch();
+        assertThat(data(end)).containsExactly("last");
+        assertThat(end.endOfUnit()).isTrue();
+        assertThat(call.cancelled).isTrue();
+    }
+
+    @Test
+    void aShardStillHeldByAnotherSubscriptionIsRetriedAfterABackoffNotInATightLoop() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        kinesis.last().fail(ResourceInUseException.builder().message("Another active subscription exists").build());
+
+        Fetch refused = source.fetch();
+        assertThat(refused.retryAfter()).hasValueSatisfying(wait -> assertThat(wait.toMillis()).isPositive());
+        assertThat(refused.failure()).hasValueSatisfying(reason -> assertThat(reason).contains("ResourceInUseException"));
+        assertThat(kinesis.calls).hasSize(1);
+
+        source.fetch();
+        assertThat(kinesis.calls).hasSize(2);
+        assertThat(kinesis.last().request.startingPosition().type()).isEqualTo(ShardIteratorType.TRIM_HORIZON);
+    }
+
+    @Test
+    void aThrottledSubscriptionBacksOffLongerEachTimeInARow() {
+        FanOutShardSource source = open(Optional.empty());
+        List<Long> waits = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 6; attempt++) {
+            source.fetch();
+            kinesis.last().fail(LimitExceededException.builder().message("Rate exceeded").build());
+            Fetch refused = source.fetch();
+            waits.add(refused.retryAfter().orElseThrow().toMillis());
+        }
+        assertThat(waits).containsExactly(500L, 1_000L, 2_000L, 4_000L, 8_000L, 10_000L);
+        assertThat(kinesis.calls).hasSize(6);
+    }
+
+    @Test
+    void eventsOfASubscriptionThatWasStoppedAreNotDelivered() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(event(10, record(1, "a")));
+        source.close();
+        assertThat(call.cancelled).isTrue();
+        assertThat(source.fetch().records()).isEmpty();
+    }
+
+    @Test
+    void aMissingConsumerIsRegisteredOnceAndUsed() {
+        kinesis.consumerRegistered = false;
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        assertThat(kinesis.registrations).isEqualTo(1);
+        assertThat(kinesis.last().request.consumerARN()).isEqualTo(FanOutKinesis.CONSUMER_ARN);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.streamfleet.worker.internal.parallel;
+
+import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.SourceKind;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProgressTrackerTest {
+
+    private static Position.Offset offset(long offset) {
+        return new Position.Offset(offset + 1);
+    }
+
+    private static Position.Sequence sequence(long n) {
+        return new Position.Sequence(BigInteger.valueOf(1_000_000L + n * 37), 0);
+    }
+
+    @Test
+    void theWatermarkNeverPassesARecordStillInFlight() {
+        ProgressTracker tracker = new ProgressTracker(SourceKind.KAFKA, Optional.of(new Position.Offset(10)), FinishedBeyond.NONE);
+        long a = tracker.dispatch(offset(10));
+        long b = tracker.dispatch(offset(11));
+        long c = tracker.dispatch(offset(12));
+
+        tracker.finish(c);
+        tracker.finish(b);
+        assertThat(tracker.watermark()).contains(new Position.Offset(10));
+        assertThat(tracker.finishedBeyond()).isEqualTo(new FinishedBeyond.Builder().add(1, 3).build());
+
+        tracker.finish(a);
+        assertThat(tracker.watermark()).contains(new Position.Offset(13));
+        assertThat(tracker.finishedBeyond()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(tracker.inFlight()).isZero();
+    }
+
+    @Test
+    void kafkaOffsetsThatAreNeverReadAreNotWaitedFor() {
+        ProgressTracker tracker = new ProgressTracker(SourceKind.KAFKA, Optional.of(new Position.Offset(10)), FinishedBeyond.NONE);
+        long a = tracker.dispatch(offset(10));
+        long b = tracker.dispatch(offset(15)); // 11–14 compacted away or transaction markers
+
+        tracker.finish(a);
+        tracker.finish(b);
+
+        assertThat(tracker.watermark()).contains(new Position.Offset(16));
+    }
+
+    /**
+     * The crash the encoding exists for: a new owner reads again from the watermark, and of the
+     * records after it processes exactly those the old owner had not finished.
+     */
+    @Test
+    void afterACrashOnlyTheUnfinishedRecordsAreProcessedAgain() {
+        for (SourceKind kind : SourceKind.values()) {
+            Random random = new Random(7);
+            List<Position> stream = new ArrayList<>();
+            for (int i = 0; i < 2_000; i++) {
+                stream.add(kind == SourceKind.KAFKA ? offset(100 + i * 2L) : sequence(i));
+            }
+            // Resumed from a record before the stream part used here: a watermark a checkpoint can store.
+            Position before = kind == SourceKind.KAFKA ? new Position.Offset(100) : sequence(-1);
+            ProgressTracker first = new ProgressTracker(kind, Optional.of(before), FinishedBeyond.NONE);
+            List<Long> ordinals = new ArrayList<>();
+            for (Position position : stream.subList(0, 1_500)) {
+                ordinals.add(first.dispatch(position));
+            }
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < 1_500; i++) {
+                order.add(i);
+            }
+            Collections.shuffle(order, random);
+            Set<Position> finished = new HashSet<>();
+            for (int i : order.subList(0, 900)) {
+                first.finish(ordinals.get(i));
+                finished.add(stream.get(i));
+            }
+            // The checkpoint as stored, then the crash.
+            Optional<Position> watermark = first.watermark();
+            FinishedBeyond beyond = FinishedBeyond.decode(first.finishedBeyond().encode());
+
+            ProgressTracker next = new ProgressTracker(kind, watermark, beyond);
+            int from = watermark.map(stream::indexOf).orElse(-1) + 1;
+            List<Position> processedAgain = new ArrayList<>();
+            for (Position position : stream.subList(from, stream.size())) {
+                if (next.dispatch(position) >= 0) {
+                    processedAgain.add(position);
+                }
+            }
+            List<Position> expected = stream.subList(from, stream.size()).stream().filter(p -> !finished.contains(p)).toList();
+            assertThat(processedAgain).as(kind.toString()).isEqualTo(expected);
+            assertThat(next.inFlight()).isEqualTo(expected.size());
+        }
+    }
+
+    @Test
+    void aSecondCrashBeforeTheResumedRecordsAreReadAgainForgetsNoneOfThem() {
+        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
+        long[] ordinals = new long[10];
+        for (int i = 0; i < 10; i++) {
+            ordinals[i] = first.dispatch(sequence(i + 1));
+        }
+        first.finish(ordinals[5]);
+        first.finish(ordinals[8]);
+
+        ProgressTracker second = new ProgressTracker(SourceKind.KINESIS, first.watermark(), first.finishedBeyond());
+        second.finish(second.dispatch(sequence(1)));
+        second.finish(second.dispatch(sequence(2)));
+
+        // Crashed again after two records: the third owner still skips records 6 and 9.
+        ProgressTracker third = new ProgressTracker(SourceKind.KINESIS, second.watermark(), second.finishedBeyond());
+        List<Long> processed = new ArrayList<>();
+        for (int i = 3; i <= 10; i++) {
+            if (third.dispatch(sequence(i)) >= 0) {
+                processed.add((long) i);
+            }
+        }
+        assertThat(processed).containsExactly(3L, 4L, 5L, 7L, 8L, 10L);
+    }
+
+    @Test
+    void withNothingCheckpointedAKafkaUnitStartsItsWatermarkAtTheFirstRecordRead() {
+        ProgressTracker tracker = new ProgressTracker(SourceKind.KAFKA, Optional.empty(), FinishedBeyond.NONE);
+        long a = tracker.dispatch(offset(500));
+        long b = tracker.dispatch(offset(501));
+        tracker.finish(b);
+
+        assertThat(tracker.watermark()).contains(new Position.Offset(500));
+        assertThat(tracker.finishedBeyond()).isEqualTo(new FinishedBeyond.Builder().add(1).build());
+        tracker.finish(a);
+        assertThat(tracker.watermark()).contains(new Position.Offset(502));
+    }
+}
