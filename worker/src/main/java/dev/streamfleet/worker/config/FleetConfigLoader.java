@@ -85,20 +85,39 @@ public final class FleetConfigLoader {
         }
     }
 
+    /**
+     * Reads and checks a configuration given as YAML text, for an application that builds its
+     * configuration in code; no environment variable or flag overrides it, and a region it leaves
+     * out is an error.
+     *
+     * @throws ConfigException naming the key, or the line of a YAML error
+     */
+    public static FleetConfig fromYaml(String yaml) {
+        return parse(new ConfigNode("", parseYaml(yaml, "the configuration")), new Regions(Optional::empty));
+    }
+
     private static ObjectNode read(Path file) {
+        String text;
         try {
-            JsonNode tree = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
-            if (tree == null || !tree.isObject()) {
-                throw new ConfigException(file + ": expected a YAML mapping of keys at the top");
-            }
-            return (ObjectNode) tree;
+            text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("configuration file " + file + " does not exist");
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(file + ": not valid YAML: " + e.getOriginalMessage().replaceAll("\\s*\\R\\s*", " ")
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
         } catch (IOException e) {
             throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+        }
+        return parseYaml(text, file.toString());
+    }
+
+    private static ObjectNode parseYaml(String text, String source) {
+        try {
+            JsonNode tree = new ObjectMapper(new YAMLFactory()).readTree(text);
+            if (tree == null || !tree.isObject()) {
+                throw new ConfigException(source + ": expected a YAML mapping of keys at the top");
+            }
+            return (ObjectNode) tree;
+        } catch (JsonProcessingException e) {
+            throw new ConfigException(source + ": not valid YAML: " + e.getOriginalMessage().replaceAll("\\s*\\R\\s*", " ")
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
         }
     }
 

@@ -395,4 +395,29 @@ class FleetConfigLoaderTest {
         assertThat(FleetConfigLoader.unknownVariables(Map.of("STREAMFLEET_SOURCES_0_KINESIS_ENDPIONT", "x")))
                 .singleElement().asString().endsWith("did you mean STREAMFLEET_SOURCES_0_KINESIS_ENDPOINT?");
     }
+
+    @Test
+    void aConfigurationAnApplicationWritesInCodeIsCheckedLikeAFile() {
+        String yaml = """
+                application: orders
+                zookeeper:
+                  connect: 127.0.0.1:2181
+                checkpoints:
+                  table: orders-checkpoints
+                  region: eu-west-1
+                sources:
+                  - kafka:
+                      topic: orders
+                      bootstrapServers: 127.0.0.1:9092
+                """;
+
+        FleetConfig config = FleetConfigLoader.fromYaml(yaml);
+
+        assertThat(config.application()).isEqualTo("orders");
+        assertThat(config.processor().type()).as("given in code instead").isEmpty();
+        assertThatThrownBy(() -> FleetConfigLoader.fromYaml(yaml.replace("  table:", "  tabel:")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("checkpoints.tabel");
+        assertThatThrownBy(() -> FleetConfigLoader.fromYaml("application: [orders"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("the configuration: not valid YAML");
+    }
 }
