@@ -90,11 +90,11 @@ final class WorkerAssembly implements AutoCloseable {
                     + " ConcurrentRecordProcessor; implement it, or set processing.ordering: unit");
         }
         FleetConfig.Checkpoints checkpoints = config.checkpoints();
-        DynamoDbCheckpointTable table = clients.dynamoDb().isPresent()
-                ? DynamoDbCheckpointTable.open(clients.dynamoDb().get(), CheckpointTables.of(checkpoints), runtime.clock(),
-                        dev.streamfleet.core.Sleeper.SYSTEM)
-                : DynamoDbCheckpointTable.open(CheckpointTables.of(checkpoints));
-        resources.push(table);
+        // The application's client stays the application's; one built here is closed with the worker.
+        software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamoDb = clients.dynamoDb().orElseGet(() ->
+                open(DynamoDbCheckpointTable.clientBuilder(CheckpointTables.of(checkpoints)).build()));
+        DynamoDbCheckpointTable table = open(DynamoDbCheckpointTable.open(dynamoDb, CheckpointTables.of(checkpoints),
+                runtime.clock(), dev.streamfleet.core.Sleeper.SYSTEM));
 
         Map<String, KinesisClient> kinesisClients = new HashMap<>();
         Map<String, KinesisAsyncClient> kinesisAsyncClients = new HashMap<>();
