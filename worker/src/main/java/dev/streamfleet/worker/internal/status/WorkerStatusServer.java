@@ -158,7 +158,7 @@ public final class WorkerStatusServer implements AutoCloseable {
         StreamWorker current = worker.get();
         FleetStatus status = fleet.get();
         if (current == null || status == null) {
-            send(exchange, 503, "text/plain", "this worker has not joined its fleet yet".getBytes(StandardCharsets.UTF_8));
+            unavailable(exchange, type, "this worker has not joined its fleet yet");
             return;
         }
         if (current.isLeader()) {
@@ -169,7 +169,7 @@ public final class WorkerStatusServer implements AutoCloseable {
         var leaderUrl = snapshot.leader().flatMap(id -> snapshot.workers().stream().filter(w -> w.id().equals(id))
                 .map(w -> w.statusUrl()).filter(url -> !url.isBlank()).findFirst());
         if (leaderUrl.isEmpty()) {
-            send(exchange, 503, "text/plain", "no leader right now; retry in a few seconds".getBytes(StandardCharsets.UTF_8));
+            unavailable(exchange, type, "no leader right now; retry in a few seconds");
             return;
         }
         String target = leaderUrl.get() + exchange.getRequestURI().getPath();
@@ -179,11 +179,11 @@ public final class WorkerStatusServer implements AutoCloseable {
             exchange.close();
             return;
         }
-        relay(exchange, target);
+        relay(exchange, target, type);
     }
 
     /** Fetches the leader's answer and passes it on, so that one address in front of all workers shows the fleet. */
-    private void relay(HttpExchange exchange, String target) throws IOException {
+    private void relay(HttpExchange exchange, String target, String type) throws IOException {
         HttpResponse<byte[]> answer;
         try {
             answer = proxyClient.send(HttpRequest.newBuilder(URI.create(target)).timeout(PROXY_TIMEOUT).GET().build(),
@@ -199,11 +199,26 @@ public final class WorkerStatusServer implements AutoCloseable {
         }
         if (answer.statusCode() == 302 || answer.statusCode() == 503) {
             // The leader changed while we asked; the caller's next refresh finds the new one.
-            send(exchange, 503, "text/plain", "the leader is changing; retry in a few seconds".getBytes(StandardCharsets.UTF_8));
+            unavailable(exchange, type, "the leader is changing; retry in a few seconds");
             return;
         }
         exchange.getResponseHeaders().set("X-Streamfleet-Leader", target);
         send(exchange, answer.statusCode(), answer.headers().firstValue("Content-Type").orElse("text/plain"), answer.body());
+    }
+
+    /**
+     * 503 with the reason: as text for the API, and for the page as HTML that loads the page again
+     * in 2 s, so that a reader who arrives while the leader changes gets the fleet's page by itself.
+     */
+    private static void unavailable(HttpExchange exchange, String type, String reason) throws IOException {
+        if (type.startsWith("text/html")) {
+            send(exchange, 503, "text/html; charset=utf-8", ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+                    + "<meta http-equiv=\"refresh\" content=\"2\"><title>streamfleet</title></head><body><p id=\"unavailable\">"
+                    + StatusPage.escape(reason) + " (this page tries again every 2 s)</p></body></html>")
+                    .getBytes(StandardCharsets.UTF_8));
+        } else {
+            send(exchange, 503, "text/plain", reason.getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     @FunctionalInterface
