@@ -38,6 +38,11 @@ final class CheckpointRange {
         }
     }
 
+    /** Whether record position {@code a} lies before {@code b}; positions of different kinds never do. */
+    static boolean isBefore(Position a, Position b) {
+        return a.isRecordPosition() && a.getClass() == b.getClass() && compare(a, b) < 0;
+    }
+
     private static int compare(Position a, Position b) {
         if (a instanceof Position.Sequence sequence && b instanceof Position.Sequence other) {
             return sequence.compareTo(other);

@@ -31,9 +31,16 @@ import org.slf4j.LoggerFactory;
  *   STARTING ──▶ READING ⇄ PAUSED
  *                  │  │
  *                  │  ├──▶ FAILED ──(revoke or abandon)──▶ CLOSED
- *                  │  └──▶ ENDED / LOST ─────────────────▶ CLOSED
+ *                  │  ├──(shard end)──▶ ENDING ──(written, or fenced)──▶ CLOSED
+ *                  │  └──(fenced)──▶ CLOSED
  *                  └──(revoke)──▶ CLOSED
  * </pre>
+ *
+ * <p>The processor's ending is one terminal step ({@link #hear}): it hears exactly one of
+ * revoked, lost or shardEnded, once, and only if its {@code initialize} returned. What the
+ * store does after that (a fenced or failed final write) changes only what is reported to the
+ * coordinator, never what the processor hears. At a shard end, a transient failure retries the
+ * writes, not the callback, and the shard still ends.
  *
  * <p>Everything the unit does is a message in its mailbox: a fetch → process → checkpoint step,
  * a wake-up from the source, pause, resume, revoke and abandon. The messages run one at a time,
@@ -61,7 +68,10 @@ final class UnitRunner implements UnitWork {
     /** Records of one lane handed to the processor at most at once, at parallelism above 1. */
     private static final int LANE_BATCH = 100;
 
-    private enum Phase { STARTING, READING, FAILED, CLOSED }
+    private enum Phase { STARTING, READING, FAILED, ENDING, CLOSED }
+
+    /** Which ending the processor heard; it hears one at most. */
+    private enum Ending { NONE, REVOKED, LOST, SHARD_ENDED }
 
     private final UnitContext context;
     private final RecordSource source;
@@ -73,24 +83,28 @@ final class UnitRunner implements UnitWork {
     private final StalledUnits stalls;
     private final ProgressWatch progress;
     private final Checkpointer checkpointer = new UnitCheckpointer();
+    private final UnitCheckpoints checkpoints;
     private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
 
     // Owned by the mailbox: read and written only by its messages, which never run concurrently.
     private Phase phase = Phase.STARTING;
     private boolean paused;
+    /** Set once its initialize returned: a processor that never started hears nothing more. */
     private RecordProcessor processor;
+    private Ending heard = Ending.NONE;
     private Scheduler.Cancellable nextStep;
     private boolean waitingForRecords;
     private Position processed;
+    /**
+     * The last record the processor may checkpoint: during {@code process}, the end of the batch in
+     * hand; otherwise what was processed. A batch that threw is not covered by it.
+     */
     private Position handedOver;
-    private Position written;
-    private Instant writtenAt;
     private RecordBatch failedBatch;
     private int failedAttempts;
     /** Above parallelism 1, or with dead letters: the steps that hand out lanes of records; null otherwise. */
     private final LaneSteps lanes;
-    private FinishedBeyond writtenFinished = FinishedBeyond.NONE;
 
     // Owned by the watchdog, whose runs follow one another.
     private boolean stallReported;
@@ -109,14 +123,13 @@ final class UnitRunner implements UnitWork {
         this.metrics = metrics;
         this.stalls = stalls;
         this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
-        this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
-        this.processed = written;
-        this.writtenAt = clock.instant();
-        this.writtenFinished = context.claimed().finished();
+        this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
+        this.processed = checkpoints.written();
+        this.handedOver = processed;
         this.lanes = settings.usesLanes()
                 ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, metrics, progress,
-                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(written), writtenFinished,
-                                LANE_BATCH, LaneSteps.LANES_PER_RUN))
+                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(processed),
+                                checkpoints.writtenFinished(), LANE_BATCH, LaneSteps.LANES_PER_RUN))
                 : null;
     }
 
@@ -206,16 +219,17 @@ final class UnitRunner implements UnitWork {
             return;
         }
         try {
-            processor = processors.create(context.unit());
-            if (settings.parallelism().isConcurrent() && !(processor instanceof ConcurrentRecordProcessor)) {
+            RecordProcessor created = processors.create(context.unit());
+            if (settings.parallelism().isConcurrent() && !(created instanceof ConcurrentRecordProcessor)) {
                 failUnit("processing.parallelism is " + settings.parallelism().parallelism() + " with ordering "
-                        + settings.parallelism().ordering().configName() + ", but " + processor.getClass().getName()
+                        + settings.parallelism().ordering().configName() + ", but " + created.getClass().getName()
                         + " does not implement " + ConcurrentRecordProcessor.class.getSimpleName()
                         + ", so it may not be called concurrently");
                 return;
             }
-            processor.initialize(new ProcessorContext(context.unit(), context.worker(),
+            created.initialize(new ProcessorContext(context.unit(), context.worker(),
                     context.claimed().position().filter(Position::isRecordPosition)));
+            processor = created;
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
             failUnit("the processor could not start: " + e);
             return;
@@ -307,6 +321,9 @@ final class UnitRunner implements UnitWork {
                         batch.offsetLag().orElse(0) > 0 || batch.millisBehindLatest().orElse(0) > 0);
             }
             checkpointIfDue(false);
+            if (phase != Phase.READING) {
+                return;
+            }
             if (fetch != null && fetch.endOfUnit()) {
                 reachedEnd();
                 return;
@@ -349,8 +366,11 @@ final class UnitRunner implements UnitWork {
             processor.process(batch, checkpointer);
         } catch (OwnershipLostException e) {
             metrics.busy(System.nanoTime() - started);
+            handedOver = processed;
             throw e;
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+            // Nothing of this batch counts as processed: no later checkpoint may cover it, revoked's included.
+            handedOver = processed;
             // An Error from user code (a jar built against another version, a failed assertion, runaway
             // recursion) is the processor failing on this batch, like an exception. Running out of memory is
             // not: bin/streamfleet exits the JVM on it, so the units move.
@@ -373,64 +393,106 @@ final class UnitRunner implements UnitWork {
         failedBatch = null;
         failedAttempts = 0;
         processed = batch.last().position();
+        handedOver = processed;
         metrics.processed(batch.records());
+        Optional<String> fenced = checkpoints.fenced();
+        if (fenced.isPresent()) {
+            // The processor's own checkpoint was fenced and it carried on: stop now, another owner may be reading.
+            throw new OwnershipLostException(fenced.get());
+        }
         return true;
     }
 
+    /**
+     * Writes the unit's progress when due (or now, with {@code mustWrite}). A fenced write stops the
+     * unit as lost; a transient failure is logged and retried by a later call.
+     */
     private void checkpointIfDue(boolean mustWrite) {
+        if (finalWrite(mustWrite) == UnitCheckpoints.Outcome.FENCED) {
+            loseUnit(checkpoints.fenced().orElse("the checkpoint was fenced"));
+        }
+    }
+
+    /** The write of what is processed, if due; its outcome, WRITTEN when nothing was due. */
+    private UnitCheckpoints.Outcome finalWrite(boolean mustWrite) {
+        if (!mustWrite && checkpoints.backingOff()) {
+            return UnitCheckpoints.Outcome.RETRY_LATER;
+        }
+        Instant now = clock.instant();
         if (lanes == null) {
-            if (settings.checkpoint().shouldWrite(processed, written, writtenAt, clock.instant(), mustWrite)) {
-                write(processed, FinishedBeyond.NONE);
+            if (settings.checkpoint().shouldWrite(processed, checkpoints.written(), checkpoints.writtenAt(), now,
+                    mustWrite)) {
+                return checkpoints.write(processed, FinishedBeyond.NONE);
             }
-            return;
+            return UnitCheckpoints.Outcome.WRITTEN;
         }
         Position watermark = lanes.watermark().filter(Position::isRecordPosition).orElse(null);
-        if (watermark == null || !settings.checkpoint().shouldWrite(true, writtenAt, clock.instant(), mustWrite)) {
+        if (watermark == null || !settings.checkpoint().shouldWrite(true, checkpoints.writtenAt(), now, mustWrite)) {
             // Not due: the set of finished records is only worked out when a checkpoint is.
-            return;
+            return UnitCheckpoints.Outcome.WRITTEN;
         }
         FinishedBeyond finished = lanes.finishedBeyond();
-        boolean moved = !watermark.equals(written) || !finished.equals(writtenFinished);
-        if (settings.checkpoint().shouldWrite(moved, writtenAt, clock.instant(), mustWrite)) {
-            write(watermark, finished);
+        boolean moved = !watermark.equals(checkpoints.written()) || !finished.equals(checkpoints.writtenFinished());
+        if (settings.checkpoint().shouldWrite(moved, checkpoints.writtenAt(), now, mustWrite)) {
+            return checkpoints.write(watermark, finished);
         }
+        return UnitCheckpoints.Outcome.WRITTEN;
     }
 
-    private void write(Position position, FinishedBeyond finished) {
-        long started = System.nanoTime();
-        context.store().checkpoint(context.unit(), position, finished, context.epoch());
-        metrics.checkpointed(System.nanoTime() - started);
-        source.checkpointed(position);
-        written = position;
-        writtenFinished = finished;
-        writtenAt = clock.instant();
-    }
-
+    /**
+     * The shard was read to its end and every record of it processed: the processor hears
+     * shardEnded, once, and then the final checkpoint and the end mark are written, retried on
+     * transient failures until they land or the unit is fenced.
+     */
     private void reachedEnd() {
-        processor.shardEnded(new ShardEndContext(context.unit(),
-                lanes == null ? Optional.ofNullable(processed) : lanes.watermark()), checkpointer);
-        checkpointIfDue(true);
-        context.store().markEnded(context.unit(), context.epoch());
-        close();
-        LOG.info("{} read to its end", context.unit());
-        context.events().ended();
+        if (phase != Phase.READING) {
+            return;
+        }
+        phase = Phase.ENDING;
+        cancelStep();
+        Optional<Position> last = lanes == null ? Optional.ofNullable(processed) : lanes.watermark();
+        hear(Ending.SHARD_ENDED, p -> p.shardEnded(new ShardEndContext(context.unit(), last), checkpointer));
+        finishEnd();
+    }
+
+    private void finishEnd() {
+        if (phase != Phase.ENDING) {
+            return;
+        }
+        UnitCheckpoints.Outcome outcome = finalWrite(true);
+        if (outcome == UnitCheckpoints.Outcome.WRITTEN) {
+            outcome = checkpoints.markEnded();
+        }
+        switch (outcome) {
+            case WRITTEN -> {
+                close();
+                LOG.info("{} read to its end", context.unit());
+                context.events().ended();
+            }
+            case RETRY_LATER -> nextStep = scheduler.schedule(() -> post(this::finishEnd), UnitCheckpoints.RETRY_AFTER);
+            case FENCED -> loseUnit(checkpoints.fenced().orElse("fenced at the shard's end"));
+            default -> throw new IllegalStateException("unknown outcome " + outcome);
+        }
     }
 
     private void loseUnit(String reason) {
-        if (lanes != null && lanes.hasOut() && phase != Phase.CLOSED) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        if (lanes != null && lanes.hasOut()) {
             // The processor hears lost only once no batch of it is out, never beside one.
             cancelStep();
             lanes.stopThen(() -> loseUnit(reason));
             return;
         }
         close();
-        callLost(reason);
+        hear(Ending.LOST, p -> p.lost(new LostContext(context.unit(), reason)));
         context.events().lost(reason);
     }
 
     /** Stops reading; the processor stays, the lease stays, the metrics stay, until a revoke or abandon. */
     private void failUnit(String reason) {
-        if (phase == Phase.FAILED || phase == Phase.CLOSED) {
+        if (phase == Phase.FAILED || phase == Phase.ENDING || phase == Phase.CLOSED) {
             return;
         }
         metrics.failed();
@@ -453,15 +515,34 @@ final class UnitRunner implements UnitWork {
         metrics.remove();
     }
 
-    private void callLost(String reason) {
-        if (processor == null) {
-            return;
+    /** What the processor did with one of its calls. */
+    private interface Call {
+        void on(RecordProcessor processor) throws Exception;
+    }
+
+    /**
+     * The terminal step: the processor hears {@code ending}, unless it never started or already
+     * heard one. Returns whether the callback returned normally; a callback that throws is logged
+     * and counted, like a batch that throws, and the unit ends all the same.
+     */
+    private boolean hear(Ending ending, Call callback) {
+        if (processor == null || heard != Ending.NONE) {
+            return false;
         }
+        heard = ending;
         try {
-            processor.lost(new LostContext(context.unit(), reason));
-        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-            LOG.warn("{}: the processor's lost() failed: {}", context.unit(), e.toString());
+            callback.on(processor);
+            return true;
+        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
+            metrics.failed();
+            LOG.warn("{}: the processor's {} failed: {}", context.unit(), ending.name().toLowerCase(java.util.Locale.ROOT),
+                    e.toString());
+            return false;
         }
+    }
+
+    private void callLost(String reason) {
+        hear(Ending.LOST, p -> p.lost(new LostContext(context.unit(), reason)));
     }
 
     /**
@@ -480,6 +561,14 @@ final class UnitRunner implements UnitWork {
             lanes.stopThen(() -> revokeMessage(deadline, reason, done));
             return;
         }
+        if (phase == Phase.ENDING) {
+            // The processor has heard shardEnded; the end mark was not written yet, so the next owner reads the
+            // tail again from the last checkpoint and ends the shard itself.
+            close();
+            LOG.info("{}: revoked while its end was being written", context.unit());
+            done.complete(false);
+            return;
+        }
         boolean failed = phase == Phase.FAILED;
         close();
         if (failed || processor == null) {
@@ -492,17 +581,19 @@ final class UnitRunner implements UnitWork {
             done.complete(false);
             return;
         }
-        try {
-            processor.revoked(new RevokeContext(context.unit(), reason), checkpointer);
-            checkpointIfDue(true);
-            done.complete(true);
-        } catch (OwnershipLostException e) {
-            callLost(e.getMessage());
+        if (!hear(Ending.REVOKED, p -> p.revoked(new RevokeContext(context.unit(), reason), checkpointer))) {
+            LOG.warn("{}: revoked() did not return normally; dropping the unit without a final checkpoint",
+                    context.unit());
             done.complete(false);
-        } catch (RuntimeException | LinkageError | AssertionError | StackOverflowError e) {
-            LOG.warn("{}: revoking failed, dropping the unit without a final checkpoint: {}", context.unit(), e.toString());
-            done.complete(false);
+            return;
         }
+        // From here on a store failure changes only what is reported: the processor has had its ending.
+        UnitCheckpoints.Outcome outcome = finalWrite(true);
+        if (outcome != UnitCheckpoints.Outcome.WRITTEN) {
+            LOG.warn("{}: the final checkpoint was not written ({}); the next owner resumes from the last one",
+                    context.unit(), checkpoints.fenced().orElse("the store failed"));
+        }
+        done.complete(outcome == UnitCheckpoints.Outcome.WRITTEN);
     }
 
     private void abandonMessage(String reason, CompletableFuture<Void> done) {
@@ -631,19 +722,30 @@ final class UnitRunner implements UnitWork {
         }
     }
 
-    /** The processor's own checkpoints, made from inside process, revoked or shardEnded, in the mailbox. */
+    /**
+     * The processor's own checkpoints, made from inside process, revoked or shardEnded, in the
+     * mailbox. A fenced write throws {@link OwnershipLostException} to the processor, and the unit
+     * stops after the callback whatever the processor did with it; a transient failure is logged
+     * and left to the unit's next write, which covers at least as much.
+     */
     private final class UnitCheckpointer implements Checkpointer {
         @Override
         public void checkpoint() {
-            if (handedOver != null && !handedOver.equals(written)) {
-                write(handedOver, FinishedBeyond.NONE);
+            if (handedOver != null && !handedOver.equals(checkpoints.written())) {
+                outcome(checkpoints.write(handedOver, FinishedBeyond.NONE));
             }
         }
 
         @Override
         public void checkpoint(Position position) {
-            CheckpointRange.check(position, written, handedOver);
-            write(position, FinishedBeyond.NONE);
+            CheckpointRange.check(position, checkpoints.written(), handedOver);
+            outcome(checkpoints.write(position, FinishedBeyond.NONE));
+        }
+
+        private void outcome(UnitCheckpoints.Outcome outcome) {
+            if (outcome == UnitCheckpoints.Outcome.FENCED) {
+                throw new OwnershipLostException(checkpoints.fenced().orElse("the checkpoint was fenced"));
+            }
         }
     }
 }

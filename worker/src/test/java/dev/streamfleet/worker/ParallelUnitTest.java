@@ -129,9 +129,14 @@ class ParallelUnitTest {
 
     private UnitRunner start(RecordSource source, RecordProcessor processor, Parallelism parallelism,
                              Optional<DeadLetterSink> deadLetters) {
+        return start(store, source, processor, parallelism, deadLetters);
+    }
+
+    private UnitRunner start(CheckpointStore through, RecordSource source, RecordProcessor processor,
+                             Parallelism parallelism, Optional<DeadLetterSink> deadLetters) {
         Epoch epoch = new Epoch("zk-test", epochs++);
-        Checkpoint claimed = store.claim(UNIT, epoch, "w" + epoch.value());
-        UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
+        Checkpoint claimed = through.claim(UNIT, epoch, "w" + epoch.value());
+        UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w" + epoch.value()), claimed, through,
                 new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
         WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
                 new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
@@ -420,5 +425,47 @@ class ParallelUnitTest {
 
         assertThat(failures.values()).as("keys that failed twice before they went through").isNotEmpty().containsOnly(2);
         assertThat(events).doesNotContain("stuck");
+    }
+
+    @Test
+    void aTransientStoreFailureAtShardEndStillEndsTheShardSoItsChildrenCanStart() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 3, FaultingStore.Fault.UNAVAILABLE);
+        Recorder recorder = new Recorder();
+        start(faulting, new Stream(120, 10, true, Optional.empty()), recorder, new Parallelism(4, Ordering.KEY, 500),
+                Optional.empty());
+
+        scheduler.advanceUntil(() -> {
+            returnSome(8);
+            return events.contains("ended") || events.stream().anyMatch(e -> e.startsWith("failed"));
+        }, STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(events).containsExactly("ended");
+        assertThat(faulting.writes).as("the refused writes happened").isGreaterThanOrEqualTo(4);
+        assertThat(store.read(UNIT).orElseThrow().isEnded()).isTrue();
+        assertThat(recorder.callbacks).containsExactly("shardEnded");
+        assertThat(new HashSet<>(recorder.processed)).hasSize(120);
+    }
+
+    @Test
+    void aCheckpointTheProcessorAsksForThatFailsTransientlyDoesNotFailTheUnit() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 1, FaultingStore.Fault.UNAVAILABLE);
+        Recorder recorder = new Recorder() {
+            @Override
+            public void process(RecordBatch batch, Checkpointer checkpointer) {
+                super.process(batch, checkpointer);
+                checkpointer.checkpoint();
+            }
+        };
+        start(faulting, new Stream(200, 10, false, Optional.empty()), recorder, new Parallelism(4, Ordering.KEY, 500),
+                Optional.empty());
+
+        scheduler.advanceUntil(() -> {
+            returnSome(8);
+            return recorder.processed.size() == 200 && resumePoint().equals(Optional.of(new Position.Offset(200)));
+        }, STEP, LIMIT);
+
+        assertThat(faulting.writes).as("the refused write happened").isGreaterThanOrEqualTo(2);
+        assertThat(events).as("a transient failure is retried, never a FAILED unit").isEmpty();
     }
 }

@@ -140,8 +140,19 @@ class UnitRunnerTest {
     }
 
     private UnitContext context(LeaseValidity validity) {
-        Checkpoint claimed = store.claim(UNIT, EPOCH, "w1");
-        return new UnitContext(UNIT, EPOCH, WorkerId.of("w1"), claimed, store, new RecordingUnitEvents(events), validity);
+        return context(store, validity);
+    }
+
+    private UnitContext context(CheckpointStore through, LeaseValidity validity) {
+        Checkpoint claimed = through.claim(UNIT, EPOCH, "w1");
+        return new UnitContext(UNIT, EPOCH, WorkerId.of("w1"), claimed, through, new RecordingUnitEvents(events),
+                validity);
+    }
+
+    /** How many of the processor's calls are endings: revoked, lost or shardEnded. */
+    private static long endings(RecordingProcessor processor) {
+        return processor.calls.stream()
+                .filter(call -> call.startsWith("revoked") || call.equals("lost") || call.equals("shardEnded")).count();
     }
 
     private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor) {
@@ -576,5 +587,183 @@ class UnitRunnerTest {
 
         assertThat(events).singleElement().asString().startsWith("failed: ");
         assertThat(stalls.snapshot()).isEmpty();
+    }
+
+    // ---- the edges: nothing covered that was not processed, exactly one ending -------------------
+
+    @Test
+    void aRevokeAfterAFailedBatchNeverCheckpointsTheFailedBatch() {
+        AtomicBoolean failing = new AtomicBoolean(true);
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                if (batch.records().get(0).data()[0] == 10 && failing.get()) {
+                    throw new IllegalStateException("downstream unavailable");
+                }
+            }
+
+            @Override
+            public void revoked(RevokeContext context, Checkpointer checkpointer) {
+                super.revoked(context, checkpointer);
+                checkpointer.checkpoint();
+            }
+        };
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)),
+                new Backoff(3, Duration.ofSeconds(10), Duration.ofSeconds(10)), 2);
+        List<Long> first = List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+        List<Long> second = List.of(10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(first, second)), processor, rarely,
+                UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).equals(List.of(0L, 10L)), STEP, LIMIT);
+
+        // The revoke comes before the retry of the failed batch.
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        scheduler.runReady();
+
+        assertThat(stored()).as("records 10-19 were never processed").contains(new Position.Offset(10));
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "process 10", "revoked MOVED");
+    }
+
+    @Test
+    void aCheckpointOfAPositionInAFailedBatchIsRefusedAfterItFailed() {
+        List<RuntimeException> refused = new ArrayList<>();
+        RecordingProcessor processor = new RecordingProcessor() {
+            Position failedEnd;
+
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                if (batch.records().get(0).data()[0] == 10) {
+                    failedEnd = batch.last().position();
+                    throw new IllegalStateException("downstream unavailable");
+                }
+            }
+
+            @Override
+            public void revoked(RevokeContext context, Checkpointer checkpointer) {
+                super.revoked(context, checkpointer);
+                try {
+                    checkpointer.checkpoint(failedEnd);
+                } catch (IllegalArgumentException e) {
+                    refused.add(e);
+                }
+            }
+        };
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)),
+                new Backoff(3, Duration.ofSeconds(10), Duration.ofSeconds(10)), 2);
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(10L, 11L))),
+                processor, rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).equals(List.of(0L, 10L)), STEP, LIMIT);
+
+        unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        scheduler.runReady();
+
+        assertThat(refused).as("the failed batch's end lies past what was processed").hasSize(1);
+        assertThat(stored()).contains(new Position.Offset(2));
+    }
+
+    @Test
+    void aFencedFinalCheckpointAfterRevokedIsReportedButTheProcessorHearsNoSecondEnding() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 1, FaultingStore.Fault.FENCED);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(false,
+                List.of(List.of(0L))), processor, rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 1, STEP, LIMIT);
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(faulting.writes).as("the final checkpoint was attempted").isEqualTo(1);
+        assertThat(revoked).as("no final checkpoint written").isCompletedWithValue(false);
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "revoked MOVED");
+    }
+
+    @Test
+    void aFencedWriteAfterShardEndedReportsTheLossButTheProcessorHearsNoSecondEnding() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 1, FaultingStore.Fault.FENCED);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(true, List.of(List.of(0L))), processor,
+                rarely, UnitMetrics.unregistered(UNIT));
+
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(faulting.writes).isEqualTo(1);
+        assertThat(events).containsExactly("lost");
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "shardEnded");
+    }
+
+    @Test
+    void aTransientStoreFailureAtShardEndRetriesTheWriteWithoutCallingShardEndedAgainAndTheShardStillEnds() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 3, FaultingStore.Fault.UNAVAILABLE);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(true, List.of(List.of(0L, 1L))), processor,
+                rarely, UnitMetrics.unregistered(UNIT));
+
+        scheduler.advanceUntil(() -> events.contains("ended"), STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(faulting.writes).as("three refused, then the checkpoint and the end mark").isEqualTo(5);
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "shardEnded");
+        assertThat(events).containsExactly("ended");
+        assertThat(store.read(UNIT).orElseThrow().isEnded()).isTrue();
+        assertThat(stored()).contains(new Position.Offset(2));
+    }
+
+    @Test
+    void aShardEndedThatThrowsIsCalledOnceAndTheShardStillEnds() {
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            public void shardEnded(ShardEndContext context, Checkpointer checkpointer) {
+                super.shardEnded(context, checkpointer);
+                throw new IllegalStateException("could not flush");
+            }
+        };
+        start(context(), new ScriptedSource(true, List.of(List.of(0L))), processor);
+
+        scheduler.advanceUntil(() -> events.contains("ended"), STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "shardEnded");
+        assertThat(events).containsExactly("ended");
+        assertThat(store.read(UNIT).orElseThrow().isEnded()).isTrue();
+    }
+
+    @Test
+    void aRevokedThatThrowsAfterCheckpointingIsTheOnlyEnding() {
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            public void revoked(RevokeContext context, Checkpointer checkpointer) {
+                super.revoked(context, checkpointer);
+                throw new IllegalStateException("could not close the connection");
+            }
+        };
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor);
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 1, STEP, LIMIT);
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        scheduler.runReady();
+        unit.abandon("after the revoke");
+        scheduler.runReady();
+
+        assertThat(revoked).isDone();
+        assertThat(endings(processor)).isEqualTo(1);
+    }
+
+    @Test
+    void aProcessorRefusedAtCreationIsNeverCalledAtAll() {
+        RecordingProcessor plain = new RecordingProcessor();
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), plain,
+                settings.withParallelism(Parallelism.of(4)), UnitMetrics.unregistered(UNIT));
+        scheduler.runReady();
+        assertThat(events).singleElement().asString().startsWith("failed: processing.parallelism is 4");
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        scheduler.runReady();
+
+        assertThat(revoked).isCompletedWithValue(false);
+        assertThat(plain.calls).as("never initialized, so it hears no ending either").isEmpty();
     }
 }

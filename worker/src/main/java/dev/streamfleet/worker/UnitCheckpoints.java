@@ -1,0 +1,141 @@
+package dev.streamfleet.worker;
+
+import dev.streamfleet.checkpoint.CheckpointException;
+import dev.streamfleet.checkpoint.OwnershipLostException;
+import dev.streamfleet.checkpoint.UnitEndedException;
+import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.Position;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of a unit's checkpoints and of its end mark. Every write, whether the unit's own
+ * (periodic, final, at shard end) or one the processor asked for, goes through here and comes
+ * back as an {@link Outcome} instead of an exception, so that every caller follows one policy:
+ * a transient failure is retried later (not before {@link #RETRY_AFTER}) and never stops the
+ * unit; a fenced write means another owner may be reading and the unit must stop at once.
+ *
+ * <p>It never writes a position before the last one written: a processor may have checkpointed
+ * inside a batch that then failed, and the unit's own write of what it processed must not move
+ * the row backwards.
+ *
+ * <p>Runs on the unit's mailbox only.
+ */
+final class UnitCheckpoints {
+
+    /** How long after a failed write the unit's own writes wait before trying again. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+    private static final Logger LOG = LoggerFactory.getLogger(UnitCheckpoints.class);
+
+    /** What became of a write. */
+    enum Outcome {
+        /** Written, or nothing needed writing. */
+        WRITTEN,
+        /** The store failed transiently; nothing is known to be written, and a later write will try again. */
+        RETRY_LATER,
+        /** Another owner holds the row, or the row is ENDED: this worker must not read the unit any more. */
+        FENCED
+    }
+
+    private final UnitContext context;
+    private final RecordSource source;
+    private final UnitMetrics metrics;
+    private final Clock clock;
+    private Position written;
+    private FinishedBeyond writtenFinished;
+    private Instant writtenAt;
+    private Instant retryNotBefore = Instant.MIN;
+    private String fencedReason;
+
+    UnitCheckpoints(UnitContext context, RecordSource source, UnitMetrics metrics, Clock clock) {
+        this.context = context;
+        this.source = source;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
+        this.writtenFinished = context.claimed().finished();
+        this.writtenAt = clock.instant();
+    }
+
+    /** The last position written (or claimed), or null when there is none. */
+    Position written() {
+        return written;
+    }
+
+    FinishedBeyond writtenFinished() {
+        return writtenFinished;
+    }
+
+    Instant writtenAt() {
+        return writtenAt;
+    }
+
+    /** Why the unit was fenced, once a write was; the unit must stop reading then. */
+    Optional<String> fenced() {
+        return Optional.ofNullable(fencedReason);
+    }
+
+    /** Whether a failed write asked the unit's own writes to wait a little longer. */
+    boolean backingOff() {
+        return clock.instant().isBefore(retryNotBefore);
+    }
+
+    /** Writes {@code position} with the records finished beyond it, unless it lies before what is written. */
+    Outcome write(Position position, FinishedBeyond finished) {
+        if (fencedReason != null) {
+            return Outcome.FENCED;
+        }
+        if (written != null && CheckpointRange.isBefore(position, written)) {
+            return Outcome.WRITTEN;
+        }
+        long started = System.nanoTime();
+        try {
+            context.store().checkpoint(context.unit(), position, finished, context.epoch());
+        } catch (OwnershipLostException | UnitEndedException e) {
+            return fence(e);
+        } catch (CheckpointException e) {
+            return retryLater("checkpoint", e);
+        }
+        metrics.checkpointed(System.nanoTime() - started);
+        source.checkpointed(position);
+        written = position;
+        writtenFinished = finished;
+        writtenAt = clock.instant();
+        retryNotBefore = Instant.MIN;
+        return Outcome.WRITTEN;
+    }
+
+    /** Marks the unit ENDED; marking it again with the same epoch (a write that landed but timed out) is harmless. */
+    Outcome markEnded() {
+        if (fencedReason != null) {
+            return Outcome.FENCED;
+        }
+        try {
+            context.store().markEnded(context.unit(), context.epoch());
+            return Outcome.WRITTEN;
+        } catch (OwnershipLostException | UnitEndedException e) {
+            return fence(e);
+        } catch (CheckpointException e) {
+            return retryLater("marking it ENDED", e);
+        }
+    }
+
+    private Outcome fence(CheckpointException e) {
+        fencedReason = e.getMessage();
+        return Outcome.FENCED;
+    }
+
+    private Outcome retryLater(String what, CheckpointException e) {
+        metrics.failed();
+        retryNotBefore = clock.instant().plus(RETRY_AFTER);
+        LOG.warn("{}: {} failed, will retry: {}", context.unit(), what, e.getMessage());
+        return Outcome.RETRY_LATER;
+    }
+}
