@@ -2,6 +2,7 @@ package dev.streamfleet.worker;
 
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.internal.parallel.KeyLanes;
 import dev.streamfleet.worker.internal.parallel.ProgressTracker;
@@ -48,8 +49,25 @@ final class LaneWork {
         return tracker.inFlight() < parallelism.maxInFlight();
     }
 
-    /** Queues records read in stream order; those the resumed checkpoint recorded as finished are skipped. */
+    /**
+     * Queues records read in stream order; those the resumed checkpoint recorded as finished are
+     * skipped. A fetch that goes back behind what was read already (a Kafka log truncated under the
+     * unit) is refused whole, before any of it is queued: the unit stops as FAILED, naming both
+     * offsets, so that no record of it is left out while the watermark moves past it.
+     *
+     * @throws SourceFailedException when the fetch goes back
+     */
     void read(List<StreamRecord> records) {
+        long previous = tracker.highestDispatched();
+        for (StreamRecord record : records) {
+            if (record.position() instanceof Position.Offset offset && offset.nextOffset() - 1 <= previous) {
+                throw new SourceFailedException("the source went back to " + PositionCodec.encode(record.position())
+                        + " after offset " + previous + " had been read (was the log truncated?); at"
+                        + " processing.parallelism above 1 the unit stops rather than skip a record: move it to"
+                        + " another worker, which resumes from the last checkpoint");
+            }
+            previous = record.position() instanceof Position.Offset offset ? offset.nextOffset() - 1 : previous;
+        }
         for (StreamRecord record : records) {
             long ordinal = tracker.dispatch(record.position());
             if (ordinal >= 0) {

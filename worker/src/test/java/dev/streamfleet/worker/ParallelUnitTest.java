@@ -17,7 +17,9 @@ import dev.streamfleet.worker.Ordering;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -467,5 +469,57 @@ class ParallelUnitTest {
 
         assertThat(faulting.writes).as("the refused write happened").isGreaterThanOrEqualTo(2);
         assertThat(events).as("a transient failure is retried, never a FAILED unit").isEmpty();
+    }
+
+    @Test
+    void aKafkaRewindAfterTruncationStopsTheUnitVisiblyInsteadOfSkippingTheRecordsItReadAgain() {
+        // Offsets 0-59, then the log is truncated under the unit and the consumer goes back to 40: 40-99 follow.
+        Deque<List<Long>> pages = new ArrayDeque<>(List.of(range(0, 30), range(30, 60), range(40, 70), range(70, 100)));
+        RecordSource rewinding = new RecordSource() {
+            @Override
+            public Fetch fetch() {
+                List<Long> page = pages.poll();
+                List<StreamRecord> records = new ArrayList<>();
+                for (long offset : page == null ? List.<Long>of() : page) {
+                    records.add(new StreamRecord(UNIT, new Position.Offset(offset + 1), "k" + (offset % 5),
+                            new byte[] {(byte) offset}, Instant.EPOCH));
+                }
+                return new Fetch(records, OptionalLong.empty(), OptionalLong.of(0), false, Optional.empty());
+            }
+
+            @Override
+            public Duration nextDelay(Fetch last) {
+                return Duration.ofMillis(10);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Recorder recorder = new Recorder();
+        start(rewinding, recorder, new Parallelism(4, Ordering.KEY, 500));
+
+        scheduler.advanceUntil(() -> {
+            returnSome(8);
+            return (pages.isEmpty() || !events.isEmpty()) && out.isEmpty();
+        }, STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(10));
+        returnSome(100);
+
+        long checkpointed = resumePoint().map(p -> ((Position.Offset) p).nextOffset()).orElse(0L);
+        for (long offset = 0; offset < checkpointed; offset++) {
+            assertThat(recorder.processed).as("offset %d lies under the checkpoint %d", offset, checkpointed)
+                    .contains(offset);
+        }
+        assertThat(checkpointed).as("the records read again after the rewind are not covered").isLessThanOrEqualTo(40);
+        assertThat(events).singleElement().asString().startsWith("failed: the source went back to offset:");
+    }
+
+    private static List<Long> range(long from, long to) {
+        List<Long> offsets = new ArrayList<>();
+        for (long offset = from; offset < to; offset++) {
+            offsets.add(offset);
+        }
+        return offsets;
     }
 }

@@ -137,6 +137,11 @@ public final class ProgressTracker {
         }
     }
 
+    /** The highest Kafka offset dispatched so far, or -1. */
+    public long highestDispatched() {
+        return highestDispatched;
+    }
+
     /**
      * A record read in stream order.
      *
