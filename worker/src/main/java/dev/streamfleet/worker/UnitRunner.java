@@ -13,7 +13,11 @@ import dev.streamfleet.core.PositionCodec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -52,9 +56,11 @@ import org.slf4j.LoggerFactory;
  * {@link WorkerSettings#onStuck} (in a worker process: exit, so that the session expires and
  * the unit moves).
  *
- * <p>At parallelism above 1, or with a dead-letter destination, the steps that read and hand out
- * batches are {@link LaneSteps}'; batches then run beside the mailbox (on lane threads, or
- * asynchronously) and their returns are messages. Before revoked, lost or shardEnded the unit
+ * <p>At parallelism above 1 the steps that read and hand out batches are {@link LaneSteps}';
+ * batches then run beside the mailbox (on lane threads, or asynchronously) and their returns are
+ * messages. At parallelism 1 a dead-letter destination changes nothing of the processor's
+ * contract: a batch that fails through its attempts is narrowed down to its failing record here,
+ * one record at a time, and only that record is dead-lettered. Before revoked, lost or shardEnded the unit
  * stops the lanes and waits for every batch out, so those callbacks still never overlap one.
  *
  * <p>Guarantees: a batch the processor failed on is offered again, never skipped; a checkpoint
@@ -103,6 +109,8 @@ final class UnitRunner implements UnitWork {
     private Position handedOver;
     private RecordBatch failedBatch;
     private int failedAttempts;
+    /** With dead letters, serially: the rest of a batch that kept failing, offered one record at a time. */
+    private final Deque<StreamRecord> singles = new ArrayDeque<>();
     /** Above parallelism 1, or with dead letters: the steps that hand out lanes of records; null otherwise. */
     private final LaneSteps lanes;
 
@@ -379,6 +387,9 @@ final class UnitRunner implements UnitWork {
             failedAttempts++;
             metrics.retried();
             if (!settings.processorRetry().allowsRetryAfter(failedAttempts)) {
+                if (settings.deadLetters().isPresent()) {
+                    return narrowDown(batch, e);
+                }
                 failUnit("processor failed " + failedAttempts + " times on the batch after "
                         + (processed == null ? "the start" : PositionCodec.encode(processed)) + ": " + e);
                 return false;
@@ -390,7 +401,7 @@ final class UnitRunner implements UnitWork {
             return false;
         }
         metrics.busy(System.nanoTime() - started);
-        failedBatch = null;
+        failedBatch = nextSingle();
         failedAttempts = 0;
         processed = batch.last().position();
         handedOver = processed;
@@ -407,6 +418,50 @@ final class UnitRunner implements UnitWork {
      * Writes the unit's progress when due (or now, with {@code mustWrite}). A fenced write stops the
      * unit as lost; a transient failure is logged and retried by a later call.
      */
+    /**
+     * With dead letters, a batch that failed through every attempt: its records are offered one at
+     * a time, each with attempts of its own, so that only a record that fails alone is
+     * dead-lettered. Returns true when the batch was a single record that is now dead-lettered and
+     * so done with; false when the step must wait (for the first single, or because the unit
+     * failed).
+     */
+    private boolean narrowDown(RecordBatch batch, Throwable cause) {
+        if (batch.records().size() > 1) {
+            LOG.warn("{}: processor failed {} times on a batch; offering its {} records one at a time", context.unit(),
+                    failedAttempts, batch.records().size());
+            singles.addAll(batch.records());
+            failedBatch = nextSingle();
+            failedAttempts = 0;
+            scheduleStep(Duration.ZERO, false);
+            return false;
+        }
+        StreamRecord record = batch.records().get(0);
+        DeadLetterSink sink = settings.deadLetters().orElseThrow();
+        try {
+            sink.send(new FailedRecord(record, failedAttempts, cause.toString()));
+        } catch (Exception e) {
+            failUnit("record " + PositionCodec.encode(record.position()) + " failed " + failedAttempts + " times ("
+                    + cause + ") and could not be written to " + sink.describe() + ": " + e);
+            return false;
+        }
+        LOG.warn("{}: record {} (key '{}') failed {} times and was written to {}: {}", context.unit(),
+                PositionCodec.encode(record.position()), record.partitionKey(), failedAttempts, sink.describe(),
+                cause.toString());
+        metrics.deadLettered();
+        failedBatch = nextSingle();
+        failedAttempts = 0;
+        processed = record.position();
+        handedOver = processed;
+        return true;
+    }
+
+    /** The next record of a batch being narrowed down, as a batch of its own; null when there is none. */
+    private RecordBatch nextSingle() {
+        StreamRecord next = singles.poll();
+        return next == null ? null : new RecordBatch(context.unit(), List.of(next), OptionalLong.empty(),
+                OptionalLong.empty());
+    }
+
     private void checkpointIfDue(boolean mustWrite) {
         if (finalWrite(mustWrite) == UnitCheckpoints.Outcome.FENCED) {
             loseUnit(checkpoints.fenced().orElse("the checkpoint was fenced"));

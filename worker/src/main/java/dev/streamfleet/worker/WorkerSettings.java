@@ -96,9 +96,12 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
                 Optional.of(sink));
     }
 
-    /** Whether a unit's records go through lanes: batches at once, or one by one to find a failing record. */
+    /**
+     * Whether a unit's records go through lanes: only when batches may be out at once. Dead letters
+     * do not change the path, so a serial processor keeps its whole contract with them.
+     */
     boolean usesLanes() {
-        return parallelism.isConcurrent() || deadLetters.isPresent();
+        return parallelism.isConcurrent();
     }
 
     /** These settings with another bound for STALLED. */

@@ -766,4 +766,69 @@ class UnitRunnerTest {
         assertThat(revoked).isCompletedWithValue(false);
         assertThat(plain.calls).as("never initialized, so it hears no ending either").isEmpty();
     }
+
+    // ---- dead letters keep a serial processor's contract ----------------------------------------
+
+    /** Takes dead letters. */
+    private static final class Letters implements DeadLetterSink {
+        final List<FailedRecord> sent = new ArrayList<>();
+
+        @Override
+        public void send(FailedRecord record) {
+            sent.add(record);
+        }
+
+        @Override
+        public String describe() {
+            return "the test's letters";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void withDeadLettersOnAPlainProcessorThatCheckpointsByPositionProcessesEveryRecordOnceAndDeadLettersNone() {
+        Letters letters = new Letters();
+        List<Long> processed = new ArrayList<>();
+        RecordProcessor writesThenCheckpoints = (batch, checkpointer) -> {
+            for (StreamRecord record : batch.records()) {
+                processed.add((long) record.data()[0]);
+            }
+            checkpointer.checkpoint(batch.last().position());
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L, 2L), List.of(3L, 4L), List.of(5L))),
+                writesThenCheckpoints, settings.withDeadLetters(letters), UnitMetrics.unregistered(UNIT));
+
+        scheduler.advanceUntil(() -> stored().equals(Optional.of(new Position.Offset(6))), STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(letters.sent).as("nothing failed, so nothing is a dead letter").isEmpty();
+        assertThat(processed).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+        assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aSerialBatchThatKeepsFailingIsNarrowedDownAndOnlyItsPoisonRecordIsDeadLettered() {
+        Letters letters = new Letters();
+        List<Long> processed = new ArrayList<>();
+        RecordProcessor poisoned = (batch, checkpointer) -> {
+            if (batch.records().stream().anyMatch(record -> record.data()[0] == 3)) {
+                throw new IllegalStateException("cannot parse record 3");
+            }
+            batch.records().forEach(record -> processed.add((long) record.data()[0]));
+        };
+        start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L, 3L, 4L), List.of(5L))),
+                poisoned, settings.withDeadLetters(letters), UnitMetrics.unregistered(UNIT));
+
+        scheduler.advanceUntil(() -> stored().equals(Optional.of(new Position.Offset(6))), STEP, LIMIT);
+
+        assertThat(letters.sent).singleElement().satisfies(letter -> {
+            assertThat(letter.record().position()).isEqualTo(new Position.Offset(4));
+            assertThat(letter.error()).contains("cannot parse record 3");
+        });
+        assertThat(processed).as("in order, each once, the poison record left out").containsExactly(0L, 1L, 2L, 4L, 5L);
+        assertThat(events).isEmpty();
+    }
 }
