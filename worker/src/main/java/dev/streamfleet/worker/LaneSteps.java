@@ -85,6 +85,7 @@ final class LaneSteps {
     private final Scheduler scheduler;
     private final Executor laneThreads;
     private final Clock clock;
+    private final RandomGenerator random;
     private final UnitMetrics metrics;
     private final ProgressWatch progress;
     private final LaneWork lanes;
@@ -96,13 +97,14 @@ final class LaneSteps {
     private boolean draining;
 
     LaneSteps(Host host, UnitContext context, WorkerSettings settings, Scheduler scheduler, Executor laneThreads,
-              Clock clock, UnitMetrics metrics, ProgressWatch progress, LaneWork lanes) {
+              Clock clock, RandomGenerator random, UnitMetrics metrics, ProgressWatch progress, LaneWork lanes) {
         this.host = host;
         this.context = context;
         this.settings = settings;
         this.scheduler = scheduler;
         this.laneThreads = laneThreads;
         this.clock = clock;
+        this.random = random;
         this.metrics = metrics;
         this.progress = progress;
         this.lanes = lanes;
@@ -263,7 +265,7 @@ final class LaneSteps {
             int attempts = lanes.failed(lane);
             metrics.retried();
             if (settings.processorRetry().allowsRetryAfter(attempts)) {
-                Duration delay = settings.processorRetry().delayAfter(attempts, RandomGenerator.getDefault());
+                Duration delay = settings.processorRetry().delayAfter(attempts, random);
                 LOG.warn("{}: processor failed on key '{}' (attempt {}), offering the batch again in {} ms: {}",
                         context.unit(), lane.lane(), attempts, delay.toMillis(), cause.toString());
                 lanes.again();

@@ -87,6 +87,8 @@ final class UnitRunner implements UnitWork {
     private final Clock clock;
     private final UnitMetrics metrics;
     private final StalledUnits stalls;
+    /** Spreads the retries of failed batches; seeded in tests and simulations. */
+    private final RandomGenerator random;
     private final ProgressWatch progress;
     private final Checkpointer checkpointer = new UnitCheckpointer();
     private final UnitCheckpoints checkpoints;
@@ -100,6 +102,8 @@ final class UnitRunner implements UnitWork {
     private RecordProcessor processor;
     private Ending heard = Ending.NONE;
     private Scheduler.Cancellable nextStep;
+    /** The token of the one step that may run next; a step message with another one was called off. */
+    private long stepToken;
     private boolean waitingForRecords;
     private Position processed;
     /**
@@ -121,8 +125,9 @@ final class UnitRunner implements UnitWork {
 
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
                        Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
-                       UnitMetrics metrics, StalledUnits stalls) {
+                       UnitMetrics metrics, StalledUnits stalls, RandomGenerator random) {
         this.context = context;
+        this.random = random;
         this.source = source;
         this.processors = processors;
         this.scheduler = scheduler;
@@ -135,7 +140,7 @@ final class UnitRunner implements UnitWork {
         this.processed = checkpoints.written();
         this.handedOver = processed;
         this.lanes = settings.usesLanes()
-                ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, metrics, progress,
+                ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, random, metrics, progress,
                         new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(processed),
                                 checkpoints.writtenFinished(), LANE_BATCH, LaneSteps.LANES_PER_RUN))
                 : null;
@@ -148,8 +153,16 @@ final class UnitRunner implements UnitWork {
     static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
                             Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
                             UnitMetrics metrics, StalledUnits stalls) {
+        return start(context, source, processors, scheduler, laneThreads, settings, clock, metrics, stalls,
+                RandomGenerator.getDefault());
+    }
+
+    /** Starts the unit with its retries spread by {@code random}. */
+    static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
+                            Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
+                            UnitMetrics metrics, StalledUnits stalls, RandomGenerator random) {
         UnitRunner unit = new UnitRunner(context, source, processors, scheduler, laneThreads, settings, clock, metrics,
-                stalls);
+                stalls, random);
         source.onRecordsAvailable(() -> unit.post(unit::recordsArrived));
         unit.post(unit::begin);
         scheduler.schedule(unit::watch, unit.progress.checkEvery());
@@ -210,10 +223,16 @@ final class UnitRunner implements UnitWork {
     private void scheduleStep(Duration delay, boolean forRecords) {
         cancelStep();
         waitingForRecords = forRecords;
-        nextStep = scheduler.schedule(() -> post(this::step), delay);
+        long token = stepToken;
+        nextStep = scheduler.schedule(() -> post(() -> step(token)), delay);
     }
 
+    /**
+     * Calls off the next step: its timer, and its message if the timer fired already, whose token
+     * no longer matches. So only one chain of steps ever runs, and a retry's backoff holds.
+     */
     private void cancelStep() {
+        stepToken++;
         if (nextStep != null) {
             nextStep.cancel();
             nextStep = null;
@@ -265,7 +284,10 @@ final class UnitRunner implements UnitWork {
         }
     }
 
-    private void step() {
+    private void step(long token) {
+        if (token != stepToken) {
+            return;
+        }
         nextStep = null;
         if (phase != Phase.READING || paused) {
             return;
@@ -394,7 +416,7 @@ final class UnitRunner implements UnitWork {
                         + (processed == null ? "the start" : PositionCodec.encode(processed)) + ": " + e);
                 return false;
             }
-            Duration delay = settings.processorRetry().delayAfter(failedAttempts, RandomGenerator.getDefault());
+            Duration delay = settings.processorRetry().delayAfter(failedAttempts, random);
             LOG.warn("{}: processor failed (attempt {}), offering the batch again in {} ms: {}", context.unit(),
                     failedAttempts, delay.toMillis(), e.toString());
             scheduleStep(delay, false);

@@ -26,6 +26,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
 
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +55,7 @@ class UnitRunnerTest {
 
     /** Hands out scripted batches of offsets, then reports caught up (or the end of the shard). */
     private static class ScriptedSource implements RecordSource {
-        private final Deque<List<Long>> batches = new ArrayDeque<>();
+        final Deque<List<Long>> batches = new ArrayDeque<>();
         private final boolean endAfter;
         int fetches;
         int closes;
@@ -830,5 +831,51 @@ class UnitRunnerTest {
         });
         assertThat(processed).as("in order, each once, the poison record left out").containsExactly(0L, 1L, 2L, 4L, 5L);
         assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aStepTimerThatFiresAsRecordsArriveDoesNotStartASecondChainThatDefeatsTheBackoff() {
+        Runnable[] wake = new Runnable[1];
+        ScriptedSource source = new ScriptedSource(false, List.of()) {
+            @Override
+            public void onRecordsAvailable(Runnable callback) {
+                wake[0] = callback;
+            }
+        };
+        AtomicInteger attempts = new AtomicInteger();
+        RecordingProcessor failing = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                attempts.incrementAndGet();
+                throw new IllegalStateException("downstream unavailable");
+            }
+        };
+        WorkerSettings slowRetries = new WorkerSettings(new CheckpointPolicy(Duration.ZERO),
+                new Backoff(5, Duration.ofSeconds(10), Duration.ofSeconds(10)), 2);
+        // The retry waits its whole bound: the largest delay the backoff allows.
+        RandomGenerator longest = new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return 0;
+            }
+
+            @Override
+            public long nextLong(long bound) {
+                return bound - 1;
+            }
+        };
+        UnitRunner.start(context(), source, unit -> failing, scheduler, scheduler::execute, slowRetries, scheduler.clock,
+                UnitMetrics.unregistered(UNIT), stalls, longest);
+        scheduler.advance(Duration.ofMillis(1));
+        assertThat(source.fetches).as("idle, waiting for records").isEqualTo(1);
+
+        // Records arrive: the push is posted, and the idle wait's timer fires before the unit's turn comes.
+        source.batches.add(List.of(0L));
+        wake[0].run();
+        scheduler.advanceTimersOnly(Duration.ofMillis(5));
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(attempts).as("the batch was offered").hasPositiveValue();
+        assertThat(attempts).as("no second attempt before the 10 s backoff").hasValue(1);
     }
 }
