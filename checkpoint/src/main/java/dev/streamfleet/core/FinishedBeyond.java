@@ -17,6 +17,15 @@ import java.util.Base64;
  */
 public final class FinishedBeyond {
 
+    /**
+     * The version of the rules that number records after a watermark (Kafka offsets; Kinesis
+     * records counted one by one after KPL de-aggregation, with the user records outside the
+     * shard's hash-key range dropped). Stored with every set; a set of another version is not
+     * trusted. Raise it whenever those rules change: version 1 counted out-of-range KPL user
+     * records that version 2 drops.
+     */
+    public static final int ORDINALS_VERSION = 2;
+
     /** Nothing finished beyond the watermark. */
     public static final FinishedBeyond NONE = new FinishedBeyond(new long[0]);
 

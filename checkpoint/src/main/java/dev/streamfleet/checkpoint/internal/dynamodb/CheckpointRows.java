@@ -11,6 +11,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.DOMAIN;
@@ -24,6 +26,8 @@ import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema
 
 /** Reads a table item as a {@link Checkpoint}. */
 final class CheckpointRows {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointRows.class);
 
     private CheckpointRows() {
     }
@@ -40,7 +44,36 @@ final class CheckpointRows {
                 string(item, STATE).map(CheckpointState::valueOf).orElse(CheckpointState.ACTIVE),
                 Optional.ofNullable(item.get(UPDATED_AT)).map(AttributeValue::n).map(Long::parseLong)
                         .map(Instant::ofEpochMilli).orElse(Instant.EPOCH),
-                string(item, FINISHED).map(FinishedBeyond::decode).orElse(FinishedBeyond.NONE));
+                string(item, FINISHED).map(stored -> finished(unit, stored)).orElse(FinishedBeyond.NONE));
+    }
+
+    /** The stored form of a set of finished records: the version of the rules that number them, a dot, the set. */
+    static String storedFinished(FinishedBeyond finished) {
+        return FinishedBeyond.ORDINALS_VERSION + "." + finished.encode();
+    }
+
+    /**
+     * The set of finished records a row holds, if it can be trusted: numbered by the rules of this
+     * build, and well formed. Any other set (written before sets were versioned, by a build whose
+     * rules differ, or damaged) is reported and left out, so that the unit processes again
+     * everything after its watermark instead of skipping records the set may not name.
+     */
+    static FinishedBeyond finished(UnitId unit, String stored) {
+        int dot = stored.indexOf('.');
+        String version = dot < 0 ? "1" : stored.substring(0, dot);
+        if (!version.equals(Integer.toString(FinishedBeyond.ORDINALS_VERSION))) {
+            LOG.warn("{}: the row's records finished beyond its watermark are numbered by rules of version {}, not {};"
+                    + " they are ignored and everything after the watermark is processed again", unit, version,
+                    FinishedBeyond.ORDINALS_VERSION);
+            return FinishedBeyond.NONE;
+        }
+        try {
+            return FinishedBeyond.decode(stored.substring(dot + 1));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: the row's records finished beyond its watermark cannot be read ({}); they are ignored and"
+                    + " everything after the watermark is processed again", unit, e.getMessage());
+            return FinishedBeyond.NONE;
+        }
     }
 
     private static Optional<String> string(Map<String, AttributeValue> item, String attribute) {

@@ -112,7 +112,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         if (finished.isEmpty()) {
             write.remove(FINISHED);
         } else {
-            write.set(FINISHED, s(finished.encode()));
+            write.set(FINISHED, s(CheckpointRows.storedFinished(finished)));
         }
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));

@@ -1,0 +1,49 @@
+package dev.streamfleet.checkpoint.internal.dynamodb;
+
+import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.UnitId;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A row's set of finished records is trusted only when this build's rules numbered it. */
+class CheckpointRowsTest {
+
+    private static final UnitId UNIT = UnitId.kinesis("orders", "shardId-000000000001");
+    private static final FinishedBeyond SOME = new FinishedBeyond.Builder().add(2).add(5).add(6).build();
+
+    private static Map<String, AttributeValue> row(String finished) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(CheckpointTableSchema.UNIT, AttributeValue.fromS(UNIT.toString()));
+        item.put(CheckpointTableSchema.POSITION, AttributeValue.fromS("seq:49590338271490256608559692538361571095921575989136588898"));
+        item.put(CheckpointTableSchema.FINISHED, AttributeValue.fromS(finished));
+        return item;
+    }
+
+    @Test
+    void aSetWrittenByThisBuildIsReadBack() {
+        assertThat(CheckpointRows.toCheckpoint(row(CheckpointRows.storedFinished(SOME))).finished()).isEqualTo(SOME);
+    }
+
+    @Test
+    void aSetWrittenBeforeSetsWereVersionedIsNotTrusted() {
+        // Version 1 counted KPL user records that this build drops: its ordinals name other records.
+        assertThat(CheckpointRows.toCheckpoint(row(SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
+    }
+
+    @Test
+    void aSetOfAnotherVersionIsNotTrusted() {
+        assertThat(CheckpointRows.toCheckpoint(row("3." + SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
+    }
+
+    @Test
+    void aDamagedSetIsIgnoredInsteadOfWedgingTheClaim() {
+        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + ".!!not base64!!")).finished())
+                .isEqualTo(FinishedBeyond.NONE);
+    }
+}
