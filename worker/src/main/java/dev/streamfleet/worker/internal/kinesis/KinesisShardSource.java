@@ -40,6 +40,11 @@ import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 final class KinesisShardSource implements RecordSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(KinesisShardSource.class);
+    /**
+     * The most user records one fetch hands out: GetRecords' own limit. A read of KPL aggregates
+     * is split into slices of this many, so that reading (paused at {@code maxInFlight}) bounds them.
+     */
+    static final int USER_RECORDS_PER_FETCH = 10_000;
     private static final Backoff BACKOFF = new Backoff(Integer.MAX_VALUE, Duration.ofMillis(200), Duration.ofSeconds(5));
 
     private final KinesisClient client;
@@ -52,6 +57,8 @@ final class KinesisShardSource implements RecordSource {
     private long lastCallNanos;
     private int consecutiveFailures;
     private final PollPacing pacing;
+    /** MillisBehindLatest of the last read, for the slices of it. */
+    private OptionalLong behind = OptionalLong.empty();
 
     KinesisShardSource(KinesisClient client, KinesisSourceConfig config, UnitId unit, Optional<Position> resumeAfter,
                        ShardRanges ranges) {
@@ -66,6 +73,10 @@ final class KinesisShardSource implements RecordSource {
 
     @Override
     public Fetch fetch() {
+        if (records.hasPending()) {
+            // The rest of the last read, before reading more.
+            return slice();
+        }
         if (!records.knowsRange()) {
             Optional<HashKeyRange> range = ranges.of(unit.shard());
             if (range.isEmpty()) {
@@ -81,13 +92,11 @@ final class KinesisShardSource implements RecordSource {
             lastCallNanos = System.nanoTime();
             GetRecordsResponse response = client.getRecords(r -> r.shardIterator(iterator).limit(config.limit()));
             consecutiveFailures = 0;
-            List<StreamRecord> batch = new ArrayList<>(response.records().size());
-            records.addAll(response.records(), batch);
+            records.offer(response.records());
             iterator = response.nextShardIterator();
-            OptionalLong behind = response.millisBehindLatest() == null ? OptionalLong.empty()
+            behind = response.millisBehindLatest() == null ? OptionalLong.empty()
                     : OptionalLong.of(response.millisBehindLatest());
-            return new Fetch(batch, behind, OptionalLong.empty(), iterator == null, Optional.empty(), Optional.empty(),
-                    records.takeDroppedOutsideRange());
+            return slice();
         } catch (ExpiredIteratorException e) {
             LOG.debug("{}: iterator expired; a new one starts after {}", unit, records.lastReturned());
             iterator = null;
@@ -107,6 +116,15 @@ final class KinesisShardSource implements RecordSource {
             }
             return Fetch.failed(backoff(), "GetRecords failed: " + e.getMessage());
         }
+    }
+
+    /** At most {@link #USER_RECORDS_PER_FETCH} user records of what was read; the shard ends with the last of them. */
+    private Fetch slice() {
+        List<StreamRecord> batch = new ArrayList<>();
+        records.take(batch, USER_RECORDS_PER_FETCH);
+        boolean end = iterator == null && !records.hasPending();
+        return new Fetch(batch, behind, OptionalLong.empty(), end, Optional.empty(), Optional.empty(),
+                records.takeDroppedOutsideRange());
     }
 
     private Duration backoff() {
@@ -148,6 +166,9 @@ final class KinesisShardSource implements RecordSource {
 
     @Override
     public Duration nextDelay(Fetch last) {
+        if (records.hasPending()) {
+            return Duration.ZERO;
+        }
         return pacing.next(last.records().isEmpty(), Duration.ofNanos(System.nanoTime() - lastCallNanos));
     }
 

@@ -6,6 +6,7 @@ import dev.streamfleet.worker.StreamRecord;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ final class ShardRecords {
     private Position.Sequence skipThrough;
     private Position lastReturned;
     private long droppedOutsideRange;
+    private final ArrayDeque<Record> pending = new ArrayDeque<>();
 
     ShardRecords(UnitId unit) {
         this.unit = unit;
@@ -65,11 +67,32 @@ final class ShardRecords {
 
     /** Appends the user records of {@code records} that were not delivered yet to {@code out}. */
     void addAll(List<Record> records, List<StreamRecord> out) {
+        offer(records);
+        take(out, Integer.MAX_VALUE);
+    }
+
+    /** Keeps Kinesis records read, to be split into user records by {@link #take}, in order. */
+    void offer(List<Record> records) {
+        pending.addAll(records);
+    }
+
+    /** Whether records offered are not taken yet. */
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    /**
+     * Appends user records of the records offered to {@code out}, one Kinesis record (a whole
+     * aggregate) at a time, until {@code out} holds {@code atMost} or none is left. A read of 10 MB
+     * of KPL aggregates of tiny records is millions of user records; taken in slices, only the
+     * bytes read stay in memory, not a record object for each of them.
+     */
+    void take(List<StreamRecord> out, int atMost) {
         if (range == null) {
             throw new IllegalStateException(unit + ": records taken before the shard's hash-key range is known");
         }
-        for (Record record : records) {
-            add(record, out);
+        while (out.size() < atMost && !pending.isEmpty()) {
+            add(pending.poll(), out);
         }
         if (!out.isEmpty()) {
             lastReturned = out.get(out.size() - 1).position();
