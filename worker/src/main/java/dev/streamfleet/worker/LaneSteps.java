@@ -358,6 +358,14 @@ final class LaneSteps {
 
     private void reportLanes() {
         metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyondCount()));
+        if (lanes.spanFull()) {
+            progress.held(clock.instant(), "key '" + lanes.holdingKey().orElse("?") + "' holds the watermark at "
+                    + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": "
+                    + lanes.finishedBeyondCount() + " records finished behind it wait, and reading is paused at "
+                    + settings.parallelism().maxSpan() + " (10 x processing.maxInFlight)");
+        } else {
+            progress.released();
+        }
     }
 
     /** Offers a failed batch again when a run is free, unless the unit stopped meanwhile. */

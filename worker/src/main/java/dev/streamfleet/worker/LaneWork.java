@@ -30,6 +30,8 @@ final class LaneWork {
     private final Map<KeyLanes.LaneBatch, Deque<KeyLanes.LaneBatch>> singles = new IdentityHashMap<>();
     private final Map<KeyLanes.LaneBatch, KeyLanes.LaneBatch> splitFrom = new IdentityHashMap<>();
     private int out;
+    /** Bytes of the records in flight, as {@link Parallelism#maxInFlightBytes} counts them. */
+    private long bytesInFlight;
     private boolean endReached;
     private final List<Runnable> whenNoneOut = new ArrayList<>();
 
@@ -44,9 +46,28 @@ final class LaneWork {
         this.lanes = new KeyLanes(parallelism.ordering(), parallelism.parallelism() * lanesPerCall, batchLimit);
     }
 
-    /** Whether reading may go on: fewer records in flight than the bound. */
+    /** Whether reading may go on: fewer records and bytes in flight than the bounds, and a span below its bound. */
     boolean hasRoom() {
-        return tracker.inFlight() < parallelism.maxInFlight();
+        return tracker.inFlight() < parallelism.maxInFlight() && bytesInFlight < parallelism.maxInFlightBytes()
+                && !spanFull();
+    }
+
+    /** Whether reading pauses because the records kept after the watermark reached their bound. */
+    boolean spanFull() {
+        return tracker.span() >= parallelism.maxSpan();
+    }
+
+    /** The key whose unfinished record holds the watermark, if one does. */
+    Optional<String> holdingKey() {
+        return tracker.holdingKey();
+    }
+
+    long bytesInFlight() {
+        return bytesInFlight;
+    }
+
+    static long sizeOf(StreamRecord record) {
+        return record.data().length + (record.key() == null ? 0 : record.key().length) + Parallelism.RECORD_OVERHEAD;
     }
 
     /**
@@ -69,9 +90,10 @@ final class LaneWork {
             previous = record.position() instanceof Position.Offset offset ? offset.nextOffset() - 1 : previous;
         }
         for (StreamRecord record : records) {
-            long ordinal = tracker.dispatch(record.position());
+            long ordinal = tracker.dispatch(record.position(), record.partitionKey());
             if (ordinal >= 0) {
                 lanes.add(ordinal, record);
+                bytesInFlight += sizeOf(record);
             }
         }
     }
@@ -104,6 +126,7 @@ final class LaneWork {
      */
     Optional<KeyLanes.LaneBatch> finished(KeyLanes.LaneBatch batch) {
         batch.ordinals().forEach(tracker::finish);
+        batch.records().forEach(record -> bytesInFlight -= sizeOf(record));
         failures.remove(batch);
         KeyLanes.LaneBatch whole = splitFrom.remove(batch);
         if (whole == null) {

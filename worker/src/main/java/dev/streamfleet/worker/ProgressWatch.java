@@ -20,8 +20,13 @@ final class ProgressWatch {
         }
     }
 
+    /** Reading paused because one key holds the watermark, since when and why. */
+    private record Hold(Instant since, String why) {
+    }
+
     private final Duration bound;
     private volatile Progress progress;
+    private volatile Hold hold;
 
     ProgressWatch(Duration bound, Instant start) {
         this.bound = bound;
@@ -56,9 +61,34 @@ final class ProgressWatch {
         }
     }
 
+    /**
+     * Reading is paused because the records kept after the watermark reached their bound: one
+     * record, of the key {@code why} names, is not finished while the rest behind it are. Other
+     * keys may still be making progress, yet the unit reads nothing more; past the bound it is
+     * STALLED with this reason.
+     */
+    void held(Instant now, String why) {
+        Hold current = hold;
+        hold = new Hold(current == null ? now : current.since(), why);
+    }
+
+    /** Reading is no longer held by one key. */
+    void released() {
+        if (hold != null) {
+            hold = null;
+        }
+    }
+
     /** Why the unit counts as stalled at {@code now}, if it does. */
     Optional<String> stalled(Instant now) {
         Progress current = progress;
+        Hold held = hold;
+        if (!current.closed() && held != null) {
+            Duration holding = Duration.between(held.since(), now);
+            if (holding.compareTo(bound) > 0) {
+                return Optional.of(held.why() + " for " + holding.toSeconds() + " s (bound " + bound.toSeconds() + " s)");
+            }
+        }
         if (!current.closed() && current.failingSince() != null) {
             Duration failing = Duration.between(current.failingSince(), now);
             if (failing.compareTo(bound) > 0) {

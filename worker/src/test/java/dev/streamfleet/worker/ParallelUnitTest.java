@@ -29,6 +29,7 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
@@ -53,11 +54,11 @@ class ParallelUnitTest {
     private long epochs = 1;
 
     /** Offsets 0..count-1 with keys k0..k(keys-1), handed out in pages of 50 from where the unit resumes. */
-    private static final class Stream implements RecordSource {
+    private static class Stream implements RecordSource {
         private final int count;
         private final int keys;
         private final boolean ends;
-        private long next;
+        long next;
         int fetches;
 
         Stream(int count, int keys, boolean ends, Optional<Position> resumeAfter) {
@@ -521,5 +522,94 @@ class ParallelUnitTest {
             offsets.add(offset);
         }
         return offsets;
+    }
+
+    @Test
+    void readingPausesAtTheByteBoundNotOnlyAtTheRecordBound() {
+        byte[] big = new byte[100 * 1024];
+        int[] fetches = {0};
+        RecordSource heavy = new RecordSource() {
+            long next;
+
+            @Override
+            public Fetch fetch() {
+                fetches[0]++;
+                List<StreamRecord> records = new ArrayList<>();
+                for (int i = 0; i < 50; i++, next++) {
+                    records.add(new StreamRecord(UNIT, new Position.Offset(next + 1), "k" + (next % 10), big, Instant.EPOCH));
+                }
+                return new Fetch(records, OptionalLong.empty(), OptionalLong.of(1_000), false, Optional.empty());
+            }
+
+            @Override
+            public Duration nextDelay(Fetch last) {
+                return Duration.ZERO;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        // 50 records of 100 KB are 5 MB; the bound is 8 MB, so the second fetch is the last one until batches return.
+        start(heavy, new Recorder(), new Parallelism(4, Ordering.KEY, 1_000, 8L * 1024 * 1024));
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(out).as("batches were handed out and are still with the processor").isNotEmpty();
+        assertThat(fetches[0]).as("reading paused at 8 MB in flight, far below 1,000 records").isEqualTo(2);
+    }
+
+    @Test
+    void aKeyThatHoldsTheWatermarkPausesReadingAtTheSpanBoundAndMakesItsUnitStalledNamingIt() {
+        StalledUnits stalls = new StalledUnits();
+        // Record 20 is the only one of its key, and its batch does not return until the test lets it.
+        Stream stream = new Stream(1_000_000, 5, false, Optional.empty()) {
+            @Override
+            public Fetch fetch() {
+                Fetch fetch = super.fetch();
+                List<StreamRecord> records = new ArrayList<>();
+                for (StreamRecord record : fetch.records()) {
+                    long offset = ((Position.Offset) record.position()).nextOffset() - 1;
+                    records.add(offset == 20 ? new StreamRecord(UNIT, record.position(), "lonely", record.data(),
+                            Instant.EPOCH) : record);
+                }
+                return new Fetch(records, fetch.millisBehindLatest(), fetch.offsetLag(), fetch.endOfUnit(),
+                        Optional.empty());
+            }
+        };
+        CompletableFuture<Void> lonely = new CompletableFuture<>();
+        AtomicInteger processed = new AtomicInteger();
+        AsyncRecordProcessor processor = batch -> {
+            if (batch.records().get(0).partitionKey().equals("lonely")) {
+                return lonely;
+            }
+            processed.addAndGet(batch.records().size());
+            return CompletableFuture.completedFuture(null);
+        };
+        Epoch epoch = new Epoch("zk-test", epochs++);
+        Checkpoint claimed = store.claim(UNIT, epoch, "w1");
+        UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w1"), claimed, store,
+                new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
+        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
+                new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
+                .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
+                .withStallAfter(Duration.ofSeconds(30))
+                .withParallelism(new Parallelism(4, Ordering.KEY, 100));
+        UnitRunner.start(context, stream, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+                UnitMetrics.unregistered(UNIT), stalls);
+
+        scheduler.advance(Duration.ofSeconds(5));
+        long readWhenHeld = stream.next;
+        scheduler.advance(Duration.ofSeconds(40));
+
+        assertThat(processed).as("the other keys flowed").hasValueGreaterThan(500);
+        assertThat(stream.next - readWhenHeld).as("nothing more read while the key holds the watermark").isZero();
+        assertThat(readWhenHeld).as("the span bound: 10 x maxInFlight, plus one page").isLessThanOrEqualTo(1_000 + 50);
+        assertThat(stalls.snapshot()).hasEntrySatisfying(UNIT, reason -> assertThat(reason)
+                .startsWith("key 'lonely' holds the watermark at offset:20"));
+
+        lonely.complete(null);
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(stream.next).as("reading again once the key's batch returned").isGreaterThan(readWhenHeld + 1_000);
+        assertThat(stalls.snapshot()).isEmpty();
     }
 }

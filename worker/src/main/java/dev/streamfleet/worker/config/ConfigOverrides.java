@@ -30,7 +30,7 @@ final class ConfigOverrides {
             "zookeeper.auth.username", "zookeeper.auth.password",
             "checkpoints.table", "checkpoints.region", "checkpoints.endpoint", "checkpoints.interval", "processor.type",
             "processing.threads", "processing.processorAttempts", "processing.drainTimeout", "processing.stallAfter",
-            "processing.parallelism", "processing.ordering", "processing.maxInFlight",
+            "processing.parallelism", "processing.ordering", "processing.maxInFlight", "processing.maxInFlightBytes",
             "processing.deadLetter.kafka.topic", "processing.deadLetter.kafka.bootstrapServers",
             "processing.deadLetter.kinesis.stream", "processing.deadLetter.kinesis.region",
             "processing.deadLetter.kinesis.endpoint",

@@ -180,7 +180,7 @@ public final class FleetConfigLoader {
                         st.text("advertise", ""), leaderPage(st), st.bool("jmx", false)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
         ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout",
-                "stallAfter", "parallelism", "ordering", "maxInFlight", "deadLetter"));
+                "stallAfter", "parallelism", "ordering", "maxInFlight", "maxInFlightBytes", "deadLetter"));
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
@@ -267,7 +267,9 @@ public final class FleetConfigLoader {
         }).orElse(parallelism > 1 ? Ordering.KEY : Ordering.UNIT);
         int maxInFlight = processing.integer("maxInFlight", Math.max(Parallelism.DEFAULT_MAX_IN_FLIGHT, parallelism),
                 parallelism, 100_000);
-        return new Parallelism(parallelism, ordering, maxInFlight);
+        int maxInFlightBytes = processing.integer("maxInFlightBytes", (int) Parallelism.DEFAULT_MAX_IN_FLIGHT_BYTES,
+                1024 * 1024, Integer.MAX_VALUE);
+        return new Parallelism(parallelism, ordering, maxInFlight, maxInFlightBytes);
     }
 
     private static FleetConfig.LeaderPage leaderPage(ConfigNode status) {

@@ -37,11 +37,13 @@ public final class ProgressTracker {
     private static final class Entry {
         final long ordinal;
         final Position position;
+        final String key;
         boolean finished;
 
-        Entry(long ordinal, Position position, boolean finished) {
+        Entry(long ordinal, Position position, String key, boolean finished) {
             this.ordinal = ordinal;
             this.position = position;
+            this.key = key;
             this.finished = finished;
         }
     }
@@ -149,6 +151,16 @@ public final class ProgressTracker {
      *     finished already, so it must not be processed again
      */
     public long dispatch(Position position) {
+        return dispatch(position, "");
+    }
+
+    /**
+     * A record read in stream order, with the key of its lane, so that a key holding the
+     * watermark can be named.
+     *
+     * @return its ordinal, as {@link #dispatch(Position)}
+     */
+    public long dispatch(Position position, String key) {
         long ordinal = byOffset ? ((Position.Offset) position).nextOffset() - 1 : nextIndex++;
         if (byOffset && watermark == null && beyond.isEmpty()) {
             // Nothing before the first record read belongs to this unit's work.
@@ -163,7 +175,7 @@ public final class ProgressTracker {
         }
         highestDispatched = ordinal;
         boolean done = resumedBaseKnown && ordinal >= resumedBase && resumedFinished.contains(ordinal - resumedBase);
-        beyond.add(new Entry(ordinal, position, done));
+        beyond.add(new Entry(ordinal, position, key, done));
         if (done) {
             finishedBeyondCount++;
             advance();
@@ -193,6 +205,17 @@ public final class ProgressTracker {
             beyond.removeFirst();
             finishedBeyondCount--;
         }
+    }
+
+    /** Records after the watermark that the tracker keeps: in flight, or finished behind one that is not. */
+    public int span() {
+        return beyond.size();
+    }
+
+    /** The key of the first record after the watermark, which holds it while not finished; empty when none waits. */
+    public java.util.Optional<String> holdingKey() {
+        Entry first = beyond.first();
+        return first == null ? java.util.Optional.empty() : java.util.Optional.of(first.key);
     }
 
     /** Records dispatched and not finished yet. */
