@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -63,7 +64,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
     private final String bootstrapServers;
     private final Optional<String> mirrorGroup;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], byte[]> consumer;
     private final Thread thread;
     /** Commands for the consumer thread: the only way other threads reach its state. */
     private final LinkedBlockingDeque<Command> commands = new LinkedBlockingDeque<>();
@@ -101,8 +102,23 @@ public final class KafkaConsumerThread implements AutoCloseable {
      */
     public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId,
                                Optional<String> mirrorGroup) {
+        this(bootstrapServers, new KafkaConsumer<>(properties(bootstrapServers, clientProperties, clientId, mirrorGroup)),
+                clientId, mirrorGroup);
+    }
+
+    /** Starts the consumer thread on a consumer made already: a real one, or a test's. */
+    KafkaConsumerThread(String bootstrapServers, Consumer<byte[], byte[]> consumer, String clientId,
+                        Optional<String> mirrorGroup) {
         this.bootstrapServers = bootstrapServers;
         this.mirrorGroup = mirrorGroup;
+        this.consumer = consumer;
+        this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static Properties properties(String bootstrapServers, Map<String, String> clientProperties, String clientId,
+                                         Optional<String> mirrorGroup) {
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -114,10 +130,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         mirrorGroup.ifPresent(group -> props.put(ConsumerConfig.GROUP_ID_CONFIG, group));
-        this.consumer = new KafkaConsumer<>(props);
-        this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
-        thread.setDaemon(true);
-        thread.start();
+        return props;
     }
 
     /** The sources of one topic's partitions; a partition without a checkpoint starts at {@code initialPosition}. */
