@@ -274,11 +274,13 @@ public final class ManualScheduler implements Scheduler {
     /**
      * Moves the clock forward while every pool thread is taken by a task that does not return (one
      * that hangs on a {@link Hold}, or the task calling this): timers fire on the timer thread, and the
-     * tasks they make ready wait for a pool thread, as in production. Fails if a pool thread is free
-     * rather than pretend it busy: a test that means the pool to be full must fill it.
+     * tasks they make ready wait for a pool thread, as in production. What is ready runs first; then
+     * it fails if a pool thread is free rather than pretend it busy: a test that means the pool to be
+     * full must fill it.
      */
     public void advanceTimersOnly(Duration by) {
         synchronized (lock) {
+            runReady();
             long goingOn = taken.stream().filter(thread -> thread.turn == Turn.RELEASED).count();
             if (taken.size() < poolThreads || goingOn > 0) {
                 throw new AssertionError((poolThreads - taken.size() + goingOn) + " of " + poolThreads
