@@ -119,7 +119,7 @@ public final class LeaseKeeper implements AutoCloseable {
         keeper.whenDone(leases.readAssignment(assignmentChanged), (assigned, error) -> {
             if (error != null) {
                 LOG.warn("could not read this worker's assignment, trying again: {}", error.toString());
-                keeper.schedule(this::readAssignment, RETRY_AFTER_FAILURE);
+                keeper.executeAfter(this::readAssignment, RETRY_AFTER_FAILURE);
             } else if (!closing) {
                 reconcile(assigned.orElse(new AssignedUnits(generation, new TreeSet<>())));
             }
@@ -157,7 +157,7 @@ public final class LeaseKeeper implements AutoCloseable {
         LOG.warn("the lease of {} was deleted by someone else; dropping the unit to claim it again", lease.unit);
         CompletionStage<Void> stopped = abandon(lease, "its lease was deleted by someone else");
         lease.moveTo(UnitState.LOST);
-        keeper.whenDone(stopped, (done, error) -> keeper.schedule(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE));
+        keeper.whenDone(stopped, (done, error) -> keeper.executeAfter(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE));
     }
 
     private void claimed(UnitLease lease, Checkpoint row, Throwable error) {
@@ -253,7 +253,7 @@ public final class LeaseKeeper implements AutoCloseable {
             if (terminal == UnitState.RELEASED && !ended) {
                 takeAgainIfAssigned(lease.unit);
             } else if (terminal == UnitState.LOST) {
-                keeper.schedule(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE);
+                keeper.executeAfter(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE);
             }
         });
     }

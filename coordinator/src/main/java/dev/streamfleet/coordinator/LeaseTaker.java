@@ -109,7 +109,8 @@ final class LeaseTaker {
 
     private void retry(UnitLease lease) {
         lease.step = UnitLease.Step.NONE;
-        keeper.schedule(() -> take(lease), retryAfter);
+        // The timer only hands over: taking reads ZooKeeper, and the lease is the keeper's.
+        keeper.executeAfter(() -> take(lease), retryAfter);
     }
 
 }

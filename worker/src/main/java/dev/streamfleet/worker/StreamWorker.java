@@ -19,11 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One worker process's reading: joins the fleet, and for every unit it is given opens the
@@ -32,22 +27,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StreamWorker implements AutoCloseable {
 
     private final FleetMember member;
-    /** The unit pool when the worker made it; an application's pool stays the application's. */
-    private final ScheduledExecutorService ownedScheduler;
-    private final ExecutorService laneThreads;
+    private final UnitThreads threads;
     private final MetricRegistry metrics;
     private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
     private final LoadReporter loads;
 
-    private StreamWorker(FleetMember member, ScheduledExecutorService ownedScheduler, ExecutorService laneThreads,
-                         MetricRegistry metrics, UnitMetrics.Board unitMetrics, StalledUnits stalls, LoadReporter loads) {
+    private StreamWorker(FleetMember member, UnitThreads threads, MetricRegistry metrics, UnitMetrics.Board unitMetrics,
+                         StalledUnits stalls, LoadReporter loads) {
         this.loads = loads;
-        this.laneThreads = laneThreads;
+        this.threads = threads;
         this.stalls = stalls;
         this.unitMetrics = unitMetrics;
         this.member = member;
-        this.ownedScheduler = ownedScheduler;
         this.metrics = metrics;
     }
 
@@ -62,29 +54,15 @@ public final class StreamWorker implements AutoCloseable {
     public static StreamWorker start(CoordinatorConfig coordinator, WorkerInfo info, CheckpointStore store,
                                      List<SourceBinding> bindings, RecordProcessorFactory processors,
                                      WorkerSettings settings, WorkerRuntime runtime) {
-        AtomicInteger threads = new AtomicInteger();
-        ScheduledExecutorService scheduler = runtime.unitPool().orElseGet(() ->
-                Executors.newScheduledThreadPool(settings.threads(), runnable -> {
-                    Thread thread = new Thread(runnable, "streamfleet-unit-" + threads.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                }));
-        boolean ownsScheduler = runtime.unitPool().isEmpty();
-        // Blocking processors at parallelism above 1 run their lanes here; each unit has at most its parallelism out.
-        AtomicInteger laneCount = new AtomicInteger();
-        ExecutorService laneThreads = Executors.newCachedThreadPool(runnable -> {
-            Thread thread = new Thread(runnable, "streamfleet-lane-" + laneCount.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        UnitThreads threads = UnitThreads.start(settings, runtime);
         Clock clock = runtime.clock();
         MetricRegistry metrics = runtime.metrics();
         UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
         StalledUnits stalls = new StalledUnits();
         try {
             FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
-                    context -> startUnit(context, bindings, processors, scheduler, laneThreads, settings, clock, unitMetrics,
-                            stalls));
+                    context -> startUnit(context, bindings, processors, threads.scheduler(), threads.lanes(), settings,
+                            clock, unitMetrics, stalls));
             // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
             for (UnitState state : UnitState.values()) {
                 metrics.gauge("streamfleet.worker.units." + state.name().toLowerCase(java.util.Locale.ROOT),
@@ -93,13 +71,9 @@ public final class StreamWorker implements AutoCloseable {
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
             LoadReporter loads = LoadReporter.start(unitMetrics, member::publishLoads,
                     dev.streamfleet.worker.internal.load.LoadPublication.MIN_INTERVAL);
-            return new StreamWorker(member, ownsScheduler ? scheduler : null, laneThreads, metrics, unitMetrics, stalls,
-                    loads);
+            return new StreamWorker(member, threads, metrics, unitMetrics, stalls, loads);
         } catch (RuntimeException e) {
-            if (ownsScheduler) {
-                scheduler.shutdownNow();
-            }
-            laneThreads.shutdownNow();
+            threads.close();
             throw e;
         }
     }
@@ -113,7 +87,7 @@ public final class StreamWorker implements AutoCloseable {
     }
 
     private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
-                                      ScheduledExecutorService scheduler, Executor laneThreads, WorkerSettings settings,
+                                      Scheduler scheduler, Executor laneThreads, WorkerSettings settings,
                                       Clock clock,
                                       UnitMetrics.Board metrics, StalledUnits stalls) {
         UnitId unit = context.unit();
@@ -122,7 +96,7 @@ public final class StreamWorker implements AutoCloseable {
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
         RecordSource source = binding.sources().open(unit, context.claimed().position());
-        return UnitRunner.start(context, source, processors, Scheduler.of(scheduler), laneThreads, settings, clock,
+        return UnitRunner.start(context, source, processors, scheduler, laneThreads, settings, clock,
                 metrics.open(unit), stalls);
     }
 
@@ -179,15 +153,6 @@ public final class StreamWorker implements AutoCloseable {
     public void close() {
         loads.close();
         member.close();
-        if (ownedScheduler != null) {
-            ownedScheduler.shutdown();
-            try {
-                ownedScheduler.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            ownedScheduler.shutdownNow();
-        }
-        laneThreads.shutdownNow();
+        threads.close();
     }
 }

@@ -11,9 +11,12 @@ import com.codahale.metrics.MetricRegistry;
 /**
  * What a worker runs on: the pool its units run on, its clock and the registry it counts into.
  * By default the worker makes its own pool ({@code processing.threads} threads, shut down when it
- * closes), uses the system clock and a registry of its own.
+ * closes), uses the system clock and a registry of its own. Either way the units' timers (their
+ * next steps, the STALLED watchdog, the stuck handler) fire on a thread of the worker's own, so that
+ * they fire even when processors that never return hold every thread of the pool.
  *
- * @param unitPool an application's pool to run the units on; it stays the application's: the worker never shuts it down
+ * @param unitPool an application's pool to run the units' messages (and so their processors) on; the worker
+ *                 schedules nothing on it, and it stays the application's: the worker never shuts it down
  * @param clock    the clock of checkpoint timing, stall detection and rates
  * @param metrics  where the worker's totals go, under {@code streamfleet.worker.*}
  */

@@ -14,11 +14,13 @@ import org.slf4j.LoggerFactory;
  *
  * @param checkpoint     when checkpoints are written
  * @param processorRetry how often, and how far apart, a failing batch is offered again before the unit stops
- * @param threads        threads shared by all units of the worker
+ * @param threads        threads shared by all units of the worker; lanes of blocking processors have their own pool
+ *                       of {@code threads} times the parallelism, which dead-letter sends share
  * @param stuckAfter     how long past a revoke's deadline a batch may still run before the worker is stuck
  * @param stallAfter     how long a unit may go without processing a record while records wait before it is STALLED
  * @param onStuck        what a stuck worker does, told why; by default it logs and exits the JVM with code 70,
- *                       so that its ZooKeeper session expires and its units move to other workers
+ *                       so that its ZooKeeper session expires and its units move to other workers. It is called
+ *                       on the worker's timer thread, which every unit's timers share: it must not block
  * @param parallelism    how many batches of one unit may be processed at once, in which order
  * @param deadLetters    where a record goes that the processor failed on through every attempt; empty: the
  *                       unit stops as FAILED instead

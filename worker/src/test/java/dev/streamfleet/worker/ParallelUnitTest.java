@@ -208,7 +208,7 @@ class ParallelUnitTest {
             scheduler.advance(Duration.ofMillis(100));
             returnSome(10);
         }
-        scheduler.advanceTimersOnly(Duration.ofSeconds(6)); // past the checkpoint interval
+        scheduler.advance(Duration.ofSeconds(6)); // past the checkpoint interval, the batches still out
         returnSome(3);
         Checkpoint row = store.read(UNIT).orElseThrow();
         assertThat(row.finished().isEmpty()).as("out of order: records finished beyond the watermark").isFalse();

@@ -388,17 +388,28 @@ class UnitRunnerTest {
 
     @Test
     void aBatchThatNeverReturnsAfterARevokeTellsTheStuckHandlerAndHoldsTheLease() {
-        RecordingProcessor processor = new RecordingProcessor();
+        ManualScheduler.Hold neverReturns = scheduler.newHold();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                neverReturns.await();
+            }
+        };
         UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor);
-        // The unit's turn never comes from here on, as when process() never returns.
+        scheduler.runReady();
+        assertThat(processor.calls).as("process() has the batch, and does not return").containsExactly("initialize",
+                "process 0");
         CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10), RevokeReason.MOVED);
 
-        scheduler.advanceTimersOnly(Duration.ofSeconds(69));
+        scheduler.advance(Duration.ofSeconds(69));
         assertThat(stuck).isEmpty();
-        scheduler.advanceTimersOnly(Duration.ofSeconds(2));
+        scheduler.advance(Duration.ofSeconds(2));
 
         assertThat(stuck).singleElement().asString().contains("has not returned 70 s after the revoke");
         assertThat(revoked).as("the lease stays until process returns").isNotDone();
+        neverReturns.release();
+        scheduler.runReady();
+        assertThat(revoked).as("once it returns, dropped without a checkpoint").isCompletedWithValue(false);
     }
 
     @Test
@@ -505,23 +516,24 @@ class UnitRunnerTest {
 
     @Test
     void aBatchThatDoesNotReturnIsReportedStalledAfterTheBoundAndClearedWhenItDoes() {
-        List<Boolean> stalledDuringTheBatch = new ArrayList<>();
+        ManualScheduler.Hold slowBatch = scheduler.newHold();
         RecordingProcessor slow = new RecordingProcessor() {
             @Override
             void handle(RecordBatch batch, Checkpointer checkpointer) {
-                scheduler.advanceTimersOnly(Duration.ofSeconds(20));
-                stalledDuringTheBatch.add(stalls.snapshot().containsKey(UNIT));
-                scheduler.advanceTimersOnly(Duration.ofSeconds(20));
-                stalledDuringTheBatch.add(stalls.snapshot().containsKey(UNIT));
+                slowBatch.await();
             }
         };
         start(context(), new ScriptedSource(false, List.of(List.of(0L))), slow, settings.withStallAfter(Duration.ofSeconds(30)),
                 UnitMetrics.unregistered(UNIT));
-
         scheduler.runReady();
-        assertThat(stalledDuringTheBatch).as("not before the bound, then STALLED").containsExactly(false, true);
-        assertThat(stalls.snapshot().get(UNIT)).contains("no record processed for").contains("bound 30 s");
 
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(stalls.snapshot()).as("not before the bound").doesNotContainKey(UNIT);
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(stalls.snapshot().get(UNIT)).as("then STALLED").contains("no record processed for")
+                .contains("bound 30 s");
+
+        slowBatch.release();
         scheduler.advance(Duration.ofSeconds(10));
         assertThat(stalls.snapshot()).as("cleared once the batch returned").isEmpty();
     }

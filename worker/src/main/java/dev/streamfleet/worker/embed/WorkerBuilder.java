@@ -80,7 +80,9 @@ public final class WorkerBuilder {
      * The pool the units run on, instead of one of {@code processing.threads} threads of the
      * worker's own. It stays the application's: the worker never shuts it down. A unit holds a
      * thread only while it fetches or processes, but a pool with fewer threads than units makes
-     * units wait for each other.
+     * units wait for each other. The units' timers (the STALLED watchdog, the stuck handler) do not
+     * run here but on a thread of the worker's own, so that they fire even when hung processors
+     * hold every thread of this pool.
      */
     public WorkerBuilder executor(ScheduledExecutorService pool) {
         this.runtime = runtime.withUnitPool(Objects.requireNonNull(pool, "pool"));

@@ -47,7 +47,8 @@ final class SettleMeter {
         if (settled(moves)) {
             history.settled(generation, elapsed);
         } else if (elapsed.compareTo(LIMIT) < 0) {
-            executor.schedule(() -> check(generation, moves, committedNanos), POLL);
+            // check reads ZooKeeper: the timer hands it over rather than run it.
+            executor.executeAfter(() -> check(generation, moves, committedNanos), POLL);
         }
     }
 

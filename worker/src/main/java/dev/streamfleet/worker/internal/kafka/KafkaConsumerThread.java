@@ -23,9 +23,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
 
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -63,14 +62,15 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
     private final String bootstrapServers;
     private final Optional<String> mirrorGroup;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Consumer<byte[], byte[]> consumer;
     private final Thread thread;
-    /** Commands for the consumer thread: the only way other threads reach its state. */
-    private final LinkedBlockingDeque<Command> commands = new LinkedBlockingDeque<>();
+    /** Commands for the consumer thread, and its stop: the only way other threads reach its state. */
+    private final ConsumerCommands<Command> commands = new ConsumerCommands<>();
     private final Map<TopicPartition, PartitionSource> sources = new HashMap<>();
     private final Set<TopicPartition> paused = new HashSet<>();
     // Owned by the consumer thread.
-    private boolean running = true;
+    /** A command taken that must run again before any other: a wake-up or a passing broker failure hit it. */
+    private Command inHand;
     /** Broker failures in a row. */
     private int failures;
 
@@ -101,8 +101,23 @@ public final class KafkaConsumerThread implements AutoCloseable {
      */
     public KafkaConsumerThread(String bootstrapServers, Map<String, String> clientProperties, String clientId,
                                Optional<String> mirrorGroup) {
+        this(bootstrapServers, new KafkaConsumer<>(properties(bootstrapServers, clientProperties, clientId, mirrorGroup)),
+                clientId, mirrorGroup);
+    }
+
+    /** Starts the consumer thread on a consumer made already: a real one, or a test's. */
+    KafkaConsumerThread(String bootstrapServers, Consumer<byte[], byte[]> consumer, String clientId,
+                        Optional<String> mirrorGroup) {
         this.bootstrapServers = bootstrapServers;
         this.mirrorGroup = mirrorGroup;
+        this.consumer = consumer;
+        this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static Properties properties(String bootstrapServers, Map<String, String> clientProperties, String clientId,
+                                         Optional<String> mirrorGroup) {
         Properties props = new Properties();
         props.putAll(clientProperties);
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -114,10 +129,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         mirrorGroup.ifPresent(group -> props.put(ConsumerConfig.GROUP_ID_CONFIG, group));
-        this.consumer = new KafkaConsumer<>(props);
-        this.thread = new Thread(this::run, "streamfleet-kafka-" + clientId);
-        thread.setDaemon(true);
-        thread.start();
+        return props;
     }
 
     /** The sources of one topic's partitions; a partition without a checkpoint starts at {@code initialPosition}. */
@@ -161,7 +173,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
     private void run() {
         try {
-            while (running) {
+            while (!commands.stopAsked()) {
                 runCommands();
                 if (sources.isEmpty()) {
                     waitForCommand(POLL);
@@ -215,22 +227,26 @@ public final class KafkaConsumerThread implements AutoCloseable {
      * its partitions (fatal).
      */
     private void runCommands() {
-        Command command;
-        while (running && (command = commands.peek()) != null) {
+        while (!commands.stopAsked()) {
+            Command command = inHand != null ? inHand : commands.take().orElse(null);
+            if (command == null) {
+                return;
+            }
+            inHand = command;
             try {
                 command.action().run();
-                commands.poll();
+                inHand = null;
             } catch (WakeupException e) {
                 // the wake-up is spent; run the command again
             } catch (KafkaException e) {
                 if (!command.essential()) {
-                    commands.poll();
+                    inHand = null;
                     LOG.warn("{}: mirroring a checkpoint into group {} failed: {}", command.partitions(),
                             mirrorGroup.orElse("?"), e.toString());
                     continue;
                 }
                 if (isFatal(e)) {
-                    commands.poll();
+                    inHand = null;
                 }
                 failed(e, command.partitions());
                 return;
@@ -275,17 +291,9 @@ public final class KafkaConsumerThread implements AutoCloseable {
         waitForCommand(delay);
     }
 
-    /** Waits up to {@code limit} for a command to arrive, leaving it at the head of the queue. */
+    /** Waits up to {@code limit} for a command or a stop to arrive. */
     private void waitForCommand(Duration limit) {
-        try {
-            Command next = commands.pollFirst(limit.toMillis(), TimeUnit.MILLISECONDS);
-            if (next != null) {
-                commands.addFirst(next);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
+        commands.awaitCommand(limit);
     }
 
     private void applyBackPressure() {
@@ -310,7 +318,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
     @Override
     public void close() {
         // Jumps the queue: commands still waiting concern partitions that are closing too.
-        commands.addFirst(new Command(() -> running = false, Set.of(), false));
+        commands.stop();
         consumer.wakeup();
         try {
             thread.join(Duration.ofSeconds(10).toMillis());

@@ -1,0 +1,67 @@
+package dev.streamfleet.worker.internal.kafka;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The consumer thread's commands and its stop, against a consumer that needs no broker. */
+class KafkaConsumerThreadTest {
+
+    /**
+     * A consumer whose first {@code assign} (the open command) returns only once {@code close()} has
+     * woken it: so the stop is asked exactly while a command runs, every time.
+     */
+    private static final class CloseDuringAssign extends MockConsumer<byte[], byte[]> {
+        final CountDownLatch assigning = new CountDownLatch(1);
+        final CountDownLatch woken = new CountDownLatch(1);
+
+        CloseDuringAssign() {
+            super("earliest");
+        }
+
+        @Override
+        public void assign(Collection<TopicPartition> partitions) {
+            super.assign(partitions);
+            if (assigning.getCount() > 0) {
+                assigning.countDown();
+                await(woken);
+            }
+        }
+
+        @Override
+        public synchronized void wakeup() {
+            woken.countDown();
+            super.wakeup();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(30, TimeUnit.SECONDS)).as("latch reached").isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aStopAskedWhileACommandRunsIsNotLostAndTheThreadEnds() {
+        CloseDuringAssign consumer = new CloseDuringAssign();
+        KafkaConsumerThread thread = new KafkaConsumerThread("test:9092", consumer, "test", Optional.empty());
+        thread.topic(new Position.Offset(0)).open(UnitId.kafka("orders", 0), Optional.empty());
+        await(consumer.assigning);
+
+        thread.close();
+
+        assertThat(consumer.closed()).as("the consumer thread ended and closed its consumer").isTrue();
+    }
+}
