@@ -881,10 +881,16 @@ class UnitRunnerTest {
         scheduler.advance(Duration.ofMillis(1));
         assertThat(source.fetches).as("idle, waiting for records").isEqualTo(1);
 
-        // Records arrive: the push is posted, and the idle wait's timer fires before the unit's turn comes.
+        // Records arrive while every pool thread is busy elsewhere: the push is posted, and the idle wait's
+        // timer fires before the unit's turn comes.
+        ManualScheduler.Hold busy = scheduler.newHold();
+        for (int i = 0; i < ManualScheduler.DEFAULT_POOL_THREADS; i++) {
+            scheduler.execute(busy::await);
+        }
         source.batches.add(List.of(0L));
         wake[0].run();
         scheduler.advanceTimersOnly(Duration.ofMillis(5));
+        busy.release();
         scheduler.advance(Duration.ofSeconds(5));
 
         assertThat(attempts).as("the batch was offered").hasPositiveValue();
