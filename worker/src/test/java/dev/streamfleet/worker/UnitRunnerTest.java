@@ -43,6 +43,18 @@ class UnitRunnerTest {
     private static final Epoch EPOCH = new Epoch("zk-test", 5);
     private static final Duration STEP = Duration.ofMillis(10);
     private static final Duration LIMIT = Duration.ofSeconds(30);
+    /** Retries wait their whole bound, the largest delay the backoff allows: no run depends on chance. */
+    private static final RandomGenerator LONGEST = new RandomGenerator() {
+        @Override
+        public long nextLong() {
+            return 0;
+        }
+
+        @Override
+        public long nextLong(long bound) {
+            return bound - 1;
+        }
+    };
 
     private final ManualScheduler scheduler = new ManualScheduler();
     private final CheckpointStore store = new InMemoryCheckpointTable().store("unit-test");
@@ -163,7 +175,7 @@ class UnitRunnerTest {
     private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor, WorkerSettings with,
                              UnitMetrics metrics) {
         return UnitRunner.start(context, source, unit -> processor, scheduler, scheduler::execute, with, scheduler.clock,
-                metrics, stalls);
+                metrics, stalls, LONGEST);
     }
 
     private Optional<Position> stored() {
@@ -864,20 +876,7 @@ class UnitRunnerTest {
         };
         WorkerSettings slowRetries = new WorkerSettings(new CheckpointPolicy(Duration.ZERO),
                 new Backoff(5, Duration.ofSeconds(10), Duration.ofSeconds(10)), 2);
-        // The retry waits its whole bound: the largest delay the backoff allows.
-        RandomGenerator longest = new RandomGenerator() {
-            @Override
-            public long nextLong() {
-                return 0;
-            }
-
-            @Override
-            public long nextLong(long bound) {
-                return bound - 1;
-            }
-        };
-        UnitRunner.start(context(), source, unit -> failing, scheduler, scheduler::execute, slowRetries, scheduler.clock,
-                UnitMetrics.unregistered(UNIT), stalls, longest);
+        start(context(), source, failing, slowRetries, UnitMetrics.unregistered(UNIT));
         scheduler.advance(Duration.ofMillis(1));
         assertThat(source.fetches).as("idle, waiting for records").isEqualTo(1);
 

@@ -56,6 +56,8 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private static final int MAX_POLL_RECORDS = 500;
     /** Records buffered per partition before it is paused at the broker. */
     private static final int BUFFER_LIMIT = 2 * MAX_POLL_RECORDS;
+    /** Bytes buffered per partition (data and key, as the unit's in-flight bound counts them) before it is paused. */
+    static final long BUFFER_BYTES_LIMIT = 8L * 1024 * 1024;
     private static final int BATCH_LIMIT = MAX_POLL_RECORDS;
     /** An idle partition's loop is woken when records arrive; this only bounds a missed wake-up. */
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
@@ -301,9 +303,10 @@ public final class KafkaConsumerThread implements AutoCloseable {
         List<TopicPartition> toResume = new ArrayList<>();
         sources.forEach((partition, source) -> {
             int buffered = source.buffered();
-            if (buffered >= BUFFER_LIMIT && paused.add(partition)) {
+            long bytes = source.bufferedBytes();
+            if ((buffered >= BUFFER_LIMIT || bytes >= BUFFER_BYTES_LIMIT) && paused.add(partition)) {
                 toPause.add(partition);
-            } else if (buffered < BUFFER_LIMIT / 2 && paused.remove(partition)) {
+            } else if (buffered < BUFFER_LIMIT / 2 && bytes < BUFFER_BYTES_LIMIT / 2 && paused.remove(partition)) {
                 toResume.add(partition);
             }
         });
@@ -332,6 +335,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
         private final UnitId unit;
         private final TopicPartition partition;
         private final Deque<StreamRecord> buffer = new ArrayDeque<>();
+        private long bufferedBytes;
         private OptionalLong lag = OptionalLong.empty();
         // Guarded by this source's monitor: the consumer thread fills the buffer, the unit drains it.
         private boolean closed;
@@ -372,9 +376,11 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 byte[] key = record.key() == null ? new byte[0] : record.key();
                 List<RecordHeader> headers = new ArrayList<>();
                 record.headers().forEach(header -> headers.add(new RecordHeader(header.key(), header.value())));
-                buffer.add(new StreamRecord(unit, new Position.Offset(record.offset() + 1), StreamRecord.keyText(key),
-                        record.value() == null ? new byte[0] : record.value(), Instant.ofEpochMilli(record.timestamp()),
-                        key, headers, timestampType(record.timestampType())));
+                StreamRecord buffered = new StreamRecord(unit, new Position.Offset(record.offset() + 1),
+                        StreamRecord.keyText(key), record.value() == null ? new byte[0] : record.value(),
+                        Instant.ofEpochMilli(record.timestamp()), key, headers, timestampType(record.timestampType()));
+                buffer.add(buffered);
+                bufferedBytes += sizeOf(buffered);
             }
             lag = currentLag;
         }
@@ -389,6 +395,14 @@ public final class KafkaConsumerThread implements AutoCloseable {
 
         synchronized int buffered() {
             return buffer.size();
+        }
+
+        synchronized long bufferedBytes() {
+            return bufferedBytes;
+        }
+
+        private static long sizeOf(StreamRecord record) {
+            return record.data().length + record.key().length;
         }
 
         /** The consumer cannot serve this partition any more; its unit stops as FAILED at its next fetch. */
@@ -410,7 +424,9 @@ public final class KafkaConsumerThread implements AutoCloseable {
             }
             List<StreamRecord> batch = new ArrayList<>(Math.min(buffer.size(), BATCH_LIMIT));
             while (!buffer.isEmpty() && batch.size() < BATCH_LIMIT) {
-                batch.add(buffer.poll());
+                StreamRecord next = buffer.poll();
+                bufferedBytes -= sizeOf(next);
+                batch.add(next);
             }
             OptionalLong remaining = lag.isPresent() ? OptionalLong.of(lag.getAsLong() + buffer.size()) : lag;
             return new Fetch(batch, OptionalLong.empty(), remaining, false, Optional.empty());
@@ -440,6 +456,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
             synchronized (this) {
                 closed = true;
                 buffer.clear();
+                bufferedBytes = 0;
             }
             submit(Set.of(partition), true, () -> {
                 if (sources.remove(partition, this)) {

@@ -64,4 +64,27 @@ class KafkaConsumerThreadTest {
 
         assertThat(consumer.closed()).as("the consumer thread ended and closed its consumer").isTrue();
     }
+
+    @Test
+    void aPartitionIsPausedAtTheBufferByteBoundNotOnlyAtItsRecordBound() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        TopicPartition partition = new TopicPartition("orders", 0);
+        consumer.updateBeginningOffsets(java.util.Map.of(partition, 0L));
+        consumer.updateEndOffsets(java.util.Map.of(partition, 20L));
+        byte[] megabyte = new byte[1024 * 1024];
+        for (int i = 0; i < 20; i++) {
+            long offset = i;
+            consumer.schedulePollTask(() -> consumer.addRecord(
+                    new org.apache.kafka.clients.consumer.ConsumerRecord<>("orders", 0, offset, new byte[] {1}, megabyte)));
+        }
+        KafkaConsumerThread thread = new KafkaConsumerThread("test:9092", consumer, "test", Optional.empty());
+        try {
+            thread.topic(new Position.Offset(0)).open(UnitId.kafka("orders", 0), Optional.empty());
+
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> consumer.paused().contains(partition));
+        } finally {
+            thread.close();
+        }
+    }
 }
