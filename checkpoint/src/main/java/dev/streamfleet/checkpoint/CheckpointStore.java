@@ -85,8 +85,8 @@ public interface CheckpointStore {
      * Creates the unit's row at a starting point, unclaimed, unless the unit already has a row;
      * an existing row, claimed or not, is never changed. The leader uses it to decide where a
      * unit that appeared while the application runs starts, before anyone may claim it
-     * (docs/design.md §2, "Where a unit starts"). Safe to repeat, and safe to race a claim: the
-     * first write of the row wins.
+     * (docs/design.md §2a). Safe to repeat, and safe to race a claim: the first write of the row
+     * wins.
      *
      * @param start a starting point ({@link Position#TRIM_HORIZON}, LATEST or AT_TIMESTAMP), not a record position
      * @return whether this call created the row; false when the unit had one (which, after a

@@ -1,9 +1,9 @@
 package dev.streamfleet.coordinator;
 
 /**
- * Where a unit starts reading: the one place that decides it (docs/design.md §2, "Where a unit
- * starts"). The configured initial position applies only to the units that existed when the
- * application first started reading; a unit created while it runs (a child shard of a parent it
+ * Where a unit starts reading: the one place that decides it (docs/design.md §2a). The
+ * configured initial position applies only to the units that existed when the application
+ * first started reading; a unit created while it runs (a child shard of a parent it
  * read, a partition added to a topic) starts at its beginning, so that nothing written into it
  * before its first read is skipped.
  */

@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader's side of {@link UnitStart}: before a unit is first assigned, it gathers the facts
  * about the unit and, when the unit must start at its beginning, seeds its checkpoint row with
- * TRIM_HORIZON, so that whoever claims it reads from there (docs/design.md §2, "Where a unit
- * starts"). A unit whose start is not settled (the store could not be read or written) is held
- * back from the assignment and settled again at the next rebalance; the other units go on.
+ * TRIM_HORIZON, so that whoever claims it reads from there (docs/design.md §2a). A unit whose
+ * start is not settled (the store could not be read or written) is held back from the
+ * assignment and settled again at the next rebalance; the other units go on.
  *
  * <p>DynamoDB is asked once when leadership starts (one {@link CheckpointStore#list}) and then
  * only about units seen for the first time, so an idle fleet makes no requests. Runs on the
@@ -95,8 +95,7 @@ final class StartSeeding {
         UnitStart start = UnitStart.of(new StartFacts(hasRow, assignedBefore, parentRead, sourceReadBefore));
         if (start.needsSeed()) {
             boolean created = store.seed(unit, Position.TRIM_HORIZON);
-            LOG.info("{} appeared while the application runs ({}): it starts at TRIM_HORIZON{}", unit,
-                    parentRead ? "a child of a shard it read" : "its source was read before",
+            LOG.info("{} appeared after the application first read its source: it starts at TRIM_HORIZON{}", unit,
                     created ? "" : " unless its row, written meanwhile, says otherwise");
         }
     }
