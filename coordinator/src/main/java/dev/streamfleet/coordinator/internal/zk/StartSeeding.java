@@ -41,6 +41,8 @@ final class StartSeeding {
     private final Set<String> sourcesRead = new HashSet<>();
     /** The units whose start is settled: nothing more to do for them while they exist. */
     private final Set<UnitId> settled = new HashSet<>();
+    /** Units seen at their source's first look whose start could not be settled then: still units of the first start. */
+    private final Set<UnitId> heldAtFirstLook = new HashSet<>();
 
     StartSeeding(CheckpointStore store) {
         this.store = store;
@@ -64,7 +66,6 @@ final class StartSeeding {
             }
             return held;
         }
-        Set<String> sourcesNotDone = new HashSet<>();
         Set<String> sourcesSeen = new HashSet<>();
         for (UnitId unit : new TreeSet<>(units.keySet())) {
             UnitSpec spec = units.get(unit);
@@ -75,21 +76,25 @@ final class StartSeeding {
             try {
                 settleOne(spec, assigned.contains(unit));
                 settled.add(unit);
+                heldAtFirstLook.remove(unit);
             } catch (CheckpointException e) {
                 LOG.warn("not assigning {} yet: where it starts is not settled ({}); trying again", unit, e.getMessage());
                 held.add(unit);
-                sourcesNotDone.add(source(unit));
+                if (!sourcesRead.contains(source(unit))) {
+                    heldAtFirstLook.add(unit);
+                }
             }
         }
-        sourcesSeen.removeAll(sourcesNotDone);
+        // From now on a unit of these sources that was not seen at this first look appeared later.
         sourcesRead.addAll(sourcesSeen);
+        heldAtFirstLook.retainAll(units.keySet());
         return held;
     }
 
     private void settleOne(UnitSpec spec, boolean assignedBefore) {
         UnitId unit = spec.id();
         boolean hasRow = rowsAtStart.contains(unit);
-        boolean sourceReadBefore = sourcesRead.contains(source(unit));
+        boolean sourceReadBefore = sourcesRead.contains(source(unit)) && !heldAtFirstLook.contains(unit);
         // The parents are read only when the answer can change the decision.
         boolean parentRead = !hasRow && !assignedBefore && !sourceReadBefore && anyParentRead(spec.parents());
         UnitStart start = UnitStart.of(new StartFacts(hasRow, assignedBefore, parentRead, sourceReadBefore));

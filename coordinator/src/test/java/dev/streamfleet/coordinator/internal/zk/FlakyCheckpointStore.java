@@ -15,12 +15,13 @@ import java.util.Set;
 
 /**
  * A checkpoint store in front of real rows that counts the leader's requests and fails, as an
- * unreachable DynamoDB would, the seeds of chosen units or every list.
+ * unreachable DynamoDB would, the seeds or reads of chosen units, or every list.
  */
 final class FlakyCheckpointStore implements CheckpointStore {
 
     private final CheckpointStore rows;
     final Set<UnitId> failingSeeds = new HashSet<>();
+    final Set<UnitId> failingReads = new HashSet<>();
     boolean failingLists;
     int requests;
 
@@ -58,6 +59,9 @@ final class FlakyCheckpointStore implements CheckpointStore {
     @Override
     public Optional<Checkpoint> read(UnitId unit) {
         requests++;
+        if (failingReads.contains(unit)) {
+            throw unreachable();
+        }
         return rows.read(unit);
     }
 

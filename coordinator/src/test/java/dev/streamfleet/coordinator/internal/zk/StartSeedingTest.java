@@ -124,6 +124,21 @@ class StartSeedingTest {
     }
 
     @Test
+    void firstStartUnitHeldByAFailureKeepsTheInitialPositionWhileAShardAddedMeanwhileIsSeeded() {
+        StartSeeding leader = new StartSeeding(store);
+        store.failingReads.add(PARENT);
+
+        assertThat(leader.settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT)), Set.of())).containsExactly(LEFT);
+
+        store.failingReads.clear();
+        UnitId added = UnitId.kinesis("orders", "shardId-000000000009");
+        assertThat(leader.settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT), UnitSpec.of(added)),
+                Set.of(PARENT))).isEmpty();
+        assertThat(rows.read(LEFT)).isEmpty();
+        assertThat(startOf(added)).contains(Position.TRIM_HORIZON);
+    }
+
+    @Test
     void unreadableRowsHoldBackNewUnitsButNotAssignedOnes() {
         read(P0);
         store.failingLists = true;
