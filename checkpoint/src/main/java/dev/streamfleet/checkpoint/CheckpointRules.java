@@ -60,6 +60,14 @@ public final class CheckpointRules {
         }
     }
 
+    /** A seed names a starting point, never a record position: it says where reading begins, not what was read. */
+    public static void checkSeed(UnitId unit, Position start) {
+        if (start.isRecordPosition()) {
+            throw new IllegalArgumentException("a unit is seeded with a starting point, not the record position "
+                    + PositionCodec.encode(start) + " (" + unit + ")");
+        }
+    }
+
     /** The caller's write is fenced by {@code epoch}: it must be the stored epoch. */
     private static void checkOwner(UnitId unit, Optional<Checkpoint> stored, Epoch epoch) {
         Optional<Epoch> current = stored.flatMap(Checkpoint::epoch);

@@ -82,6 +82,20 @@ public interface CheckpointStore {
     void reset(UnitId unit, Position position);
 
     /**
+     * Creates the unit's row at a starting point, unclaimed, unless the unit already has a row;
+     * an existing row, claimed or not, is never changed. The leader uses it to decide where a
+     * unit that appeared while the application runs starts, before anyone may claim it
+     * (docs/design.md §2a). Safe to repeat, and safe to race a claim: the first write of the row
+     * wins.
+     *
+     * @param start a starting point ({@link Position#TRIM_HORIZON}, LATEST or AT_TIMESTAMP), not a record position
+     * @return whether this call created the row; false when the unit had one (which, after a
+     *         retried request, may be the row this call's first attempt wrote)
+     * @throws IllegalArgumentException when {@code start} is a record position
+     */
+    boolean seed(UnitId unit, Position start);
+
+    /**
      * Administrative: forgets the unit's claim (epoch and owner), keeping its position and
      * state, so that a lease of any fencing domain may claim it next. This is how positions
      * written under a lost ZooKeeper history are adopted by a rebuilt one; an owner that still

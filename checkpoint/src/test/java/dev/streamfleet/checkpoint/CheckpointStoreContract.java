@@ -300,6 +300,44 @@ public abstract class CheckpointStoreContract {
     }
 
     @Test
+    void seededUnitIsClaimedAtItsStartingPoint() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+
+        Checkpoint claimed = store.claim(SHARD, epoch(1), "worker-a");
+        assertThat(claimed.position()).contains(Position.TRIM_HORIZON);
+        assertThat(claimed.state()).isEqualTo(CheckpointState.ACTIVE);
+        store.checkpoint(SHARD, seq("5"), epoch(1));
+        assertThat(store.read(SHARD).flatMap(Checkpoint::position)).contains(seq("5"));
+    }
+
+    @Test
+    void seedNeverOverwritesARowClaimedFirst() {
+        store.claim(PARTITION, epoch(7), "worker-a");
+        store.checkpoint(PARTITION, new Position.Offset(42), epoch(7));
+
+        assertThat(store.seed(PARTITION, Position.TRIM_HORIZON)).isFalse();
+        Checkpoint row = store.read(PARTITION).orElseThrow();
+        assertThat(row.position()).contains(new Position.Offset(42));
+        assertThat(row.epoch()).contains(epoch(7));
+        assertThat(row.owner()).contains("worker-a");
+    }
+
+    @Test
+    void seedOfAnUnreadUnitClaimedFirstKeepsTheClaim() {
+        store.claim(SHARD, epoch(3), "worker-a");
+
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isFalse();
+        assertThat(store.read(SHARD).orElseThrow().position()).isEmpty();
+        assertThat(store.read(SHARD).orElseThrow().epoch()).contains(epoch(3));
+    }
+
+    @Test
+    void seedWithARecordPositionIsRejected() {
+        assertThatThrownBy(() -> store.seed(SHARD, seq("5"))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.read(SHARD)).isEmpty();
+    }
+
+    @Test
     void startingPointIsNotACheckpoint() {
         store.claim(SHARD, epoch(10), "worker-a");
 

@@ -61,6 +61,20 @@ public record Assignment(SortedMap<WorkerId, SortedSet<UnitId>> units, java.util
         return moved;
     }
 
+    /** This assignment with {@code held} units given to nobody; every worker keeps its entry. */
+    public Assignment without(java.util.Set<UnitId> held) {
+        if (held.isEmpty()) {
+            return this;
+        }
+        SortedMap<WorkerId, SortedSet<UnitId>> kept = new TreeMap<>();
+        units.forEach((worker, set) -> {
+            SortedSet<UnitId> mine = new TreeSet<>(set);
+            mine.removeAll(held);
+            kept.put(worker, mine);
+        });
+        return new Assignment(kept, loadMoves.stream().filter(move -> !held.contains(move.unit())).toList());
+    }
+
     public int unitCount() {
         return units.values().stream().mapToInt(SortedSet::size).sum();
     }

@@ -373,6 +373,11 @@ class LeaseKeeperTest {
         }
 
         @Override
+        public boolean seed(UnitId unit, Position start) {
+            return rows.seed(unit, start);
+        }
+
+        @Override
         public void clearClaim(UnitId unit) {
             rows.clearClaim(unit);
         }

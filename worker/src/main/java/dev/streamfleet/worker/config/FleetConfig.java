@@ -116,7 +116,8 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param stream          the stream
      * @param region          its AWS region
      * @param endpoint        an endpoint override (an emulator); empty for AWS
-     * @param initialPosition where a shard without a checkpoint starts
+     * @param initialPosition where a shard without a checkpoint starts, if it existed when the application first read
+     *                        the stream; a shard created later starts at TRIM_HORIZON (docs/design.md §2a)
      * @param limit           the most records per GetRecords call
      * @param idleWait        the pause after the first empty read of a caught-up shard
      * @param idleWaitMax     the longest pause between reads of a caught-up shard (the pause doubles up to it)
@@ -135,7 +136,8 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
     /**
      * @param topic            the topic
      * @param bootstrapServers the cluster
-     * @param initialPosition  where a partition without a checkpoint starts
+     * @param initialPosition  where a partition without a checkpoint starts, if it existed when the application first
+     *                         read the topic; a partition added later starts at the earliest offset (docs/design.md §2a)
      * @param properties       extra Kafka client properties
      * @param mirrorGroup      a consumer group to mirror checkpoints into, for lag tools
      */

@@ -195,6 +195,22 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public boolean seed(UnitId unit, Position start) {
+        CheckpointRules.checkSeed(unit, start);
+        Write write = new Write(unit)
+                .set(POSITION, s(PositionCodec.encode(start)))
+                .set(STATE, s(ACTIVE))
+                .condition("attribute_not_exists(#pk)");
+        try {
+            calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            // The row exists: someone claimed or seeded it first, or an earlier attempt of ours wrote it.
+            return false;
+        }
+    }
+
+    @Override
     public void clearClaim(UnitId unit) {
         Write write = new Write(unit)
                 .remove(EPOCH)

@@ -85,6 +85,14 @@ final class InMemoryCheckpointStore implements CheckpointStore {
     }
 
     @Override
+    public boolean seed(UnitId unit, Position start) {
+        CheckpointRules.checkSeed(unit, start);
+        Checkpoint row = new Checkpoint(unit, Optional.of(start), Optional.empty(), Optional.empty(), CheckpointState.ACTIVE,
+                clock.instant());
+        return rows.putIfAbsent(unit.toString(), row) == null;
+    }
+
+    @Override
     public void clearClaim(UnitId unit) {
         rows.computeIfPresent(unit.toString(), (key, stored) -> new Checkpoint(unit, stored.position(), Optional.empty(),
                 Optional.empty(), stored.state(), clock.instant(), stored.finished()));

@@ -62,6 +62,8 @@ final class RebalanceLoop {
     private final ScheduledExecutorService executor;
     private final RebalanceHistory history = new RebalanceHistory(HISTORY);
     private final SettleMeter settle;
+    /** Where units seen for the first time start; new for each leadership, as it reads the store afresh. */
+    private StartSeeding starts;
 
     // Owned by the executor thread.
     private boolean active;
@@ -104,6 +106,7 @@ final class RebalanceLoop {
         this.electionPath = electionPath;
         this.watches = client.newWatcherRemoveCuratorFramework();
         this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
+        this.starts = new StartSeeding(store);
         try {
             for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
                 client.createContainers(path);
@@ -304,6 +307,8 @@ final class RebalanceLoop {
         Map<WorkerId, ZkJson.AssignmentNode> current = readAssignments();
         Map<UnitId, WorkerId> owners = new HashMap<>();
         current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+        // A unit seen for the first time is seeded where it starts before anyone may claim it.
+        Set<UnitId> held = starts.settle(units, owners.keySet());
 
         List<String> endedEvents = children(paths.ended());
         endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
@@ -324,7 +329,7 @@ final class RebalanceLoop {
         lastKnownLoads.putAll(published);
         lastKnownLoads.keySet().retainAll(units.keySet());
         Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, capacities,
-                config.balancing().loadsWith(lastKnownLoads), movedAt, now));
+                config.balancing().loadsWith(lastKnownLoads), movedAt, now)).without(held);
 
         Map<WorkerId, SortedSet<UnitId>> changed = new HashMap<>();
         for (WorkerId worker : workers) {
@@ -351,6 +356,9 @@ final class RebalanceLoop {
             } catch (KeeperException.NoNodeException e) {
                 // Another leader already handled it.
             }
+        }
+        if (!held.isEmpty()) {
+            retryLater();
         }
     }
 

@@ -53,8 +53,12 @@ class FanOutShardSourceTest {
             java.time.Clock.systemUTC());
 
     private FanOutShardSource open(Optional<Position> resumeAfter) {
+        return open(Position.TRIM_HORIZON, resumeAfter);
+    }
+
+    private FanOutShardSource open(Position initialPosition, Optional<Position> resumeAfter) {
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
-                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, resumeAfter, WHOLE_SPACE, WHOLE_BACKOFF);
+                KinesisSourceConfig.of("s", initialPosition), SHARD, resumeAfter, WHOLE_SPACE, WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         return source;
     }
@@ -71,6 +75,15 @@ class FanOutShardSourceTest {
 
     private static List<String> data(Fetch fetch) {
         return fetch.records().stream().map(r -> new String(r.data(), StandardCharsets.UTF_8)).toList();
+    }
+
+    @Test
+    void childShardSeededByTheLeaderIsSubscribedFromItsBeginningNotAtTheInitialPosition() {
+        // The leader seeds a shard created while the fleet runs with TRIM_HORIZON (docs/design.md §2a).
+        FanOutShardSource source = open(Position.LATEST, Optional.of(Position.TRIM_HORIZON));
+        source.fetch();
+
+        assertThat(kinesis.last().request.startingPosition().type()).isEqualTo(ShardIteratorType.TRIM_HORIZON);
     }
 
     @Test

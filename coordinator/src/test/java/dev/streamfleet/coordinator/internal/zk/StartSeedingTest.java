@@ -1,0 +1,182 @@
+package dev.streamfleet.coordinator.internal.zk;
+
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StartSeedingTest {
+
+    private static final UnitId PARENT = UnitId.kinesis("orders", "shardId-000000000000");
+    private static final UnitId LEFT = UnitId.kinesis("orders", "shardId-000000000001");
+    private static final UnitId RIGHT = UnitId.kinesis("orders", "shardId-000000000002");
+    private static final UnitId P0 = UnitId.kafka("payments", 0);
+    private static final UnitId P1 = UnitId.kafka("payments", 1);
+    private static final UnitId P2 = UnitId.kafka("payments", 2);
+    private static final Epoch EPOCH = new Epoch("zk-main", 1);
+
+    private final CheckpointStore rows = new InMemoryCheckpointTable().store("app");
+    private final FlakyCheckpointStore store = new FlakyCheckpointStore(rows);
+
+    private static Map<UnitId, UnitSpec> units(UnitSpec... specs) {
+        Map<UnitId, UnitSpec> units = new HashMap<>();
+        for (UnitSpec spec : specs) {
+            units.put(spec.id(), spec);
+        }
+        return units;
+    }
+
+    private Optional<Position> startOf(UnitId unit) {
+        return rows.read(unit).flatMap(Checkpoint::position);
+    }
+
+    private void read(UnitId unit) {
+        rows.claim(unit, EPOCH, "worker-a");
+        rows.checkpoint(unit, unit.kind() == dev.streamfleet.core.SourceKind.KAFKA ? new Position.Offset(100)
+                : Position.Sequence.of("100"), EPOCH);
+    }
+
+    @Test
+    void childShardWrittenBeforeItsFirstReadIsNotSkipped() {
+        StartSeeding leader = new StartSeeding(store);
+        leader.settle(units(UnitSpec.of(PARENT)), Set.of());
+        read(PARENT);
+
+        Set<UnitId> held = leader.settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT), UnitSpec.child(RIGHT, PARENT)),
+                Set.of(PARENT));
+
+        assertThat(held).isEmpty();
+        assertThat(startOf(LEFT)).contains(Position.TRIM_HORIZON);
+        assertThat(startOf(RIGHT)).contains(Position.TRIM_HORIZON);
+        assertThat(rows.read(LEFT).orElseThrow().epoch()).isEmpty();
+        assertThat(startOf(PARENT)).contains(Position.Sequence.of("100"));
+    }
+
+    @Test
+    void childOfAShardReadUnderAnEarlierLeaderIsSeededByTheNextOne() {
+        read(PARENT);
+
+        new StartSeeding(store).settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT)), Set.of(PARENT));
+
+        assertThat(startOf(LEFT)).contains(Position.TRIM_HORIZON);
+    }
+
+    @Test
+    void partitionAddedWhileTheFleetRunsIsReadFromItsFirstOffset() {
+        StartSeeding leader = new StartSeeding(store);
+        leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of());
+
+        Set<UnitId> held = leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1), UnitSpec.of(P2)), Set.of(P0, P1));
+
+        assertThat(held).isEmpty();
+        assertThat(startOf(P2)).contains(Position.TRIM_HORIZON);
+    }
+
+    @Test
+    void unitsOfTheFirstStartAreLeftToTheInitialPosition() {
+        // A stream resharded before the application ever ran: the children existed at its first start too.
+        Set<UnitId> held = new StartSeeding(store).settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT),
+                UnitSpec.of(P0), UnitSpec.of(P1)), Set.of());
+
+        assertThat(held).isEmpty();
+        assertThat(rows.list()).isEmpty();
+    }
+
+    @Test
+    void unitAnEarlierLeaderAssignedUnreadIsNotSeeded() {
+        read(P0);
+
+        new StartSeeding(store).settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of(P0, P1));
+
+        assertThat(rows.read(P1)).isEmpty();
+    }
+
+    @Test
+    void seedingFailureHoldsBackOnlyThatUnitUntilItIsRetried() {
+        StartSeeding leader = new StartSeeding(store);
+        leader.settle(units(UnitSpec.of(PARENT)), Set.of());
+        read(PARENT);
+        Map<UnitId, UnitSpec> afterSplit = units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT),
+                UnitSpec.child(RIGHT, PARENT));
+        store.failingSeeds.add(LEFT);
+
+        assertThat(leader.settle(afterSplit, Set.of(PARENT))).containsExactly(LEFT);
+        assertThat(rows.read(LEFT)).isEmpty();
+        assertThat(startOf(RIGHT)).contains(Position.TRIM_HORIZON);
+
+        assertThat(leader.settle(afterSplit, Set.of(PARENT))).containsExactly(LEFT);
+
+        store.failingSeeds.clear();
+        assertThat(leader.settle(afterSplit, Set.of(PARENT))).isEmpty();
+        assertThat(startOf(LEFT)).contains(Position.TRIM_HORIZON);
+    }
+
+    @Test
+    void firstStartUnitHeldByAFailureKeepsTheInitialPositionWhileAShardAddedMeanwhileIsSeeded() {
+        StartSeeding leader = new StartSeeding(store);
+        store.failingReads.add(PARENT);
+
+        assertThat(leader.settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT)), Set.of())).containsExactly(LEFT);
+
+        store.failingReads.clear();
+        UnitId added = UnitId.kinesis("orders", "shardId-000000000009");
+        assertThat(leader.settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT), UnitSpec.of(added)),
+                Set.of(PARENT))).isEmpty();
+        assertThat(rows.read(LEFT)).isEmpty();
+        assertThat(startOf(added)).contains(Position.TRIM_HORIZON);
+    }
+
+    @Test
+    void unreadableRowsHoldBackNewUnitsButNotAssignedOnes() {
+        read(P0);
+        store.failingLists = true;
+        StartSeeding leader = new StartSeeding(store);
+
+        assertThat(leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of(P0))).containsExactly(P1);
+        assertThat(rows.read(P1)).isEmpty();
+
+        store.failingLists = false;
+        assertThat(leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of(P0))).isEmpty();
+        assertThat(startOf(P1)).contains(Position.TRIM_HORIZON);
+    }
+
+    @Test
+    void seedRacingAFirstClaimLeavesTheClaimedRowAlone() {
+        StartSeeding leader = new StartSeeding(store);
+        leader.settle(units(UnitSpec.of(P0)), Set.of());
+        read(P0);
+        rows.claim(P1, EPOCH, "worker-b");
+        rows.checkpoint(P1, new Position.Offset(7), EPOCH);
+
+        assertThat(leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of(P0))).isEmpty();
+
+        assertThat(startOf(P1)).contains(new Position.Offset(7));
+    }
+
+    @Test
+    void idleFleetCostsTheLeaderNoCheckpointRequests() {
+        StartSeeding leader = new StartSeeding(store);
+        Map<UnitId, UnitSpec> units = units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT), UnitSpec.of(P0));
+        leader.settle(units, Set.of());
+        int afterFirst = store.requests;
+
+        for (int round = 0; round < 5; round++) {
+            leader.settle(units, Set.of(PARENT, P0));
+        }
+
+        assertThat(afterFirst).isPositive();
+        assertThat(store.requests).isEqualTo(afterFirst);
+    }
+}
