@@ -93,6 +93,11 @@ final class FaultingStore implements CheckpointStore {
     }
 
     @Override
+    public boolean seed(UnitId unit, Position start) {
+        return real.seed(unit, start);
+    }
+
+    @Override
     public void clearClaim(UnitId unit) {
         real.clearClaim(unit);
     }
