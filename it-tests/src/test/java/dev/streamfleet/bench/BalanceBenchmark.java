@@ -14,7 +14,7 @@ import dev.streamfleet.it.worker.PacedKafkaLoad;
 import dev.streamfleet.it.worker.RunningKafkaWorker;
 import dev.streamfleet.it.worker.TestTopics;
 import dev.streamfleet.worker.RecordProcessor;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 
 import java.nio.file.Path;
 import java.time.Duration;

@@ -10,7 +10,7 @@ import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.config.FleetConfig;
-import dev.streamfleet.worker.internal.cli.CheckpointTables;
+import dev.streamfleet.worker.internal.setup.CheckpointTables;
 import dev.streamfleet.worker.embed.AwsClients;
 import dev.streamfleet.worker.embed.EmbeddedWorker;
 import dev.streamfleet.worker.embed.Streamfleet;

@@ -3,7 +3,7 @@ package dev.streamfleet.it.worker;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.worker.RecordSourceFactory;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.config.FanOut;
 import dev.streamfleet.worker.internal.kinesis.FanOutSources;
 import dev.streamfleet.worker.internal.kinesis.ShardRanges;

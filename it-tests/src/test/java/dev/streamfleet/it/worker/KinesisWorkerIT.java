@@ -12,8 +12,8 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
-import dev.streamfleet.worker.StreamWorker;
-import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.WorkerSettings;
 import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.internal.kinesis.KinesisSources;
@@ -244,7 +244,7 @@ class KinesisWorkerIT {
         };
         SourceBinding binding = new SourceBinding(SourceKind.KINESIS, stream, new KinesisDiscovery(kinesis, stream),
                 sources(kinesis, stream, 5));
-        WorkerSettings settings = new WorkerSettings(new dev.streamfleet.worker.CheckpointPolicy(Duration.ofMillis(100)),
+        WorkerSettings settings = new WorkerSettings(new dev.streamfleet.worker.internal.runtime.CheckpointPolicy(Duration.ofMillis(100)),
                 new dev.streamfleet.core.Backoff(3, Duration.ofMillis(50), Duration.ofMillis(200)), 4);
 
         try (StreamWorker worker = StreamWorker.start(CoordinatorConfig.of(application, SERVERS.stack().zookeeper().endpoint()),

@@ -5,7 +5,7 @@ import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.worker.RecordProcessor;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 
 import java.time.Duration;
 import java.util.ArrayList;

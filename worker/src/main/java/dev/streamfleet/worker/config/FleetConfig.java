@@ -127,6 +127,13 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
     public record Kinesis(String stream, String region, Optional<URI> endpoint, Position initialPosition, int limit,
                           Duration idleWait, Duration idleWaitMax, double maxReadsPerSecond,
                           Optional<FanOut> fanOut) implements Source {
+
+        /** Records per GetRecords call unless configured. */
+        public static final int DEFAULT_LIMIT = 1_000;
+        public static final Duration DEFAULT_IDLE_WAIT = Duration.ofMillis(250);
+        public static final Duration DEFAULT_IDLE_WAIT_MAX = Duration.ofSeconds(1);
+        public static final double DEFAULT_MAX_READS_PER_SECOND = 5;
+
         @Override
         public String name() {
             return stream;

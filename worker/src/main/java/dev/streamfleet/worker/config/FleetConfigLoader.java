@@ -8,13 +8,11 @@ import dev.streamfleet.coordinator.Balancing;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.CheckpointPolicy;
+import dev.streamfleet.worker.internal.runtime.CheckpointPolicy;
 import dev.streamfleet.worker.Parallelism;
-import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.internal.runtime.WorkerSettings;
 import dev.streamfleet.worker.Ordering;
 import dev.streamfleet.worker.config.FanOut;
-import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
-import dev.streamfleet.worker.internal.kinesis.Polling;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -284,17 +282,19 @@ public final class FleetConfigLoader {
 
     private static FleetConfig.Kinesis kinesis(ConfigNode node, Regions regions, String application) {
         node.allowOnly(Set.copyOf(ConfigOverrides.KINESIS_KEYS));
-        Duration idleWait = node.duration("idleWait", Polling.DEFAULT_IDLE_WAIT, Duration.ZERO);
-        Duration idleWaitMax = node.duration("idleWaitMax", idleWait.compareTo(Polling.DEFAULT_IDLE_WAIT_MAX) > 0 ? idleWait
-                : Polling.DEFAULT_IDLE_WAIT_MAX, Duration.ZERO);
+        Duration idleWait = node.duration("idleWait", FleetConfig.Kinesis.DEFAULT_IDLE_WAIT, Duration.ZERO);
+        Duration idleWaitMax = node.duration("idleWaitMax",
+                idleWait.compareTo(FleetConfig.Kinesis.DEFAULT_IDLE_WAIT_MAX) > 0 ? idleWait
+                        : FleetConfig.Kinesis.DEFAULT_IDLE_WAIT_MAX, Duration.ZERO);
         if (idleWaitMax.compareTo(idleWait) < 0) {
             throw new ConfigException(node.key("idleWaitMax") + ": " + idleWaitMax.toMillis() + " ms is shorter than idleWait ("
                     + idleWait.toMillis() + " ms); the pause grows from idleWait up to idleWaitMax");
         }
         return new FleetConfig.Kinesis(node.text("stream"), regions.of(node), node.uri("endpoint"),
                 node.startingPoint("initialPosition", Position.LATEST),
-                node.integer("limit", KinesisSourceConfig.DEFAULT_LIMIT, 1, 10_000), idleWait, idleWaitMax,
-                node.decimal("maxReadsPerSecond", Polling.DEFAULT_MAX_READS_PER_SECOND, 0.1, 5), fanOut(node, application));
+                node.integer("limit", FleetConfig.Kinesis.DEFAULT_LIMIT, 1, 10_000), idleWait, idleWaitMax,
+                node.decimal("maxReadsPerSecond", FleetConfig.Kinesis.DEFAULT_MAX_READS_PER_SECOND, 0.1, 5),
+                fanOut(node, application));
     }
 
     /** {@code reader: fanout} with its consumer (named after the application unless told), or empty to poll. */

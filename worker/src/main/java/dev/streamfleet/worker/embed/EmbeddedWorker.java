@@ -5,7 +5,7 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.internal.status.WorkerStatusServer;
 
 import java.util.Map;

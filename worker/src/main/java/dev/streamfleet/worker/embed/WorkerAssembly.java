@@ -8,12 +8,12 @@ import dev.streamfleet.worker.DeadLetterSink;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.WorkerRuntime;
-import dev.streamfleet.worker.WorkerSettings;
+import dev.streamfleet.worker.internal.runtime.WorkerSettings;
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
-import dev.streamfleet.worker.internal.cli.CheckpointTables;
+import dev.streamfleet.worker.internal.setup.CheckpointTables;
 import dev.streamfleet.worker.internal.kafka.KafkaConsumerThread;
 import dev.streamfleet.worker.internal.kafka.KafkaDeadLetterSink;
 import dev.streamfleet.worker.internal.kafka.KafkaDiscovery;
@@ -27,7 +27,6 @@ import dev.streamfleet.worker.internal.kinesis.ShardRanges;
 import dev.streamfleet.worker.internal.kinesis.Polling;
 import dev.streamfleet.worker.internal.processors.BuiltInProcessors;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,13 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.http.Protocol;
-import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.KinesisAsyncClientBuilder;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
 
@@ -159,7 +154,6 @@ final class WorkerAssembly implements AutoCloseable {
             throw new ConfigException("processor: " + e.getMessage());
         }
     }
-
 
     /** The dead-letter destination; its client retries on its own (the readers' clients do not). */
     private static DeadLetterSink deadLetters(FleetConfig.DeadLetter target) {

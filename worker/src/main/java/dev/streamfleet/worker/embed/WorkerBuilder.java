@@ -8,8 +8,8 @@ import dev.streamfleet.worker.WorkerRuntime;
 import dev.streamfleet.worker.config.ConfigException;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.config.FleetConfigLoader;
-import dev.streamfleet.worker.internal.cli.AwsRegion;
-import dev.streamfleet.worker.internal.cli.Version;
+import dev.streamfleet.worker.internal.setup.AwsRegion;
+import dev.streamfleet.worker.internal.setup.Version;
 import dev.streamfleet.worker.internal.status.WorkerStatusServer;
 
 import java.net.InetAddress;

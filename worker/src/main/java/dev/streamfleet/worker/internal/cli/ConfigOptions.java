@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.internal.cli;
 
+import dev.streamfleet.worker.internal.setup.AwsRegion;
 import dev.streamfleet.worker.config.FleetConfig;
 import dev.streamfleet.worker.config.FleetConfigLoader;
 

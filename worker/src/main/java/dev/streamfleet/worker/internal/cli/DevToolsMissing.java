@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.internal.cli;
 
+import dev.streamfleet.worker.internal.setup.Version;
 import java.util.List;
 import java.util.concurrent.Callable;
 

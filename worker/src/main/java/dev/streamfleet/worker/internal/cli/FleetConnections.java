@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.internal.cli;
 
+import dev.streamfleet.worker.internal.setup.CheckpointTables;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointTable;
 import dev.streamfleet.coordinator.internal.zk.FleetReader;

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.internal.cli;
 
+import dev.streamfleet.worker.internal.setup.Version;
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.coordinator.CoordinatorException;
 import dev.streamfleet.worker.config.ConfigException;

@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.internal.kinesis;
 
 import dev.streamfleet.core.Position;
+import dev.streamfleet.worker.config.FleetConfig;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -15,7 +16,7 @@ import java.util.Objects;
  */
 public record KinesisSourceConfig(String stream, Position initialPosition, int limit, Polling polling) {
 
-    public static final int DEFAULT_LIMIT = 1_000;
+    public static final int DEFAULT_LIMIT = FleetConfig.Kinesis.DEFAULT_LIMIT;
     public static final Duration DEFAULT_IDLE_WAIT = Polling.DEFAULT_IDLE_WAIT;
 
     public KinesisSourceConfig {

@@ -1,5 +1,7 @@
 package dev.streamfleet.worker.internal.kinesis;
 
+import dev.streamfleet.worker.config.FleetConfig;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -15,9 +17,9 @@ import java.util.Objects;
  */
 public record Polling(Duration idleWait, Duration idleWaitMax, double maxReadsPerSecond) {
 
-    public static final Duration DEFAULT_IDLE_WAIT = Duration.ofMillis(250);
-    public static final Duration DEFAULT_IDLE_WAIT_MAX = Duration.ofSeconds(1);
-    public static final double DEFAULT_MAX_READS_PER_SECOND = 5;
+    public static final Duration DEFAULT_IDLE_WAIT = FleetConfig.Kinesis.DEFAULT_IDLE_WAIT;
+    public static final Duration DEFAULT_IDLE_WAIT_MAX = FleetConfig.Kinesis.DEFAULT_IDLE_WAIT_MAX;
+    public static final double DEFAULT_MAX_READS_PER_SECOND = FleetConfig.Kinesis.DEFAULT_MAX_READS_PER_SECOND;
     public static final Polling DEFAULT = new Polling(DEFAULT_IDLE_WAIT, DEFAULT_IDLE_WAIT_MAX, DEFAULT_MAX_READS_PER_SECOND);
 
     public Polling {

@@ -8,7 +8,7 @@ import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.coordinator.internal.zk.FleetSnapshot;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package dev.streamfleet.worker.internal.status;
 
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.core.UnitId;
-import dev.streamfleet.worker.StreamWorker;
+import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.config.FleetConfig;
 

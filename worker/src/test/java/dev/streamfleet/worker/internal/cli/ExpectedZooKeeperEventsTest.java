@@ -40,7 +40,7 @@ class ExpectedZooKeeperEventsTest {
         assertThat(filter.decide(event("org.apache.curator.framework.imps.CuratorFrameworkImpl",
                 "Background exception was not retry-able", new KeeperException.NoAuthException())))
                 .isEqualTo(FilterReply.NEUTRAL);
-        assertThat(filter.decide(event("dev.streamfleet.worker.UnitRunner", "failed",
+        assertThat(filter.decide(event("dev.streamfleet.worker.internal.runtime.UnitRunner", "failed",
                 new KeeperException.ConnectionLossException()))).isEqualTo(FilterReply.NEUTRAL);
     }
 }

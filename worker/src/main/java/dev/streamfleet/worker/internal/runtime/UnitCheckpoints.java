@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.OwnershipLostException;
@@ -6,6 +6,7 @@ import dev.streamfleet.checkpoint.UnitEndedException;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.worker.RecordSource;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,19 +1,33 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
-import dev.streamfleet.coordinator.ManualScheduler;
-import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.OwnershipLostException;
 import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.LeaseValidity;
+import dev.streamfleet.coordinator.ManualScheduler;
 import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.UnitContext;
-import dev.streamfleet.coordinator.UnitEvents;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Backoff;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.DeadLetterSink;
+import dev.streamfleet.worker.FailedRecord;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.LostContext;
+import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.ProcessorContext;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.RevokeContext;
+import dev.streamfleet.worker.ShardEndContext;
+import dev.streamfleet.worker.SourceFailedException;
+import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.UnitMetricsSnapshot;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -894,5 +908,80 @@ class UnitRunnerTest {
 
         assertThat(attempts).as("the batch was offered").hasPositiveValue();
         assertThat(attempts).as("no second attempt before the 10 s backoff").hasValue(1);
+    }
+
+    // ---- found in review ------------------------------------------------------------------------
+
+    @Test
+    void aPauseWhileTheShardsEndIsRetriedDoesNotStopTheEndFromBeingWritten() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 1, FaultingStore.Fault.UNAVAILABLE);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(true,
+                List.of(List.of(0L, 1L))), processor, rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processor.calls.contains("shardEnded"), STEP, LIMIT);
+        assertThat(faulting.writes).as("the end's first write was refused").isEqualTo(1);
+
+        // ZooKeeper is suspended and comes back with the same session while the write waits for its retry.
+        unit.pause();
+        scheduler.runReady();
+        unit.resume();
+        scheduler.runReady();
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(events).containsExactly("ended");
+        assertThat(store.read(UNIT).orElseThrow().isEnded()).isTrue();
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "shardEnded");
+    }
+
+    @Test
+    void aFencedCheckpointTheProcessorWrapsInAnotherExceptionStillLosesTheUnitAtOnce() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 1, FaultingStore.Fault.FENCED);
+        Letters letters = new Letters();
+        RecordingProcessor wrapping = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                try {
+                    checkpointer.checkpoint();
+                } catch (OwnershipLostException e) {
+                    throw new IllegalStateException("wrapped", e);
+                }
+            }
+        };
+        start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L))),
+                wrapping, settings.withDeadLetters(letters), UnitMetrics.unregistered(UNIT));
+
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(faulting.writes).as("the fenced write happened").isEqualTo(1);
+        assertThat(events).containsExactly("lost");
+        assertThat(wrapping.calls).containsExactly("initialize", "process 0", "lost");
+        assertThat(letters.sent).as("a fence is no poison record").isEmpty();
+    }
+
+    @Test
+    void aResumeDoesNotCutAFailedBatchsBackoffShort() {
+        AtomicInteger attempts = new AtomicInteger();
+        RecordingProcessor failing = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                attempts.incrementAndGet();
+                throw new IllegalStateException("downstream unavailable");
+            }
+        };
+        WorkerSettings slowRetries = new WorkerSettings(new CheckpointPolicy(Duration.ZERO),
+                new Backoff(5, Duration.ofSeconds(10), Duration.ofSeconds(10)), 2);
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), failing, slowRetries,
+                UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> attempts.get() == 1, STEP, LIMIT);
+
+        unit.pause();
+        scheduler.runReady();
+        unit.resume();
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(attempts).as("no second attempt before the 10 s backoff").hasValue(1);
+
+        scheduler.advance(Duration.ofSeconds(6));
+        assertThat(attempts).as("offered again once the backoff is over").hasValue(2);
     }
 }

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker.internal.cli;
+package dev.streamfleet.worker.internal.setup;
 
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.OwnershipLostException;
@@ -8,16 +8,22 @@ import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
-import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.ConcurrentRecordProcessor;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.LostContext;
+import dev.streamfleet.worker.ProcessorContext;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.RevokeContext;
+import dev.streamfleet.worker.ShardEndContext;
+import dev.streamfleet.worker.SourceFailedException;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -70,7 +76,6 @@ import org.slf4j.LoggerFactory;
 final class UnitRunner implements UnitWork {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnitRunner.class);
-    private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
     /** Records of one lane handed to the processor at most at once, at parallelism above 1. */
     private static final int LANE_BATCH = 100;
 
@@ -102,21 +107,13 @@ final class UnitRunner implements UnitWork {
     private RecordProcessor processor;
     private Ending heard = Ending.NONE;
     private Scheduler.Cancellable nextStep;
+    /** The next try at writing the shard's end, while ENDING. */
+    private Scheduler.Cancellable endRetry;
     /** The token of the one step that may run next; a step message with another one was called off. */
     private long stepToken;
     private boolean waitingForRecords;
-    private Position processed;
-    /**
-     * The last record the processor may checkpoint: during {@code process}, the end of the batch in
-     * hand; otherwise what was processed. A batch that threw is not covered by it.
-     */
-    private Position handedOver;
-    private RecordBatch failedBatch;
-    private int failedAttempts;
-    /** With dead letters, serially: the rest of a batch that kept failing, offered one record at a time. */
-    private final Deque<StreamRecord> singles = new ArrayDeque<>();
-    /** Above parallelism 1, or with dead letters: the steps that hand out lanes of records; null otherwise. */
-    private final LaneSteps lanes;
+    /** How the unit's records reach the processor: serially, or in lanes above parallelism 1. */
+    private final UnitSteps steps;
 
     // Owned by the watchdog, whose runs follow one another.
     private boolean stallReported;
@@ -137,13 +134,11 @@ final class UnitRunner implements UnitWork {
         this.stalls = stalls;
         this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
         this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
-        this.processed = checkpoints.written();
-        this.handedOver = processed;
-        this.lanes = settings.usesLanes()
+        this.steps = settings.usesLanes()
                 ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, random, metrics, progress,
-                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(processed),
+                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(checkpoints.written()),
                                 checkpoints.writtenFinished(), LANE_BATCH, LaneSteps.LANES_PER_RUN))
-                : null;
+                : new SerialSteps(new Host(), context, settings, clock, random, metrics, progress, checkpoints);
     }
 
     /**
@@ -293,11 +288,7 @@ final class UnitRunner implements UnitWork {
             return;
         }
         try {
-            if (lanes != null) {
-                lanes.step();
-            } else {
-                serialStep();
-            }
+            steps.step();
         } catch (OwnershipLostException e) {
             loseUnit(e.getMessage());
         } catch (SourceFailedException e) {
@@ -315,51 +306,6 @@ final class UnitRunner implements UnitWork {
             String reason = "stopped by " + e;
             LOG.error("{} {}", context.unit(), reason, e);
             failUnit(reason);
-        }
-    }
-
-    private void serialStep() {
-        {
-            Fetch fetch = null;
-            RecordBatch batch = failedBatch;
-            if (batch == null) {
-                fetch = fetchOrWait();
-                if (fetch == null) {
-                    return;
-                }
-                if (!fetch.records().isEmpty()) {
-                    batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
-                } else if (failedBatch == null) {
-                    progress.progressed(clock.instant(), false);
-                }
-            }
-            if (batch != null) {
-                progress.recordsWaiting();
-            }
-            if (batch != null && !context.validity().current()) {
-                // The lease may have lapsed (the process was frozen, ZooKeeper is silent): hold the
-                // batch until the session is confirmed again or the unit is taken away.
-                failedBatch = batch;
-                scheduleStep(LEASE_UNCERTAIN_POLL, false);
-                return;
-            }
-            if (batch != null && !process(batch)) {
-                return;
-            }
-            if (batch != null) {
-                progress.progressed(clock.instant(),
-                        batch.offsetLag().orElse(0) > 0 || batch.millisBehindLatest().orElse(0) > 0);
-            }
-            checkpointIfDue(false);
-            if (phase != Phase.READING) {
-                return;
-            }
-            if (fetch != null && fetch.endOfUnit()) {
-                reachedEnd();
-                return;
-            }
-            boolean idle = fetch != null && fetch.records().isEmpty();
-            scheduleStep(fetch == null ? Duration.ZERO : source.nextDelay(fetch), idle);
         }
     }
 
@@ -388,102 +334,10 @@ final class UnitRunner implements UnitWork {
         return fetch;
     }
 
-    /** Returns true when the batch was processed; otherwise it schedules the retry or stops the unit. */
-    private boolean process(RecordBatch batch) {
-        handedOver = batch.last().position();
-        long started = System.nanoTime();
-        try {
-            processor.process(batch, checkpointer);
-        } catch (OwnershipLostException e) {
-            metrics.busy(System.nanoTime() - started);
-            handedOver = processed;
-            throw e;
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            // Nothing of this batch counts as processed: no later checkpoint may cover it, revoked's included.
-            handedOver = processed;
-            // An Error from user code (a jar built against another version, a failed assertion, runaway
-            // recursion) is the processor failing on this batch, like an exception. Running out of memory is
-            // not: bin/streamfleet exits the JVM on it, so the units move.
-            metrics.busy(System.nanoTime() - started);
-            failedBatch = batch;
-            failedAttempts++;
-            metrics.retried();
-            if (!settings.processorRetry().allowsRetryAfter(failedAttempts)) {
-                if (settings.deadLetters().isPresent()) {
-                    return narrowDown(batch, e);
-                }
-                failUnit("processor failed " + failedAttempts + " times on the batch after "
-                        + (processed == null ? "the start" : PositionCodec.encode(processed)) + ": " + e);
-                return false;
-            }
-            Duration delay = settings.processorRetry().delayAfter(failedAttempts, random);
-            LOG.warn("{}: processor failed (attempt {}), offering the batch again in {} ms: {}", context.unit(),
-                    failedAttempts, delay.toMillis(), e.toString());
-            scheduleStep(delay, false);
-            return false;
-        }
-        metrics.busy(System.nanoTime() - started);
-        failedBatch = nextSingle();
-        failedAttempts = 0;
-        processed = batch.last().position();
-        handedOver = processed;
-        metrics.processed(batch.records());
-        Optional<String> fenced = checkpoints.fenced();
-        if (fenced.isPresent()) {
-            // The processor's own checkpoint was fenced and it carried on: stop now, another owner may be reading.
-            throw new OwnershipLostException(fenced.get());
-        }
-        return true;
-    }
-
     /**
      * Writes the unit's progress when due (or now, with {@code mustWrite}). A fenced write stops the
      * unit as lost; a transient failure is logged and retried by a later call.
      */
-    /**
-     * With dead letters, a batch that failed through every attempt: its records are offered one at
-     * a time, each with attempts of its own, so that only a record that fails alone is
-     * dead-lettered. Returns true when the batch was a single record that is now dead-lettered and
-     * so done with; false when the step must wait (for the first single, or because the unit
-     * failed).
-     */
-    private boolean narrowDown(RecordBatch batch, Throwable cause) {
-        if (batch.records().size() > 1) {
-            LOG.warn("{}: processor failed {} times on a batch; offering its {} records one at a time", context.unit(),
-                    failedAttempts, batch.records().size());
-            singles.addAll(batch.records());
-            failedBatch = nextSingle();
-            failedAttempts = 0;
-            scheduleStep(Duration.ZERO, false);
-            return false;
-        }
-        StreamRecord record = batch.records().get(0);
-        DeadLetterSink sink = settings.deadLetters().orElseThrow();
-        try {
-            sink.send(new FailedRecord(record, failedAttempts, cause.toString()));
-        } catch (Exception e) {
-            failUnit("record " + PositionCodec.encode(record.position()) + " failed " + failedAttempts + " times ("
-                    + cause + ") and could not be written to " + sink.describe() + ": " + e);
-            return false;
-        }
-        LOG.warn("{}: record {} (key '{}') failed {} times and was written to {}: {}", context.unit(),
-                PositionCodec.encode(record.position()), record.partitionKey(), failedAttempts, sink.describe(),
-                cause.toString());
-        metrics.deadLettered();
-        failedBatch = nextSingle();
-        failedAttempts = 0;
-        processed = record.position();
-        handedOver = processed;
-        return true;
-    }
-
-    /** The next record of a batch being narrowed down, as a batch of its own; null when there is none. */
-    private RecordBatch nextSingle() {
-        StreamRecord next = singles.poll();
-        return next == null ? null : new RecordBatch(context.unit(), List.of(next), OptionalLong.empty(),
-                OptionalLong.empty());
-    }
-
     private void checkpointIfDue(boolean mustWrite) {
         if (finalWrite(mustWrite) == UnitCheckpoints.Outcome.FENCED) {
             loseUnit(checkpoints.fenced().orElse("the checkpoint was fenced"));
@@ -496,19 +350,12 @@ final class UnitRunner implements UnitWork {
             return UnitCheckpoints.Outcome.RETRY_LATER;
         }
         Instant now = clock.instant();
-        if (lanes == null) {
-            if (settings.checkpoint().shouldWrite(processed, checkpoints.written(), checkpoints.writtenAt(), now,
-                    mustWrite)) {
-                return checkpoints.write(processed, FinishedBeyond.NONE);
-            }
-            return UnitCheckpoints.Outcome.WRITTEN;
-        }
-        Position watermark = lanes.watermark().filter(Position::isRecordPosition).orElse(null);
+        Position watermark = steps.processed().filter(Position::isRecordPosition).orElse(null);
         if (watermark == null || !settings.checkpoint().shouldWrite(true, checkpoints.writtenAt(), now, mustWrite)) {
             // Not due: the set of finished records is only worked out when a checkpoint is.
             return UnitCheckpoints.Outcome.WRITTEN;
         }
-        FinishedBeyond finished = lanes.finishedBeyond();
+        FinishedBeyond finished = steps.finishedBeyond();
         boolean moved = !watermark.equals(checkpoints.written()) || !finished.equals(checkpoints.writtenFinished());
         if (settings.checkpoint().shouldWrite(moved, checkpoints.writtenAt(), now, mustWrite)) {
             return checkpoints.write(watermark, finished);
@@ -527,7 +374,7 @@ final class UnitRunner implements UnitWork {
         }
         phase = Phase.ENDING;
         cancelStep();
-        Optional<Position> last = lanes == null ? Optional.ofNullable(processed) : lanes.watermark();
+        Optional<Position> last = steps.processed();
         hear(Ending.SHARD_ENDED, p -> p.shardEnded(new ShardEndContext(context.unit(), last), checkpointer));
         finishEnd();
     }
@@ -546,7 +393,8 @@ final class UnitRunner implements UnitWork {
                 LOG.info("{} read to its end", context.unit());
                 context.events().ended();
             }
-            case RETRY_LATER -> nextStep = scheduler.schedule(() -> post(this::finishEnd), UnitCheckpoints.RETRY_AFTER);
+            // Its own timer: a pause (ZooKeeper suspended) stops reading, not the writes that end the shard.
+            case RETRY_LATER -> endRetry = scheduler.schedule(() -> post(this::finishEnd), UnitCheckpoints.RETRY_AFTER);
             case FENCED -> loseUnit(checkpoints.fenced().orElse("fenced at the shard's end"));
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
@@ -556,10 +404,10 @@ final class UnitRunner implements UnitWork {
         if (phase == Phase.CLOSED) {
             return;
         }
-        if (lanes != null && lanes.hasOut()) {
+        if (steps.hasOut()) {
             // The processor hears lost only once no batch of it is out, never beside one.
             cancelStep();
-            lanes.stopThen(() -> loseUnit(reason));
+            steps.stopThen(() -> loseUnit(reason));
             return;
         }
         close();
@@ -588,6 +436,10 @@ final class UnitRunner implements UnitWork {
         progress.close();
         stalls.clear(context.unit());
         cancelStep();
+        if (endRetry != null) {
+            endRetry.cancel();
+            endRetry = null;
+        }
         source.close();
         metrics.remove();
     }
@@ -632,10 +484,10 @@ final class UnitRunner implements UnitWork {
             done.complete(false);
             return;
         }
-        if (lanes != null && lanes.hasOut()) {
+        if (steps.hasOut()) {
             // Nothing more is handed out; the revoke is taken once every batch out has returned.
             cancelStep();
-            lanes.stopThen(() -> revokeMessage(deadline, reason, done));
+            steps.stopThen(() -> revokeMessage(deadline, reason, done));
             return;
         }
         if (phase == Phase.ENDING) {
@@ -674,9 +526,9 @@ final class UnitRunner implements UnitWork {
     }
 
     private void abandonMessage(String reason, CompletableFuture<Void> done) {
-        if (lanes != null && lanes.hasOut() && phase != Phase.CLOSED) {
+        if (steps.hasOut() && phase != Phase.CLOSED) {
             cancelStep();
-            lanes.stopThen(() -> abandonMessage(reason, done));
+            steps.stopThen(() -> abandonMessage(reason, done));
             return;
         }
         if (phase != Phase.CLOSED) {
@@ -737,7 +589,7 @@ final class UnitRunner implements UnitWork {
     }
 
     /** What the lane steps may ask of the unit; all of it on the unit's mailbox. */
-    private final class Host implements LaneSteps.Host {
+    private final class Host implements UnitSteps.Host {
         @Override
         public void post(Runnable message) {
             UnitRunner.this.post(message);
@@ -797,6 +649,11 @@ final class UnitRunner implements UnitWork {
         public RecordProcessor processor() {
             return processor;
         }
+
+        @Override
+        public Checkpointer checkpointer() {
+            return checkpointer;
+        }
     }
 
     /**
@@ -808,14 +665,15 @@ final class UnitRunner implements UnitWork {
     private final class UnitCheckpointer implements Checkpointer {
         @Override
         public void checkpoint() {
-            if (handedOver != null && !handedOver.equals(checkpoints.written())) {
-                outcome(checkpoints.write(handedOver, FinishedBeyond.NONE));
+            Optional<Position> handedOver = steps.handedOver();
+            if (handedOver.isPresent() && !handedOver.get().equals(checkpoints.written())) {
+                outcome(checkpoints.write(handedOver.get(), FinishedBeyond.NONE));
             }
         }
 
         @Override
         public void checkpoint(Position position) {
-            CheckpointRange.check(position, checkpoints.written(), handedOver);
+            CheckpointRange.check(position, checkpoints.written(), steps.handedOver().orElse(null));
             outcome(checkpoints.write(position, FinishedBeyond.NONE));
         }
 

@@ -1,6 +1,8 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.UnitMetricsSnapshot;
 
 import java.time.Duration;
 import java.util.List;

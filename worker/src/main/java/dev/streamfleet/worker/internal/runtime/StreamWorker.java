@@ -1,8 +1,8 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
-import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.UnitState;
@@ -11,14 +11,19 @@ import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.coordinator.internal.zk.FleetMember;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.SourceBinding;
+import dev.streamfleet.worker.UnitMetricsSnapshot;
+import dev.streamfleet.worker.WorkerRuntime;
 
 import java.time.Clock;
-
-import com.codahale.metrics.MetricRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+
+import com.codahale.metrics.MetricRegistry;
 
 /**
  * One worker process's reading: joins the fleet, and for every unit it is given opens the

@@ -1,6 +1,7 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.worker.WorkerRuntime;
 
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
@@ -7,13 +7,26 @@ import dev.streamfleet.coordinator.LeaseValidity;
 import dev.streamfleet.coordinator.ManualScheduler;
 import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.UnitContext;
-import dev.streamfleet.coordinator.UnitEvents;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Backoff;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.AsyncRecordProcessor;
+import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.ConcurrentRecordProcessor;
+import dev.streamfleet.worker.DeadLetterSink;
+import dev.streamfleet.worker.FailedRecord;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.LostContext;
 import dev.streamfleet.worker.Ordering;
+import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.RevokeContext;
+import dev.streamfleet.worker.ShardEndContext;
+import dev.streamfleet.worker.StreamRecord;
 
 import java.time.Duration;
 import java.time.Instant;

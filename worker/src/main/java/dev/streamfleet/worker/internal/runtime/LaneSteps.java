@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.OwnershipLostException;
@@ -7,6 +7,15 @@ import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.worker.AsyncRecordProcessor;
+import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.DeadLetterSink;
+import dev.streamfleet.worker.FailedRecord;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.internal.parallel.KeyLanes;
 
 import java.time.Clock;
@@ -42,42 +51,12 @@ import org.slf4j.LoggerFactory;
  * rather than per lane, which is most of what dispatching costs when records are many and cheap.
  * An asynchronous processor gets one lane per call.
  */
-final class LaneSteps {
+final class LaneSteps implements UnitSteps {
 
     /** The most lanes one run takes. */
     static final int LANES_PER_RUN = 16;
     private static final Logger LOG = LoggerFactory.getLogger(LaneSteps.class);
     private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
-
-    /** What the lane steps need of their unit. */
-    interface Host {
-        void post(Runnable message);
-
-        /** The unit is READING (not FAILED, not closed). */
-        boolean reading();
-
-        boolean paused();
-
-        boolean stepScheduled();
-
-        void scheduleStep(Duration delay, boolean forRecords);
-
-        /** A fetch, or null when the source asked for a pause (the next step is then scheduled). */
-        Fetch fetchOrWait();
-
-        Duration nextDelay(Fetch last);
-
-        void checkpointIfDue(boolean mustWrite);
-
-        void fail(String reason);
-
-        void lose(String reason);
-
-        /** The shard was read to its end and every record of it is finished. */
-        void end();
-
-        RecordProcessor processor();
-    }
 
     private final Host host;
     private final UnitContext context;
@@ -110,13 +89,13 @@ final class LaneSteps {
         this.lanes = lanes;
     }
 
-    /** Whether a batch is with the processor (or waiting to be offered again). */
-    boolean hasOut() {
+    @Override
+    public boolean hasOut() {
         return lanes.out() > 0;
     }
 
-    /** Hands nothing more out, and runs {@code action} once no batch is out. */
-    void stopThen(Runnable action) {
+    @Override
+    public void stopThen(Runnable action) {
         draining = true;
         while (!waitingForRun.isEmpty()) {
             waitingForRun.poll();
@@ -125,16 +104,26 @@ final class LaneSteps {
         lanes.whenNoneOut(action);
     }
 
-    Optional<Position> watermark() {
+    /** The watermark: every record up to it is finished. */
+    @Override
+    public Optional<Position> processed() {
         return lanes.watermark();
     }
 
-    FinishedBeyond finishedBeyond() {
+    @Override
+    public FinishedBeyond finishedBeyond() {
         return lanes.finishedBeyond();
     }
 
+    /** What is finished: the batches out have their own checkpointer, which asks the unit to write. */
+    @Override
+    public Optional<Position> handedOver() {
+        return lanes.watermark();
+    }
+
     /** Reads while fewer records than the bound are in flight, and hands free lanes their batches. */
-    void step() {
+    @Override
+    public void step() {
         if (draining) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
@@ -12,6 +12,12 @@ import dev.streamfleet.core.Backoff;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.RecordSource;
+import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.WorkerRuntime;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker.internal.cli;
+package dev.streamfleet.worker.internal.setup;
 
 import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointConfig;
 import dev.streamfleet.core.Backoff;

@@ -1,6 +1,8 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.core.Backoff;
+import dev.streamfleet.worker.DeadLetterSink;
+import dev.streamfleet.worker.Parallelism;
 
 import java.time.Duration;
 import java.util.Objects;

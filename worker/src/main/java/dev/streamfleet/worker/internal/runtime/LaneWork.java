@@ -1,9 +1,12 @@
-package dev.streamfleet.worker;
+package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.SourceFailedException;
+import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.internal.parallel.KeyLanes;
 import dev.streamfleet.worker.internal.parallel.ProgressTracker;
 

@@ -1,4 +1,4 @@
-package dev.streamfleet.worker.internal.cli;
+package dev.streamfleet.worker.internal.setup;
 
 /** The streamfleet version, from the jar's manifest when there is one. */
 public final class Version {
