@@ -16,7 +16,6 @@ import dev.streamfleet.worker.AsyncRecordProcessor;
 import dev.streamfleet.worker.Checkpointer;
 import dev.streamfleet.worker.ConcurrentRecordProcessor;
 import dev.streamfleet.worker.DeadLetterSink;
-import dev.streamfleet.worker.FailedRecord;
 import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.LostContext;
 import dev.streamfleet.worker.Ordering;
@@ -314,29 +313,6 @@ class ParallelUnitTest {
         scheduler.advance(Duration.ofSeconds(10));
         long next = resumePoint().map(p -> ((Position.Offset) p).nextOffset()).orElse(0L);
         assertThat(next).as("the watermark stops before k3's first record").isLessThanOrEqualTo(3);
-    }
-
-    /** Takes dead letters, or refuses them while told to. */
-    private static final class Letters implements DeadLetterSink {
-        final List<FailedRecord> sent = new ArrayList<>();
-        boolean refuse;
-
-        @Override
-        public void send(FailedRecord record) {
-            if (refuse) {
-                throw new IllegalStateException("topic unavailable");
-            }
-            sent.add(record);
-        }
-
-        @Override
-        public String describe() {
-            return "the test's letters";
-        }
-
-        @Override
-        public void close() {
-        }
     }
 
     @Test

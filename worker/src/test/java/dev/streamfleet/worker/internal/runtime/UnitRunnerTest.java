@@ -14,8 +14,6 @@ import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Checkpointer;
-import dev.streamfleet.worker.DeadLetterSink;
-import dev.streamfleet.worker.FailedRecord;
 import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.LostContext;
 import dev.streamfleet.worker.Parallelism;
@@ -807,25 +805,6 @@ class UnitRunnerTest {
     }
 
     // ---- dead letters keep a serial processor's contract ----------------------------------------
-
-    /** Takes dead letters. */
-    private static final class Letters implements DeadLetterSink {
-        final List<FailedRecord> sent = new ArrayList<>();
-
-        @Override
-        public void send(FailedRecord record) {
-            sent.add(record);
-        }
-
-        @Override
-        public String describe() {
-            return "the test's letters";
-        }
-
-        @Override
-        public void close() {
-        }
-    }
 
     @Test
     void withDeadLettersOnAPlainProcessorThatCheckpointsByPositionProcessesEveryRecordOnceAndDeadLettersNone() {
