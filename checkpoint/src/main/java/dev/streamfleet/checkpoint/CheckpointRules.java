@@ -62,9 +62,9 @@ public final class CheckpointRules {
 
     /** A seed names a starting point, never a record position: it says where reading begins, not what was read. */
     public static void checkSeed(UnitId unit, Position start) {
-        if (start.isRecordPosition()) {
-            throw new IllegalArgumentException("a unit is seeded with a starting point, not the record position "
-                    + PositionCodec.encode(start) + " (" + unit + ")");
+        if (start instanceof Position.Latest) {
+            throw new IllegalArgumentException("a unit is seeded with a start that every owner resolves alike, not"
+                    + " LATEST, which moves (" + unit + ")");
         }
     }
 

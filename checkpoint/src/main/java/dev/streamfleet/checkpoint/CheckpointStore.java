@@ -82,16 +82,19 @@ public interface CheckpointStore {
     void reset(UnitId unit, Position position);
 
     /**
-     * Creates the unit's row at a starting point, unclaimed, unless the unit already has a row;
-     * an existing row, claimed or not, is never changed. The leader uses it to decide where a
-     * unit that appeared while the application runs starts, before anyone may claim it
-     * (docs/design.md §2a). Safe to repeat, and safe to race a claim: the first write of the row
-     * wins.
+     * Creates the unit's row at a start, unclaimed, unless the unit already has a row; an existing
+     * row, claimed or not, is never changed. The leader uses it to decide where a unit starts
+     * before anyone may claim it (docs/design.md §2a): a unit that appeared while the application
+     * runs at its beginning, and a unit of the application's first start at its initial position
+     * resolved once, so that every later owner starts at the same point. Safe to repeat, and safe
+     * to race a claim: the first write of the row wins.
      *
-     * @param start a starting point ({@link Position#TRIM_HORIZON}, LATEST or AT_TIMESTAMP), not a record position
+     * @param start {@link Position#TRIM_HORIZON}, an AT_TIMESTAMP, or a record position (a Kafka
+     *              end offset that LATEST resolved to: the records before it are not to be read);
+     *              never LATEST, which would move with every owner
      * @return whether this call created the row; false when the unit had one (which, after a
      *         retried request, may be the row this call's first attempt wrote)
-     * @throws IllegalArgumentException when {@code start} is a record position
+     * @throws IllegalArgumentException when {@code start} is LATEST
      */
     boolean seed(UnitId unit, Position start);
 

@@ -332,9 +332,21 @@ public abstract class CheckpointStoreContract {
     }
 
     @Test
-    void seedWithARecordPositionIsRejected() {
-        assertThatThrownBy(() -> store.seed(SHARD, seq("5"))).isInstanceOf(IllegalArgumentException.class);
+    void seedWithLatestIsRejectedBecauseEveryOwnerWouldResolveItAnew() {
+        assertThatThrownBy(() -> store.seed(SHARD, Position.LATEST)).isInstanceOf(IllegalArgumentException.class);
         assertThat(store.read(SHARD)).isEmpty();
+    }
+
+    @Test
+    void aUnitSeededAtAResolvedOffsetIsClaimedThereAndNeverCheckpointedBehindIt() {
+        assertThat(store.seed(PARTITION, new Position.Offset(42))).isTrue();
+
+        Checkpoint claimed = store.claim(PARTITION, epoch(1), "worker-a");
+        assertThat(claimed.position()).contains(new Position.Offset(42));
+        assertThatThrownBy(() -> store.checkpoint(PARTITION, new Position.Offset(40), epoch(1)))
+                .isInstanceOf(dev.streamfleet.checkpoint.PositionRegressionException.class);
+        store.checkpoint(PARTITION, new Position.Offset(50), epoch(1));
+        assertThat(store.read(PARTITION).flatMap(Checkpoint::position)).contains(new Position.Offset(50));
     }
 
     @Test

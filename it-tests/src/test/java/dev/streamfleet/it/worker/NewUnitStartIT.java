@@ -7,6 +7,7 @@ import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.worker.SourceBinding;
@@ -193,10 +194,91 @@ class NewUnitStartIT {
         }
     }
 
+    /** Waits until the worker has claimed {@code unit}: its row carries an epoch. */
+    private static void awaitClaimed(String application, UnitId unit) {
+        CheckpointStore store = table.store(application);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> store.read(unit).flatMap(dev.streamfleet.checkpoint.Checkpoint::epoch).isPresent());
+    }
+
+    @Test
+    void aPartitionHandedOverBeforeItsFirstCheckpointIsReadFromWhereItsFirstOwnerStarted() throws Exception {
+        String bootstrap = SERVERS.stack().kafka().endpoint();
+        String topic = TestTopics.create(bootstrap, "handover", 1);
+        String application = application("kafka-handover");
+        CollectingProcessor first = new CollectingProcessor();
+        CollectingProcessor second = new CollectingProcessor();
+        try (KafkaProducer<String, String> producer = producer(bootstrap)) {
+            // Before the application's first start: LATEST leaves these out.
+            send(producer, topic, 0, 0, 20);
+            runKafkaWorker(bootstrap, topic, application, first, () -> awaitClaimed(application, UnitId.kafka(topic, 0)));
+            assertThat(first.data()).as("the first owner read nothing, so it wrote no checkpoint").isEmpty();
+            // Written while the partition has no owner, after the application started reading it.
+            send(producer, topic, 0, 20, 70);
+            runKafkaWorker(bootstrap, topic, application, second, () -> {
+                send(producer, topic, 0, 70, 90);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        assertThat(missing(second, 20, 90)).as("records written after the first owner started reading"
+                                + " and never processed").isEmpty());
+            });
+        }
+        assertThat(missing(second, 0, 20)).as("LATEST still leaves out what came before the first start").hasSize(20);
+    }
+
+    @Test
+    void aShardHandedOverBeforeItsFirstCheckpointIsReadFromWhereItsFirstOwnerStarted() throws Exception {
+        String stream = TestStreams.create(kinesis, "handover", 1);
+        String application = application("kinesis-handover");
+        String shard = kinesis.listShards(r -> r.streamName(stream)).shards().get(0).shardId();
+        CollectingProcessor first = new CollectingProcessor();
+        CollectingProcessor second = new CollectingProcessor();
+        runKinesisWorker(stream, application, first, () -> awaitClaimed(application, UnitId.kinesis(stream, shard)));
+        assertThat(first.data()).as("the first owner read nothing, so it wrote no checkpoint").isEmpty();
+        TestStreams.put(kinesis, stream, 0, 50, 10);
+        runKinesisWorker(stream, application, second, () -> {
+            TestStreams.put(kinesis, stream, 50, 70, 10);
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                    assertThat(missing(second, 0, 70)).as("records written after the first owner started reading"
+                            + " and never processed").isEmpty());
+        });
+    }
+
+    /** While {@code during} runs, a worker of {@code application} reads the topic with the default LATEST. */
+    private static void runKafkaWorker(String bootstrap, String topic, String application, CollectingProcessor collector,
+                                       Producing.Step during) throws Exception {
+        KafkaConsumerThread consumer = new KafkaConsumerThread(bootstrap, Map.of(), "w1");
+        KafkaDiscovery discovery = new KafkaDiscovery(KafkaSourceConfig.of(topic, bootstrap, Position.LATEST));
+        SourceBinding binding = new SourceBinding(SourceKind.KAFKA, topic, discovery, consumer.topic(Position.LATEST));
+        try (StreamWorker worker = startWorker(application, binding, collector, Duration.ofSeconds(30))) {
+            during.run();
+        } finally {
+            consumer.close();
+            discovery.close();
+        }
+    }
+
+    /** While {@code during} runs, a worker of {@code application} reads the stream with the default LATEST. */
+    private static void runKinesisWorker(String stream, String application, CollectingProcessor collector,
+                                         Producing.Step during) throws Exception {
+        SourceBinding binding = new SourceBinding(SourceKind.KINESIS, stream,
+                new KinesisDiscovery(kinesis, stream, Position.LATEST, java.time.Clock.systemUTC()),
+                new KinesisSources(kinesis, new KinesisSourceConfig(stream, Position.LATEST,
+                        KinesisSourceConfig.DEFAULT_LIMIT, KinesisSourceConfig.DEFAULT_IDLE_WAIT)));
+        try (StreamWorker worker = startWorker(application, binding, collector, Duration.ofSeconds(30))) {
+            during.run();
+        }
+    }
+
     /** Writes records {@code [from, to)}, acknowledged when it returns. */
     @FunctionalInterface
     private interface Producing {
         void produce(int from, int to) throws Exception;
+
+        /** Something a test does while a worker runs. */
+        @FunctionalInterface
+        interface Step {
+            void run() throws Exception;
+        }
     }
 
     /**

@@ -102,7 +102,8 @@ final class WorkerAssembly implements AutoCloseable {
                                 kinesis.endpoint()))));
                 KinesisSourceConfig reading = new KinesisSourceConfig(kinesis.stream(), kinesis.initialPosition(),
                         kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(), kinesis.maxReadsPerSecond()));
-                KinesisDiscovery discovery = new KinesisDiscovery(client, kinesis.stream());
+                KinesisDiscovery discovery = new KinesisDiscovery(client, kinesis.stream(), kinesis.initialPosition(),
+                        runtime.clock());
                 ShardRanges ranges = new ShardRanges(kinesis.stream(), discovery::hashKeyRanges, runtime.clock());
                 RecordSourceFactory sources = kinesis.fanOut().isPresent()
                         ? new FanOutSources(clients.kinesisAsync().orElseGet(() -> kinesisAsyncClients.computeIfAbsent(

@@ -201,6 +201,9 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .set(POSITION, s(PositionCodec.encode(start)))
                 .set(STATE, s(ACTIVE))
                 .condition("attribute_not_exists(#pk)");
+        if (start.isRecordPosition()) {
+            write.set(POSITION_KEY, s(PositionCodec.sortKey(start)));
+        }
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
             return true;

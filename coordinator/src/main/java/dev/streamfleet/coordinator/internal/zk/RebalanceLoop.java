@@ -106,7 +106,7 @@ final class RebalanceLoop {
         this.electionPath = electionPath;
         this.watches = client.newWatcherRemoveCuratorFramework();
         this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
-        this.starts = new StartSeeding(store);
+        this.starts = new StartSeeding(store, discovery);
         try {
             for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
                 client.createContainers(path);

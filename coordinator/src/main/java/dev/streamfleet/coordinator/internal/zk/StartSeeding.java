@@ -3,15 +3,19 @@ package dev.streamfleet.coordinator.internal.zk;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.coordinator.CoordinatorException;
 import dev.streamfleet.coordinator.StartFacts;
+import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.UnitStart;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -35,6 +39,7 @@ final class StartSeeding {
     private static final Logger LOG = LoggerFactory.getLogger(StartSeeding.class);
 
     private final CheckpointStore store;
+    private final UnitDiscovery discovery;
     /** The units with a row when this leader started; null until the store answered. */
     private Set<UnitId> rowsAtStart;
     /** The sources the application read before this leader, or whose first units this leader already settled. */
@@ -45,7 +50,13 @@ final class StartSeeding {
     private final Set<UnitId> heldAtFirstLook = new HashSet<>();
 
     StartSeeding(CheckpointStore store) {
+        this(store, List::of);
+    }
+
+    /** With {@code discovery} resolving where the units of the application's first start begin. */
+    StartSeeding(CheckpointStore store, UnitDiscovery discovery) {
         this.store = store;
+        this.discovery = discovery;
     }
 
     /**
@@ -77,7 +88,7 @@ final class StartSeeding {
                 settleOne(spec, assigned.contains(unit));
                 settled.add(unit);
                 heldAtFirstLook.remove(unit);
-            } catch (CheckpointException e) {
+            } catch (CheckpointException | CoordinatorException e) {
                 LOG.warn("not assigning {} yet: where it starts is not settled ({}); trying again", unit, e.getMessage());
                 held.add(unit);
                 if (!sourcesRead.contains(source(unit))) {
@@ -102,6 +113,15 @@ final class StartSeeding {
             boolean created = store.seed(unit, Position.TRIM_HORIZON);
             LOG.info("{} appeared after the application first read its source: it starts at TRIM_HORIZON{}", unit,
                     created ? "" : " unless its row, written meanwhile, says otherwise");
+        } else if (start == UnitStart.INITIAL_POSITION && !hasRow && !assignedBefore) {
+            // Resolved once, here, so that an owner that takes the unit over before its first checkpoint starts
+            // where the first one did instead of at a LATEST of its own, which would skip what came between.
+            Optional<Position> resolved = discovery.firstStart(unit);
+            if (resolved.isPresent()) {
+                boolean created = store.seed(unit, resolved.get());
+                LOG.debug("{} starts at {}{}", unit, PositionCodec.encode(resolved.get()),
+                        created ? "" : " unless its row, written meanwhile, says otherwise");
+            }
         }
     }
 

@@ -179,4 +179,68 @@ class StartSeedingTest {
         assertThat(afterFirst).isPositive();
         assertThat(store.requests).isEqualTo(afterFirst);
     }
+
+    /** Resolves LATEST the way a source does at the first start, or fails while told to. */
+    private static final class ResolvingDiscovery implements dev.streamfleet.coordinator.UnitDiscovery {
+        final Map<UnitId, Position> ends = new HashMap<>();
+        int failuresLeft;
+        int asked;
+
+        @Override
+        public java.util.List<UnitSpec> discover() {
+            return java.util.List.of();
+        }
+
+        @Override
+        public Optional<Position> firstStart(UnitId unit) {
+            asked++;
+            if (failuresLeft > 0) {
+                failuresLeft--;
+                throw new dev.streamfleet.coordinator.CoordinatorException("Kafka did not answer");
+            }
+            return Optional.ofNullable(ends.get(unit));
+        }
+    }
+
+    @Test
+    void aUnitOfTheFirstStartIsSeededWithItsResolvedStartSoThatALaterOwnerStartsThereToo() {
+        ResolvingDiscovery discovery = new ResolvingDiscovery();
+        discovery.ends.put(P0, new Position.Offset(500));
+        discovery.ends.put(P1, new Position.Offset(70));
+
+        Set<UnitId> held = new StartSeeding(store, discovery).settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of());
+
+        assertThat(held).isEmpty();
+        assertThat(startOf(P0)).as("an owner that takes P0 over before its first checkpoint starts here too")
+                .contains(new Position.Offset(500));
+        assertThat(startOf(P1)).contains(new Position.Offset(70));
+    }
+
+    @Test
+    void aFirstStartThatCannotBeResolvedHoldsOnlyThatUnitBackAndIsTriedAgain() {
+        ResolvingDiscovery discovery = new ResolvingDiscovery();
+        discovery.ends.put(P0, new Position.Offset(500));
+        discovery.ends.put(P1, new Position.Offset(70));
+        discovery.failuresLeft = 1;
+        StartSeeding leader = new StartSeeding(store, discovery);
+
+        Set<UnitId> held = leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of());
+        assertThat(held).containsExactly(P0);
+        assertThat(startOf(P1)).contains(new Position.Offset(70));
+
+        assertThat(leader.settle(units(UnitSpec.of(P0), UnitSpec.of(P1)), Set.of())).isEmpty();
+        assertThat(startOf(P0)).as("still a unit of the first start: its initial position, resolved")
+                .contains(new Position.Offset(500));
+    }
+
+    @Test
+    void aUnitAssignedByAnEarlierLeaderIsNotResolvedAgain() {
+        ResolvingDiscovery discovery = new ResolvingDiscovery();
+        discovery.ends.put(P0, new Position.Offset(500));
+
+        new StartSeeding(store, discovery).settle(units(UnitSpec.of(P0)), Set.of(P0));
+
+        assertThat(discovery.asked).isZero();
+        assertThat(rows.read(P0)).isEmpty();
+    }
 }

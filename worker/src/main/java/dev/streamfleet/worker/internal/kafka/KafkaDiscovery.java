@@ -3,10 +3,13 @@ package dev.streamfleet.worker.internal.kafka;
 import dev.streamfleet.coordinator.CoordinatorException;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +17,9 @@ import java.util.concurrent.TimeoutException;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /** The partitions of one Kafka topic; new partitions become units at the next discovery. */
@@ -55,6 +60,32 @@ public final class KafkaDiscovery implements UnitDiscovery, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while describing Kafka topic " + config.topic(), e);
+        }
+    }
+
+    /**
+     * LATEST becomes the partition's end offset now, stored as the unit's start: every owner then
+     * reads from there, and what is written while the unit changes hands before its first
+     * checkpoint is not skipped.
+     */
+    @Override
+    public Optional<Position> firstStart(UnitId unit) {
+        if (!(config.initialPosition() instanceof Position.Latest)) {
+            return Optional.empty();
+        }
+        TopicPartition partition = new TopicPartition(config.topic(), Integer.parseInt(unit.shard()));
+        try {
+            long end = admin.listOffsets(Map.of(partition, OffsetSpec.latest())).partitionResult(partition)
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).offset();
+            return Optional.of(new Position.Offset(end));
+        } catch (ExecutionException e) {
+            throw new CoordinatorException("reading the end offset of " + unit + " failed: " + e.getCause(), e);
+        } catch (TimeoutException e) {
+            throw new CoordinatorException("Kafka at " + config.bootstrapServers() + " did not answer within "
+                    + TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinatorException("interrupted while reading the end offset of " + unit, e);
         }
     }
 

@@ -3,13 +3,17 @@ package dev.streamfleet.worker.internal.kinesis;
 import dev.streamfleet.coordinator.CoordinatorException;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
+import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
 import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
@@ -21,12 +25,40 @@ import software.amazon.awssdk.services.kinesis.model.Shard;
 /** The shards of one Kinesis stream, with their parents and hash-key ranges, from ListShards (all pages). */
 public final class KinesisDiscovery implements UnitDiscovery {
 
+    /**
+     * How far before the leader's clock a LATEST first start is placed: the records that arrive at
+     * Kinesis while the fleet starts must not fall before it, whatever the two clocks' skew.
+     */
+    static final Duration LATEST_MARGIN = Duration.ofSeconds(30);
+
     private final KinesisClient client;
     private final String stream;
+    private final Position initialPosition;
+    private final Clock clock;
 
     public KinesisDiscovery(KinesisClient client, String stream) {
+        this(client, stream, Position.TRIM_HORIZON, Clock.systemUTC());
+    }
+
+    /** With the source's initial position, which {@link #firstStart} resolves for the first start. */
+    public KinesisDiscovery(KinesisClient client, String stream, Position initialPosition, Clock clock) {
         this.client = client;
         this.stream = stream;
+        this.initialPosition = initialPosition;
+        this.clock = clock;
+    }
+
+    /**
+     * LATEST becomes the arrival time it stands for (less {@link #LATEST_MARGIN}), which every
+     * owner's AT_TIMESTAMP read finds alike; a shard read from there delivers the records of the
+     * fleet's first seconds too, never fewer.
+     */
+    @Override
+    public Optional<Position> firstStart(UnitId unit) {
+        if (initialPosition instanceof Position.Latest) {
+            return Optional.of(new Position.AtTimestamp(clock.instant().minus(LATEST_MARGIN)));
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -4,12 +4,14 @@ import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.UnitContext;
+import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.coordinator.internal.zk.FleetMember;
+import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSource;
@@ -21,6 +23,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 import com.codahale.metrics.MetricRegistry;
@@ -65,7 +68,7 @@ public final class StreamWorker implements AutoCloseable {
         UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
         StalledUnits stalls = new StalledUnits();
         try {
-            FleetMember member = FleetMember.start(coordinator, info, () -> discoverAll(bindings), store,
+            FleetMember member = FleetMember.start(coordinator, info, discovery(bindings), store,
                     context -> startUnit(context, bindings, processors, threads.scheduler(), threads.lanes(), settings,
                             clock, unitMetrics, stalls));
             // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
@@ -83,12 +86,24 @@ public final class StreamWorker implements AutoCloseable {
         }
     }
 
-    private static List<UnitSpec> discoverAll(List<SourceBinding> bindings) {
-        List<UnitSpec> units = new ArrayList<>();
-        for (SourceBinding binding : bindings) {
-            units.addAll(binding.discovery().discover());
-        }
-        return units;
+    /** Every source's units, and each unit's first start from the source it belongs to. */
+    private static UnitDiscovery discovery(List<SourceBinding> bindings) {
+        return new UnitDiscovery() {
+            @Override
+            public List<UnitSpec> discover() {
+                List<UnitSpec> units = new ArrayList<>();
+                for (SourceBinding binding : bindings) {
+                    units.addAll(binding.discovery().discover());
+                }
+                return units;
+            }
+
+            @Override
+            public Optional<Position> firstStart(UnitId unit) {
+                return bindings.stream().filter(b -> b.kind() == unit.kind() && b.stream().equals(unit.stream()))
+                        .findFirst().flatMap(b -> b.discovery().firstStart(unit));
+            }
+        };
     }
 
     private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
