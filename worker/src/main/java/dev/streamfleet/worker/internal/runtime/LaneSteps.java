@@ -74,6 +74,8 @@ final class LaneSteps implements UnitSteps {
     private int runsOut;
     private boolean launchPending;
     private boolean draining;
+    /** Whether the watchdog was told that reading is paused at the span bound. */
+    private boolean heldReported;
 
     LaneSteps(Host host, UnitContext context, WorkerSettings settings, Scheduler scheduler, Executor laneThreads,
               Clock clock, RandomGenerator random, UnitMetrics metrics, ProgressWatch progress, LaneWork lanes) {
@@ -347,13 +349,17 @@ final class LaneSteps implements UnitSteps {
 
     private void reportLanes() {
         metrics.lanes(new UnitMetricsSnapshot.Lanes(lanes.inFlight(), lanes.busyLanes(), lanes.finishedBeyondCount()));
-        if (lanes.spanFull()) {
+        boolean full = lanes.spanFull();
+        if (full && !heldReported) {
+            // Said once, when reading pauses: the key named is the one that holds the watermark then.
             progress.held(clock.instant(), "key '" + lanes.holdingKey().orElse("?") + "' holds the watermark at "
                     + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": "
                     + lanes.finishedBeyondCount() + " records finished behind it wait, and reading is paused at "
                     + settings.parallelism().maxSpan() + " (10 x processing.maxInFlight)");
-        } else {
+            heldReported = true;
+        } else if (!full && heldReported) {
             progress.released();
+            heldReported = false;
         }
     }
 
