@@ -213,9 +213,9 @@ public final class ProgressTracker {
     }
 
     /** The key of the first record after the watermark, which holds it while not finished; empty when none waits. */
-    public java.util.Optional<String> holdingKey() {
+    public Optional<String> holdingKey() {
         Entry first = beyond.first();
-        return first == null ? java.util.Optional.empty() : java.util.Optional.of(first.key);
+        return first == null ? Optional.empty() : Optional.of(first.key);
     }
 
     /** Records dispatched and not finished yet. */

@@ -65,10 +65,6 @@ final class LaneWork {
         return tracker.holdingKey();
     }
 
-    long bytesInFlight() {
-        return bytesInFlight;
-    }
-
     static long sizeOf(StreamRecord record) {
         return record.data().length + (record.key() == null ? 0 : record.key().length) + Parallelism.RECORD_OVERHEAD;
     }

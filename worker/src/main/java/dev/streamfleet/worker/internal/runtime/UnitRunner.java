@@ -76,6 +76,8 @@ import org.slf4j.LoggerFactory;
 final class UnitRunner implements UnitWork {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnitRunner.class);
+    /** A step queued on the pool already: its token, not a timer, calls it off. */
+    private static final Scheduler.Cancellable STEP_QUEUED = () -> { };
     /** Records of one lane handed to the processor at most at once, at parallelism above 1. */
     private static final int LANE_BATCH = 100;
 
@@ -230,8 +232,6 @@ final class UnitRunner implements UnitWork {
         }
     }
 
-    /** A step queued on the pool already: its token, not a timer, calls it off. */
-    private static final Scheduler.Cancellable STEP_QUEUED = () -> { };
 
     /**
      * Calls off the next step: its timer, and its message if the timer fired already, whose token
