@@ -4,6 +4,7 @@ import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.worker.WorkerRuntime;
 
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,11 +30,11 @@ final class UnitThreads implements AutoCloseable {
     private final ExecutorService pool;
     /** The pool when the worker made it; an application's pool stays the application's. */
     private final Optional<ExecutorService> ownedPool;
-    private final ExecutorService lanes;
+    private final Executor lanes;
     private final Scheduler scheduler;
 
     UnitThreads(ScheduledExecutorService timerThread, ExecutorService pool, Optional<ExecutorService> ownedPool,
-                ExecutorService lanes) {
+                Executor lanes) {
         this.timerThread = timerThread;
         this.pool = pool;
         this.ownedPool = ownedPool;
@@ -48,7 +49,7 @@ final class UnitThreads implements AutoCloseable {
         ExecutorService pool = runtime.unitPool().<ExecutorService>map(application -> application)
                 .orElseGet(() -> bounded(settings.threads(), daemons("streamfleet-unit")));
         Optional<ExecutorService> ownedPool = runtime.unitPool().isPresent() ? Optional.empty() : Optional.of(pool);
-        return new UnitThreads(timerThread, pool, ownedPool, bounded(laneBound(settings), daemons("streamfleet-lane")));
+        return new UnitThreads(timerThread, pool, ownedPool, new LanePool(laneBound(settings), daemons("streamfleet-lane")));
     }
 
     /**
@@ -65,7 +66,7 @@ final class UnitThreads implements AutoCloseable {
     }
 
     /** Where blocking processors' lanes run, and dead-letter sends. */
-    ExecutorService lanes() {
+    Executor lanes() {
         return lanes;
     }
 
@@ -82,7 +83,9 @@ final class UnitThreads implements AutoCloseable {
             owned.shutdownNow();
         });
         timerThread.shutdownNow();
-        lanes.shutdownNow();
+        if (lanes instanceof LanePool owned) {
+            owned.close();
+        }
     }
 
     private static ExecutorService bounded(int threads, ThreadFactory factory) {

@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadPoolExecutor;
 
 import org.junit.jupiter.api.Test;
 
@@ -118,8 +117,9 @@ class HungProcessorsTest {
     @Test
     void theLanePoolIsBoundedByTheUnitThreadsTimesTheParallelism() {
         WorkerSettings parallel = settings.withProcessing(3, 2).withParallelism(Parallelism.of(4));
+        assertThat(UnitThreads.laneBound(parallel)).isEqualTo(12);
         try (UnitThreads real = UnitThreads.start(parallel, WorkerRuntime.defaults())) {
-            assertThat(((ThreadPoolExecutor) real.lanes()).getMaximumPoolSize()).isEqualTo(12);
+            assertThat(real.lanes()).isInstanceOf(LanePool.class);
         }
     }
 }
