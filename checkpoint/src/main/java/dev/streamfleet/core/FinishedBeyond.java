@@ -3,6 +3,8 @@ package dev.streamfleet.core;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The records of a unit finished beyond its watermark, when records are processed out of order.
@@ -14,6 +16,11 @@ import java.util.Base64;
  * <p>Held as sorted, disjoint ranges of ordinals and written as a short string: for each range,
  * the gap since the previous one and its length, as unsigned varints, in URL-safe base64.
  * Immutable.
+ *
+ * <p>A Kinesis set also names the record its ordinal 0 stands for ({@link #first()}): counting is
+ * only right when the first record read after the watermark is that one. When it is not (the
+ * records after the watermark were trimmed away, or the shard holds other records than the set
+ * was counted over), the set is ignored rather than applied to other records.
  */
 public final class FinishedBeyond {
 
@@ -22,18 +29,37 @@ public final class FinishedBeyond {
      * records counted one by one after KPL de-aggregation, with the user records outside the
      * shard's hash-key range dropped). Stored with every set; a set of another version is not
      * trusted. Raise it whenever those rules change: version 1 counted out-of-range KPL user
-     * records that version 2 drops.
+     * records that version 2 drops; version 3 stores the position of the record ordinal 0 names.
      */
-    public static final int ORDINALS_VERSION = 2;
+    public static final int ORDINALS_VERSION = 3;
 
     /** Nothing finished beyond the watermark. */
-    public static final FinishedBeyond NONE = new FinishedBeyond(new long[0]);
+    public static final FinishedBeyond NONE = new FinishedBeyond(new long[0], null);
 
     /** Range starts and ends (exclusive), interleaved: start0, end0, start1, end1, … */
     private final long[] bounds;
+    /** The record that ordinal 0 names, when known. */
+    private final Position first;
 
-    private FinishedBeyond(long[] bounds) {
+    private FinishedBeyond(long[] bounds, Position first) {
         this.bounds = bounds;
+        this.first = first;
+    }
+
+    /**
+     * The same set, with the record its ordinal 0 names: the first record after the watermark.
+     * An empty set names none.
+     */
+    public FinishedBeyond anchoredAt(Position first) {
+        if (!first.isRecordPosition()) {
+            throw new IllegalArgumentException("ordinal 0 names a record, not " + first);
+        }
+        return bounds.length == 0 ? NONE : new FinishedBeyond(bounds, first);
+    }
+
+    /** The record ordinal 0 names, when the set was counted from a known one. */
+    public Optional<Position> first() {
+        return Optional.ofNullable(first);
     }
 
     /** Whether the record with this ordinal is finished. */
@@ -144,7 +170,7 @@ public final class FinishedBeyond {
         }
 
         public FinishedBeyond build() {
-            return size == 0 ? NONE : new FinishedBeyond(Arrays.copyOf(bounds, size));
+            return size == 0 ? NONE : new FinishedBeyond(Arrays.copyOf(bounds, size), null);
         }
     }
 
@@ -174,12 +200,13 @@ public final class FinishedBeyond {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof FinishedBeyond that && Arrays.equals(bounds, that.bounds);
+        return other instanceof FinishedBeyond that && Arrays.equals(bounds, that.bounds)
+                && Objects.equals(first, that.first);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(bounds);
+        return 31 * Arrays.hashCode(bounds) + Objects.hashCode(first);
     }
 
     @Override
@@ -191,6 +218,10 @@ public final class FinishedBeyond {
                 text.append("..").append(bounds[i + 1] - 1);
             }
         }
-        return text.append(']').toString();
+        text.append(']');
+        if (first != null) {
+            text.append(" counted from ").append(PositionCodec.encode(first));
+        }
+        return text.toString();
     }
 }

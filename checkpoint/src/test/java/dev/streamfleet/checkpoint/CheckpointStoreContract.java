@@ -159,9 +159,11 @@ public abstract class CheckpointStoreContract {
     @Test
     void aLaterCheckpointReplacesTheFinishedRecordsAndAStaleOwnerCannotWriteThem() {
         store.claim(SHARD, epoch(10), "worker-a");
-        store.checkpoint(SHARD, seq("500"), new FinishedBeyond.Builder().add(2).build(), epoch(10));
-        store.checkpoint(SHARD, seq("500"), new FinishedBeyond.Builder().add(2, 5).build(), epoch(10));
-        assertThat(store.read(SHARD).orElseThrow().finished()).isEqualTo(new FinishedBeyond.Builder().add(2, 5).build());
+        store.checkpoint(SHARD, seq("500"), new FinishedBeyond.Builder().add(2).build().anchoredAt(seq("501")), epoch(10));
+        FinishedBeyond later = new FinishedBeyond.Builder().add(2, 5).build().anchoredAt(seq("501"));
+        store.checkpoint(SHARD, seq("500"), later, epoch(10));
+        assertThat(store.read(SHARD).orElseThrow().finished()).isEqualTo(later);
+        assertThat(store.read(SHARD).orElseThrow().finished().first()).contains(seq("501"));
 
         store.checkpoint(SHARD, seq("700"), epoch(10));
         assertThat(store.read(SHARD).orElseThrow().finished()).isEqualTo(FinishedBeyond.NONE);

@@ -274,6 +274,76 @@ class KinesisWorkerIT {
         }
     }
 
+    /**
+     * Records finished beyond the watermark, as a checkpoint stores them in DynamoDB, skipped by
+     * the next owner: the set names the first record after the watermark as this reader yields it
+     * (here inside a KPL aggregate), so the next owner's first record must be that one, and it is.
+     */
+    @Test
+    void aNewOwnerSkipsExactlyTheRecordsFinishedBeyondTheWatermarkAsTheReaderNamesThem() {
+        String stream = TestStreams.create(kinesis, "beyond", 1);
+        List<KplAggregation.UserRecord> users = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            users.add(new KplAggregation.UserRecord("user-" + i, ("a" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        kinesis.putRecord(r -> r.streamName(stream).partitionKey("aggregate")
+                .data(software.amazon.awssdk.core.SdkBytes.fromByteArray(KplAggregates.aggregate(users))));
+        TestStreams.put(kinesis, stream, 0, 30, 5);
+        UnitId unit = UnitId.kinesis(stream, kinesis.listShards(r -> r.streamName(stream)).shards().get(0).shardId());
+        RecordSourceFactory sources = sources(kinesis, stream, 7);
+
+        List<dev.streamfleet.worker.StreamRecord> all = readAll(sources, unit, Optional.empty(), 40);
+        dev.streamfleet.worker.internal.parallel.ProgressTracker first =
+                new dev.streamfleet.worker.internal.parallel.ProgressTracker(SourceKind.KINESIS, Optional.empty(),
+                        dev.streamfleet.core.FinishedBeyond.NONE);
+        List<Long> ordinals = all.stream().map(record -> first.dispatch(record.position())).toList();
+        Set<Integer> finished = new HashSet<>(List.of(0, 1, 2));
+        for (int i = 4; i < 40; i += 3) {
+            finished.add(i);
+        }
+        finished.forEach(i -> first.finish(ordinals.get(i)));
+        assertThat(first.watermark()).as("inside the aggregate").contains(all.get(2).position());
+        assertThat(first.finishedBeyond().first()).contains(all.get(3).position());
+
+        CheckpointStore store = table.store(application());
+        dev.streamfleet.core.Epoch epoch = new dev.streamfleet.core.Epoch("it", 1);
+        store.claim(unit, epoch, "first-owner");
+        store.checkpoint(unit, first.watermark().orElseThrow(), first.finishedBeyond(), epoch);
+        dev.streamfleet.checkpoint.Checkpoint row = store.read(unit).orElseThrow();
+        assertThat(row.finished().count()).isEqualTo(finished.size() - 3);
+
+        dev.streamfleet.worker.internal.parallel.ProgressTracker next =
+                new dev.streamfleet.worker.internal.parallel.ProgressTracker(SourceKind.KINESIS, row.position(),
+                        row.finished());
+        List<Position> processedAgain = new ArrayList<>();
+        for (dev.streamfleet.worker.StreamRecord record : readAll(sources, unit, row.position(), 37)) {
+            if (next.dispatch(record.position()) >= 0) {
+                processedAgain.add(record.position());
+            }
+        }
+        List<Position> unfinished = new ArrayList<>();
+        for (int i = 3; i < 40; i++) {
+            if (!finished.contains(i)) {
+                unfinished.add(all.get(i).position());
+            }
+        }
+        assertThat(next.ignoredResumedSet()).isEmpty();
+        assertThat(processedAgain).as("the records not finished, and no other").isEqualTo(unfinished).hasSize(25);
+    }
+
+    private static List<dev.streamfleet.worker.StreamRecord> readAll(RecordSourceFactory sources, UnitId unit,
+                                                                    Optional<Position> after, int count) {
+        List<dev.streamfleet.worker.StreamRecord> records = new ArrayList<>();
+        try (dev.streamfleet.worker.RecordSource source = sources.open(unit, after)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                records.addAll(source.fetch().records());
+                return records.size() >= count;
+            });
+        }
+        assertThat(records).hasSize(count);
+        return records;
+    }
+
     @Test
     void aggregatedRecordsAreDeaggregatedAndResumeInsideAnAggregate() {
         String stream = TestStreams.create(kinesis, "kpl", 1);

@@ -5,6 +5,7 @@ import dev.streamfleet.checkpoint.CheckpointState;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Instant;
@@ -47,33 +48,47 @@ final class CheckpointRows {
                 string(item, FINISHED).map(stored -> finished(unit, stored)).orElse(FinishedBeyond.NONE));
     }
 
-    /** The stored form of a set of finished records: the version of the rules that number them, a dot, the set. */
+    /**
+     * The stored form of a set of finished records: the version of the rules that number them, a
+     * dot, the set, and when it names its first record, a dot and that record's position.
+     */
     static String storedFinished(FinishedBeyond finished) {
-        return FinishedBeyond.ORDINALS_VERSION + "." + finished.encode();
+        return FinishedBeyond.ORDINALS_VERSION + "." + finished.encode()
+                + finished.first().map(first -> "." + PositionCodec.encode(first)).orElse("");
     }
 
     /**
      * The set of finished records a row holds, if it can be trusted: numbered by the rules of this
-     * build, and well formed. Any other set (written before sets were versioned, by a build whose
-     * rules differ, or damaged) is reported and left out, so that the unit processes again
-     * everything after its watermark instead of skipping records the set may not name.
+     * build, well formed, and for Kinesis counted from a named record. Any other set (written
+     * before sets were versioned, by a build whose rules differ, or damaged) is reported and left
+     * out, so that the unit processes again everything after its watermark instead of skipping
+     * records the set may not name.
      */
     static FinishedBeyond finished(UnitId unit, String stored) {
-        int dot = stored.indexOf('.');
-        String version = dot < 0 ? "1" : stored.substring(0, dot);
+        String[] parts = stored.split("\\.", 3);
+        String version = parts.length < 2 ? "1" : parts[0];
         if (!version.equals(Integer.toString(FinishedBeyond.ORDINALS_VERSION))) {
-            LOG.warn("{}: the row's records finished beyond its watermark are numbered by rules of version {}, not {};"
-                    + " they are ignored and everything after the watermark is processed again", unit, version,
-                    FinishedBeyond.ORDINALS_VERSION);
-            return FinishedBeyond.NONE;
+            return ignored(unit, "numbered by rules of version " + version + ", not " + FinishedBeyond.ORDINALS_VERSION);
         }
+        FinishedBeyond set;
         try {
-            return FinishedBeyond.decode(stored.substring(dot + 1));
+            set = FinishedBeyond.decode(parts[1]);
+            if (parts.length == 3) {
+                set = set.anchoredAt(PositionCodec.decode(parts[2]));
+            }
         } catch (IllegalArgumentException e) {
-            LOG.warn("{}: the row's records finished beyond its watermark cannot be read ({}); they are ignored and"
-                    + " everything after the watermark is processed again", unit, e.getMessage());
-            return FinishedBeyond.NONE;
+            return ignored(unit, "cannot be read (" + e.getMessage() + ")");
         }
+        if (unit.kind() == SourceKind.KINESIS && !set.isEmpty() && set.first().isEmpty()) {
+            return ignored(unit, "do not name the record they are counted from");
+        }
+        return set;
+    }
+
+    private static FinishedBeyond ignored(UnitId unit, String why) {
+        LOG.warn("{}: the row's records finished beyond its watermark {}; they are ignored and everything after the"
+                + " watermark is processed again", unit, why);
+        return FinishedBeyond.NONE;
     }
 
     private static Optional<String> string(Map<String, AttributeValue> item, String attribute) {

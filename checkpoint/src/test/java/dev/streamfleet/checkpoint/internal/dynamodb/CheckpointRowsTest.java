@@ -1,8 +1,11 @@
 package dev.streamfleet.checkpoint.internal.dynamodb;
 
 import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
 
+import java.math.BigInteger;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,7 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CheckpointRowsTest {
 
     private static final UnitId UNIT = UnitId.kinesis("orders", "shardId-000000000001");
-    private static final FinishedBeyond SOME = new FinishedBeyond.Builder().add(2).add(5).add(6).build();
+    private static final Position.Sequence FIRST = new Position.Sequence(
+            new BigInteger("49590338271490256608559692538361571095921575989136588899"), 3);
+    private static final FinishedBeyond SOME = new FinishedBeyond.Builder().add(2).add(5).add(6).build().anchoredAt(FIRST);
 
     private static Map<String, AttributeValue> row(String finished) {
         Map<String, AttributeValue> item = new HashMap<>();
@@ -38,7 +43,30 @@ class CheckpointRowsTest {
 
     @Test
     void aSetOfAnotherVersionIsNotTrusted() {
-        assertThat(CheckpointRows.toCheckpoint(row("3." + SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(CheckpointRows.toCheckpoint(row("2." + SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(CheckpointRows.toCheckpoint(row("4." + SOME.encode() + ".seq:1")).finished()).isEqualTo(FinishedBeyond.NONE);
+    }
+
+    @Test
+    void aKinesisSetThatDoesNotNameItsFirstRecordIsNotTrusted() {
+        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode())).finished())
+                .isEqualTo(FinishedBeyond.NONE);
+    }
+
+    @Test
+    void theFirstRecordIsStoredAfterTheSetAndASubSequenceSurvives() {
+        String stored = CheckpointRows.storedFinished(SOME);
+        assertThat(stored).isEqualTo(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode() + "."
+                + PositionCodec.encode(FIRST));
+        assertThat(CheckpointRows.toCheckpoint(row(stored)).finished().first()).contains(FIRST);
+    }
+
+    @Test
+    void aFirstRecordThatIsNoPositionIsIgnoredInsteadOfWedgingTheClaim() {
+        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode() + ".seq:x"))
+                .finished()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode() + ".LATEST"))
+                .finished()).isEqualTo(FinishedBeyond.NONE);
     }
 
     @Test

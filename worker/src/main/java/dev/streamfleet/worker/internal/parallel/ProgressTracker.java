@@ -2,6 +2,7 @@ package dev.streamfleet.worker.internal.parallel;
 
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.SourceKind;
 
 import java.util.Optional;
@@ -19,7 +20,10 @@ import java.util.Optional;
 public final class ProgressTracker {
 
     private final boolean byOffset;
-    private final FinishedBeyond resumedFinished;
+    /** What the resumed checkpoint recorded as finished; dropped when the records read are not those it counted. */
+    private FinishedBeyond resumedFinished;
+    /** Why the resumed set was dropped, once it was. */
+    private String ignoredResumed;
     /** The ordinal that {@link #resumedFinished}'s ordinal 0 names; unknown for Kafka until the first record. */
     private long resumedBase;
     private boolean resumedBaseKnown;
@@ -161,6 +165,16 @@ public final class ProgressTracker {
      * @return its ordinal, as {@link #dispatch(Position)}
      */
     public long dispatch(Position position, String key) {
+        if (!byOffset && nextIndex == 0 && !resumedFinished.isEmpty()
+                && !resumedFinished.first().map(position::equals).orElse(false)) {
+            // Kinesis ordinals count records after the watermark: they name the records the set
+            // means only if the first one read is the one it was counted from.
+            ignoredResumed = "the first record read after the watermark is " + PositionCodec.encode(position)
+                    + ", not " + resumedFinished.first().map(PositionCodec::encode).orElse("the one the set names")
+                    + " (trimmed away, or another shard's records): the " + resumedFinished.count()
+                    + " records the checkpoint recorded as finished beyond it are processed again";
+            resumedFinished = FinishedBeyond.NONE;
+        }
         long ordinal = byOffset ? ((Position.Offset) position).nextOffset() - 1 : nextIndex++;
         if (byOffset && watermark == null && beyond.isEmpty()) {
             // Nothing before the first record read belongs to this unit's work.
@@ -183,6 +197,14 @@ public final class ProgressTracker {
         }
         inFlight++;
         return ordinal;
+    }
+
+    /**
+     * Why the records the resumed checkpoint recorded as finished are processed again after all,
+     * if they are: the first record read was not the one the set was counted from.
+     */
+    public Optional<String> ignoredResumedSet() {
+        return Optional.ofNullable(ignoredResumed);
     }
 
     /** The record with this ordinal is finished. */
@@ -253,6 +275,18 @@ public final class ProgressTracker {
                 }
             }
         }
-        return builder.build();
+        FinishedBeyond finished = builder.build();
+        if (byOffset || finished.isEmpty()) {
+            return finished;
+        }
+        // A Kinesis set names the record its ordinal 0 stands for: the first after the watermark,
+        // when it was read; the resumed one, when nothing was read since. Otherwise it is unknown,
+        // and the set is not stored: the records after the watermark are processed again.
+        Entry first = beyond.first();
+        if (first != null) {
+            return finished.anchoredAt(first.position);
+        }
+        return base == resumedBase ? resumedFinished.first().map(finished::anchoredAt).orElse(FinishedBeyond.NONE)
+                : FinishedBeyond.NONE;
     }
 }

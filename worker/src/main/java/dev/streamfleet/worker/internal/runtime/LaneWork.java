@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A unit's records between reading and finishing, at parallelism above 1: which lane each waits
  * in, which batches are out with the processor, how often each failed, and the progress a
@@ -25,6 +28,9 @@ import java.util.Optional;
  */
 final class LaneWork {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LaneWork.class);
+
+    private final UnitId unit;
     private final Parallelism parallelism;
     private final ProgressTracker tracker;
     private final KeyLanes lanes;
@@ -44,6 +50,7 @@ final class LaneWork {
      */
     LaneWork(UnitId unit, Parallelism parallelism, Optional<Position> resumedFrom, FinishedBeyond resumedFinished,
              int batchLimit, int lanesPerCall) {
+        this.unit = unit;
         this.parallelism = parallelism;
         this.tracker = new ProgressTracker(unit.kind(), resumedFrom, resumedFinished);
         this.lanes = new KeyLanes(parallelism.ordering(), parallelism.parallelism() * lanesPerCall, batchLimit);
@@ -88,12 +95,16 @@ final class LaneWork {
             }
             previous = record.position() instanceof Position.Offset offset ? offset.nextOffset() - 1 : previous;
         }
+        boolean trustedBefore = tracker.ignoredResumedSet().isEmpty();
         for (StreamRecord record : records) {
             long ordinal = tracker.dispatch(record.position(), record.partitionKey());
             if (ordinal >= 0) {
                 lanes.add(ordinal, record);
                 bytesInFlight += sizeOf(record);
             }
+        }
+        if (trustedBefore) {
+            tracker.ignoredResumedSet().ifPresent(why -> LOG.warn("{}: {}", unit, why));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.streamfleet.worker.internal.parallel;
 
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.SourceKind;
 
 import java.math.BigInteger;
@@ -88,7 +89,9 @@ class ProgressTrackerTest {
             }
             // The checkpoint as stored, then the crash.
             Optional<Position> watermark = first.watermark();
-            FinishedBeyond beyond = FinishedBeyond.decode(first.finishedBeyond().encode());
+            FinishedBeyond written = first.finishedBeyond();
+            FinishedBeyond beyond = written.first().map(FinishedBeyond.decode(written.encode())::anchoredAt)
+                    .orElse(FinishedBeyond.decode(written.encode()));
 
             ProgressTracker next = new ProgressTracker(kind, watermark, beyond);
             int from = watermark.map(stream::indexOf).orElse(-1) + 1;
@@ -117,8 +120,9 @@ class ProgressTrackerTest {
         ProgressTracker second = new ProgressTracker(SourceKind.KINESIS, first.watermark(), first.finishedBeyond());
         second.finish(second.dispatch(sequence(1)));
         second.finish(second.dispatch(sequence(2)));
+        second.dispatch(sequence(3));
 
-        // Crashed again after two records: the third owner still skips records 6 and 9.
+        // Crashed again after three records: the third owner still skips records 6 and 9.
         ProgressTracker third = new ProgressTracker(SourceKind.KINESIS, second.watermark(), second.finishedBeyond());
         List<Long> processed = new ArrayList<>();
         for (int i = 3; i <= 10; i++) {
@@ -127,6 +131,59 @@ class ProgressTrackerTest {
             }
         }
         assertThat(processed).containsExactly(3L, 4L, 5L, 7L, 8L, 10L);
+        assertThat(third.ignoredResumedSet()).isEmpty();
+    }
+
+    @Test
+    void aKinesisSetWhoseFirstRecordWasNotReadYetIsNotStoredSoNothingIsSkippedOnTrust() {
+        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
+        long[] ordinals = new long[10];
+        for (int i = 0; i < 10; i++) {
+            ordinals[i] = first.dispatch(sequence(i + 1));
+        }
+        first.finish(ordinals[5]);
+        ProgressTracker second = new ProgressTracker(SourceKind.KINESIS, first.watermark(), first.finishedBeyond());
+        second.finish(second.dispatch(sequence(1)));
+
+        // The watermark is record 1 and record 2 was not read: nothing names the set's ordinal 0,
+        // so it is not stored, and a third owner processes record 6 again rather than trust it.
+        assertThat(second.watermark()).contains(sequence(1));
+        assertThat(second.finishedBeyond()).isEqualTo(FinishedBeyond.NONE);
+    }
+
+    @Test
+    void aResumedKinesisSetIsIgnoredWhenTheFirstRecordReadIsNotTheOneItWasCountedFrom() {
+        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
+        long[] ordinals = new long[10];
+        for (int i = 0; i < 10; i++) {
+            ordinals[i] = first.dispatch(sequence(i + 1));
+        }
+        first.finish(ordinals[5]);
+        first.finish(ordinals[8]);
+        assertThat(first.finishedBeyond().first()).contains(sequence(1));
+
+        // Records 1 to 3 were trimmed away: the shard's first record after the watermark is now record 4.
+        ProgressTracker next = new ProgressTracker(SourceKind.KINESIS, first.watermark(), first.finishedBeyond());
+        List<Long> processed = new ArrayList<>();
+        for (int i = 4; i <= 10; i++) {
+            if (next.dispatch(sequence(i)) >= 0) {
+                processed.add((long) i);
+            }
+        }
+        // Counting from record 4 would have skipped records 9 and 12 (ordinals 5 and 8) in place
+        // of 6 and 9; nothing is skipped.
+        assertThat(processed).containsExactly(4L, 5L, 6L, 7L, 8L, 9L, 10L);
+        assertThat(next.ignoredResumedSet()).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains(PositionCodec.encode(sequence(4))).contains(PositionCodec.encode(sequence(1)));
+    }
+
+    @Test
+    void aResumedKinesisSetThatNamesNoFirstRecordIsNotTrusted() {
+        FinishedBeyond unnamed = new FinishedBeyond.Builder().add(1).build();
+        ProgressTracker next = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), unnamed);
+        assertThat(next.dispatch(sequence(1))).isGreaterThanOrEqualTo(0);
+        assertThat(next.dispatch(sequence(2))).as("ordinal 1, not trusted").isGreaterThanOrEqualTo(0);
+        assertThat(next.ignoredResumedSet()).isPresent();
     }
 
     @Test
