@@ -39,8 +39,11 @@ import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHan
  * records, and when it ends (Kinesis ends every one after 5 minutes) the next one starts after
  * the last event's continuation sequence number, so nothing is missed and nothing is read twice.
  *
- * <p>Back-pressure: one event is requested at a time, and the next only when the unit takes this
- * one, so a slow processor holds at most one event in memory and Kinesis waits.
+ * <p>Back-pressure: one event is requested at a time, and the next only when the unit has taken
+ * all of this one, so a slow processor holds at most one event in memory and Kinesis waits. An
+ * event of KPL aggregates may hold millions of tiny user records; the unit takes them in slices
+ * of at most {@link KinesisShardSource#USER_RECORDS_PER_FETCH}, as the polling reader does, so
+ * only the event's bytes stay in memory, not a record object for each of them.
  *
  * <p>Threads: the SDK's threads only add {@link Signal}s to a queue and wake the unit; everything
  * else (the subscription, the position, the failures) belongs to the unit's loop, which drains the
@@ -74,6 +77,8 @@ final class FanOutShardSource implements RecordSource {
     private Subscription subscription;
     private String consumerArn;
     private String continuation;
+    /** The event being taken in slices is the shard's last: the unit ends with its last slice. */
+    private boolean endsWithSlices;
     private OptionalLong millisBehind = OptionalLong.empty();
     private Duration backoffFirst;
     private int consecutiveFailures;
@@ -121,6 +126,9 @@ final class FanOutShardSource implements RecordSource {
 
     @Override
     public Fetch fetch() {
+        if (records.hasPending()) {
+            return slice();
+        }
         SubscribeToShardEvent taken = null;
         boolean tookEvent = false;
         Signal signal;
@@ -158,8 +166,7 @@ final class FanOutShardSource implements RecordSource {
             return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
         }
         consecutiveFailures = 0;
-        List<StreamRecord> batch = new ArrayList<>(event.records().size());
-        records.addAll(event.records(), batch);
+        records.offer(event.records());
         if (event.millisBehindLatest() != null) {
             millisBehind = OptionalLong.of(event.millisBehindLatest());
         }
@@ -168,12 +175,26 @@ final class FanOutShardSource implements RecordSource {
             LOG.info("{}: shard ended; its children: {}", unit, event.hasChildShards()
                     ? event.childShards().stream().map(ChildShard::shardId).toList() : List.of());
             stopSubscription();
+            endsWithSlices = true;
         } else {
             continuation = event.continuationSequenceNumber();
+        }
+        return slice();
+    }
+
+    /**
+     * The next slice of the event taken; once it is taken whole, the next event is asked for, or the
+     * shard ends.
+     */
+    private Fetch slice() {
+        List<StreamRecord> batch = new ArrayList<>();
+        records.take(batch, KinesisShardSource.USER_RECORDS_PER_FETCH);
+        boolean whole = !records.hasPending();
+        if (whole && !endsWithSlices && subscription != null) {
             subscription.request(1);
         }
-        return new Fetch(batch, millisBehind, OptionalLong.empty(), end, Optional.empty(), Optional.empty(),
-                records.takeDroppedOutsideRange());
+        return new Fetch(batch, millisBehind, OptionalLong.empty(), whole && endsWithSlices, Optional.empty(),
+                Optional.empty(), records.takeDroppedOutsideRange());
     }
 
     private Fetch subscribe() {

@@ -9,6 +9,7 @@ import dev.streamfleet.worker.StreamRecord;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -164,6 +165,71 @@ class FanOutShardSourceTest {
         assertThat(data(end)).containsExactly("last");
         assertThat(end.endOfUnit()).isTrue();
         assertThat(call.cancelled).isTrue();
+    }
+
+    /**
+     * Five KPL aggregates of 5,000 tiny user records each, 25,000 in all. Slices are cut between
+     * Kinesis records: an aggregate's user records are taken together.
+     */
+    private static Record[] bomb() {
+        Record[] aggregates = new Record[5];
+        for (int a = 0; a < aggregates.length; a++) {
+            List<KplAggregation.UserRecord> users = new ArrayList<>();
+            for (int i = 0; i < 5_000; i++) {
+                users.add(new KplAggregation.UserRecord("k" + (i % 7), new byte[] {(byte) i}));
+            }
+            aggregates[a] = Record.builder().sequenceNumber(Long.toString(a + 1)).partitionKey("aggregate")
+                    .data(SdkBytes.fromByteArray(KplAggregates.aggregate(users))).approximateArrivalTimestamp(Instant.EPOCH)
+                    .build();
+        }
+        return aggregates;
+    }
+
+    @Test
+    void anEventOfManyTinyUserRecordsIsTakenInSlicesAndTheNextIsAskedForOnlyAfterTheLast() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(event(10, bomb()));
+
+        List<Integer> slices = new ArrayList<>();
+        List<Long> requestedAfter = new ArrayList<>();
+        List<Position> taken = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Fetch slice = source.fetch();
+            slices.add(slice.records().size());
+            requestedAfter.add(call.requested);
+            slice.records().forEach(record -> taken.add(record.position()));
+        }
+        List<Position> expected = new ArrayList<>();
+        for (int a = 1; a <= 5; a++) {
+            for (int i = 0; i < 5_000; i++) {
+                expected.add(new Position.Sequence(BigInteger.valueOf(a), i));
+            }
+        }
+        assertThat(taken).as("in order, none twice, none left out").isEqualTo(expected);
+        assertThat(slices).containsExactly(KinesisShardSource.USER_RECORDS_PER_FETCH,
+                KinesisShardSource.USER_RECORDS_PER_FETCH, 5_000);
+        assertThat(requestedAfter).as("Kinesis holds the next event until the last slice is taken").containsExactly(0L, 0L, 1L);
+    }
+
+    @Test
+    void aLastEventTakenInSlicesEndsTheUnitWithItsLastSliceOnly() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(SubscribeToShardEvent.builder().records(bomb()).millisBehindLatest(0L)
+                .childShards(ChildShard.builder().shardId("shardId-000000000001").parentShards(SHARD.shard())
+                        .hashKeyRange(HashKeyRange.builder().startingHashKey("0").endingHashKey("1").build()).build())
+                .build());
+
+        assertThat(source.fetch().endOfUnit()).isFalse();
+        assertThat(source.fetch().endOfUnit()).isFalse();
+        Fetch last = source.fetch();
+        assertThat(last.records()).hasSize(5_000);
+        assertThat(last.endOfUnit()).isTrue();
     }
 
     @Test
