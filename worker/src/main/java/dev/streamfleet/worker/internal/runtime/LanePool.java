@@ -3,7 +3,6 @@ package dev.streamfleet.worker.internal.runtime;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -28,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class LanePool implements Executor, AutoCloseable {
 
     private final int bound;
-    private final ExecutorService threads;
+    private final ThreadPoolExecutor threads;
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
     /** Threads that take waiting tasks now; never above {@link #bound}. */
     private final AtomicInteger draining = new AtomicInteger();
@@ -47,6 +46,11 @@ final class LanePool implements Executor, AutoCloseable {
     public void execute(Runnable task) {
         waiting.add(task);
         drainIfRoom();
+    }
+
+    /** Lane threads that are running a task now (the others idle, waiting for one). */
+    int busyThreads() {
+        return threads.getActiveCount();
     }
 
     /** Stops every lane thread; a task not started yet never runs. */

@@ -25,9 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 import org.slf4j.Logger;
@@ -73,11 +71,9 @@ import org.slf4j.LoggerFactory;
  * only ever names a processed record; a fenced checkpoint stops the unit at once as LOST; the
  * processor hears exactly one of revoked, lost or shardEnded.
  */
-final class UnitRunner implements UnitWork {
+final class UnitRunner implements UnitWork, UnitSteps.Host {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnitRunner.class);
-    /** A step queued on the pool already: its token, not a timer, calls it off. */
-    private static final Scheduler.Cancellable STEP_QUEUED = () -> { };
     /** Records of one lane handed to the processor at most at once, at parallelism above 1. */
     private static final int LANE_BATCH = 100;
 
@@ -97,10 +93,9 @@ final class UnitRunner implements UnitWork {
     /** Spreads the retries of failed batches; seeded in tests and simulations. */
     private final RandomGenerator random;
     private final ProgressWatch progress;
-    private final Checkpointer checkpointer = new UnitCheckpointer();
     private final UnitCheckpoints checkpoints;
-    private final ConcurrentLinkedQueue<Runnable> mailbox = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
+    private final Checkpointer checkpointer;
+    private final UnitMailbox mailbox;
 
     // Owned by the mailbox: read and written only by its messages, which never run concurrently.
     private Phase phase = Phase.STARTING;
@@ -108,17 +103,10 @@ final class UnitRunner implements UnitWork {
     /** Set once its initialize returned: a processor that never started hears nothing more. */
     private RecordProcessor processor;
     private Ending heard = Ending.NONE;
-    private Scheduler.Cancellable nextStep;
     /** The next try at writing the shard's end, while ENDING. */
     private Scheduler.Cancellable endRetry;
-    /** The token of the one step that may run next; a step message with another one was called off. */
-    private long stepToken;
-    private boolean waitingForRecords;
     /** How the unit's records reach the processor: serially, or in lanes above parallelism 1. */
     private final UnitSteps steps;
-
-    // Owned by the watchdog, whose runs follow one another.
-    private boolean stallReported;
     /** Whether a drop of out-of-range KPL user records has been logged at INFO for this unit. */
     private boolean droppedOutsideRangeLogged;
 
@@ -136,11 +124,13 @@ final class UnitRunner implements UnitWork {
         this.stalls = stalls;
         this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
         this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
+        this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
         this.steps = settings.usesLanes()
-                ? new LaneSteps(new Host(), context, settings, scheduler, laneThreads, clock, random, metrics, progress,
+                ? new LaneSteps(this, context, settings, scheduler, laneThreads, clock, random, metrics, progress,
                         new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(checkpoints.written()),
                                 checkpoints.writtenFinished(), LANE_BATCH, LaneSteps.LANES_PER_RUN))
-                : new SerialSteps(new Host(), context, settings, clock, random, metrics, progress, checkpoints);
+                : new SerialSteps(this, context, settings, clock, random, metrics, progress, checkpoints);
+        this.checkpointer = new ProcessorCheckpointer(checkpoints, steps::handedOver);
     }
 
     /**
@@ -162,87 +152,14 @@ final class UnitRunner implements UnitWork {
                 stalls, random);
         source.onRecordsAvailable(() -> unit.post(unit::recordsArrived));
         unit.post(unit::begin);
-        scheduler.schedule(unit::watch, unit.progress.checkEvery());
+        StallWatchdog.start(context.unit(), unit.progress, stalls, clock, scheduler);
         return unit;
     }
 
-    /**
-     * The watchdog: off the mailbox, so that it sees a unit whose batch never returns. It reports
-     * the unit STALLED while records wait and none is processed within the bound, and clears it
-     * once the unit moves again or is done.
-     */
-    private void watch() {
-        Optional<String> stalled = progress.stalled(clock.instant());
-        if (stalled.isPresent()) {
-            stalls.report(context.unit(), stalled.get());
-            if (!stallReported) {
-                LOG.warn("{} is STALLED: {}", context.unit(), stalled.get());
-                stallReported = true;
-            }
-        } else {
-            stalls.clear(context.unit());
-            if (stallReported) {
-                LOG.info("{} is making progress again", context.unit());
-                stallReported = false;
-            }
-        }
-        if (progress.closed()) {
-            stalls.clear(context.unit());
-            return;
-        }
-        scheduler.schedule(this::watch, progress.checkEvery());
-    }
-
-    // ---- the mailbox -------------------------------------------------------------------------
-
-    /** Adds a message; the first message of an idle mailbox starts a run of it on the pool. Any thread. */
-    private void post(Runnable message) {
-        mailbox.add(message);
-        if (queued.getAndIncrement() == 0) {
-            scheduler.execute(this::runMessages);
-        }
-    }
-
-    private void runMessages() {
-        do {
-            Runnable message = mailbox.poll();
-            try {
-                message.run();
-            } catch (RuntimeException | Error e) {
-                // Every message handles its own failures; this is a bug, and the unit must not stall silently on it.
-                LOG.error("{}: unexpected failure", context.unit(), e);
-                failUnit("stopped by " + e);
-            }
-        } while (queued.decrementAndGet() > 0);
-    }
-
-    /** The next step after {@code delay}; always through the scheduler, so a busy unit shares the pool fairly. */
-    private void scheduleStep(Duration delay, boolean forRecords) {
-        cancelStep();
-        waitingForRecords = forRecords;
-        long token = stepToken;
-        Runnable fire = () -> post(() -> step(token));
-        if (delay.isZero()) {
-            // Straight to the pool's queue, not through the timer thread: a hop fewer on the busiest path. The
-            // token calls it off if need be.
-            scheduler.execute(fire);
-            nextStep = STEP_QUEUED;
-        } else {
-            nextStep = scheduler.schedule(fire, delay);
-        }
-    }
-
-
-    /**
-     * Calls off the next step: its timer, and its message if the timer fired already, whose token
-     * no longer matches. So only one chain of steps ever runs, and a retry's backoff holds.
-     */
-    private void cancelStep() {
-        stepToken++;
-        if (nextStep != null) {
-            nextStep.cancel();
-            nextStep = null;
-        }
+    /** A message threw: a bug, and the unit must not stall silently on it. */
+    private void unexpected(Throwable e) {
+        LOG.error("{}: unexpected failure", context.unit(), e);
+        fail("stopped by " + e);
     }
 
     // ---- messages ----------------------------------------------------------------------------
@@ -254,7 +171,7 @@ final class UnitRunner implements UnitWork {
         try {
             RecordProcessor created = processors.create(context.unit());
             if (settings.parallelism().isConcurrent() && !(created instanceof ConcurrentRecordProcessor)) {
-                failUnit("processing.parallelism is " + settings.parallelism().parallelism() + " with ordering "
+                fail("processing.parallelism is " + settings.parallelism().parallelism() + " with ordering "
                         + settings.parallelism().ordering().configName() + ", but " + created.getClass().getName()
                         + " does not implement " + ConcurrentRecordProcessor.class.getSimpleName()
                         + ", so it may not be called concurrently");
@@ -264,70 +181,67 @@ final class UnitRunner implements UnitWork {
                     context.claimed().position().filter(Position::isRecordPosition)));
             processor = created;
         } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            failUnit("the processor could not start: " + e);
+            fail("the processor could not start: " + e);
             return;
         }
         phase = Phase.READING;
-        scheduleStep(Duration.ZERO, false);
+        mailbox.scheduleStep(Duration.ZERO, false);
     }
 
     /** Records arrived while the unit waited for them: step now instead of at the end of the wait. */
     private void recordsArrived() {
-        if (phase == Phase.READING && !paused && waitingForRecords) {
-            scheduleStep(Duration.ZERO, false);
+        if (phase == Phase.READING && !paused && mailbox.waitingForRecords()) {
+            mailbox.scheduleStep(Duration.ZERO, false);
         }
     }
 
     private void pauseMessage() {
         paused = true;
-        cancelStep();
+        mailbox.cancelStep();
     }
 
     private void resumeMessage() {
         paused = false;
         if (phase == Phase.READING) {
-            scheduleStep(Duration.ZERO, false);
+            mailbox.scheduleStep(Duration.ZERO, false);
         }
     }
 
-    private void step(long token) {
-        if (token != stepToken) {
-            return;
-        }
-        nextStep = null;
+    private void step() {
         if (phase != Phase.READING || paused) {
             return;
         }
         try {
             steps.step();
         } catch (OwnershipLostException e) {
-            loseUnit(e.getMessage());
+            lose(e.getMessage());
         } catch (SourceFailedException e) {
             LOG.error("{} stopped: {}", context.unit(), e.getMessage());
-            failUnit(e.getMessage());
+            fail(e.getMessage());
         } catch (CheckpointException e) {
             metrics.failed();
             LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
-            scheduleStep(Duration.ofSeconds(1), false);
+            mailbox.scheduleStep(Duration.ofSeconds(1), false);
         } catch (RuntimeException e) {
             metrics.failed();
             LOG.warn("{}: reading failed, retrying in 1 s: {}", context.unit(), e.toString());
-            scheduleStep(Duration.ofSeconds(1), false);
+            mailbox.scheduleStep(Duration.ofSeconds(1), false);
         } catch (Error e) {
             String reason = "stopped by " + e;
             LOG.error("{} {}", context.unit(), reason, e);
-            failUnit(reason);
+            fail(reason);
         }
     }
 
     /** Fetches, timing it; null when the source asked for a pause, after which the next step is scheduled. */
-    private Fetch fetchOrWait() {
+    @Override
+    public Fetch fetchOrWait() {
         long started = System.nanoTime();
         Fetch fetch = source.fetch();
         metrics.fetched(System.nanoTime() - started);
         if (fetch.retryAfter().isPresent()) {
             fetch.failure().ifPresent(reason -> progress.readFailed(clock.instant(), reason));
-            scheduleStep(fetch.retryAfter().get(), false);
+            mailbox.scheduleStep(fetch.retryAfter().get(), false);
             return null;
         }
         progress.readSucceeded();
@@ -349,9 +263,10 @@ final class UnitRunner implements UnitWork {
      * Writes the unit's progress when due (or now, with {@code mustWrite}). A fenced write stops the
      * unit as lost; a transient failure is logged and retried by a later call.
      */
-    private void checkpointIfDue(boolean mustWrite) {
+    @Override
+    public void checkpointIfDue(boolean mustWrite) {
         if (finalWrite(mustWrite) == UnitCheckpoints.Outcome.FENCED) {
-            loseUnit(checkpoints.fenced().orElse("the checkpoint was fenced"));
+            lose(checkpoints.fenced().orElse("the checkpoint was fenced"));
         }
     }
 
@@ -379,12 +294,13 @@ final class UnitRunner implements UnitWork {
      * shardEnded, once, and then the final checkpoint and the end mark are written, retried on
      * transient failures until they land or the unit is fenced.
      */
-    private void reachedEnd() {
+    @Override
+    public void end() {
         if (phase != Phase.READING) {
             return;
         }
         phase = Phase.ENDING;
-        cancelStep();
+        mailbox.cancelStep();
         Optional<Position> last = steps.processed();
         hear(Ending.SHARD_ENDED, p -> p.shardEnded(new ShardEndContext(context.unit(), last), checkpointer));
         finishEnd();
@@ -406,19 +322,20 @@ final class UnitRunner implements UnitWork {
             }
             // Its own timer: a pause (ZooKeeper suspended) stops reading, not the writes that end the shard.
             case RETRY_LATER -> endRetry = scheduler.schedule(() -> post(this::finishEnd), UnitCheckpoints.RETRY_AFTER);
-            case FENCED -> loseUnit(checkpoints.fenced().orElse("fenced at the shard's end"));
+            case FENCED -> lose(checkpoints.fenced().orElse("fenced at the shard's end"));
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
     }
 
-    private void loseUnit(String reason) {
+    @Override
+    public void lose(String reason) {
         if (phase == Phase.CLOSED) {
             return;
         }
         if (steps.hasOut()) {
             // The processor hears lost only once no batch of it is out, never beside one.
-            cancelStep();
-            steps.stopThen(() -> loseUnit(reason));
+            mailbox.cancelStep();
+            steps.stopThen(() -> lose(reason));
             return;
         }
         close();
@@ -427,7 +344,8 @@ final class UnitRunner implements UnitWork {
     }
 
     /** Stops reading; the processor stays, the lease stays, the metrics stay, until a revoke or abandon. */
-    private void failUnit(String reason) {
+    @Override
+    public void fail(String reason) {
         if (phase == Phase.FAILED || phase == Phase.ENDING || phase == Phase.CLOSED) {
             return;
         }
@@ -436,7 +354,7 @@ final class UnitRunner implements UnitWork {
         // FAILED says more than STALLED, and is reported on its own.
         progress.close();
         stalls.clear(context.unit());
-        cancelStep();
+        mailbox.cancelStep();
         source.close();
         context.events().failed(reason);
     }
@@ -446,7 +364,7 @@ final class UnitRunner implements UnitWork {
         phase = Phase.CLOSED;
         progress.close();
         stalls.clear(context.unit());
-        cancelStep();
+        mailbox.cancelStep();
         if (endRetry != null) {
             endRetry.cancel();
             endRetry = null;
@@ -497,7 +415,7 @@ final class UnitRunner implements UnitWork {
         }
         if (steps.hasOut()) {
             // Nothing more is handed out; the revoke is taken once every batch out has returned.
-            cancelStep();
+            mailbox.cancelStep();
             steps.stopThen(() -> revokeMessage(deadline, reason, done));
             return;
         }
@@ -538,7 +456,7 @@ final class UnitRunner implements UnitWork {
 
     private void abandonMessage(String reason, CompletableFuture<Void> done) {
         if (steps.hasOut() && phase != Phase.CLOSED) {
-            cancelStep();
+            mailbox.cancelStep();
             steps.stopThen(() -> abandonMessage(reason, done));
             return;
         }
@@ -572,22 +490,7 @@ final class UnitRunner implements UnitWork {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Instant deadline = clock.instant().plus(timeout);
         post(() -> revokeMessage(deadline, reason, done));
-        Scheduler.Cancellable overdue = scheduler.schedule(() -> {
-            if (!done.isDone()) {
-                LOG.warn("{}: the batch in hand did not finish within {} ms of the revoke; the unit will be dropped"
-                        + " without a checkpoint once it does", context.unit(), timeout.toMillis());
-            }
-        }, timeout);
-        Scheduler.Cancellable stuck = scheduler.schedule(() -> {
-            if (!done.isDone()) {
-                settings.onStuck().accept(context.unit() + ": the processor has not returned "
-                        + (timeout.plus(settings.stuckAfter())).toSeconds() + " s after the revoke");
-            }
-        }, timeout.plus(settings.stuckAfter()));
-        done.whenComplete((clean, error) -> {
-            overdue.cancel();
-            stuck.cancel();
-        });
+        RevokeDeadline.watch(context.unit(), scheduler, done, timeout, settings.stuckAfter(), settings.onStuck());
         return done;
     }
 
@@ -599,99 +502,45 @@ final class UnitRunner implements UnitWork {
         return done;
     }
 
-    /** What the lane steps may ask of the unit; all of it on the unit's mailbox. */
-    private final class Host implements UnitSteps.Host {
-        @Override
-        public void post(Runnable message) {
-            UnitRunner.this.post(message);
-        }
+    // ---- UnitSteps.Host: what the steps ask of the unit, on its mailbox ----------------------
 
-        @Override
-        public boolean reading() {
-            return phase == Phase.READING;
-        }
-
-        @Override
-        public boolean paused() {
-            return paused;
-        }
-
-        @Override
-        public boolean stepScheduled() {
-            return nextStep != null;
-        }
-
-        @Override
-        public void scheduleStep(Duration delay, boolean forRecords) {
-            UnitRunner.this.scheduleStep(delay, forRecords);
-        }
-
-        @Override
-        public Fetch fetchOrWait() {
-            return UnitRunner.this.fetchOrWait();
-        }
-
-        @Override
-        public Duration nextDelay(Fetch last) {
-            return source.nextDelay(last);
-        }
-
-        @Override
-        public void checkpointIfDue(boolean mustWrite) {
-            UnitRunner.this.checkpointIfDue(mustWrite);
-        }
-
-        @Override
-        public void fail(String reason) {
-            failUnit(reason);
-        }
-
-        @Override
-        public void lose(String reason) {
-            loseUnit(reason);
-        }
-
-        @Override
-        public void end() {
-            reachedEnd();
-        }
-
-        @Override
-        public RecordProcessor processor() {
-            return processor;
-        }
-
-        @Override
-        public Checkpointer checkpointer() {
-            return checkpointer;
-        }
+    @Override
+    public void post(Runnable message) {
+        mailbox.post(message);
     }
 
-    /**
-     * The processor's own checkpoints, made from inside process, revoked or shardEnded, in the
-     * mailbox. A fenced write throws {@link OwnershipLostException} to the processor, and the unit
-     * stops after the callback whatever the processor did with it; a transient failure is logged
-     * and left to the unit's next write, which covers at least as much.
-     */
-    private final class UnitCheckpointer implements Checkpointer {
-        @Override
-        public void checkpoint() {
-            Optional<Position> handedOver = steps.handedOver();
-            if (handedOver.isPresent() && !handedOver.get().equals(checkpoints.written())) {
-                outcome(checkpoints.write(handedOver.get(), FinishedBeyond.NONE));
-            }
-        }
+    @Override
+    public boolean reading() {
+        return phase == Phase.READING;
+    }
 
-        @Override
-        public void checkpoint(Position position) {
-            CheckpointRange.check(position, checkpoints.written(), steps.handedOver().orElse(null));
-            outcome(checkpoints.write(position, FinishedBeyond.NONE));
-        }
+    @Override
+    public boolean paused() {
+        return paused;
+    }
 
-        private void outcome(UnitCheckpoints.Outcome outcome) {
-            if (outcome == UnitCheckpoints.Outcome.FENCED) {
-                throw new OwnershipLostException(checkpoints.fenced().orElse("the checkpoint was fenced"));
-            }
-        }
+    @Override
+    public boolean stepScheduled() {
+        return mailbox.stepScheduled();
+    }
+
+    @Override
+    public void scheduleStep(Duration delay, boolean forRecords) {
+        mailbox.scheduleStep(delay, forRecords);
+    }
+
+    @Override
+    public Duration nextDelay(Fetch last) {
+        return source.nextDelay(last);
+    }
+
+    @Override
+    public RecordProcessor processor() {
+        return processor;
+    }
+
+    @Override
+    public Checkpointer checkpointer() {
+        return checkpointer;
     }
 }

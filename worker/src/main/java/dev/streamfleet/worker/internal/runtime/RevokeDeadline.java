@@ -1,0 +1,45 @@
+package dev.streamfleet.worker.internal.runtime;
+
+import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.core.UnitId;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The two timers of a revoke, on the timer thread so that a hung processor cannot hold them: at
+ * the deadline an unfinished revoke is logged as overdue, and {@code stuckAfter} later the
+ * worker's stuck handler is told (in a worker process: exit, so that the session expires and the
+ * unit moves). Both are called off when the revoke completes.
+ */
+final class RevokeDeadline {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RevokeDeadline.class);
+
+    private RevokeDeadline() {
+    }
+
+    static void watch(UnitId unit, Scheduler scheduler, CompletableFuture<Boolean> done, Duration timeout,
+                      Duration stuckAfter, Consumer<String> onStuck) {
+        Scheduler.Cancellable overdue = scheduler.schedule(() -> {
+            if (!done.isDone()) {
+                LOG.warn("{}: the batch in hand did not finish within {} ms of the revoke; the unit will be dropped"
+                        + " without a checkpoint once it does", unit, timeout.toMillis());
+            }
+        }, timeout);
+        Scheduler.Cancellable stuck = scheduler.schedule(() -> {
+            if (!done.isDone()) {
+                onStuck.accept(unit + ": the processor has not returned " + timeout.plus(stuckAfter).toSeconds()
+                        + " s after the revoke");
+            }
+        }, timeout.plus(stuckAfter));
+        done.whenComplete((clean, error) -> {
+            overdue.cancel();
+            stuck.cancel();
+        });
+    }
+}
