@@ -23,7 +23,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +73,8 @@ final class LaneSteps implements UnitSteps {
     private final Checkpointer laneCheckpointer = new LaneCheckpointer();
     /** Batches out already (retries, single records of a split batch) that wait for a free run. */
     private final Deque<KeyLanes.LaneBatch> waitingForRun = new ArrayDeque<>();
+    /** Failed batches that wait for their retry's backoff, with its timer: out too, until retried or called off. */
+    private final Map<KeyLanes.LaneBatch, Scheduler.Cancellable> backingOff = new IdentityHashMap<>();
     private int runsOut;
     private boolean launchPending;
     private boolean draining;
@@ -103,6 +107,14 @@ final class LaneSteps implements UnitSteps {
             waitingForRun.poll();
             lanes.returned();
         }
+        // A retry waiting for its backoff would hold a revoke until the backoff ends: it is called off, and its
+        // records stay unfinished for the next owner.
+        List<Scheduler.Cancellable> timers = List.copyOf(backingOff.values());
+        backingOff.clear();
+        timers.forEach(timer -> {
+            timer.cancel();
+            lanes.returned();
+        });
         lanes.whenNoneOut(action);
     }
 
@@ -260,7 +272,7 @@ final class LaneSteps implements UnitSteps {
                 LOG.warn("{}: processor failed on key '{}' (attempt {}), offering the batch again in {} ms: {}",
                         context.unit(), lane.lane(), attempts, delay.toMillis(), cause.toString());
                 lanes.again();
-                scheduler.schedule(() -> host.post(() -> retryLane(lane)), delay);
+                backingOff.put(lane, scheduler.schedule(() -> host.post(() -> retryLane(lane)), delay));
             } else if (settings.deadLetters().isEmpty()) {
                 host.fail("processor failed " + attempts + " times on a batch of key '" + lane.lane() + "' after "
                         + lanes.watermark().map(PositionCodec::encode).orElse("the start") + ": " + cause);
@@ -365,6 +377,10 @@ final class LaneSteps implements UnitSteps {
 
     /** Offers a failed batch again when a run is free, unless the unit stopped meanwhile. */
     private void retryLane(KeyLanes.LaneBatch lane) {
+        if (backingOff.remove(lane) == null) {
+            // Called off by a stop, which counted it back already.
+            return;
+        }
         awaitRun(lane);
         launch();
     }

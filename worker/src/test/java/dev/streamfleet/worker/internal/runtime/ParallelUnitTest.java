@@ -149,12 +149,17 @@ class ParallelUnitTest {
 
     private UnitRunner start(CheckpointStore through, RecordSource source, RecordProcessor processor,
                              Parallelism parallelism, Optional<DeadLetterSink> deadLetters) {
+        return start(through, source, processor, parallelism, deadLetters,
+                new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)));
+    }
+
+    private UnitRunner start(CheckpointStore through, RecordSource source, RecordProcessor processor,
+                             Parallelism parallelism, Optional<DeadLetterSink> deadLetters, Backoff retries) {
         Epoch epoch = new Epoch("zk-test", epochs++);
         Checkpoint claimed = through.claim(UNIT, epoch, "w" + epoch.value());
         UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w" + epoch.value()), claimed, through,
                 new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
-        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
-                new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
+        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)), retries, 2)
                 .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
                 .withParallelism(parallelism);
         if (deadLetters.isPresent()) {
@@ -278,6 +283,31 @@ class ParallelUnitTest {
         List<Long> twice = second.processed.stream().filter(first.processed::contains).toList();
         assertThat(twice).as("delivered twice after a graceful move").isEmpty();
         assertThat(first.processed.size() + second.processed.size()).isEqualTo(600);
+    }
+
+    @Test
+    void aRevokeWhileAFailedBatchWaitsForItsRetryIsTakenAtOnceNotAfterTheBackoff() {
+        Recorder recorder = new Recorder();
+        recorder.failOnKey = "k1";
+        UnitRunner unit = start(store, new Stream(10, 2, false, Optional.empty()), recorder,
+                new Parallelism(2, Ordering.KEY, 100), Optional.empty(), new Backoff(5, Duration.ofSeconds(20),
+                        Duration.ofSeconds(20)));
+        scheduler.runReady();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        assertThat(recorder.processed).as("k0's records").containsExactly(0L, 2L, 4L, 6L, 8L);
+
+        // k1's batch failed and waits 20 s for its retry; the revoke does not wait for it.
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(30), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(recorder.callbacks).containsExactly("revoked");
+        assertThat(resumePoint()).as("the watermark stops before k1's first record").contains(new Position.Offset(1));
+
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(out).as("the retry called off is never handed out").isEmpty();
+        assertThat(recorder.callbacks).containsExactly("revoked");
     }
 
     @Test
