@@ -32,6 +32,9 @@ import java.util.function.BooleanSupplier;
  */
 public final class ManualScheduler implements Scheduler {
 
+    /** How long a pool task may keep the turn in real time before the driver gives up on it. */
+    private static final java.time.Duration TURN_BOUND = java.time.Duration.ofSeconds(30);
+
     /** As many pool threads as a worker has by default. */
     public static final int DEFAULT_POOL_THREADS = 8;
 
@@ -346,10 +349,26 @@ public final class ManualScheduler implements Scheduler {
         awaitTurnBack(thread);
     }
 
-    /** Waits, holding no lock, while the thread has the turn; a task that failed fails the driver. */
+    /**
+     * Waits, holding no lock, while the thread has the turn; a task that failed fails the driver. A
+     * task that neither returns nor hangs on a {@link Hold} within {@link #TURN_BOUND} (it blocks on
+     * something else, or loops) fails the driver too, rather than wait without end.
+     */
     private void awaitTurnBack(PoolThread thread) {
+        long deadline = System.nanoTime() + TURN_BOUND.toNanos();
         while (thread.turn == Turn.RUNNING) {
-            waitOnLock();
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("a pool task has run for " + TURN_BOUND.toSeconds() + " s of real time without"
+                        + " returning or hanging on a Hold: it blocks on something the script does not drive ("
+                        + thread.getName() + ")");
+            }
+            try {
+                lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while a manual pool thread had the turn", e);
+            }
         }
         if (thread.turn == Turn.DONE && thread.failure != null) {
             Throwable failure = thread.failure;
