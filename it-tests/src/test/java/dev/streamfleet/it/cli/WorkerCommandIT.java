@@ -720,7 +720,11 @@ class WorkerCommandIT {
         List<String> inOrder = IntStream.range(0, 200).mapToObj(i -> "id-" + i).toList();
 
         try (WorkerProcess worker = run.worker()) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> Set.copyOf(lines(run.output())).size() == 200);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                List<String> written = lines(run.output());
+                assertThat(Set.copyOf(written).size()).as("distinct records among the %d lines written", written.size())
+                        .isEqualTo(200);
+            });
             // The worker created the table before it processed anything.
             try (DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(DynamoDbCheckpointConfig.local(
                     "cli-checkpoints", URI.create(SERVERS.stack().dynamodb().endpoint())))) {
