@@ -70,7 +70,8 @@ public final class Installation {
     /**
      * A directory for {@code STREAMFLEET_CLASSPATH} with only what tests add to a worker, the way
      * a user adds a processor jar: the recorder of AWS calls (with its SDK registration), the
-     * benchmarks' processor that does nothing, a processor that throws an Error and one that never returns.
+     * benchmarks' processor that does nothing, a processor that throws an Error, one that never returns,
+     * one that fails on a poison record and one that checkpoints positions itself.
      */
     public static synchronized Path testExtensions() {
         if (testExtensions == null) {
@@ -81,6 +82,7 @@ public final class Installation {
                         "dev/streamfleet/it/AwsCallRecorder$Call.class", "dev/streamfleet/bench/NoOpProcessor.class",
                         "dev/streamfleet/it/cli/LinkageFailingProcessor.class", "dev/streamfleet/it/cli/BlockedProcessor.class",
                         "dev/streamfleet/it/cli/PoisonProcessor.class",
+                        "dev/streamfleet/it/cli/PositionCheckpointingProcessor.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors$Slow.class",
                         "software/amazon/awssdk/global/handlers/execution.interceptors");

@@ -1,9 +1,16 @@
 package dev.streamfleet.it.cli;
 
+import dev.streamfleet.checkpoint.Checkpoint;
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointConfig;
+import dev.streamfleet.checkpoint.internal.dynamodb.DynamoDbCheckpointTable;
+import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.core.UnitId;
 import dev.streamfleet.it.LocalStackExtension;
 import dev.streamfleet.it.worker.TestStreams;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,10 +29,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static dev.streamfleet.it.cli.JsonlFiles.dataOf;
 import static dev.streamfleet.it.cli.JsonlFiles.ids;
+import static dev.streamfleet.it.cli.JsonlFiles.lines;
 import static dev.streamfleet.it.cli.JsonlFiles.range;
 import static org.awaitility.Awaitility.await;
 
@@ -590,17 +600,28 @@ class WorkerCommandIT {
         return policy;
     }
 
-    /** The status URL of the leader, or of a worker that is not the leader. */
-    /** A worker of the archive whose processor is a test class, on a fresh one-shard stream with five records. */
-    private record ProcessorUnderTest(WorkerProcess worker, String statusUrl, String unit, String application) {
+    /**
+     * A worker of the archive whose processor is a test class, on a fresh one-shard stream; its
+     * option {@code path} is {@code output}.
+     */
+    private record ProcessorUnderTest(WorkerProcess worker, String statusUrl, String unit, String application,
+                                      Path output) {
     }
 
+    /** With five records on the stream. */
     private static ProcessorUnderTest startWithProcessor(String prefix, Class<?> processor, Map<String, String> settings)
             throws Exception {
+        return startWithProcessor(prefix, processor, 5, settings);
+    }
+
+    /** With records {@code id-0} … {@code id-<records - 1>} on the stream, all of one partition key. */
+    private static ProcessorUnderTest startWithProcessor(String prefix, Class<?> processor, int records,
+                                                         Map<String, String> settings) throws Exception {
         String application = application();
         String stream = TestStreams.create(kinesis, prefix, 1);
-        TestStreams.put(kinesis, stream, 0, 5, 1);
-        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, dir.resolve(application + ".jsonl"));
+        TestStreams.put(kinesis, stream, 0, records, 1);
+        Path output = dir.resolve(application + ".jsonl");
+        Path file = config(application, SERVERS.stack().zookeeper().endpoint(), stream, output);
         Map<String, String> environment = new java.util.HashMap<>(settings);
         environment.put("STREAMFLEET_CLASSPATH", dev.streamfleet.it.Installation.testExtensions().toString());
         environment.put("STREAMFLEET_PROCESSOR_TYPE", processor.getName());
@@ -610,7 +631,7 @@ class WorkerCommandIT {
                 SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(5))) {
             await().atMost(Duration.ofSeconds(60)).until(() -> !reader.read(application).workers().isEmpty());
             return new ProcessorUnderTest(worker, reader.read(application).workers().get(0).statusUrl(),
-                    "kinesis/" + stream + "/shardId-000000000000", application);
+                    "kinesis/" + stream + "/shardId-000000000000", application, output);
         } catch (RuntimeException | Error e) {
             worker.close();
             throw e;
@@ -677,6 +698,76 @@ class WorkerCommandIT {
         }
     }
 
+    /**
+     * Issue 24, item 7, through the archive: a dead-letter stream changes nothing of a plain serial
+     * processor's contract. The processor checkpoints the position of each batch's last record
+     * itself; each of 200 records is processed once, in order, none is dead-lettered, and the
+     * stored checkpoint is the last record's while the worker still runs. When dead letters
+     * moved a serial processor onto lanes, where {@code checkpoint(position)} throws, every batch
+     * failed after it was processed, and its records were processed again and dead-lettered.
+     */
+    @Test
+    void aSerialProcessorCheckpointingItsOwnPositionsKeepsItsContractWhenADeadLetterStreamIsSet() throws Exception {
+        String deadLetters = TestStreams.create(kinesis, "dead-letters", 1);
+        ProcessorUnderTest run = startWithProcessor("own-checkpoints", PositionCheckpointingProcessor.class, 200, Map.of(
+                "STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_STREAM", deadLetters,
+                "STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_REGION", "us-east-1",
+                "STREAMFLEET_PROCESSING_DEADLETTER_KINESIS_ENDPOINT", SERVERS.stack().kinesis().endpoint()));
+        UnitId unit = UnitId.parse(run.unit());
+        List<software.amazon.awssdk.services.kinesis.model.Record> produced = recordsOf(unit.stream());
+        assertThat(produced).hasSize(200);
+        String lastPosition = "seq:" + produced.get(produced.size() - 1).sequenceNumber();
+        List<String> inOrder = IntStream.range(0, 200).mapToObj(i -> "id-" + i).toList();
+
+        try (WorkerProcess worker = run.worker()) {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                List<String> written = lines(run.output());
+                assertThat(Set.copyOf(written).size()).as("distinct records among the %d lines written", written.size())
+                        .isEqualTo(200);
+            });
+            // The worker created the table before it processed anything.
+            try (DynamoDbCheckpointTable table = DynamoDbCheckpointTable.open(DynamoDbCheckpointConfig.local(
+                    "cli-checkpoints", URI.create(SERVERS.stack().dynamodb().endpoint())))) {
+                CheckpointStore store = table.store(run.application());
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(store.read(unit)
+                        .flatMap(Checkpoint::position).map(PositionCodec::encode))
+                        .as("the stored checkpoint while the worker runs, after %d lines were written",
+                                lines(run.output()).size())
+                        .contains(lastPosition));
+            }
+
+            String labels = "{source=\"kinesis\",stream=\"" + unit.stream() + "\",unit=\"" + unit.shard() + "\"}";
+            String metrics = get(java.net.http.HttpClient.newHttpClient(), run.statusUrl() + "/metrics");
+            assertThat(metrics.lines().filter(line -> line.contains(labels))).as("the unit's series on /metrics")
+                    .contains("streamfleet_unit_dead_lettered_total" + labels + " 0.0",
+                            "streamfleet_unit_processor_retries_total" + labels + " 0.0",
+                            "streamfleet_unit_records_total" + labels + " 200.0");
+            assertThat(recordsOf(deadLetters)).as("records on the dead-letter stream").isEmpty();
+            worker.terminate();
+            assertThat(worker.waitFor(EXIT)).as(worker.output()).isZero();
+        }
+        assertThat(lines(run.output())).as("records processed, in the order processed").isEqualTo(inOrder);
+    }
+
+    /** Every record of a one-shard stream, read from its trim horizon until a read returns none. */
+    private static List<software.amazon.awssdk.services.kinesis.model.Record> recordsOf(String stream) {
+        String shard = kinesis.listShards(r -> r.streamName(stream)).shards().get(0).shardId();
+        String iterator = kinesis.getShardIterator(r -> r.streamName(stream).shardId(shard)
+                .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
+        List<software.amazon.awssdk.services.kinesis.model.Record> records = new ArrayList<>();
+        // The emulator returns every record up to the tip in order, so an empty read means the end.
+        for (int read = 0; read < 100; read++) {
+            String from = iterator;
+            var response = kinesis.getRecords(r -> r.shardIterator(from));
+            if (response.records().isEmpty()) {
+                return records;
+            }
+            records.addAll(response.records());
+            iterator = response.nextShardIterator();
+        }
+        throw new AssertionError("stream " + stream + " still returned records after 100 reads");
+    }
+
     @Test
     void aBatchThatNeverReturnsMakesItsUnitStalledOnEveryEndpointInsteadOfHealthy() throws Exception {
         ProcessorUnderTest run = startWithProcessor("stalled", BlockedProcessor.class,
@@ -701,6 +792,7 @@ class WorkerCommandIT {
         }
     }
 
+    /** The status URL of the leader, or of a worker that is not the leader. */
     private static String statusUrl(dev.streamfleet.coordinator.internal.zk.FleetSnapshot snapshot, boolean leader) {
         return snapshot.workers().stream().filter(w -> w.id().equals(snapshot.leader().orElseThrow()) == leader)
                 .findFirst().orElseThrow().statusUrl();
