@@ -96,6 +96,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     private final UnitCheckpoints checkpoints;
     private final Checkpointer checkpointer;
     private final UnitMailbox mailbox;
+    private final UnitReads reads;
 
     // Owned by the mailbox: read and written only by its messages, which never run concurrently.
     private Phase phase = Phase.STARTING;
@@ -107,8 +108,6 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     private Scheduler.Cancellable endRetry;
     /** How the unit's records reach the processor: serially, or in lanes above parallelism 1. */
     private final UnitSteps steps;
-    /** Whether a drop of out-of-range KPL user records has been logged at INFO for this unit. */
-    private boolean droppedOutsideRangeLogged;
 
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
                        Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
@@ -125,6 +124,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
         this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
         this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
+        this.reads = new UnitReads(context.unit(), source, metrics, progress, clock);
         this.steps = settings.usesLanes()
                 ? new LaneSteps(this, context, settings, scheduler, laneThreads, clock, random, metrics, progress,
                         new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(checkpoints.written()),
@@ -233,28 +233,13 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         }
     }
 
-    /** Fetches, timing it; null when the source asked for a pause, after which the next step is scheduled. */
+    /** Fetches; null when the source asked for a pause, after which the next step is scheduled. */
     @Override
     public Fetch fetchOrWait() {
-        long started = System.nanoTime();
-        Fetch fetch = source.fetch();
-        metrics.fetched(System.nanoTime() - started);
+        Fetch fetch = reads.fetch();
         if (fetch.retryAfter().isPresent()) {
-            fetch.failure().ifPresent(reason -> progress.readFailed(clock.instant(), reason));
             mailbox.scheduleStep(fetch.retryAfter().get(), false);
             return null;
-        }
-        progress.readSucceeded();
-        metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
-        if (fetch.droppedOutsideRange() > 0) {
-            metrics.droppedOutsideRange(fetch.droppedOutsideRange());
-            // Once per unit at INFO: after a reshard many batches may carry them; the counter has every one.
-            boolean first = !droppedOutsideRangeLogged;
-            droppedOutsideRangeLogged = true;
-            LOG.atLevel(first ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG).log("{}: dropped {} user"
-                    + " records of KPL aggregates whose hash keys lie outside the shard's range (they are another shard's"
-                    + " since a reshard; KCL drops them too); counted in streamfleet_unit_kpl_dropped_outside_range_total",
-                    context.unit(), fetch.droppedOutsideRange());
         }
         return fetch;
     }
