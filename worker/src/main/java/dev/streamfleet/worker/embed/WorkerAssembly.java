@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
@@ -50,6 +52,8 @@ import software.amazon.awssdk.services.kinesis.KinesisClientBuilder;
  * later on the leader. Internal: applications use {@link Streamfleet#worker()}.
  */
 final class WorkerAssembly implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerAssembly.class);
 
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
     private StreamWorker worker;
@@ -138,7 +142,10 @@ final class WorkerAssembly implements AutoCloseable {
                 .withStallAfter(config.processing().stallAfter())
                 .withParallelism(config.processing().parallelism());
         if (config.processing().deadLetter().isPresent()) {
-            settings = settings.withDeadLetters(open(deadLetters(config.processing().deadLetter().get())));
+            DeadLetterSink sink = open(deadLetters(config.processing().deadLetter().get()));
+            settings = settings.withDeadLetters(sink);
+            LOG.info("a record that fails {} attempts goes to {} (processing.deadLetter), at least once",
+                    config.processing().processorAttempts(), sink.describe());
         }
         worker = StreamWorker.start(coordinator, info, store, bindings, processors, settings, runtime);
     }
