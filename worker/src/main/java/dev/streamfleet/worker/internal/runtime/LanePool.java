@@ -69,7 +69,13 @@ final class LanePool implements Executor, AutoCloseable {
                 return;
             }
             if (draining.compareAndSet(now, now + 1)) {
-                threads.execute(this::drain);
+                try {
+                    threads.execute(this::drain);
+                } catch (RuntimeException | Error e) {
+                    // No thread (closed, or none could be made): the count must not keep a drainer that never ran.
+                    draining.decrementAndGet();
+                    throw e;
+                }
                 return;
             }
         }

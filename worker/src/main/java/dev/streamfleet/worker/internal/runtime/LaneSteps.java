@@ -264,7 +264,9 @@ final class LaneSteps implements UnitSteps {
         if (cause == null) {
             metrics.processed(lane.records());
             finished(lane);
-        } else if (reading) {
+        } else if (reading && !draining) {
+            // While the unit stops, a failed batch is not offered again: its records stay unfinished for the next
+            // owner, and the stop does not wait for a retry's backoff.
             int attempts = lanes.failed(lane);
             metrics.retried();
             if (settings.processorRetry().allowsRetryAfter(attempts)) {

@@ -311,6 +311,28 @@ class ParallelUnitTest {
     }
 
     @Test
+    void aBatchThatFailsWhileARevokeDrainsIsNotRetriedSoTheRevokeTakesNoBackoff() {
+        Recorder recorder = new Recorder();
+        recorder.failOnKey = "k1";
+        UnitRunner unit = start(store, new Stream(10, 2, false, Optional.empty()), recorder,
+                new Parallelism(2, Ordering.KEY, 100), Optional.empty(), new Backoff(5, Duration.ofSeconds(20),
+                        Duration.ofSeconds(20)));
+        scheduler.runReady();
+        assertThat(out).as("k0's and k1's batches").hasSize(2);
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(2), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(revoked).as("batches are out").isNotDone();
+
+        // k1's batch fails while the revoke drains: its records stay for the next owner, nothing waits 20 s.
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(recorder.callbacks).containsExactly("revoked");
+        assertThat(resumePoint()).as("the watermark stops before k1's first record").contains(new Position.Offset(1));
+    }
+
+    @Test
     void theShardEndsOnlyAfterEveryRecordOfItIsFinished() {
         Recorder recorder = new Recorder();
         start(new Stream(120, 10, true, Optional.empty()), recorder, new Parallelism(4, Ordering.KEY, 500));
