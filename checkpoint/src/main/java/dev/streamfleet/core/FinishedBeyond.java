@@ -33,6 +33,20 @@ public final class FinishedBeyond {
      */
     public static final int ORDINALS_VERSION = 3;
 
+    /**
+     * No writer names a record further after its watermark than this: a unit keeps at most
+     * 10 × {@code processing.maxInFlight} records after it, and the worker refuses a
+     * {@code maxInFlight} above a tenth of this. A stored set that reaches further is damaged or
+     * forged, and is not trusted.
+     */
+    public static final long MAX_END = 100_000_000L;
+
+    /** One range of finished ordinals, {@code start} to {@code end} exclusive. */
+    @FunctionalInterface
+    public interface Range {
+        void accept(long start, long end);
+    }
+
     /** Nothing finished beyond the watermark. */
     public static final FinishedBeyond NONE = new FinishedBeyond(new long[0], null);
 
@@ -90,6 +104,13 @@ public final class FinishedBeyond {
             count += bounds[i + 1] - bounds[i];
         }
         return count;
+    }
+
+    /** Each range of finished ordinals, in increasing order. */
+    public void forEachRange(Range range) {
+        for (int i = 0; i < bounds.length; i += 2) {
+            range.accept(bounds[i], bounds[i + 1]);
+        }
     }
 
     /** One past the highest finished ordinal; 0 when none is. */

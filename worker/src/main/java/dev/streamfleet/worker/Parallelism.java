@@ -3,6 +3,8 @@ package dev.streamfleet.worker;
 import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.worker.Ordering;
 
+import dev.streamfleet.core.FinishedBeyond;
+
 import java.util.Objects;
 
 /**
@@ -28,6 +30,12 @@ public record Parallelism(int parallelism, Ordering ordering, int maxInFlight, l
      * keeps per record of {@code maxInFlight}: a key that holds the watermark pauses reading there.
      */
     public static final int SPAN_PER_IN_FLIGHT = 10;
+    /**
+     * The most records in flight a unit may keep: with {@link #SPAN_PER_IN_FLIGHT}, no checkpoint
+     * names a record further than {@link FinishedBeyond#MAX_END} after its watermark, so a stored
+     * set that does is not trusted.
+     */
+    public static final int MAX_IN_FLIGHT = (int) (FinishedBeyond.MAX_END / SPAN_PER_IN_FLIGHT);
     /** One batch at a time: the processor sees the unit's records in stream order. */
     public static final Parallelism NONE = new Parallelism(1, Ordering.UNIT, DEFAULT_MAX_IN_FLIGHT);
 
@@ -35,6 +43,9 @@ public record Parallelism(int parallelism, Ordering ordering, int maxInFlight, l
         Objects.requireNonNull(ordering, "ordering");
         if (parallelism < 1) {
             throw new IllegalArgumentException("parallelism must be at least 1, not " + parallelism);
+        }
+        if (maxInFlight > MAX_IN_FLIGHT) {
+            throw new IllegalArgumentException("maxInFlight must be at most " + MAX_IN_FLIGHT + ", not " + maxInFlight);
         }
         if (maxInFlight < parallelism) {
             throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must be at least parallelism ("

@@ -68,7 +68,7 @@ final class CheckpointRows {
         String[] parts = stored.split("\\.", 3);
         String version = parts.length < 2 ? "1" : parts[0];
         if (!version.equals(Integer.toString(FinishedBeyond.ORDINALS_VERSION))) {
-            return ignored(unit, "numbered by rules of version " + version + ", not " + FinishedBeyond.ORDINALS_VERSION);
+            return ignored(unit, "are numbered by rules of version " + version + ", not " + FinishedBeyond.ORDINALS_VERSION);
         }
         FinishedBeyond set;
         try {
@@ -78,6 +78,10 @@ final class CheckpointRows {
             }
         } catch (IllegalArgumentException e) {
             return ignored(unit, "cannot be read (" + e.getMessage() + ")");
+        }
+        if (set.end() > FinishedBeyond.MAX_END) {
+            return ignored(unit, "reach " + set.end() + " records after it, more than any worker keeps ("
+                    + FinishedBeyond.MAX_END + ")");
         }
         if (unit.kind() == SourceKind.KINESIS && !set.isEmpty() && set.first().isEmpty()) {
             return ignored(unit, "do not name the record they are counted from");

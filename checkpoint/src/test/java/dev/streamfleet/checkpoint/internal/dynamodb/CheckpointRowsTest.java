@@ -48,6 +48,15 @@ class CheckpointRowsTest {
     }
 
     @Test
+    void aSetReachingFurtherThanAnyWorkerKeepsIsIgnoredRatherThanSkippingThatMany() {
+        FinishedBeyond forged = new FinishedBeyond.Builder().add(0, 1L << 40).build().anchoredAt(FIRST);
+        assertThat(CheckpointRows.toCheckpoint(row(CheckpointRows.storedFinished(forged))).finished())
+                .isEqualTo(FinishedBeyond.NONE);
+        FinishedBeyond widest = new FinishedBeyond.Builder().add(2, FinishedBeyond.MAX_END).build().anchoredAt(FIRST);
+        assertThat(CheckpointRows.toCheckpoint(row(CheckpointRows.storedFinished(widest))).finished()).isEqualTo(widest);
+    }
+
+    @Test
     void aKinesisSetThatDoesNotNameItsFirstRecordIsNotTrusted() {
         assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode())).finished())
                 .isEqualTo(FinishedBeyond.NONE);

@@ -268,12 +268,14 @@ public final class ProgressTracker {
             }
         }
         if (resumedBaseKnown && !resumedFinished.isEmpty()) {
-            long from = Math.max(highestDispatched + 1, base);
-            for (long ordinal = Math.max(from - resumedBase, 0); ordinal < resumedFinished.end(); ordinal++) {
-                if (resumedFinished.contains(ordinal)) {
-                    builder.add(resumedBase + ordinal - base);
+            // The resumed records not read again yet, range by range (never ordinal by ordinal).
+            long from = Math.max(Math.max(highestDispatched + 1, base) - resumedBase, 0);
+            resumedFinished.forEachRange((start, end) -> {
+                long kept = Math.max(start, from);
+                if (kept < end) {
+                    builder.add(resumedBase + kept - base, resumedBase + end - base);
                 }
-            }
+            });
         }
         FinishedBeyond finished = builder.build();
         if (byOffset || finished.isEmpty()) {
