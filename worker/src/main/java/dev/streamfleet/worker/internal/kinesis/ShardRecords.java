@@ -8,6 +8,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,27 @@ final class ShardRecords {
     private Position lastReturned;
     private long droppedOutsideRange;
     private final ArrayDeque<Record> pending = new ArrayDeque<>();
+    /** The aggregate a slice ended inside, if one did: the rest of its user records come first. */
+    private Taking taking;
+
+    /**
+     * An aggregate being split into user records: its sequence number and arrival, its user records
+     * not taken yet and the sub-sequence of the next, and which of its keys hash into the shard's
+     * range (its user records share a few keys: each key's hash is taken once).
+     */
+    private static final class Taking {
+        final BigInteger sequence;
+        final Instant arrival;
+        final Iterator<KplAggregation.UserRecord> users;
+        final Map<String, Boolean> inRange = new HashMap<>();
+        long next;
+
+        Taking(BigInteger sequence, Instant arrival, Iterator<KplAggregation.UserRecord> users) {
+            this.sequence = sequence;
+            this.arrival = arrival;
+            this.users = users;
+        }
+    }
 
     ShardRecords(UnitId unit) {
         this.unit = unit;
@@ -76,23 +98,36 @@ final class ShardRecords {
         pending.addAll(records);
     }
 
-    /** Whether records offered are not taken yet. */
+    /** Whether records offered are not taken yet, whole or in part. */
     boolean hasPending() {
-        return !pending.isEmpty();
+        return taking != null || !pending.isEmpty();
     }
 
     /**
-     * Appends user records of the records offered to {@code out}, one Kinesis record (a whole
-     * aggregate) at a time, until {@code out} holds {@code atMost} or none is left. A read of 10 MB
-     * of KPL aggregates of tiny records is millions of user records; taken in slices, only the
-     * bytes read stay in memory, not a record object for each of them.
+     * Appends user records of the records offered to {@code out} until {@code out} holds
+     * {@code atMost} or none is left; a slice may end inside an aggregate, and the next goes on
+     * from there. A read of 10 MB of KPL aggregates of tiny records is millions of user records,
+     * and one 1 MB aggregate some 150,000: taken in slices, only the bytes read stay in memory,
+     * not a record object for each of them.
      */
     void take(List<StreamRecord> out, int atMost) {
         if (range == null) {
             throw new IllegalStateException(unit + ": records taken before the shard's hash-key range is known");
         }
-        while (out.size() < atMost && !pending.isEmpty()) {
-            add(pending.poll(), out);
+        while (out.size() < atMost) {
+            if (taking != null && taking.users.hasNext()) {
+                add(taking, out);
+                continue;
+            }
+            taking = null;
+            Record record = pending.poll();
+            if (record == null) {
+                break;
+            }
+            start(record, out);
+        }
+        if (taking != null && !taking.users.hasNext()) {
+            taking = null;
         }
         if (!out.isEmpty()) {
             lastReturned = out.get(out.size() - 1).position();
@@ -101,30 +136,31 @@ final class ShardRecords {
         }
     }
 
-    private void add(Record record, List<StreamRecord> out) {
+    /** A Kinesis record: an ordinary one is added whole, an aggregate becomes the one being taken. */
+    private void start(Record record, List<StreamRecord> out) {
         BigInteger sequence = new BigInteger(record.sequenceNumber());
         Instant arrival = Optional.ofNullable(record.approximateArrivalTimestamp()).orElse(Instant.EPOCH);
         byte[] data = record.data().asByteArrayUnsafe();
-        Optional<List<KplAggregation.UserRecord>> aggregated = KplAggregation.deaggregate(data);
+        Optional<Iterator<KplAggregation.UserRecord>> aggregated = KplAggregation.userRecords(data);
         if (aggregated.isEmpty()) {
             add(out, new Position.Sequence(sequence, 0), record.partitionKey(), Optional.empty(), data, arrival);
             return;
         }
-        List<KplAggregation.UserRecord> users = aggregated.get();
-        // The user records of an aggregate share a few keys: each key's hash is taken once.
-        Map<String, Boolean> inRange = new HashMap<>();
-        for (int sub = 0; sub < users.size(); sub++) {
-            KplAggregation.UserRecord user = users.get(sub);
-            Position.Sequence position = new Position.Sequence(sequence, sub);
-            String hashedBy = user.explicitHashKey().map(key -> "explicit:" + key).orElse("key:" + user.partitionKey());
-            if (!inRange.computeIfAbsent(hashedBy, k -> range.contains(user.partitionKey(), user.explicitHashKey()))) {
-                if (skipThrough == null || position.compareTo(skipThrough) > 0) {
-                    droppedOutsideRange++;
-                }
-                continue;
+        taking = new Taking(sequence, arrival, aggregated.get());
+    }
+
+    /** The next user record of the aggregate being taken, unless it lies outside the shard's range. */
+    private void add(Taking aggregate, List<StreamRecord> out) {
+        KplAggregation.UserRecord user = aggregate.users.next();
+        Position.Sequence position = new Position.Sequence(aggregate.sequence, aggregate.next++);
+        String hashedBy = user.explicitHashKey().map(key -> "explicit:" + key).orElse("key:" + user.partitionKey());
+        if (!aggregate.inRange.computeIfAbsent(hashedBy, k -> range.contains(user.partitionKey(), user.explicitHashKey()))) {
+            if (skipThrough == null || position.compareTo(skipThrough) > 0) {
+                droppedOutsideRange++;
             }
-            add(out, position, user.partitionKey(), user.explicitHashKey(), user.data(), arrival);
+            return;
         }
+        add(out, position, user.partitionKey(), user.explicitHashKey(), user.data(), aggregate.arrival);
     }
 
     private void add(List<StreamRecord> out, Position.Sequence position, String key, Optional<String> explicitHashKey,

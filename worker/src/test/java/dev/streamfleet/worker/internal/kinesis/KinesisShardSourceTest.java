@@ -98,4 +98,35 @@ class KinesisShardSourceTest {
         assertThat(delivered.get(0)).isEqualTo("0");
         assertThat(delivered.get(24_999)).isEqualTo("24999");
     }
+
+    @Test
+    void anAggregateOfMoreUserRecordsThanASliceIsSplitAcrossSlicesSoOneMegabyteOfTinyRecordsCannotOvershootTheBounds() {
+        // One 1 MB Kinesis record holds about 150,000 user records of one byte: as many record objects
+        // at once as 150 times the default maxInFlight, whatever the slice size, if it went out whole.
+        List<KplAggregation.UserRecord> users = new ArrayList<>();
+        for (int u = 0; u < 25_000; u++) {
+            users.add(new KplAggregation.UserRecord("k" + (u % 7), Optional.empty(),
+                    Integer.toString(u).getBytes(StandardCharsets.UTF_8)));
+        }
+        OneRead kinesis = new OneRead(List.of(Record.builder().sequenceNumber("1000").partitionKey("outer")
+                .data(SdkBytes.fromByteArray(KplAggregates.aggregate(users))).approximateArrivalTimestamp(Instant.EPOCH)
+                .build()));
+        KinesisShardSource source = new KinesisShardSource(kinesis, KinesisSourceConfig.of("orders", Position.TRIM_HORIZON),
+                UNIT, Optional.empty(), new ShardRanges("orders", () -> Map.of(UNIT.shard(), ALL), Clock.systemUTC()));
+
+        List<Integer> sizes = new ArrayList<>();
+        List<Long> subSequences = new ArrayList<>();
+        Fetch fetch;
+        do {
+            fetch = source.fetch();
+            sizes.add(fetch.records().size());
+            fetch.records().forEach(r -> subSequences.add(((Position.Sequence) r.position()).subSequence()));
+        } while (!fetch.endOfUnit() && sizes.size() < 10);
+
+        assertThat(sizes).as("user records per fetch").containsExactly(KinesisShardSource.USER_RECORDS_PER_FETCH,
+                KinesisShardSource.USER_RECORDS_PER_FETCH, 5_000);
+        assertThat(fetch.endOfUnit()).as("the shard ends with the last slice").isTrue();
+        assertThat(subSequences).as("in order, none twice, none left out").hasSize(25_000)
+                .isEqualTo(java.util.stream.LongStream.range(0, 25_000).boxed().toList());
+    }
 }

@@ -47,4 +47,21 @@ class KplAggregationTest {
 
         assertThat(KplAggregation.deaggregate(aggregate)).isEmpty();
     }
+
+    @Test
+    void anAggregateWhoseLastUserRecordIsMalformedIsOrdinaryBeforeAnyUserRecordIsTaken() {
+        // Taken one at a time, the user records must still be all checked first: a reader that had
+        // handed out the first could not take it back when the last turned out not to parse.
+        byte[] body = {
+                0x0A, 1, 'a',                                 // partition_key_table: "a"
+                0x1A, 5, 0x08, 0, 0x1A, 1, 'x',               // record: key 0, data "x"
+                0x1A, 5, 0x08, 7, 0x1A, 1, 'y'};              // record: key 7, beyond the table
+        java.io.ByteArrayOutputStream aggregate = new java.io.ByteArrayOutputStream();
+        aggregate.writeBytes(KplAggregation.MAGIC);
+        aggregate.writeBytes(body);
+        aggregate.writeBytes(KplAggregation.md5(body));
+
+        assertThat(KplAggregation.userRecords(aggregate.toByteArray())).isEmpty();
+        assertThat(KplAggregation.deaggregate(aggregate.toByteArray())).isEmpty();
+    }
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.internal.kinesis;
 
+import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.StreamRecord;
 
@@ -97,6 +98,32 @@ class ShardRecordsTest {
         time.advance(ShardRanges.RELIST_AFTER);
         ranges.of("shardId-000000000001");
         assertThat(listings).hasValue(2);
+    }
+
+    @Test
+    void aReadThatEndsInsideAnAggregateResumesAfterItsLastUserRecordTakenNotAfterTheWholeAggregate() {
+        String mine = keyIn(true);
+        byte[] aggregate = KplAggregates.aggregate(List.of(user(mine, Optional.empty(), "a"),
+                user(mine, Optional.empty(), "b"), user(mine, Optional.empty(), "c")));
+        ShardRecords first = lower();
+        first.offer(List.of(record(100, aggregate, "outer")));
+        List<StreamRecord> slice = new ArrayList<>();
+
+        first.take(slice, 2);
+
+        assertThat(slice).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("a", "b");
+        assertThat(first.hasPending()).as("the rest of the aggregate").isTrue();
+        assertThat(first.lastReturned()).contains(new Position.Sequence(BigInteger.valueOf(100), 1));
+        // A new read (an expired iterator, another owner) starts at the aggregate again and skips what was taken.
+        ShardRecords again = lower();
+        again.skipThrough((Position.Sequence) first.lastReturned().orElseThrow());
+        List<StreamRecord> rest = new ArrayList<>();
+        again.addAll(List.of(record(100, aggregate, "outer")), rest);
+        assertThat(rest).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("c");
+        List<StreamRecord> last = new ArrayList<>();
+        first.take(last, 2);
+        assertThat(last).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("c");
+        assertThat(first.hasPending()).isFalse();
     }
 
     private static ShardRecords lower() {
