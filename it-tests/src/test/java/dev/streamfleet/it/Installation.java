@@ -71,7 +71,8 @@ public final class Installation {
      * A directory for {@code STREAMFLEET_CLASSPATH} with only what tests add to a worker, the way
      * a user adds a processor jar: the recorder of AWS calls (with its SDK registration), the
      * benchmarks' processor that does nothing, a processor that throws an Error, one that never returns,
-     * one that fails on a poison record and one that checkpoints positions itself.
+     * one that fails on a poison record, one that checkpoints positions itself and one that never
+     * returns for one key.
      */
     public static synchronized Path testExtensions() {
         if (testExtensions == null) {
@@ -83,6 +84,7 @@ public final class Installation {
                         "dev/streamfleet/it/cli/LinkageFailingProcessor.class", "dev/streamfleet/it/cli/BlockedProcessor.class",
                         "dev/streamfleet/it/cli/PoisonProcessor.class",
                         "dev/streamfleet/it/cli/PositionCheckpointingProcessor.class",
+                        "dev/streamfleet/it/cli/StuckKeyProcessor.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors$Slow.class",
                         "software/amazon/awssdk/global/handlers/execution.interceptors");
