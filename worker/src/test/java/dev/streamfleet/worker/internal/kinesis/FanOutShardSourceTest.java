@@ -168,8 +168,8 @@ class FanOutShardSourceTest {
     }
 
     /**
-     * Five KPL aggregates of 5,000 tiny user records each, 25,000 in all. Slices are cut between
-     * Kinesis records: an aggregate's user records are taken together.
+     * Five KPL aggregates of 5,000 tiny user records each, 25,000 in all; a slice ends inside the
+     * aggregate that reaches 10,000.
      */
     private static Record[] bomb() {
         Record[] aggregates = new Record[5];
