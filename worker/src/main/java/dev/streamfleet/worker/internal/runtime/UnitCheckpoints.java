@@ -88,6 +88,25 @@ final class UnitCheckpoints {
         return clock.instant().isBefore(retryNotBefore);
     }
 
+    /**
+     * Writes what {@code steps} have processed, if {@code policy} says it is due (or now, with
+     * {@code mustWrite}); its outcome, WRITTEN when nothing was due. The set of records finished
+     * beyond the watermark is only worked out when a write is due.
+     */
+    Outcome writeIfDue(UnitSteps steps, CheckpointPolicy policy, boolean mustWrite) {
+        if (!mustWrite && backingOff()) {
+            return Outcome.RETRY_LATER;
+        }
+        Instant now = clock.instant();
+        Position watermark = steps.processed().filter(Position::isRecordPosition).orElse(null);
+        if (watermark == null || !policy.shouldWrite(true, writtenAt, now, mustWrite)) {
+            return Outcome.WRITTEN;
+        }
+        FinishedBeyond finished = steps.finishedBeyond();
+        boolean moved = !watermark.equals(written) || !finished.equals(writtenFinished);
+        return policy.shouldWrite(moved, writtenAt, now, mustWrite) ? write(watermark, finished) : Outcome.WRITTEN;
+    }
+
     /** Writes {@code position} with the records finished beyond it, unless it lies before what is written. */
     Outcome write(Position position, FinishedBeyond finished) {
         if (fencedReason != null) {

@@ -6,18 +6,13 @@ import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitWork;
-import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.Checkpointer;
-import dev.streamfleet.worker.ConcurrentRecordProcessor;
 import dev.streamfleet.worker.Fetch;
-import dev.streamfleet.worker.LostContext;
 import dev.streamfleet.worker.ProcessorContext;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSource;
-import dev.streamfleet.worker.RevokeContext;
-import dev.streamfleet.worker.ShardEndContext;
 import dev.streamfleet.worker.SourceFailedException;
 
 import java.time.Clock;
@@ -44,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *                  └──(revoke)──▶ CLOSED
  * </pre>
  *
- * <p>The processor's ending is one terminal step ({@link #hear}): it hears exactly one of
+ * <p>The processor's ending is one terminal step ({@link UnitProcessor}): it hears exactly one of
  * revoked, lost or shardEnded, once, and only if its {@code initialize} returned. What the
  * store does after that (a fenced or failed final write) changes only what is reported to the
  * coordinator, never what the processor hears. At a shard end, a transient failure retries the
@@ -79,9 +74,6 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
 
     private enum Phase { STARTING, READING, FAILED, ENDING, CLOSED }
 
-    /** Which ending the processor heard; it hears one at most. */
-    private enum Ending { NONE, REVOKED, LOST, SHARD_ENDED }
-
     private final UnitContext context;
     private final RecordSource source;
     private final RecordProcessorFactory processors;
@@ -97,13 +89,11 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     private final Checkpointer checkpointer;
     private final UnitMailbox mailbox;
     private final UnitReads reads;
+    private final UnitProcessor processor;
 
     // Owned by the mailbox: read and written only by its messages, which never run concurrently.
     private Phase phase = Phase.STARTING;
     private boolean paused;
-    /** Set once its initialize returned: a processor that never started hears nothing more. */
-    private RecordProcessor processor;
-    private Ending heard = Ending.NONE;
     /** The next try at writing the shard's end, while ENDING. */
     private Scheduler.Cancellable endRetry;
     /** How the unit's records reach the processor: serially, or in lanes above parallelism 1. */
@@ -125,6 +115,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
         this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
         this.reads = new UnitReads(context.unit(), source, metrics, progress, clock);
+        this.processor = new UnitProcessor(context.unit(), metrics);
         this.steps = settings.usesLanes()
                 ? new LaneSteps(this, context, settings, scheduler, laneThreads, clock, random, metrics, progress,
                         new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(checkpoints.written()),
@@ -168,20 +159,10 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         if (phase != Phase.STARTING) {
             return;
         }
-        try {
-            RecordProcessor created = processors.create(context.unit());
-            if (settings.parallelism().isConcurrent() && !(created instanceof ConcurrentRecordProcessor)) {
-                fail("processing.parallelism is " + settings.parallelism().parallelism() + " with ordering "
-                        + settings.parallelism().ordering().configName() + ", but " + created.getClass().getName()
-                        + " does not implement " + ConcurrentRecordProcessor.class.getSimpleName()
-                        + ", so it may not be called concurrently");
-                return;
-            }
-            created.initialize(new ProcessorContext(context.unit(), context.worker(),
-                    context.claimed().position().filter(Position::isRecordPosition)));
-            processor = created;
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            fail("the processor could not start: " + e);
+        Optional<String> refused = processor.start(processors, settings.parallelism(), new ProcessorContext(
+                context.unit(), context.worker(), context.claimed().position().filter(Position::isRecordPosition)));
+        if (refused.isPresent()) {
+            fail(refused.get());
             return;
         }
         phase = Phase.READING;
@@ -257,21 +238,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
 
     /** The write of what is processed, if due; its outcome, WRITTEN when nothing was due. */
     private UnitCheckpoints.Outcome finalWrite(boolean mustWrite) {
-        if (!mustWrite && checkpoints.backingOff()) {
-            return UnitCheckpoints.Outcome.RETRY_LATER;
-        }
-        Instant now = clock.instant();
-        Position watermark = steps.processed().filter(Position::isRecordPosition).orElse(null);
-        if (watermark == null || !settings.checkpoint().shouldWrite(true, checkpoints.writtenAt(), now, mustWrite)) {
-            // Not due: the set of finished records is only worked out when a checkpoint is.
-            return UnitCheckpoints.Outcome.WRITTEN;
-        }
-        FinishedBeyond finished = steps.finishedBeyond();
-        boolean moved = !watermark.equals(checkpoints.written()) || !finished.equals(checkpoints.writtenFinished());
-        if (settings.checkpoint().shouldWrite(moved, checkpoints.writtenAt(), now, mustWrite)) {
-            return checkpoints.write(watermark, finished);
-        }
-        return UnitCheckpoints.Outcome.WRITTEN;
+        return checkpoints.writeIfDue(steps, settings.checkpoint(), mustWrite);
     }
 
     /**
@@ -286,8 +253,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         }
         phase = Phase.ENDING;
         mailbox.cancelStep();
-        Optional<Position> last = steps.processed();
-        hear(Ending.SHARD_ENDED, p -> p.shardEnded(new ShardEndContext(context.unit(), last), checkpointer));
+        processor.shardEnded(steps.processed(), checkpointer);
         finishEnd();
     }
 
@@ -324,7 +290,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
             return;
         }
         close();
-        hear(Ending.LOST, p -> p.lost(new LostContext(context.unit(), reason)));
+        processor.lost(reason);
         context.events().lost(reason);
     }
 
@@ -358,36 +324,6 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         metrics.remove();
     }
 
-    /** What the processor did with one of its calls. */
-    private interface Call {
-        void on(RecordProcessor processor) throws Exception;
-    }
-
-    /**
-     * The terminal step: the processor hears {@code ending}, unless it never started or already
-     * heard one. Returns whether the callback returned normally; a callback that throws is logged
-     * and counted, like a batch that throws, and the unit ends all the same.
-     */
-    private boolean hear(Ending ending, Call callback) {
-        if (processor == null || heard != Ending.NONE) {
-            return false;
-        }
-        heard = ending;
-        try {
-            callback.on(processor);
-            return true;
-        } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-            metrics.failed();
-            LOG.warn("{}: the processor's {} failed: {}", context.unit(), ending.name().toLowerCase(java.util.Locale.ROOT),
-                    e.toString());
-            return false;
-        }
-    }
-
-    private void callLost(String reason) {
-        hear(Ending.LOST, p -> p.lost(new LostContext(context.unit(), reason)));
-    }
-
     /**
      * The revoke, as the unit takes it: after the batch in hand. Within the deadline the processor
      * hears revoked and the final checkpoint is written; past it, or for a FAILED unit, it hears
@@ -414,17 +350,17 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         }
         boolean failed = phase == Phase.FAILED;
         close();
-        if (failed || processor == null) {
-            callLost(failed ? "taken away after it failed" : "taken away before it started");
+        if (failed || !processor.started()) {
+            processor.lost(failed ? "taken away after it failed" : "taken away before it started");
             done.complete(false);
             return;
         }
         if (clock.instant().isAfter(deadline)) {
-            callLost("the batch in hand outlived the revoke's deadline");
+            processor.lost("the batch in hand outlived the revoke's deadline");
             done.complete(false);
             return;
         }
-        if (!hear(Ending.REVOKED, p -> p.revoked(new RevokeContext(context.unit(), reason), checkpointer))) {
+        if (!processor.revoked(reason, checkpointer)) {
             LOG.warn("{}: revoked() did not return normally; dropping the unit without a final checkpoint",
                     context.unit());
             done.complete(false);
@@ -447,7 +383,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         }
         if (phase != Phase.CLOSED) {
             close();
-            callLost(reason);
+            processor.lost(reason);
         }
         done.complete(null);
     }
@@ -521,7 +457,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
 
     @Override
     public RecordProcessor processor() {
-        return processor;
+        return processor.get();
     }
 
     @Override
