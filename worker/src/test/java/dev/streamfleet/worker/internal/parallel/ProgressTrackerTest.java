@@ -107,15 +107,22 @@ class ProgressTrackerTest {
         }
     }
 
+    /** Resumed after record 0, read records 1 to 10, and finished only {@code records}: out of order. */
+    private static ProgressTracker firstOwnerOfTenRecordsFinishing(int... records) {
+        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
+        long[] ordinals = new long[11];
+        for (int i = 1; i <= 10; i++) {
+            ordinals[i] = first.dispatch(sequence(i));
+        }
+        for (int record : records) {
+            first.finish(ordinals[record]);
+        }
+        return first;
+    }
+
     @Test
     void aSecondCrashBeforeTheResumedRecordsAreReadAgainForgetsNoneOfThem() {
-        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
-        long[] ordinals = new long[10];
-        for (int i = 0; i < 10; i++) {
-            ordinals[i] = first.dispatch(sequence(i + 1));
-        }
-        first.finish(ordinals[5]);
-        first.finish(ordinals[8]);
+        ProgressTracker first = firstOwnerOfTenRecordsFinishing(6, 9);
 
         ProgressTracker second = new ProgressTracker(SourceKind.KINESIS, first.watermark(), first.finishedBeyond());
         second.finish(second.dispatch(sequence(1)));
@@ -136,12 +143,7 @@ class ProgressTrackerTest {
 
     @Test
     void aKinesisSetWhoseFirstRecordWasNotReadYetIsNotStoredSoNothingIsSkippedOnTrust() {
-        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
-        long[] ordinals = new long[10];
-        for (int i = 0; i < 10; i++) {
-            ordinals[i] = first.dispatch(sequence(i + 1));
-        }
-        first.finish(ordinals[5]);
+        ProgressTracker first = firstOwnerOfTenRecordsFinishing(6);
         ProgressTracker second = new ProgressTracker(SourceKind.KINESIS, first.watermark(), first.finishedBeyond());
         second.finish(second.dispatch(sequence(1)));
 
@@ -153,13 +155,7 @@ class ProgressTrackerTest {
 
     @Test
     void aResumedKinesisSetIsIgnoredWhenTheFirstRecordReadIsNotTheOneItWasCountedFrom() {
-        ProgressTracker first = new ProgressTracker(SourceKind.KINESIS, Optional.of(sequence(0)), FinishedBeyond.NONE);
-        long[] ordinals = new long[10];
-        for (int i = 0; i < 10; i++) {
-            ordinals[i] = first.dispatch(sequence(i + 1));
-        }
-        first.finish(ordinals[5]);
-        first.finish(ordinals[8]);
+        ProgressTracker first = firstOwnerOfTenRecordsFinishing(6, 9);
         assertThat(first.finishedBeyond().first()).contains(sequence(1));
 
         // Records 1 to 3 were trimmed away: the shard's first record after the watermark is now record 4.

@@ -285,13 +285,17 @@ class ParallelUnitTest {
         assertThat(first.processed.size() + second.processed.size()).isEqualTo(600);
     }
 
+    /** Ten records over keys k0 and k1, parallelism 2, and 20 s before a failed batch is offered again. */
+    private UnitRunner startWithLongRetries(Recorder recorder) {
+        return start(store, new Stream(10, 2, false, Optional.empty()), recorder, new Parallelism(2, Ordering.KEY, 100),
+                Optional.empty(), new Backoff(5, Duration.ofSeconds(20), Duration.ofSeconds(20)));
+    }
+
     @Test
     void aRevokeWhileAFailedBatchWaitsForItsRetryIsTakenAtOnceNotAfterTheBackoff() {
         Recorder recorder = new Recorder();
         recorder.failOnKey = "k1";
-        UnitRunner unit = start(store, new Stream(10, 2, false, Optional.empty()), recorder,
-                new Parallelism(2, Ordering.KEY, 100), Optional.empty(), new Backoff(5, Duration.ofSeconds(20),
-                        Duration.ofSeconds(20)));
+        UnitRunner unit = startWithLongRetries(recorder);
         scheduler.runReady();
         while (!out.isEmpty()) {
             returnSome(1);
@@ -314,9 +318,7 @@ class ParallelUnitTest {
     void aBatchThatFailsWhileARevokeDrainsIsNotRetriedSoTheRevokeTakesNoBackoff() {
         Recorder recorder = new Recorder();
         recorder.failOnKey = "k1";
-        UnitRunner unit = start(store, new Stream(10, 2, false, Optional.empty()), recorder,
-                new Parallelism(2, Ordering.KEY, 100), Optional.empty(), new Backoff(5, Duration.ofSeconds(20),
-                        Duration.ofSeconds(20)));
+        UnitRunner unit = startWithLongRetries(recorder);
         scheduler.runReady();
         assertThat(out).as("k0's and k1's batches").hasSize(2);
         CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(2), RevokeReason.MOVED);
