@@ -8,6 +8,10 @@ import dev.streamfleet.core.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 import org.slf4j.Logger;
@@ -51,6 +55,11 @@ public final class DynamoDbCheckpointTable implements AutoCloseable {
     private final DynamoDbCalls calls;
     private final Clock clock;
     private final Sleeper sleeper;
+    /**
+     * Lists an application's rows: its {@code BUCKETS} queries at once rather than one after
+     * another, as a new leader does before its first assignment. Its threads end when idle.
+     */
+    private final ThreadPoolExecutor listing;
 
     private DynamoDbCheckpointTable(DynamoDbClient client, boolean ownsClient, DynamoDbCheckpointConfig config,
                                     Clock clock, Sleeper sleeper, RandomGenerator random) {
@@ -59,6 +68,14 @@ public final class DynamoDbCheckpointTable implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.sleeper = sleeper;
+        AtomicInteger threads = new AtomicInteger();
+        this.listing = new ThreadPoolExecutor(CheckpointTableSchema.BUCKETS, CheckpointTableSchema.BUCKETS, 10,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "streamfleet-checkpoint-list-" + threads.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        listing.allowCoreThreadTimeOut(true);
         this.calls = new DynamoDbCalls(config, sleeper, random);
     }
 
@@ -114,7 +131,7 @@ public final class DynamoDbCheckpointTable implements AutoCloseable {
     /** The store of one application's units. */
     public CheckpointStore store(String application) {
         CheckpointRules.requireApplication(application);
-        return new DynamoDbCheckpointStore(application, client, config, calls, clock);
+        return new DynamoDbCheckpointStore(application, client, config, calls, clock, listing);
     }
 
     public String name() {
@@ -208,6 +225,7 @@ public final class DynamoDbCheckpointTable implements AutoCloseable {
 
     @Override
     public void close() {
+        listing.shutdownNow();
         if (ownsClient) {
             client.close();
         }
