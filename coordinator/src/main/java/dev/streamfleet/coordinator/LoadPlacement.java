@@ -64,7 +64,40 @@ final class LoadPlacement {
         if (placement.outsideBand(policy.trigger())) {
             placement.moveForLoad(Math.max(1, (int) Math.floor(policy.maxMovedShare() * weights.size())));
         }
+        placement.fillEmptyWorkers();
         return placement.moves;
+    }
+
+    /**
+     * A worker that holds no unit (one that just joined) takes one from the worker that holds the
+     * most, two at least: the lightest of them, whatever its load and however recently it moved.
+     * Without this, a worker that joins soon after other moves, when the units that could go to it
+     * moved recently or are too light to move for load, would read nothing until their minimum
+     * stay has passed. Taking a unit from a worker with two never raises the highest load.
+     */
+    private void fillEmptyWorkers() {
+        for (WorkerId to : view.workers()) {
+            if (!result.get(to).isEmpty()) {
+                continue;
+            }
+            WorkerId from = null;
+            for (WorkerId worker : view.workers()) {
+                int held = result.get(worker).size();
+                if (held >= 2 && (from == null || held > result.get(from).size())) {
+                    from = worker;
+                }
+            }
+            if (from == null) {
+                return;
+            }
+            UnitId lightest = result.get(from).stream().min(byWeight).orElseThrow();
+            double weight = weights.get(lightest);
+            moves.add(new LoadMove(lightest, from, to, weight, relative(from) / level, relative(to) / level));
+            result.get(from).remove(lightest);
+            movable.get(from).remove(new Weighted(weight, lightest));
+            load.merge(from, -weight, Double::sum);
+            put(lightest, to, false);
+        }
     }
 
     private boolean settled(UnitId unit) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -236,6 +237,32 @@ class LoadBalancingTest {
 
         assertThat(larger.loadOf(WorkerId.of("wd"))).as("the new worker's load").isGreaterThan(0);
         assertThat(larger.maxOverMean()).isLessThanOrEqualTo(1.25);
+    }
+
+    /**
+     * Seen in the fault suite: two workers joined 27 s after a scale-out. The units that had just
+     * moved had to stay for their minimum stay and the others were too light to move for load,
+     * so the new workers got nothing. Starting a worker must add a reader at once.
+     */
+    @Test
+    void aWorkerThatJoinsSoonAfterOtherMovesGetsAUnitAtOnce() {
+        Fleet fleet = new Fleet(5, 8);
+        for (int i = 0; i < 8; i++) {
+            fleet.owners.put(fleet.unit(i), fleet.worker(i < 3 ? 'a' : i < 6 ? 'b' : 'c'));
+            fleet.movedAt.put(fleet.unit(i), START.minusSeconds(30));
+        }
+        // Two of them never moved, and are too light to move for load.
+        fleet.movedAt.remove(fleet.unit(0));
+        fleet.movedAt.remove(fleet.unit(3));
+        fleet.loads.put(fleet.unit(0), 0.001);
+        fleet.loads.put(fleet.unit(3), 0.001);
+
+        Set<UnitId> moved = fleet.rebalance(strategy, Duration.ZERO);
+
+        assertThat(moved).as("one unit for each worker that holds none").hasSize(2);
+        assertThat(new HashSet<>(fleet.owners.values())).as("every worker reads").containsAll(fleet.workers);
+        assertThat(fleet.maxOverMean()).as("six units of 0.1 over five workers: one holds two").isLessThanOrEqualTo(1.67);
+        assertThat(fleet.rebalance(strategy, Duration.ZERO)).as("and nothing moves again at once").isEmpty();
     }
 
     @Test
