@@ -87,12 +87,6 @@ final class ShardRecords {
         return Optional.ofNullable(lastReturned);
     }
 
-    /** Appends the user records of {@code records} that were not delivered yet to {@code out}. */
-    void addAll(List<Record> records, List<StreamRecord> out) {
-        offer(records);
-        take(out, Integer.MAX_VALUE);
-    }
-
     /** Keeps Kinesis records read, to be split into user records by {@link #take}, in order. */
     void offer(List<Record> records) {
         pending.addAll(records);

@@ -54,7 +54,8 @@ class ShardRecordsTest {
         ShardRecords records = lower();
         List<StreamRecord> out = new ArrayList<>();
 
-        records.addAll(List.of(record(100, aggregate, "outer")), out);
+        records.offer(List.of(record(100, aggregate, "outer")));
+        records.take(out, Integer.MAX_VALUE);
 
         assertThat(out).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("a", "c");
         assertThat(out.get(1).explicitHashKey()).contains("5");
@@ -67,7 +68,8 @@ class ShardRecordsTest {
         ShardRecords records = lower();
         List<StreamRecord> out = new ArrayList<>();
 
-        records.addAll(List.of(record(100, "plain".getBytes(StandardCharsets.UTF_8), keyIn(false))), out);
+        records.offer(List.of(record(100, "plain".getBytes(StandardCharsets.UTF_8), keyIn(false))));
+        records.take(out, Integer.MAX_VALUE);
 
         assertThat(out).hasSize(1);
         assertThat(records.takeDroppedOutsideRange()).isZero();
@@ -78,7 +80,8 @@ class ShardRecordsTest {
         byte[] aggregate = KplAggregates.aggregate(List.of(user(keyIn(false), Optional.empty(), "b")));
         ShardRecords records = new ShardRecords(UNIT);
 
-        assertThatThrownBy(() -> records.addAll(List.of(record(100, aggregate, "outer")), new ArrayList<>()))
+        records.offer(List.of(record(100, aggregate, "outer")));
+        assertThatThrownBy(() -> records.take(new ArrayList<>(), Integer.MAX_VALUE))
                 .isInstanceOf(IllegalStateException.class);
     }
 
@@ -118,7 +121,8 @@ class ShardRecordsTest {
         ShardRecords again = lower();
         again.skipThrough((Position.Sequence) first.lastReturned().orElseThrow());
         List<StreamRecord> rest = new ArrayList<>();
-        again.addAll(List.of(record(100, aggregate, "outer")), rest);
+        again.offer(List.of(record(100, aggregate, "outer")));
+        again.take(rest, Integer.MAX_VALUE);
         assertThat(rest).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("c");
         List<StreamRecord> last = new ArrayList<>();
         first.take(last, 2);
