@@ -4,8 +4,10 @@ import dev.streamfleet.core.UnitId;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,6 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class HeldUnits {
 
     private final Map<UnitId, UnitLease> leases = new HashMap<>();
+    /**
+     * Units dropped without a checkpoint whose runner has not stopped yet: shown as LOST, and not
+     * taken again (not even under a new session) until the old runner's batch in hand returned.
+     */
+    private final Set<UnitId> stopping = new HashSet<>();
     // Written only on the keeper's thread, as records change; read from any thread.
     private final Map<UnitId, UnitState> published = new ConcurrentHashMap<>();
     private final Map<UnitId, String> failures = new ConcurrentHashMap<>();
@@ -33,8 +40,27 @@ final class HeldUnits {
         return leases.get(unit);
     }
 
+    /** Whether the unit has a record here, or a runner that still stops. */
     boolean contains(UnitId unit) {
-        return leases.containsKey(unit);
+        return leases.containsKey(unit) || stopping.contains(unit);
+    }
+
+    /**
+     * Drops the record as LOST now, and keeps the unit from being taken again until
+     * {@link #stopped} says its runner has stopped.
+     */
+    void dropWhileStopping(UnitLease lease) {
+        stopping.add(lease.unit);
+        lease.moveTo(UnitState.LOST);
+        published.put(lease.unit, UnitState.LOST);
+    }
+
+    /** The runner of a unit dropped by {@link #dropWhileStopping} has stopped. */
+    void stopped(UnitId unit) {
+        if (stopping.remove(unit) && !leases.containsKey(unit)) {
+            published.remove(unit);
+        }
+        completeIfEmpty();
     }
 
     List<UnitLease> all() {
@@ -61,16 +87,18 @@ final class HeldUnits {
         }
         published.remove(lease.unit);
         leases.remove(lease.unit, lease);
-        if (empty != null && leases.isEmpty()) {
-            empty.complete(null);
-        }
+        completeIfEmpty();
     }
 
-    /** Completes {@code future} once no unit is held, at once if none is. */
+    /** Completes {@code future} once no unit is held and no dropped runner still stops, at once if so. */
     void whenEmpty(CompletableFuture<Void> future) {
         empty = future;
-        if (leases.isEmpty()) {
-            future.complete(null);
+        completeIfEmpty();
+    }
+
+    private void completeIfEmpty() {
+        if (empty != null && leases.isEmpty() && stopping.isEmpty()) {
+            empty.complete(null);
         }
     }
 

@@ -155,9 +155,22 @@ public final class LeaseKeeper implements AutoCloseable {
      */
     private void deletedBySomeoneElse(UnitLease lease) {
         LOG.warn("the lease of {} was deleted by someone else; dropping the unit to claim it again", lease.unit);
-        CompletionStage<Void> stopped = abandon(lease, "its lease was deleted by someone else");
-        lease.moveTo(UnitState.LOST);
-        keeper.whenDone(stopped, (done, error) -> keeper.executeAfter(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE));
+        // A little later: whoever deleted it may be resetting the unit's row.
+        drop(lease, "its lease was deleted by someone else", RETRY_AFTER_FAILURE);
+    }
+
+    /**
+     * Drops the unit without a checkpoint: LOST at once, and taken again, if it is still assigned
+     * here, only once its runner has stopped (the batch in hand returned), never beside it. The
+     * runner's stuck bound covers a batch that never returns.
+     */
+    private void drop(UnitLease lease, String reason, Duration retakeAfter) {
+        CompletionStage<Void> stopped = abandon(lease, reason);
+        held.dropWhileStopping(lease);
+        keeper.whenDone(stopped, (done, error) -> {
+            held.stopped(lease.unit);
+            keeper.executeAfter(() -> takeAgainIfAssigned(lease.unit), retakeAfter);
+        });
     }
 
     private void claimed(UnitLease lease, Checkpoint row, Throwable error) {
@@ -240,12 +253,12 @@ public final class LeaseKeeper implements AutoCloseable {
         lease.step = UnitLease.Step.RELEASING;
         CompletionStage<Void> done = after.handle((value, error) -> null)
                 .thenCompose(ignored -> leases.delete(lease.unit, lease.czxid));
-        if (ended) {
-            done = done.thenCompose(ignored -> leases.reportEnded(lease.unit));
-        }
         keeper.whenDone(done, (ignored, error) -> {
             if (error != null) {
                 LOG.warn("could not give up the lease of {} (it goes with the session): {}", lease.unit, error.toString());
+            }
+            if (ended) {
+                reportEnded(lease.unit);
             }
             if (lease.isCurrent()) {
                 lease.moveTo(terminal);
@@ -254,6 +267,20 @@ public final class LeaseKeeper implements AutoCloseable {
                 takeAgainIfAssigned(lease.unit);
             } else if (terminal == UnitState.LOST) {
                 keeper.executeAfter(() -> takeAgainIfAssigned(lease.unit), RETRY_AFTER_FAILURE);
+            }
+        });
+    }
+
+    /**
+     * Tells the leader that the unit ended, so that its children start; tried again until it is
+     * written. (The leader also reads the parents' rows, so a report that never lands delays the
+     * children by one discovery interval, not forever.)
+     */
+    private void reportEnded(UnitId unit) {
+        keeper.whenDone(leases.reportEnded(unit), (ignored, error) -> {
+            if (error != null && !closing) {
+                LOG.warn("could not report that {} ended, trying again: {}", unit, error.toString());
+                keeper.executeAfter(() -> reportEnded(unit), RETRY_AFTER_FAILURE);
             }
         });
     }
@@ -330,8 +357,7 @@ public final class LeaseKeeper implements AutoCloseable {
                     lease.moveTo(UnitState.READING);
                 } else {
                     LOG.warn("lease of {} did not survive the disconnection; dropping it", lease.unit);
-                    abandon(lease, "its lease did not survive a disconnection from ZooKeeper");
-                    lease.moveTo(UnitState.LOST);
+                    drop(lease, "its lease did not survive a disconnection from ZooKeeper", Duration.ZERO);
                 }
             });
         }
@@ -343,8 +369,7 @@ public final class LeaseKeeper implements AutoCloseable {
             LOG.warn("ZooKeeper session lost: dropping {} units without checkpoints", held.size());
         }
         for (UnitLease lease : held.all()) {
-            abandon(lease, "the ZooKeeper session was lost");
-            lease.moveTo(UnitState.LOST);
+            drop(lease, "the ZooKeeper session was lost", Duration.ZERO);
         }
     }
 

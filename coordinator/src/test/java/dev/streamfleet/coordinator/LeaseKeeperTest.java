@@ -12,6 +12,7 @@ import dev.streamfleet.core.UnitId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -164,8 +165,66 @@ class LeaseKeeperTest {
 
         assertThat(first.commands).containsExactly("pause", "abandon: its lease did not survive a disconnection from ZooKeeper");
         assertThat(first.commands).doesNotContain("resume");
+        assertThat(startedCount(A)).as("not beside the dropped unit, whose batch is still in hand").isEqualTo(1);
+
+        first.abandoned.complete(null);
+        scheduler.runReady();
         assertThat(startedCount(A)).as("taken again under a new lease").isEqualTo(2);
         assertThat(work(A).context.epoch().value()).isGreaterThan(first.context.epoch().value());
+    }
+
+    @Test
+    void aUnitDroppedWithALostSessionIsTakenAgainOnlyAfterItsRunnerStopped() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        ScriptedWork first = work(A);
+
+        keeper.sessionLost();
+        scheduler.runReady();
+        leases.assign(2, A);
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(startedCount(A)).as("not beside the dropped unit, whose batch is still in hand").isEqualTo(1);
+        assertThat(keeper.states()).as("shown as lost while it stops").containsEntry(A, UnitState.LOST);
+
+        first.abandoned.complete(null);
+        scheduler.runReady();
+        assertThat(startedCount(A)).isEqualTo(2);
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    @Test
+    void anAssignmentReadWhileADroppedUnitStopsDoesNotStartItBesideIt() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        ScriptedWork first = work(A);
+
+        leases.deletedBySomeone(A);
+        scheduler.runReady();
+        leases.assign(2, A, B);
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(startedCount(A)).as("not beside the dropped unit, whose batch is still in hand").isEqualTo(1);
+        assertThat(startedCount(B)).as("the assignment was read").isEqualTo(1);
+
+        first.abandoned.complete(null);
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(startedCount(A)).isEqualTo(2);
+    }
+
+    @Test
+    void aShutdownWaitsForADroppedUnitToStop() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        keeper.sessionLost();
+        scheduler.runReady();
+
+        CompletionStage<Void> handedOver = keeper.handOver();
+        scheduler.runReady();
+        assertThat(handedOver.toCompletableFuture()).as("its batch is still in hand").isNotDone();
+
+        work(A).abandoned.complete(null);
+        scheduler.runReady();
+        assertThat(handedOver.toCompletableFuture()).isDone();
+        assertThat(keeper.states()).isEmpty();
     }
 
     @Test
@@ -204,7 +263,13 @@ class LeaseKeeperTest {
 
         assertThat(work(A).commands).containsExactly("abandon: the ZooKeeper session was lost");
         assertThat(work(B).commands).containsExactly("abandon: the ZooKeeper session was lost");
-        assertThat(keeper.states()).isEmpty();
+        assertThat(keeper.states()).containsOnly(Map.entry(A, UnitState.LOST), Map.entry(B, UnitState.LOST));
+
+        work(A).abandoned.complete(null);
+        work(B).abandoned.complete(null);
+        scheduler.runReady();
+        assertThat(startedCount(A)).as("still assigned here: taken again under the new session").isEqualTo(2);
+        assertThat(startedCount(B)).isEqualTo(2);
     }
 
     @Test
@@ -246,6 +311,22 @@ class LeaseKeeperTest {
         scheduler.advance(Duration.ofSeconds(10));
 
         assertThat(leases.lease(A)).isEmpty();
+        assertThat(leases.endedReports).containsExactly(A);
+        assertThat(startedCount(A)).as("an ENDED unit is not taken again").isEqualTo(1);
+    }
+
+    @Test
+    void aReportOfAnEndedUnitThatFailsIsTriedAgainUntilItIsWritten() {
+        leases.failingEndedReports = 2;
+        leases.assign(1, A);
+        scheduler.runReady();
+
+        work(A).context.events().ended();
+        scheduler.runReady();
+        assertThat(leases.endedReports).isEmpty();
+        assertThat(leases.lease(A)).as("the lease is given up whatever the report does").isEmpty();
+
+        scheduler.advance(Duration.ofSeconds(5));
         assertThat(leases.endedReports).containsExactly(A);
         assertThat(startedCount(A)).as("an ENDED unit is not taken again").isEqualTo(1);
     }

@@ -16,10 +16,10 @@ import java.util.concurrent.CompletionStage;
  * Lease znodes as a map, for the keeper's tests: one session per owner name, creation zxids
  * counted up, one-shot deletion watches, and creates that a test may hold back to play a race.
  */
-final class ScriptedLeaseNodes implements LeaseNodes {
+public final class ScriptedLeaseNodes implements LeaseNodes {
 
     /** A lease as ZooKeeper would hold it. */
-    record Node(String session, long czxid) {
+    public record Node(String session, long czxid) {
     }
 
     private final String session;
@@ -27,18 +27,20 @@ final class ScriptedLeaseNodes implements LeaseNodes {
     private final Map<UnitId, List<Runnable>> deletionWatches = new HashMap<>();
     private final List<Runnable> assignmentWatches = new ArrayList<>();
     private final List<CompletableFuture<Void>> heldCreates = new ArrayList<>();
-    final List<UnitId> endedReports = new ArrayList<>();
+    public final List<UnitId> endedReports = new ArrayList<>();
     private Optional<AssignedUnits> assignment = Optional.empty();
     private long zxid = 100;
-    boolean holdCreates;
-    boolean sessionMoved;
+    public boolean holdCreates;
+    public boolean sessionMoved;
+    /** How many of the next reports of an ended unit fail. */
+    public int failingEndedReports;
 
-    ScriptedLeaseNodes(String session) {
+    public ScriptedLeaseNodes(String session) {
         this.session = session;
     }
 
     /** The leader publishes a new assignment for this worker. */
-    void assign(long generation, UnitId... units) {
+    public void assign(long generation, UnitId... units) {
         assignment = Optional.of(new AssignedUnits(generation, new TreeSet<>(List.of(units))));
         List<Runnable> fire = new ArrayList<>(assignmentWatches);
         assignmentWatches.clear();
@@ -46,25 +48,25 @@ final class ScriptedLeaseNodes implements LeaseNodes {
     }
 
     /** Another worker's session holds the unit's lease. */
-    long createdBy(String owner, UnitId unit) {
+    public long createdBy(String owner, UnitId unit) {
         Node node = new Node(owner, ++zxid);
         nodes.put(unit, node);
         return node.czxid();
     }
 
     /** Someone (an operator, an expired session) deletes the lease. */
-    void deletedBySomeone(UnitId unit) {
+    public void deletedBySomeone(UnitId unit) {
         if (nodes.remove(unit) != null) {
             fireDeleted(unit);
         }
     }
 
-    Optional<Node> lease(UnitId unit) {
+    public Optional<Node> lease(UnitId unit) {
         return Optional.ofNullable(nodes.get(unit));
     }
 
     /** Lets the creates held back so far go through, in order. */
-    void releaseCreates() {
+    public void releaseCreates() {
         List<CompletableFuture<Void>> held = new ArrayList<>(heldCreates);
         heldCreates.clear();
         held.forEach(gate -> gate.complete(null));
@@ -119,6 +121,10 @@ final class ScriptedLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Void> reportEnded(UnitId unit) {
+        if (failingEndedReports > 0) {
+            failingEndedReports--;
+            return CompletableFuture.failedFuture(new IllegalStateException("ZooKeeper connection lost"));
+        }
         endedReports.add(unit);
         return CompletableFuture.completedFuture(null);
     }

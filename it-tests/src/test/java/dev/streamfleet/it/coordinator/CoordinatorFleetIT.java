@@ -249,6 +249,24 @@ class CoordinatorFleetIT {
     }
 
     @Test
+    void aChildStartsWhenItsParentsRowSaysEndedThoughTheEndWasNeverReported() {
+        UnitId parent = UnitId.kinesis("clicks", "shardId-000000000000");
+        UnitId child = UnitId.kinesis("clicks", "shardId-000000000001");
+        List<UnitSpec> specs = List.of(UnitSpec.of(parent), UnitSpec.child(child, parent));
+        try (Fleet fleet = new Fleet(zookeeper(), new StaticUnitDiscovery(specs))) {
+            fleet.start();
+            await().atMost(CONVERGE).until(() -> fleet.balancedAndReading(Set.of(parent)));
+
+            List<RecordingWork> parentRuns = fleet.work.of(parent);
+            parentRuns.get(parentRuns.size() - 1).reachShardEndUnreported();
+            // Nothing else changes in the fleet: only the leader's own look at the rows can start the child.
+            await().atMost(CONVERGE).until(() -> fleet.monitor.acquisitionsOf(child) > 0);
+
+            assertThat(fleet.store.read(parent).orElseThrow().isEnded()).isTrue();
+        }
+    }
+
+    @Test
     void fleetReaderShowsTheLeaderTheWorkersAndWhoHoldsWhat() {
         List<UnitSpec> specs = kafkaUnits(6);
         Set<UnitId> units = ids(specs);

@@ -122,6 +122,17 @@ public final class RecordingWork implements UnitWork {
         context.events().ended();
     }
 
+    /**
+     * Reaches the shard's end and marks it in the store, but the report to ZooKeeper never lands
+     * (its worker lost the connection just then): only the row says that the unit ended.
+     */
+    synchronized void reachShardEndUnreported() {
+        stopped = true;
+        ticking.cancel(false);
+        context.store().markEnded(context.unit(), context.epoch());
+        release("ended");
+    }
+
     private void stopLost(String reason) {
         stopped = true;
         ticking.cancel(false);

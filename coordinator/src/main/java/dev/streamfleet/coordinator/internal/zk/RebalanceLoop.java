@@ -224,15 +224,42 @@ final class RebalanceLoop {
         }
     }
 
-    /** Every discovery interval: a rebalance when units appeared or went, or workers published other loads. */
+    /**
+     * The parents of current units that are not known to have ended but whose rows say they did.
+     * The lineage comes from the rows, not only from {@code ended/}: a report that was never
+     * written (its owner lost ZooKeeper just then) must not hold the children back.
+     */
+    private Set<UnitId> parentsEndedInTheStore(Map<UnitId, UnitSpec> units) {
+        Set<UnitId> found = new HashSet<>();
+        for (UnitSpec spec : units.values()) {
+            for (UnitId parent : spec.parents()) {
+                if (units.containsKey(parent) && !endedUnits.contains(parent) && !found.contains(parent)
+                        && store.read(parent).map(c -> c.isEnded()).orElse(false)) {
+                    found.add(parent);
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Every discovery interval: a rebalance when units appeared or went, a parent's row says it
+     * ended, or workers published other loads.
+     */
     private void checkDiscovery() {
         if (!active) {
             return;
         }
         try {
-            Set<UnitId> now = new HashSet<>();
-            discovery.discover().forEach(spec -> now.add(spec.id()));
-            if (!now.equals(discovered)) {
+            Map<UnitId, UnitSpec> now = new HashMap<>();
+            discovery.discover().forEach(spec -> now.put(spec.id(), spec));
+            if (!now.keySet().equals(discovered)) {
+                changed();
+                return;
+            }
+            Set<UnitId> parentsEnded = parentsEndedInTheStore(now);
+            if (!parentsEnded.isEmpty()) {
+                LOG.info("the rows of {} say they ended, though no report of it came: rebalancing", parentsEnded);
                 changed();
                 return;
             }
@@ -312,14 +339,7 @@ final class RebalanceLoop {
 
         List<String> endedEvents = children(paths.ended());
         endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
-        for (UnitSpec spec : units.values()) {
-            for (UnitId parent : spec.parents()) {
-                if (units.containsKey(parent) && !endedUnits.contains(parent)
-                        && store.read(parent).map(c -> c.isEnded()).orElse(false)) {
-                    endedUnits.add(parent);
-                }
-            }
-        }
+        endedUnits.addAll(parentsEndedInTheStore(units));
         Set<UnitId> ended = new HashSet<>(endedUnits);
         ended.retainAll(units.keySet());
 

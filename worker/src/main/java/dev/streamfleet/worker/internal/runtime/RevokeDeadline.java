@@ -11,7 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The two timers of a revoke, on the timer thread so that a hung processor cannot hold them: at
+ * The timers of a revoke and of an abandon, on the timer thread so that a hung processor cannot hold them: at
  * the deadline an unfinished revoke is logged as overdue, and {@code stuckAfter} later the
  * worker's stuck handler is told (in a worker process: exit, so that the session expires and the
  * unit moves). Both are called off when the revoke completes.
@@ -41,5 +41,21 @@ final class RevokeDeadline {
             overdue.cancel();
             stuck.cancel();
         });
+    }
+
+    /**
+     * The one timer of an abandon (no checkpoint, so no drain deadline): {@code stuckAfter} after
+     * it, a batch that has still not returned is the stuck handler's. Until then the unit is not
+     * taken again on this worker, so the bound keeps a hung batch from holding it forever.
+     */
+    static void watchAbandon(UnitId unit, Scheduler scheduler, CompletableFuture<Void> done, Duration stuckAfter,
+                             Consumer<String> onStuck) {
+        Scheduler.Cancellable stuck = scheduler.schedule(() -> {
+            if (!done.isDone()) {
+                onStuck.accept(unit + ": the processor has not returned " + stuckAfter.toSeconds()
+                        + " s after it was dropped");
+            }
+        }, stuckAfter);
+        done.whenComplete((ignored, error) -> stuck.cancel());
     }
 }

@@ -415,11 +415,15 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         return done;
     }
 
-    /** Stops the unit without a checkpoint; the processor hears lost after the batch in hand, if any. */
+    /**
+     * Stops the unit without a checkpoint; the processor hears lost after the batch in hand, if any.
+     * A batch that outlives {@link WorkerSettings#stuckAfter} is the worker's stuck handler's.
+     */
     @Override
     public CompletableFuture<Void> abandon(String reason) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         post(() -> abandonMessage(reason, done));
+        RevokeDeadline.watchAbandon(context.unit(), scheduler, done, settings.stuckAfter(), settings.onStuck());
         return done;
     }
 

@@ -459,6 +459,33 @@ class UnitRunnerTest {
     }
 
     @Test
+    void aBatchThatNeverReturnsAfterAnAbandonTellsTheStuckHandler() {
+        ManualScheduler.Hold neverReturns = scheduler.newHold();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                neverReturns.await();
+            }
+        };
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor);
+        scheduler.runReady();
+        assertThat(processor.calls).as("process() has the batch, and does not return").containsExactly("initialize",
+                "process 0");
+        CompletableFuture<Void> abandoned = unit.abandon("the ZooKeeper session was lost");
+
+        scheduler.advance(Duration.ofSeconds(59));
+        assertThat(stuck).isEmpty();
+        scheduler.advance(Duration.ofSeconds(2));
+
+        assertThat(stuck).singleElement().asString().contains("has not returned 60 s after it was dropped");
+        assertThat(abandoned).as("the unit is not taken again until process returns").isNotDone();
+        neverReturns.release();
+        scheduler.runReady();
+        assertThat(abandoned).isDone();
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "lost");
+    }
+
+    @Test
     void abandonDuringABatchCallsLostOnlyAfterItReturns() {
         UnitRunner[] unit = new UnitRunner[1];
         RecordingProcessor processor = new RecordingProcessor() {
