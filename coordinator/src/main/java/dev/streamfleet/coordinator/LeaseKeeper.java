@@ -41,6 +41,8 @@ public final class LeaseKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
     private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(2);
     private static final Duration CLOSE_MARGIN = Duration.ofSeconds(5);
+    /** The longest wait between tries of reporting an ended unit (the leader also reads the parents' rows). */
+    private static final Duration MAX_REPORT_RETRY = Duration.ofSeconds(30);
 
     private final LeaseNodes leases;
     private final WorkerId me;
@@ -213,6 +215,10 @@ public final class LeaseKeeper implements AutoCloseable {
 
     private void revoke(UnitLease lease) {
         lease.revoked = true;
+        if (lease.step == UnitLease.Step.RELEASING) {
+            // Already giving its lease up (it ended, or was lost): the release in flight finishes the record.
+            return;
+        }
         switch (lease.state) {
             case CLAIMING -> {
                 if (!lease.isTaking()) {
@@ -277,10 +283,17 @@ public final class LeaseKeeper implements AutoCloseable {
      * children by one discovery interval, not forever.)
      */
     private void reportEnded(UnitId unit) {
+        reportEnded(unit, RETRY_AFTER_FAILURE);
+    }
+
+    private void reportEnded(UnitId unit, Duration retryAfter) {
         keeper.whenDone(leases.reportEnded(unit), (ignored, error) -> {
             if (error != null && !closing) {
-                LOG.warn("could not report that {} ended, trying again: {}", unit, error.toString());
-                keeper.executeAfter(() -> reportEnded(unit), RETRY_AFTER_FAILURE);
+                LOG.warn("could not report that {} ended, trying again in {} s: {}", unit, retryAfter.toSeconds(),
+                        error.toString());
+                Duration next = retryAfter.multipliedBy(2);
+                keeper.executeAfter(() -> reportEnded(unit, next.compareTo(MAX_REPORT_RETRY) > 0 ? MAX_REPORT_RETRY : next),
+                        retryAfter);
             }
         });
     }

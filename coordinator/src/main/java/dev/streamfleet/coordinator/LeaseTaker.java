@@ -69,7 +69,11 @@ final class LeaseTaker {
             LOG.warn("could not create the lease of {}: {}", lease.unit, error.toString());
             retry(lease);
         } else if (czxid.isEmpty()) {
-            waitForHolder(lease);
+            // A record dropped meanwhile (its session lost) must not wait, nor take the node for a leftover of
+            // its own: that node may be the live lease of the unit's next record.
+            if (lease.isCurrent()) {
+                waitForHolder(lease);
+            }
         } else if (!lease.isCurrent() || !wanted.test(lease)) {
             leases.delete(lease.unit, czxid.getAsLong());
             lease.step = UnitLease.Step.NONE;
@@ -92,7 +96,7 @@ final class LeaseTaker {
     private void waitForHolder(UnitLease lease) {
         lease.step = UnitLease.Step.WAITING;
         keeper.whenDone(leases.watch(lease.unit, () -> keeper.execute(() -> take(lease))), (holder, error) -> {
-            if (lease.step != UnitLease.Step.WAITING) {
+            if (lease.step != UnitLease.Step.WAITING || !lease.isCurrent()) {
                 return;
             }
             if (error != null) {

@@ -73,7 +73,10 @@ final class LoadPlacement {
      * most, two at least: the lightest of them, whatever its load and however recently it moved.
      * Without this, a worker that joins soon after other moves, when the units that could go to it
      * moved recently or are too light to move for load, would read nothing until their minimum
-     * stay has passed. Taking a unit from a worker with two never raises the highest load.
+     * stay has passed. It is taken only if the new worker's load per unit of capacity stays at or
+     * below the donor's before the move: so the move never raises the higher of the two, and no
+     * move for load would take the unit back (with equal capacities that always holds, since the
+     * unit's load is part of its donor's).
      */
     private void fillEmptyWorkers() {
         for (WorkerId to : view.workers()) {
@@ -92,6 +95,9 @@ final class LoadPlacement {
             }
             UnitId lightest = result.get(from).stream().min(byWeight).orElseThrow();
             double weight = weights.get(lightest);
+            if (weight / view.capacityOf(to) > relative(from) + 1e-12) {
+                continue;
+            }
             moves.add(new LoadMove(lightest, from, to, weight, relative(from) / level, relative(to) / level));
             result.get(from).remove(lightest);
             movable.get(from).remove(new Weighted(weight, lightest));

@@ -316,6 +316,67 @@ class LeaseKeeperTest {
     }
 
     @Test
+    void aStaleCreateAnsweredAfterTheRetakeDoesNotDeleteTheLiveLease() {
+        leases.holdNextCreate = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        assertThat(leases.createGates).hasSize(1);
+
+        keeper.sessionLost();
+        scheduler.runReady();
+        assertThat(startedCount(A)).as("taken again under the new session").isEqualTo(1);
+        long live = leases.lease(A).orElseThrow().czxid();
+
+        // The first create answers late (a retry across the reconnect): the node exists, and it is this session's.
+        leases.createGates.get(0).complete(null);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(work(A).commands).as("the live unit is left alone").isEmpty();
+        assertThat(leases.lease(A)).map(ScriptedLeaseNodes.Node::czxid).contains(live);
+        assertThat(startedCount(A)).isEqualTo(1);
+    }
+
+    @Test
+    void aRevokeWhileAnEndedUnitsLeaseIsBeingDeletedLeavesNothingBehind() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.holdDeletes = true;
+        work(A).context.events().ended();
+        scheduler.runReady();
+        leases.assign(2);
+        scheduler.runReady();
+
+        leases.holdDeletes = false;
+        leases.deleteGates.forEach(gate -> gate.complete(null));
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(work(A).commands).as("an ended unit is not revoked").isEmpty();
+        assertThat(leases.endedReports).containsExactly(A);
+        assertThat(keeper.states()).isEmpty();
+        CompletionStage<Void> handedOver = keeper.handOver();
+        scheduler.runReady();
+        assertThat(handedOver.toCompletableFuture()).isDone();
+    }
+
+    @Test
+    void aShutdownWhileAnEndedUnitsLeaseIsBeingDeletedCompletes() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.holdDeletes = true;
+        work(A).context.events().ended();
+        scheduler.runReady();
+        CompletionStage<Void> handedOver = keeper.handOver();
+        scheduler.runReady();
+
+        leases.holdDeletes = false;
+        leases.deleteGates.forEach(gate -> gate.complete(null));
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(handedOver.toCompletableFuture()).isDone();
+        assertThat(leases.lease(A)).isEmpty();
+    }
+
+    @Test
     void aReportOfAnEndedUnitThatFailsIsTriedAgainUntilItIsWritten() {
         leases.failingEndedReports = 2;
         leases.assign(1, A);
@@ -326,7 +387,9 @@ class LeaseKeeperTest {
         assertThat(leases.endedReports).isEmpty();
         assertThat(leases.lease(A)).as("the lease is given up whatever the report does").isEmpty();
 
-        scheduler.advance(Duration.ofSeconds(5));
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(leases.endedReports).as("tried again after 2 s, then 4 s").isEmpty();
+        scheduler.advance(Duration.ofSeconds(4));
         assertThat(leases.endedReports).containsExactly(A);
         assertThat(startedCount(A)).as("an ENDED unit is not taken again").isEqualTo(1);
     }

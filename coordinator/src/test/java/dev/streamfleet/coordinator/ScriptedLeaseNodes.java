@@ -31,6 +31,12 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     private Optional<AssignedUnits> assignment = Optional.empty();
     private long zxid = 100;
     public boolean holdCreates;
+    /** Holds back only the next create, on its own gate in {@link #createGates}. */
+    public boolean holdNextCreate;
+    public final List<CompletableFuture<Void>> createGates = new ArrayList<>();
+    /** Holds back every delete, each on its own gate in {@link #deleteGates}. */
+    public boolean holdDeletes;
+    public final List<CompletableFuture<Void>> deleteGates = new ArrayList<>();
     public boolean sessionMoved;
     /** How many of the next reports of an ended unit fail. */
     public int failingEndedReports;
@@ -83,6 +89,9 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
         CompletableFuture<Void> gate = new CompletableFuture<>();
         if (holdCreates) {
             heldCreates.add(gate);
+        } else if (holdNextCreate) {
+            holdNextCreate = false;
+            createGates.add(gate);
         } else {
             gate.complete(null);
         }
@@ -105,6 +114,15 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Void> delete(UnitId unit, long czxid) {
+        if (holdDeletes) {
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            deleteGates.add(gate);
+            return gate.thenCompose(ignored -> deleteNow(unit, czxid));
+        }
+        return deleteNow(unit, czxid);
+    }
+
+    private CompletionStage<Void> deleteNow(UnitId unit, long czxid) {
         Node node = nodes.get(unit);
         if (node != null && node.czxid() == czxid) {
             nodes.remove(unit);

@@ -234,12 +234,23 @@ final class RebalanceLoop {
         for (UnitSpec spec : units.values()) {
             for (UnitId parent : spec.parents()) {
                 if (units.containsKey(parent) && !endedUnits.contains(parent) && !found.contains(parent)
-                        && store.read(parent).map(c -> c.isEnded()).orElse(false)) {
+                        && endedInTheStore(parent)) {
                     found.add(parent);
                 }
             }
         }
         return found;
+    }
+
+    /** Whether the unit's row says it ended; a row that cannot be read says no, and is reported, never thrown. */
+    private boolean endedInTheStore(UnitId unit) {
+        try {
+            return store.read(unit).map(c -> c.isEnded()).orElse(false);
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the checkpoint row of {} to see whether it ended; its children wait: {}", unit,
+                    e.toString());
+            return false;
+        }
     }
 
     /**
@@ -257,15 +268,15 @@ final class RebalanceLoop {
                 changed();
                 return;
             }
-            Set<UnitId> parentsEnded = parentsEndedInTheStore(now);
-            if (!parentsEnded.isEmpty()) {
-                LOG.info("the rows of {} say they ended, though no report of it came: rebalancing", parentsEnded);
-                changed();
-                return;
-            }
             Map<UnitId, WorkerId> owners = new HashMap<>();
             readAssignments().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
             if (!readLoads(owners).equals(decidedLoads)) {
+                changed();
+                return;
+            }
+            Set<UnitId> parentsEnded = parentsEndedInTheStore(now);
+            if (!parentsEnded.isEmpty()) {
+                LOG.info("the rows of {} say they ended, though no report of it came: rebalancing", parentsEnded);
                 changed();
             }
         } catch (Exception e) {
