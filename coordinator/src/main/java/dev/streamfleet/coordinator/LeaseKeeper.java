@@ -119,6 +119,10 @@ public final class LeaseKeeper implements AutoCloseable {
             return;
         }
         keeper.whenDone(leases.readAssignment(assignmentChanged), (assigned, error) -> {
+            if ((error instanceof CompletionException ? error.getCause() : error) instanceof UnreadableAssignmentException) {
+                // Never "no units": the units held stay held, and the node's next change brings a read.
+                return;
+            }
             if (error != null) {
                 LOG.warn("could not read this worker's assignment, trying again: {}", error.toString());
                 keeper.executeAfter(this::readAssignment, RETRY_AFTER_FAILURE);

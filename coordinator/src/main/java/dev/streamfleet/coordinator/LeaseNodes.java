@@ -15,7 +15,9 @@ public interface LeaseNodes {
 
     /**
      * Reads this worker's assignment, empty when the leader has published none, and runs
-     * {@code onChange} once when it changes or appears.
+     * {@code onChange} once when it changes or appears. An assignment node that exists but cannot
+     * be read fails the stage with {@link UnreadableAssignmentException}, and {@code onChange}
+     * still runs on its next change.
      */
     CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange);
 

@@ -50,23 +50,25 @@ public interface Scheduler {
     /**
      * Runs tasks and timers alike on {@code executor}; tasks that arrive after it shut down are dropped.
      * Only for a single thread that owns some state and never waits long (a timer there waits for the
-     * task in hand); a pool whose tasks may hang wants {@link #of(ScheduledExecutorService, Executor)}.
+     * task in hand); a pool whose tasks may hang wants {@link #of(ScheduledExecutorService, Executor, TaskFailures)}.
+     * A task or timer that throws is reported to {@code failures}, never swallowed.
      */
-    static Scheduler of(ScheduledExecutorService executor) {
-        return of(executor, executor);
+    static Scheduler of(ScheduledExecutorService executor, TaskFailures failures) {
+        return of(executor, executor, failures);
     }
 
     /**
      * Runs tasks on {@code pool} and timers on {@code timerThread}, which nothing else should use, so
      * that timers fire however long the pool's tasks take. Work that arrives after either shut down is
-     * dropped.
+     * dropped. A task or timer that throws is reported to {@code failures} (logged at ERROR, counted),
+     * never swallowed: a scheduled executor would keep the exception in a future that nobody reads.
      */
-    static Scheduler of(ScheduledExecutorService timerThread, Executor pool) {
+    static Scheduler of(ScheduledExecutorService timerThread, Executor pool, TaskFailures failures) {
         return new Scheduler() {
             @Override
             public void execute(Runnable task) {
                 try {
-                    pool.execute(task);
+                    pool.execute(failures.guard(task));
                 } catch (RejectedExecutionException e) {
                     // Shut down: nothing left to do.
                 }
@@ -75,7 +77,8 @@ public interface Scheduler {
             @Override
             public Cancellable schedule(Runnable task, Duration delay) {
                 try {
-                    ScheduledFuture<?> future = timerThread.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+                    ScheduledFuture<?> future = timerThread.schedule(failures.guard(task), delay.toMillis(),
+                            TimeUnit.MILLISECONDS);
                     return () -> future.cancel(false);
                 } catch (RejectedExecutionException e) {
                     return () -> { };

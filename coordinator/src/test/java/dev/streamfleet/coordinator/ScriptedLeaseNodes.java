@@ -29,6 +29,10 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     private final List<CompletableFuture<Void>> heldCreates = new ArrayList<>();
     public final List<UnitId> endedReports = new ArrayList<>();
     private Optional<AssignedUnits> assignment = Optional.empty();
+    /** Why the assignment node cannot be read, while it cannot. */
+    private Optional<String> unreadable = Optional.empty();
+    /** How many times the keeper read its assignment. */
+    int assignmentReads;
     private long zxid = 100;
     public boolean holdCreates;
     /** Holds back only the next create, on its own gate in {@link #createGates}. */
@@ -48,6 +52,17 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     /** The leader publishes a new assignment for this worker. */
     public void assign(long generation, UnitId... units) {
         assignment = Optional.of(new AssignedUnits(generation, new TreeSet<>(List.of(units))));
+        unreadable = Optional.empty();
+        fireAssignmentChanged();
+    }
+
+    /** Someone writes an assignment node this version cannot read (another version, a tool, an operator). */
+    void assignUnreadable(String why) {
+        unreadable = Optional.of(why);
+        fireAssignmentChanged();
+    }
+
+    private void fireAssignmentChanged() {
         List<Runnable> fire = new ArrayList<>(assignmentWatches);
         assignmentWatches.clear();
         fire.forEach(Runnable::run);
@@ -81,6 +96,10 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     @Override
     public CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange) {
         assignmentWatches.add(onChange);
+        assignmentReads++;
+        if (unreadable.isPresent()) {
+            return CompletableFuture.failedFuture(new UnreadableAssignmentException(unreadable.get()));
+        }
         return CompletableFuture.completedFuture(assignment);
     }
 

@@ -39,7 +39,8 @@ final class Progress implements AutoCloseable {
             Path next = file.resolveSibling(file.getFileName() + ".next");
             Files.writeString(next, Long.toString(records.get()));
             Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Caught whatever it is: a periodic task that throws is never run again, and the benchmark would wait.
             System.err.println("progress: " + e);
         }
     }

@@ -2,6 +2,7 @@ package dev.streamfleet.coordinator.internal.zk;
 
 import dev.streamfleet.coordinator.AssignedUnits;
 import dev.streamfleet.coordinator.LeaseNodes;
+import dev.streamfleet.coordinator.UnreadableAssignmentException;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 
@@ -33,13 +34,15 @@ final class CuratorLeaseNodes implements LeaseNodes {
     private final WatcherRemoveCuratorFramework watches;
     private final ZkPaths paths;
     private final WorkerId me;
+    private final SkippedNodes skipped;
     private final Map<Runnable, CuratorWatcher> assignmentWatchers = new ConcurrentHashMap<>();
 
-    CuratorLeaseNodes(CuratorFramework client, ZkPaths paths, WorkerId me) {
+    CuratorLeaseNodes(CuratorFramework client, ZkPaths paths, WorkerId me, SkippedNodes skipped) {
         this.client = client;
         this.watches = client.newWatcherRemoveCuratorFramework();
         this.paths = paths;
         this.me = me;
+        this.skipped = skipped;
     }
 
     @Override
@@ -64,7 +67,15 @@ final class CuratorLeaseNodes implements LeaseNodes {
                 }, (cb) -> watches.checkExists().usingWatcher(watcher).inBackground(cb).forPath(path));
                 return Optional.empty();
             }
-            ZkJson.AssignmentNode node = ZkJson.assignment(ok(event).getData());
+            byte[] data = ok(event).getData();
+            ZkJson.AssignmentNode node;
+            try {
+                node = ZkJson.assignment(data);
+            } catch (IllegalArgumentException e) {
+                // Never "no units": the watch this read set brings the next change.
+                skipped.skipped(path, e.getMessage(), "this worker keeps the units it holds until a readable assignment");
+                throw new UnreadableAssignmentException(path + ": " + e.getMessage());
+            }
             return Optional.of(new AssignedUnits(node.generation(), node.units()));
         }, cb -> watches.getData().usingWatcher(watcher).inBackground(cb).forPath(path));
         return result;

@@ -8,6 +8,7 @@ import dev.streamfleet.coordinator.LeaseKeeper;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.StickyBalancedStrategy;
+import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.UnitWorkFactory;
@@ -57,6 +58,9 @@ public final class FleetMember implements AutoCloseable {
     private final ScheduledExecutorService settleThread;
     private final ExecutorService claimThreads;
     private final AtomicReference<State> state = new AtomicReference<>(State.STARTED);
+    /** Every task on this member's threads that throws is reported here, never swallowed. */
+    private final TaskFailures failures;
+    private final SkippedNodes skippedNodes = new SkippedNodes();
     private String fencingDomain;
     private WorkerRegistration registration;
     private LeaseKeeper keeper;
@@ -67,10 +71,11 @@ public final class FleetMember implements AutoCloseable {
         this.config = config;
         this.info = info;
         String name = "streamfleet-" + info.id().value();
-        this.leaderThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leader"));
-        this.keeperThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-leases"));
-        this.sessionThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-session"));
-        this.settleThread = Executors.newSingleThreadScheduledExecutor(threads(name + "-settle"));
+        this.failures = new TaskFailures("worker " + info.id());
+        this.leaderThread = failures.singleThread(name + "-leader");
+        this.keeperThread = failures.singleThread(name + "-leases");
+        this.sessionThread = failures.singleThread(name + "-session");
+        this.settleThread = failures.singleThread(name + "-settle");
         this.claimThreads = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-claims"));
         int sessionMillis = (int) config.sessionTimeout().toMillis();
         this.client = ZkClients.withCredentials(CuratorFrameworkFactory.builder()
@@ -92,7 +97,9 @@ public final class FleetMember implements AutoCloseable {
      * Joins the fleet: connects (bounded by the session timeout), registers, starts following
      * its assignment and enters leader election.
      *
-     * @throws CoordinatorException when ZooKeeper cannot be reached or the fleet cannot be joined
+     * @throws CoordinatorException when ZooKeeper cannot be reached or the fleet cannot be joined, among
+     *     others when {@code /streamfleet/fencing-domain} holds what is not a fencing domain (no lease
+     *     could be fenced: the worker would hold every unit in CLAIMING, silently)
      */
     public static FleetMember start(CoordinatorConfig config, WorkerInfo info, UnitDiscovery discovery,
                                     CheckpointStore store, UnitWorkFactory factory, AssignmentStrategy strategy,
@@ -122,8 +129,9 @@ public final class FleetMember implements AutoCloseable {
             }
             fencingDomain = FencingDomains.getOrCreate(client);
             SessionConfirmations confirmations = confirmSession(paths);
-            keeper = new LeaseKeeper(new CuratorLeaseNodes(client, paths, info.id()), info.id(), fencingDomain, store,
-                    factory, config.drainTimeout(), Scheduler.of(keeperThread), claimThreads, confirmations::current);
+            keeper = new LeaseKeeper(new CuratorLeaseNodes(client, paths, info.id(), skippedNodes), info.id(), fencingDomain,
+                    store, factory, config.drainTimeout(), Scheduler.of(keeperThread, failures), claimThreads,
+                    confirmations::current);
             client.getConnectionStateListenable().addListener((c, newState) -> {
                 switch (newState) {
                     case SUSPENDED -> keeper.suspended();
@@ -137,7 +145,8 @@ public final class FleetMember implements AutoCloseable {
             registration = new WorkerRegistration(client, paths, info);
             registration.start(config.sessionTimeout().toMillis());
             keeper.start();
-            loop = new RebalanceLoop(client, paths, config, discovery, store, strategy, clock, leaderThread, settleThread);
+            loop = new RebalanceLoop(client, paths, config, discovery, store, strategy, clock, leaderThread, settleThread,
+                    skippedNodes, failures);
             election = new LeaderElection(client, paths, info.id(), new LeaderElection.Listener() {
                 @Override
                 public void elected(String electionPath) {
@@ -184,6 +193,19 @@ public final class FleetMember implements AutoCloseable {
         return keeper == null ? Map.of() : keeper.failures();
     }
 
+    /**
+     * How many bad values of znodes this worker found and skipped (a name that is not a worker or
+     * unit id, a body that does not parse), each counted once; each was logged at WARN.
+     */
+    public long skippedNodes() {
+        return skippedNodes.count();
+    }
+
+    /** The failures of the tasks on this member's threads (leases, leadership, session checks). */
+    public TaskFailures taskFailures() {
+        return failures;
+    }
+
     /** The assignments this worker published while it led, newest last. */
     public List<RebalanceRecord> rebalances() {
         return loop == null ? List.of() : loop.history();
@@ -212,7 +234,7 @@ public final class FleetMember implements AutoCloseable {
 
     /** The fleet as ZooKeeper shows it now, read through this worker's session. */
     public FleetSnapshot snapshot() {
-        return FleetReader.over(client, config.zookeeper()).read(config.application());
+        return FleetReader.over(client, config.zookeeper(), skippedNodes).read(config.application());
     }
 
     /** This worker's ZooKeeper session. */
@@ -284,7 +306,8 @@ public final class FleetMember implements AutoCloseable {
         };
         ask.run();
         long every = SessionConfirmations.interval(timeout).toMillis();
-        sessionThread.scheduleWithFixedDelay(ask, every, every, TimeUnit.MILLISECONDS);
+        // Guarded: a periodic task that throws would never run again.
+        sessionThread.scheduleWithFixedDelay(failures.guard(ask), every, every, TimeUnit.MILLISECONDS);
         return confirmations;
     }
 

@@ -31,16 +31,19 @@ public final class FleetReader implements AutoCloseable {
     private final CuratorFramework client;
     private final String connect;
     private final boolean ownsClient;
+    /** Where a worker counts the nodes it skipped; a reader of its own only lists them in its snapshots. */
+    private final Optional<SkippedNodes> skippedNodes;
 
-    private FleetReader(CuratorFramework client, String connect, boolean ownsClient) {
+    private FleetReader(CuratorFramework client, String connect, boolean ownsClient, Optional<SkippedNodes> skippedNodes) {
         this.client = client;
         this.connect = connect;
         this.ownsClient = ownsClient;
+        this.skippedNodes = skippedNodes;
     }
 
-    /** A reader over a worker's own session; closing it leaves the session open. */
-    static FleetReader over(CuratorFramework client, String connect) {
-        return new FleetReader(client, connect, false);
+    /** A reader over a worker's own session, counting what it skips there; closing it leaves the session open. */
+    static FleetReader over(CuratorFramework client, String connect, SkippedNodes skippedNodes) {
+        return new FleetReader(client, connect, false, Optional.of(skippedNodes));
     }
 
     /** Connects to an open ensemble, bounded by {@code timeout}. */
@@ -67,38 +70,74 @@ public final class FleetReader implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while connecting to ZooKeeper at " + connect, e);
         }
-        return new FleetReader(client, connect, true);
+        return new FleetReader(client, connect, true, Optional.empty());
     }
 
+    /**
+     * The fleet as ZooKeeper shows it now. A node this version cannot read (a name that is not a
+     * worker or unit id, a body that does not parse) is left out and listed in
+     * {@link FleetSnapshot#skipped()} with why; it never fails the whole read.
+     *
+     * @throws CoordinatorException when ZooKeeper cannot be read
+     */
     public FleetSnapshot read(String application) {
         ZkPaths paths = new ZkPaths(application);
+        List<FleetSnapshot.Skipped> skipped = new ArrayList<>();
         try {
             List<WorkerInfo> workers = new ArrayList<>();
             for (String child : children(paths.workers())) {
-                byte[] data = data(paths.workers() + "/" + child);
-                if (data != null) {
-                    workers.add(ZkJson.worker(data));
+                String path = paths.workers() + "/" + child;
+                byte[] data = data(path);
+                if (data == null) {
+                    continue;
+                }
+                try {
+                    ZkJson.WorkerNode node = ZkJson.worker(ZkPaths.workerOf(child).value(), data);
+                    workers.add(node.info());
+                    node.statusProblem().ifPresent(problem -> skipped.add(skip(path, Optional.of(node.info().id()),
+                            problem + "; its status is not fetched", "its status is not fetched")));
+                } catch (IllegalArgumentException e) {
+                    skipped.add(skip(path, Optional.empty(), e.getMessage(), "left out of the fleet's status"));
                 }
             }
             workers.sort(Comparator.comparing(WorkerInfo::id));
             Map<WorkerId, SortedSet<UnitId>> assignments = new TreeMap<>();
             for (String child : children(paths.assignments())) {
-                byte[] data = data(paths.assignments() + "/" + child);
-                if (data != null) {
-                    assignments.put(WorkerId.of(child), ZkJson.assignment(data).units());
+                String path = paths.assignments() + "/" + child;
+                byte[] data = data(path);
+                if (data == null) {
+                    continue;
+                }
+                try {
+                    assignments.put(ZkPaths.workerOf(child), ZkJson.assignment(data).units());
+                } catch (IllegalArgumentException e) {
+                    skipped.add(skip(path, Optional.empty(), e.getMessage(), "left out of the fleet's status"));
                 }
             }
             Map<UnitId, WorkerId> holders = new HashMap<>();
             for (String child : children(paths.leases())) {
-                byte[] data = data(paths.leases() + "/" + child);
-                if (data != null) {
+                String path = paths.leases() + "/" + child;
+                byte[] data = data(path);
+                if (data == null) {
+                    continue;
+                }
+                try {
                     holders.put(ZkPaths.unitOf(child), ZkJson.lease(data).worker());
+                } catch (IllegalArgumentException e) {
+                    skipped.add(skip(path, Optional.empty(), e.getMessage(), "its holder is not shown"));
                 }
             }
-            byte[] generation = data(paths.generation());
-            return new FleetSnapshot(application, leader(paths),
-                    generation == null ? 0 : Long.parseLong(new String(generation, StandardCharsets.UTF_8).trim()),
-                    workers, assignments, holders);
+            byte[] generationData = data(paths.generation());
+            long generation = 0;
+            if (generationData != null) {
+                try {
+                    generation = ZkJson.generation(generationData);
+                } catch (IllegalArgumentException e) {
+                    skipped.add(skip(paths.generation(), Optional.empty(), e.getMessage(), "the generation shows as 0"));
+                }
+            }
+            return new FleetSnapshot(application, leader(paths, skipped), generation, workers, assignments, holders,
+                    skipped);
         } catch (CoordinatorException e) {
             throw e;
         } catch (Exception e) {
@@ -106,14 +145,24 @@ public final class FleetReader implements AutoCloseable {
         }
     }
 
-    /** The id of this ZooKeeper history, once a worker has created it. */
+    private FleetSnapshot.Skipped skip(String path, Optional<WorkerId> worker, String reason, String consequence) {
+        skippedNodes.ifPresent(nodes -> nodes.skipped(path, reason, consequence));
+        return new FleetSnapshot.Skipped(path, worker, reason);
+    }
+
+    /**
+     * The id of this ZooKeeper history, once a worker has created it.
+     *
+     * @throws CoordinatorException when it cannot be read, or holds what is not a fencing domain
+     */
     public Optional<String> fencingDomain() {
+        byte[] data;
         try {
-            byte[] data = data(ZkPaths.FENCING_DOMAIN);
-            return data == null ? Optional.empty() : Optional.of(new String(data, StandardCharsets.UTF_8));
+            data = data(ZkPaths.FENCING_DOMAIN);
         } catch (Exception e) {
             throw new CoordinatorException("reading the fencing domain from ZooKeeper at " + connect + " failed: " + e, e);
         }
+        return data == null ? Optional.empty() : Optional.of(FencingDomains.parse(data));
     }
 
     /**
@@ -132,14 +181,23 @@ public final class FleetReader implements AutoCloseable {
         }
     }
 
-    /** The LeaderLatch participant with the lowest sequence number leads; its node holds its worker id. */
-    private Optional<WorkerId> leader(ZkPaths paths) throws Exception {
+    /**
+     * The LeaderLatch participant with the lowest sequence number leads; its node holds its worker
+     * id. When that is not a worker id the leader is unknown, and said so.
+     */
+    private Optional<WorkerId> leader(ZkPaths paths, List<FleetSnapshot.Skipped> skipped) throws Exception {
         List<String> participants = new ArrayList<>(children(paths.leader()));
         participants.sort(Comparator.comparing(name -> name.substring(name.lastIndexOf('-') + 1)));
         for (String node : participants) {
-            byte[] data = data(paths.leader() + "/" + node);
+            String path = paths.leader() + "/" + node;
+            byte[] data = data(path);
             if (data != null && data.length > 0) {
-                return Optional.of(WorkerId.of(new String(data, StandardCharsets.UTF_8)));
+                try {
+                    return Optional.of(ZkPaths.workerOf(new String(data, StandardCharsets.UTF_8)));
+                } catch (IllegalArgumentException e) {
+                    skipped.add(skip(path, Optional.empty(), e.getMessage(), "the leader is shown as unknown"));
+                    return Optional.empty();
+                }
             }
         }
         return Optional.empty();

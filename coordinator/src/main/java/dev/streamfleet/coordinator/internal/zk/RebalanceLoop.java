@@ -8,6 +8,7 @@ import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.RebalanceSchedule;
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
@@ -62,6 +63,8 @@ final class RebalanceLoop {
     private final ScheduledExecutorService executor;
     private final RebalanceHistory history = new RebalanceHistory(HISTORY);
     private final SettleMeter settle;
+    private final SkippedNodes skipped;
+    private final TaskFailures failures;
     /** Where units seen for the first time start; new for each leadership, as it reads the store afresh. */
     private StartSeeding starts;
 
@@ -86,7 +89,7 @@ final class RebalanceLoop {
 
     RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
                   CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor,
-                  ScheduledExecutorService settleThread) {
+                  ScheduledExecutorService settleThread, SkippedNodes skipped, TaskFailures failures) {
         this.client = client;
         this.paths = paths;
         this.config = config;
@@ -95,7 +98,9 @@ final class RebalanceLoop {
         this.strategy = strategy;
         this.clock = clock;
         this.executor = executor;
-        this.settle = new SettleMeter(client, paths, history, Scheduler.of(settleThread), System::nanoTime);
+        this.skipped = skipped;
+        this.failures = failures;
+        this.settle = new SettleMeter(client, paths, history, Scheduler.of(settleThread, failures), System::nanoTime);
     }
 
     /** Starts leading. Runs on the executor thread. */
@@ -118,7 +123,9 @@ final class RebalanceLoop {
         }
         changed();
         long interval = config.discoveryInterval().toMillis();
-        discoveryCheck = executor.scheduleWithFixedDelay(this::checkDiscovery, interval, interval, TimeUnit.MILLISECONDS);
+        // Guarded: a periodic task that throws would never run again.
+        discoveryCheck = executor.scheduleWithFixedDelay(failures.guard(this::checkDiscovery), interval, interval,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Stops leading at once. Runs on the executor thread. */
@@ -177,8 +184,7 @@ final class RebalanceLoop {
      */
     private Map<UnitId, Double> readLoads(Map<UnitId, WorkerId> owners) throws Exception {
         Map<UnitId, Double> loads = new HashMap<>();
-        for (String child : children(paths.loads())) {
-            WorkerId worker = WorkerId.of(child);
+        for (WorkerId worker : workersUnder(paths.loads(), "its loads count as unknown")) {
             try {
                 ZkJson.loads(client.getData().forPath(paths.loads(worker))).forEach((unit, load) -> {
                     if (worker.equals(owners.get(unit))) {
@@ -190,20 +196,58 @@ final class RebalanceLoop {
             } catch (KeeperException.NoNodeException e) {
                 // The worker is gone; its units count as unknown.
             } catch (IllegalArgumentException e) {
-                LOG.warn("ignoring the loads published by {}: {}", worker, e.getMessage());
+                skipped.skipped(paths.loads(worker), e.getMessage(), "its units' loads count as unknown");
             }
         }
         return loads;
     }
 
-    /** The capacity the worker published, if its registration can be read. */
+    /**
+     * The capacity the worker published, if its registration can be read. A worker whose
+     * registration cannot be read is still a live worker (its ephemeral node exists): it counts
+     * with capacity 1.
+     */
     private java.util.Optional<Integer> capacityOf(WorkerId worker) {
         try {
-            return java.util.Optional.of(ZkJson.worker(client.getData().forPath(paths.worker(worker))).capacity());
+            return java.util.Optional.of(ZkJson.worker(worker.value(), client.getData().forPath(paths.worker(worker)))
+                    .info().capacity());
+        } catch (IllegalArgumentException e) {
+            skipped.skipped(paths.worker(worker), e.getMessage(), "the worker counts with capacity 1");
+            return java.util.Optional.empty();
         } catch (Exception e) {
-            // Gone meanwhile, or unreadable: it counts with capacity 1.
+            // Gone meanwhile: its departure is the next change.
             return java.util.Optional.empty();
         }
+    }
+
+    /**
+     * The children of {@code path} named after workers. Any other name is skipped (with a WARN and
+     * a count), so that one bad node never stops the rebalance of the rest.
+     */
+    private List<WorkerId> workersUnder(String path, String consequence) throws Exception {
+        List<WorkerId> workers = new ArrayList<>();
+        for (String child : children(path)) {
+            try {
+                workers.add(ZkPaths.workerOf(child));
+            } catch (IllegalArgumentException e) {
+                skipped.skipped(path + "/" + child, e.getMessage(), consequence);
+            }
+        }
+        return workers;
+    }
+
+    /** The names under {@code ended/} that are unit ids; any other is skipped and left in place. */
+    private List<String> endedReports() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (String child : children(paths.ended())) {
+            try {
+                ZkPaths.unitOf(child);
+                names.add(child);
+            } catch (IllegalArgumentException e) {
+                skipped.skipped(paths.ended() + "/" + child, e.getMessage(), "it is left in place and ends no unit");
+            }
+        }
+        return names;
     }
 
     /** The children of a container node, which the server deletes while it is empty; missing means none. */
@@ -218,7 +262,7 @@ final class RebalanceLoop {
     /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */
     private void post(Runnable task) {
         try {
-            executor.execute(task);
+            executor.execute(failures.guard(task));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // Shut down.
         }
@@ -268,8 +312,14 @@ final class RebalanceLoop {
                 changed();
                 return;
             }
+            Assignments assignments = readAssignments();
+            if (!assignments.unreadable().isEmpty()) {
+                // Their workers ignore them and keep their units; a rebalance writes readable ones over them.
+                changed();
+                return;
+            }
             Map<UnitId, WorkerId> owners = new HashMap<>();
-            readAssignments().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+            assignments.readable().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
             if (!readLoads(owners).equals(decidedLoads)) {
                 changed();
                 return;
@@ -295,7 +345,7 @@ final class RebalanceLoop {
         }
         schedule.dueAt().ifPresent(due -> {
             long delay = Math.max(0, Duration.between(clock.instant(), due).toMillis());
-            tick = executor.schedule(this::onTick, delay, TimeUnit.MILLISECONDS);
+            tick = executor.schedule(failures.guard(this::onTick), delay, TimeUnit.MILLISECONDS);
         });
     }
 
@@ -331,8 +381,7 @@ final class RebalanceLoop {
         long startNanos = System.nanoTime();
         SortedSet<WorkerId> workers = new TreeSet<>();
         Map<WorkerId, Integer> capacities = new HashMap<>();
-        for (String child : children(paths.workers())) {
-            WorkerId worker = WorkerId.of(child);
+        for (WorkerId worker : workersUnder(paths.workers(), "it is not a worker of this fleet and gets no units")) {
             workers.add(worker);
             capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
         }
@@ -342,13 +391,14 @@ final class RebalanceLoop {
         }
         discovered = Set.copyOf(units.keySet());
 
-        Map<WorkerId, ZkJson.AssignmentNode> current = readAssignments();
+        Assignments assignments = readAssignments();
+        Map<WorkerId, ZkJson.AssignmentNode> current = assignments.readable();
         Map<UnitId, WorkerId> owners = new HashMap<>();
         current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
         // A unit seen for the first time is seeded where it starts before anyone may claim it.
         Set<UnitId> held = starts.settle(units, owners.keySet());
 
-        List<String> endedEvents = children(paths.ended());
+        List<String> endedEvents = endedReports();
         endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
         endedUnits.addAll(parentsEndedInTheStore(units));
         Set<UnitId> ended = new HashSet<>(endedUnits);
@@ -370,16 +420,16 @@ final class RebalanceLoop {
                 changed.put(worker, mine);
             }
         }
-        List<WorkerId> departed = current.keySet().stream().filter(w -> !workers.contains(w)).toList();
+        List<WorkerId> departed = assignments.workers().stream().filter(w -> !workers.contains(w)).toList();
         if (!changed.isEmpty() || !departed.isEmpty()) {
             SortedSet<WorkerId> joined = new TreeSet<>(workers);
-            joined.removeAll(current.keySet());
+            joined.removeAll(assignments.workers());
             Set<UnitId> endedNow = new HashSet<>();
             endedEvents.forEach(name -> endedNow.add(ZkPaths.unitOf(name)));
             int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
             String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
                     newUnits, next.loadMoves());
-            publish(next, owners, current, changed, departed, started, startNanos, reason);
+            publish(next, owners, assignments, changed, departed, started, startNanos, reason);
         }
         for (String name : endedEvents) {
             try {
@@ -393,11 +443,11 @@ final class RebalanceLoop {
         }
     }
 
-    private void publish(Assignment next, Map<UnitId, WorkerId> owners, Map<WorkerId, ZkJson.AssignmentNode> current,
+    private void publish(Assignment next, Map<UnitId, WorkerId> owners, Assignments current,
                          Map<WorkerId, SortedSet<UnitId>> changed, List<WorkerId> departed, Instant started,
                          long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
-        long generation = readGeneration(generationStat) + 1;
+        long generation = readGeneration(generationStat, current.readable()) + 1;
         List<CuratorOp> ops = new ArrayList<>();
         client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
@@ -406,7 +456,8 @@ final class RebalanceLoop {
         for (Map.Entry<WorkerId, SortedSet<UnitId>> entry : new java.util.TreeMap<>(changed).entrySet()) {
             byte[] body = ZkJson.assignment(generation, entry.getValue());
             String path = paths.assignment(entry.getKey());
-            ops.add(current.containsKey(entry.getKey())
+            // An unreadable node is written over: the leader alone writes assignments.
+            ops.add(current.workers().contains(entry.getKey())
                     ? client.transactionOp().setData().forPath(path, body)
                     : client.transactionOp().create().forPath(path, body));
         }
@@ -435,27 +486,56 @@ final class RebalanceLoop {
                 Duration.between(started, record.at()).toMillis(), reason);
     }
 
-    private Map<WorkerId, ZkJson.AssignmentNode> readAssignments() throws Exception {
-        Map<WorkerId, ZkJson.AssignmentNode> current = new HashMap<>();
-        for (String child : children(paths.assignments())) {
+    /**
+     * The assignment nodes as read: those that parse, and the workers whose node does not. Their
+     * workers ignore such a node and keep their units; the next rebalance writes a readable one
+     * over it. A node not named after a worker is skipped and left alone.
+     */
+    private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable) {
+
+        /** Every worker that has an assignment node, readable or not. */
+        Set<WorkerId> workers() {
+            Set<WorkerId> all = new HashSet<>(readable.keySet());
+            all.addAll(unreadable);
+            return all;
+        }
+    }
+
+    private Assignments readAssignments() throws Exception {
+        Map<WorkerId, ZkJson.AssignmentNode> readable = new HashMap<>();
+        Set<WorkerId> unreadable = new HashSet<>();
+        for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
             try {
-                current.put(WorkerId.of(child), ZkJson.assignment(client.getData().forPath(paths.assignment(WorkerId.of(child)))));
+                readable.put(worker, ZkJson.assignment(client.getData().forPath(paths.assignment(worker))));
             } catch (KeeperException.NoNodeException e) {
                 // Deleted between listing and reading.
             } catch (IllegalArgumentException e) {
-                LOG.warn("ignoring unreadable assignment of {}: {}", child, e.getMessage());
+                skipped.skipped(paths.assignment(worker), e.getMessage(), "the next rebalance writes a readable one over it");
+                unreadable.add(worker);
             }
         }
-        return current;
+        return new Assignments(readable, unreadable);
     }
 
-    private long readGeneration(Stat stat) throws Exception {
+    /**
+     * The last published generation. A node that does not hold one is recovered from, not stopped
+     * at: the largest generation of the readable assignments stands in, and the write of the next
+     * generation (conditional on the node's version, as always) replaces it.
+     */
+    private long readGeneration(Stat stat, Map<WorkerId, ZkJson.AssignmentNode> current) throws Exception {
         try {
             client.create().creatingParentContainersIfNeeded().forPath(paths.generation(), "0".getBytes(StandardCharsets.UTF_8));
         } catch (KeeperException.NodeExistsException e) {
             // The usual case.
         }
         byte[] data = client.getData().storingStatIn(stat).forPath(paths.generation());
-        return Long.parseLong(new String(data, StandardCharsets.UTF_8).trim());
+        try {
+            return ZkJson.generation(data);
+        } catch (IllegalArgumentException e) {
+            long recovered = current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0);
+            skipped.skipped(paths.generation(), e.getMessage(), "continuing from generation " + recovered
+                    + ", the largest of the assignments; the next generation is written over it");
+            return recovered;
+        }
     }
 }

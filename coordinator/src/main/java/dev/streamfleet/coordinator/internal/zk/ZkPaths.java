@@ -86,7 +86,30 @@ final class ZkPaths {
         return unit.toString().replace('/', '~');
     }
 
+    /**
+     * The unit a node under {@code leases/} or {@code ended/} is named after.
+     *
+     * @throws IllegalArgumentException naming the node when the name is not a unit id
+     */
     static UnitId unitOf(String nodeName) {
-        return UnitId.parse(nodeName.replace('~', '/'));
+        try {
+            return UnitId.parse(nodeName.replace('~', '/'));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("'" + ZkJson.shown(nodeName) + "' is not a unit id with '~' for '/'");
+        }
+    }
+
+    /**
+     * The worker a node under {@code workers/}, {@code assignments/} or {@code loads/} is named after.
+     *
+     * @throws IllegalArgumentException naming the node when the name is not a worker id
+     */
+    static WorkerId workerOf(String nodeName) {
+        try {
+            return WorkerId.of(nodeName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("'" + ZkJson.shown(nodeName) + "' is not a worker id (1-128 characters of"
+                    + " A-Z a-z 0-9 . _ -)");
+        }
     }
 }

@@ -67,10 +67,19 @@ final class ClassArchiveBuilder implements AutoCloseable {
             case TRAINING -> {
                 LOG.info("class-data sharing: no archive for this Java yet; building {} from the classes this worker"
                         + " loads, {} s after it joined; later starts use it", archive, after.toSeconds());
-                builder.thread.schedule(builder::build, after.toMillis(), TimeUnit.MILLISECONDS);
+                builder.thread.schedule(builder::buildReportingFailures, after.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         return builder;
+    }
+
+    /** Builds; whatever {@link #build} does not expect is logged, not kept in a future nobody reads. */
+    private void buildReportingFailures() {
+        try {
+            build();
+        } catch (Throwable e) {
+            LOG.error("class-data sharing: building the archive failed unexpectedly; starts stay without it: {}", e.toString(), e);
+        }
     }
 
     private void build() {

@@ -95,6 +95,8 @@ public final class StatusCommand implements Callable<Integer> {
                     .put("position", row == null ? null : row.position().map(PositionCodec::encode).orElse(null))
                     .put("state", row == null ? null : row.state().name());
         }
+        com.fasterxml.jackson.databind.node.ArrayNode skipped = status.putArray("skipped");
+        snapshot.skipped().forEach(node -> skipped.addObject().put("node", node.node()).put("reason", node.reason()));
         try {
             return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(status);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -106,7 +108,13 @@ public final class StatusCommand implements Callable<Integer> {
     static Map<UnitId, com.fasterxml.jackson.databind.JsonNode> liveUnits(FleetSnapshot snapshot) {
         Map<UnitId, com.fasterxml.jackson.databind.JsonNode> units = new HashMap<>();
         new dev.streamfleet.worker.internal.status.WorkerReports(Duration.ofSeconds(1)).fetch(snapshot.workers()).values()
-                .forEach(report -> report.path("units").forEach(unit -> units.put(UnitId.parse(unit.path("unit").asText()), unit)));
+                .forEach(report -> report.path("units").forEach(unit -> {
+                    try {
+                        units.put(UnitId.parse(unit.path("unit").asText()), unit);
+                    } catch (IllegalArgumentException e) {
+                        // A unit this version cannot name (another version's worker): the rest still shows.
+                    }
+                }));
         return units;
     }
 
@@ -143,6 +151,12 @@ public final class StatusCommand implements Callable<Integer> {
         }
         if (units.isEmpty()) {
             out.append("(no units have been read yet)\n");
+        }
+        if (!snapshot.skipped().isEmpty()) {
+            out.append("\nZooKeeper nodes skipped, as this version cannot read them (another version's, a tool's or"
+                    + " written by hand):\n");
+            snapshot.skipped().forEach(node -> out.append("  ").append(node.node()).append(": ").append(node.reason())
+                    .append('\n'));
         }
         return out.toString().stripTrailing();
     }

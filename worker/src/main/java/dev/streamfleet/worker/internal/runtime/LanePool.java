@@ -1,5 +1,7 @@
 package dev.streamfleet.worker.internal.runtime;
 
+import dev.streamfleet.coordinator.TaskFailures;
+
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -31,12 +33,19 @@ final class LanePool implements Executor, AutoCloseable {
     private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
     /** Threads that take waiting tasks now; never above {@link #bound}. */
     private final AtomicInteger draining = new AtomicInteger();
+    private final TaskFailures failures;
 
     LanePool(int bound, ThreadFactory factory) {
+        this(bound, factory, new TaskFailures("lane pool"));
+    }
+
+    /** @param failures where a task that throws is reported: it never ends its lane thread unseen */
+    LanePool(int bound, ThreadFactory factory, TaskFailures failures) {
         if (bound < 1) {
             throw new IllegalArgumentException("a lane pool runs at least one task at once, not " + bound);
         }
         this.bound = bound;
+        this.failures = failures;
         this.threads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 factory);
     }
@@ -85,7 +94,7 @@ final class LanePool implements Executor, AutoCloseable {
         try {
             Runnable task;
             while (!threads.isShutdown() && (task = waiting.poll()) != null) {
-                task.run();
+                failures.guard(task).run();
             }
         } finally {
             draining.decrementAndGet();

@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.coordinator.CoordinatorException;
+import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.internal.load.LoadAverages;
@@ -47,9 +48,11 @@ final class LoadReporter implements AutoCloseable {
     }
 
     /** Starts sampling every {@code every}. */
-    static LoadReporter start(UnitMetrics.Board board, Consumer<Map<UnitId, UnitLoad>> publish, Duration every) {
+    static LoadReporter start(UnitMetrics.Board board, Consumer<Map<UnitId, UnitLoad>> publish, Duration every,
+                              TaskFailures failures) {
         LoadReporter reporter = new LoadReporter(board, publish);
-        reporter.thread.scheduleWithFixedDelay(reporter::sampleSafely, every.toMillis(), every.toMillis(),
+        // Guarded: what sampleSafely does not expect (an Error) is reported, and the next sample still runs.
+        reporter.thread.scheduleWithFixedDelay(failures.guard(reporter::sampleSafely), every.toMillis(), every.toMillis(),
                 TimeUnit.MILLISECONDS);
         return reporter;
     }

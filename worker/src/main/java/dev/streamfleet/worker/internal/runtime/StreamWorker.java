@@ -3,6 +3,7 @@ package dev.streamfleet.worker.internal.runtime;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
@@ -62,7 +63,8 @@ public final class StreamWorker implements AutoCloseable {
     public static StreamWorker start(CoordinatorConfig coordinator, WorkerInfo info, CheckpointStore store,
                                      List<SourceBinding> bindings, RecordProcessorFactory processors,
                                      WorkerSettings settings, WorkerRuntime runtime) {
-        UnitThreads threads = UnitThreads.start(settings, runtime);
+        TaskFailures unitFailures = new TaskFailures("worker " + info.id() + "'s units");
+        UnitThreads threads = UnitThreads.start(settings, runtime, unitFailures);
         Clock clock = runtime.clock();
         MetricRegistry metrics = runtime.metrics();
         UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
@@ -77,8 +79,12 @@ public final class StreamWorker implements AutoCloseable {
                         () -> () -> member.units().values().stream().filter(state::equals).count());
             }
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
+            // Counters read from the coordinator, which counts them: alert on any increase.
+            metrics.register("streamfleet.worker.task.failures", new ReadCounter(
+                    () -> member.taskFailures().count() + unitFailures.count()));
+            metrics.register("streamfleet.worker.zookeeper.skipped.nodes", new ReadCounter(member::skippedNodes));
             LoadReporter loads = LoadReporter.start(unitMetrics, member::publishLoads,
-                    dev.streamfleet.worker.internal.load.LoadPublication.MIN_INTERVAL);
+                    dev.streamfleet.worker.internal.load.LoadPublication.MIN_INTERVAL, unitFailures);
             return new StreamWorker(member, threads, metrics, unitMetrics, stalls, loads);
         } catch (RuntimeException e) {
             threads.close();
@@ -166,6 +172,55 @@ public final class StreamWorker implements AutoCloseable {
     /** Why each FAILED unit stopped. */
     public Map<UnitId, String> failures() {
         return member.failures();
+    }
+
+    /** How many of this worker's background tasks failed (each was logged at ERROR), and the last failure. */
+    public TaskFailureSummary taskFailures() {
+        TaskFailures coordination = member.taskFailures();
+        TaskFailures units = threads.failures();
+        return new TaskFailureSummary(coordination.count() + units.count(),
+                TaskFailures.Failure.latest(coordination.last(), units.last()));
+    }
+
+    /** Where this worker's own background tasks report a failure. */
+    public TaskFailures unitTaskFailures() {
+        return threads.failures();
+    }
+
+    /** How many bad values of ZooKeeper nodes this worker found and skipped, each logged at WARN once. */
+    public long skippedNodes() {
+        return member.skippedNodes();
+    }
+
+    /**
+     * @param count how many background tasks failed
+     * @param last  the last failure, with when and on which thread
+     */
+    public record TaskFailureSummary(long count, Optional<TaskFailures.Failure> last) {
+    }
+
+    /** A Dropwizard counter whose count is read from elsewhere, so that Prometheus sees a counter. */
+    private static final class ReadCounter extends com.codahale.metrics.Counter {
+        private final java.util.function.LongSupplier count;
+
+        ReadCounter(java.util.function.LongSupplier count) {
+            this.count = count;
+        }
+
+        @Override
+        public long getCount() {
+            return count.getAsLong();
+        }
+
+        @Override
+        public void inc(long n) {
+            throw new UnsupportedOperationException("counted elsewhere");
+        }
+
+        @Override
+        public void dec(long n) {
+            throw new UnsupportedOperationException("counted elsewhere");
+        }
     }
 
     /** Hands every unit over gracefully (final checkpoints), then leaves the fleet. */

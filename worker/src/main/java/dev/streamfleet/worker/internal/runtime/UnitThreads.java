@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.worker.WorkerRuntime;
 
 import java.util.Optional;
@@ -32,24 +33,28 @@ final class UnitThreads implements AutoCloseable {
     private final Optional<ExecutorService> ownedPool;
     private final Executor lanes;
     private final Scheduler scheduler;
+    private final TaskFailures failures;
 
     UnitThreads(ScheduledExecutorService timerThread, ExecutorService pool, Optional<ExecutorService> ownedPool,
-                Executor lanes) {
+                Executor lanes, TaskFailures failures) {
         this.timerThread = timerThread;
         this.pool = pool;
         this.ownedPool = ownedPool;
         this.lanes = lanes;
-        this.scheduler = Scheduler.of(timerThread, pool);
+        this.failures = failures;
+        // A unit's message or timer that throws is reported, never lost in a future or a dead pool thread.
+        this.scheduler = Scheduler.of(timerThread, pool, failures);
     }
 
     /** The worker's timer thread and lane pool, and its own unit pool unless the runtime brings one. */
-    static UnitThreads start(WorkerSettings settings, WorkerRuntime runtime) {
+    static UnitThreads start(WorkerSettings settings, WorkerRuntime runtime, TaskFailures failures) {
         ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(1, daemons("streamfleet-timers"));
         timerThread.setRemoveOnCancelPolicy(true);
         ExecutorService pool = runtime.unitPool().<ExecutorService>map(application -> application)
                 .orElseGet(() -> bounded(settings.threads(), daemons("streamfleet-unit")));
         Optional<ExecutorService> ownedPool = runtime.unitPool().isPresent() ? Optional.empty() : Optional.of(pool);
-        return new UnitThreads(timerThread, pool, ownedPool, new LanePool(laneBound(settings), daemons("streamfleet-lane")));
+        return new UnitThreads(timerThread, pool, ownedPool, new LanePool(laneBound(settings), daemons("streamfleet-lane"), failures),
+                failures);
     }
 
     /**
@@ -63,6 +68,11 @@ final class UnitThreads implements AutoCloseable {
     /** How the units wait and where their messages run: timers on the timer thread, messages on the pool. */
     Scheduler scheduler() {
         return scheduler;
+    }
+
+    /** Where the failures of the units' tasks and timers are reported. */
+    TaskFailures failures() {
+        return failures;
     }
 
     /** Where blocking processors' lanes run, and dead-letter sends. */

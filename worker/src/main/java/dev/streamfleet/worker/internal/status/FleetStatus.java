@@ -15,7 +15,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,21 +35,33 @@ final class FleetStatus {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WORKER_TIMEOUT = Duration.ofSeconds(1);
 
-    private final StreamWorker worker;
+    private final Supplier<FleetSnapshot> snapshots;
+    private final Supplier<List<RebalanceRecord>> rebalanceRecords;
     private final CheckpointListing checkpoints;
     private final Clock clock;
     private final WorkerReports reports = new WorkerReports(WORKER_TIMEOUT);
 
     FleetStatus(StreamWorker worker, CheckpointStore store, Clock clock) {
-        this.worker = worker;
+        this(worker::fleet, worker::rebalances, store, clock);
+    }
+
+    FleetStatus(Supplier<FleetSnapshot> snapshots, Supplier<List<RebalanceRecord>> rebalanceRecords, CheckpointStore store,
+                Clock clock) {
+        this.snapshots = snapshots;
+        this.rebalanceRecords = rebalanceRecords;
         this.checkpoints = new CheckpointListing(store::list, clock);
         this.clock = clock;
     }
 
-    /** The whole status document. */
+    /**
+     * The whole status document. A worker whose status URL is not one is shown without its own
+     * report and with why ({@code statusSkipped}); a znode that could not be read is listed under
+     * {@code skipped}. Neither stops the rest of the document.
+     */
     ObjectNode collect() {
-        FleetSnapshot fleet = worker.fleet();
-        Map<WorkerId, JsonNode> live = reports.fetch(fleet.workers());
+        FleetSnapshot fleet = snapshots.get();
+        WorkerReports.Fetched fetched = reports.fetchAll(fleet.workers());
+        Map<WorkerId, JsonNode> live = fetched.reports();
         ObjectNode status = JSON.createObjectNode()
                 .put("application", fleet.application())
                 .put("generatedAt", clock.instant().toString())
@@ -64,7 +78,8 @@ final class FleetStatus {
                     load += unit.path("load").asDouble();
                 }
             }
-            workers.addObject().put("id", info.id().value()).put("host", info.host()).put("statusUrl", info.statusUrl())
+            ObjectNode node = workers.addObject();
+            node.put("id", info.id().value()).put("host", info.host()).put("statusUrl", info.statusUrl())
                     .put("startedAt", info.startedAt().toString())
                     .put("uptimeSeconds", Duration.between(info.startedAt(), clock.instant()).toSeconds())
                     .put("units", fleet.assignments().getOrDefault(info.id(), new TreeSet<>()).size())
@@ -72,10 +87,19 @@ final class FleetStatus {
                     .put("capacity", info.capacity())
                     .put("load", load)
                     .put("reachable", report != null);
+            fleet.statusProblem(info.id()).or(() -> Optional.ofNullable(fetched.skipped().get(info.id())))
+                    .ifPresent(reason -> node.put("statusSkipped", reason));
         }
+        ArrayNode skipped = status.putArray("skipped");
+        fleet.skipped().forEach(node -> skipped.addObject().put("node", node.node()).put("reason", node.reason()));
         Map<UnitId, JsonNode> unitReports = new HashMap<>();
-        live.values().forEach(report -> report.path("units").forEach(unit ->
-                unitReports.put(UnitId.parse(unit.path("unit").asText()), unit)));
+        live.values().forEach(report -> report.path("units").forEach(unit -> {
+            try {
+                unitReports.put(UnitId.parse(unit.path("unit").asText()), unit);
+            } catch (IllegalArgumentException e) {
+                // A report of a unit this version cannot name (another version's worker): the rest still shows.
+            }
+        }));
         Map<UnitId, Checkpoint> rows = new HashMap<>();
         checkpoints.rows().forEach(row -> rows.put(row.unit(), row));
         TreeSet<UnitId> units = new TreeSet<>(rows.keySet());
@@ -114,7 +138,7 @@ final class FleetStatus {
             }
         }
         ArrayNode rebalances = status.putArray("rebalances");
-        List<RebalanceRecord> records = worker.rebalances();
+        List<RebalanceRecord> records = rebalanceRecords.get();
         for (int i = records.size() - 1; i >= 0 && i >= records.size() - 10; i--) {
             RebalanceRecord record = records.get(i);
             rebalances.addObject().put("generation", record.generation()).put("at", record.at().toString())

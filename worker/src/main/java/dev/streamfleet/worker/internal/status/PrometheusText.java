@@ -54,6 +54,10 @@ public final class PrometheusText {
             Map.entry("streamfleet_worker_errors", "Processor failures on this worker; each one stops its unit."),
             Map.entry("streamfleet_worker_units_stalled", "Units on this worker that have made no progress for"
                     + " processing.stallAfter."),
+            Map.entry("streamfleet_worker_task_failures", "Background tasks of this worker that threw; each is logged at"
+                    + " ERROR and the last one is on /health."),
+            Map.entry("streamfleet_worker_zookeeper_skipped_nodes", "Bad values of ZooKeeper nodes this worker skipped"
+                    + " because it cannot read them (another version's, a tool's or an operator's); each is logged at WARN."),
             Map.entry("streamfleet_unit_records", "Records of the unit processed since it started on this worker."),
             Map.entry("streamfleet_unit_bytes", "Bytes of record data of the unit processed since it started on this worker."),
             Map.entry("streamfleet_unit_processor_retries", "Batches of the unit the processor was asked to retry."),

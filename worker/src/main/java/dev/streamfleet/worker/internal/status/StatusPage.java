@@ -40,6 +40,7 @@ final class StatusPage {
                 .append("<h2>Throughput and lag</h2><div id=\"charts\"></div>")
                 .append("<h2>Workers</h2><table id=\"workers\"><thead><tr><th>worker</th><th>host</th><th>uptime</th>")
                 .append("<th>units</th><th>records/s</th><th>load per capacity</th></tr></thead><tbody></tbody></table>")
+                .append("<div id=\"skipped\" class=\"bad\" hidden></div>")
                 .append("<h2>Units</h2><p><input id=\"filter\" type=\"search\" size=\"40\" ")
                 .append("placeholder=\"filter by unit, source, owner, state or reason\"> ")
                 .append("<label><input id=\"attention\" type=\"checkbox\"> only failed and stalled</label> ")

@@ -4,6 +4,7 @@ import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Asks every registered worker for its own report ({@code /api/worker}: units, states, rates,
  * lag), all at once and each within the timeout. A worker that does not answer in time, or
- * answers with anything but 200, is left out.
+ * answers with anything but 200, is left out; so is one whose status URL no request can be made
+ * to, which never stops the others from being asked.
  */
 public final class WorkerReports {
 
@@ -33,13 +36,30 @@ public final class WorkerReports {
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
+    /** The reports of the workers that answered. */
     public Map<WorkerId, JsonNode> fetch(List<WorkerInfo> workers) {
+        return fetchAll(workers).reports();
+    }
+
+    /**
+     * The reports of the workers that answered, and the workers that were not asked, with why: a
+     * status URL that no request can be made to (not an http or https URL) skips that worker only.
+     */
+    public Fetched fetchAll(List<WorkerInfo> workers) {
         Map<WorkerId, CompletableFuture<JsonNode>> pending = new HashMap<>();
+        Map<WorkerId, String> skipped = new TreeMap<>();
         for (WorkerInfo info : workers) {
             if (info.statusUrl().isBlank()) {
                 continue;
             }
-            HttpRequest request = HttpRequest.newBuilder(URI.create(info.statusUrl() + "/api/worker")).timeout(timeout).build();
+            HttpRequest request;
+            try {
+                URI uri = new URI(info.statusUrl() + "/api/worker");
+                request = HttpRequest.newBuilder(uri).timeout(timeout).build();
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                skipped.put(info.id(), "statusUrl '" + info.statusUrl() + "' is not an http or https URL");
+                continue;
+            }
             pending.put(info.id(), http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .thenApply(response -> {
                         try {
@@ -57,6 +77,15 @@ public final class WorkerReports {
                 reports.put(id, report);
             }
         });
-        return reports;
+        return new Fetched(reports, skipped);
+    }
+
+    /**
+     * What {@link #fetchAll} found.
+     *
+     * @param reports each answering worker's report
+     * @param skipped the workers not asked, with why
+     */
+    public record Fetched(Map<WorkerId, JsonNode> reports, Map<WorkerId, String> skipped) {
     }
 }

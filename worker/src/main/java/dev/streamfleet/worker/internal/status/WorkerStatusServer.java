@@ -132,13 +132,10 @@ public final class WorkerStatusServer implements AutoCloseable {
         worker.set(joined);
         fleet.set(new FleetStatus(joined, store, java.time.Clock.systemUTC()));
         com.codahale.metrics.Meter records = joined.metrics().meter("streamfleet.worker.records");
-        sampler.scheduleAtFixedRate(() -> {
-            try {
-                history.sample(java.time.Instant.now(), records.getCount(), joined.unitMetrics().values());
-            } catch (RuntimeException e) {
-                // A point missed; the next one comes in 5 s.
-            }
-        }, 0, OwnHistory.INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        // Guarded: a sample that throws is reported (a point missed), and the next one still comes in 5 s.
+        sampler.scheduleAtFixedRate(joined.unitTaskFailures().guard(() ->
+                history.sample(java.time.Instant.now(), records.getCount(), joined.unitMetrics().values())),
+                0, OwnHistory.INTERVAL.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void page(HttpExchange exchange) throws IOException {
@@ -169,7 +166,9 @@ public final class WorkerStatusServer implements AutoCloseable {
         var leaderUrl = snapshot.leader().flatMap(id -> snapshot.workers().stream().filter(w -> w.id().equals(id))
                 .map(w -> w.statusUrl()).filter(url -> !url.isBlank()).findFirst());
         if (leaderUrl.isEmpty()) {
-            unavailable(exchange, type, "no leader right now; retry in a few seconds");
+            var unusable = snapshot.leader().flatMap(snapshot::statusProblem);
+            unavailable(exchange, type, unusable.map(reason -> "the leader's page cannot be reached: " + reason)
+                    .orElse("no leader right now; retry in a few seconds"));
             return;
         }
         String target = leaderUrl.get() + exchange.getRequestURI().getPath();
@@ -188,6 +187,10 @@ public final class WorkerStatusServer implements AutoCloseable {
         try {
             answer = proxyClient.send(HttpRequest.newBuilder(URI.create(target)).timeout(PROXY_TIMEOUT).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IllegalArgumentException e) {
+            send(exchange, 502, "text/plain", ("the leader's page at " + target + " cannot be asked: " + e.getMessage())
+                    .getBytes(StandardCharsets.UTF_8));
+            return;
         } catch (IOException e) {
             send(exchange, 502, "text/plain", ("the leader at " + target + " did not answer: " + e.getMessage()
                     + "; retry in a few seconds").getBytes(StandardCharsets.UTF_8));
@@ -239,6 +242,12 @@ public final class WorkerStatusServer implements AutoCloseable {
             ArrayNode stalled = body.putArray("stalled");
             new TreeMap<>(current.stalled()).forEach((unit, reason) ->
                     stalled.addObject().put("unit", unit.toString()).put("reason", reason));
+            // Background tasks that threw (each logged at ERROR) and ZooKeeper nodes skipped as unreadable (each
+            // logged at WARN): never silent, and still 200, as a restart would not mend either.
+            var taskFailures = current.taskFailures();
+            body.put("taskFailures", taskFailures.count());
+            taskFailures.last().ifPresent(last -> body.put("lastTaskFailure", last.toString()));
+            body.put("skippedZnodes", current.skippedNodes());
         }
         send(exchange, current != null ? 200 : 503, "application/json", JSON.writeValueAsBytes(body));
     }

@@ -193,6 +193,7 @@
       var capacity = Math.max(1, worker.capacity || 1);
       var load = worker.load || 0;
       var rate = worker.reachable ? element('td', 'num', (worker.recordsPerSecond || 0).toFixed(1))
+        : worker.statusSkipped ? element('td', 'bad', 'not asked: ' + worker.statusSkipped)
         : element('td', 'num bad', 'unreachable');
       var bar = element('span', 'bar');
       bar.style.width = (heaviest > 0 ? Math.round(100 * load / capacity / heaviest) : 0) + 'px';
@@ -205,6 +206,21 @@
       return tr;
     });
     byId('workers').tBodies[0].replaceChildren.apply(byId('workers').tBodies[0], rows);
+  }
+
+  function renderSkipped(skipped) {
+    var box = byId('skipped');
+    var items = skipped.map(function (node) {
+      var item = element('li');
+      item.appendChild(element('code', null, node.node));
+      item.appendChild(document.createTextNode(': ' + node.reason));
+      return item;
+    });
+    var list = element('ul');
+    list.replaceChildren.apply(list, items);
+    box.replaceChildren(element('p', null, 'ZooKeeper nodes skipped, as this version cannot read them (written by'
+      + ' another version, a tool or by hand); the rest of the fleet goes on:'), list);
+    box.hidden = items.length === 0;
   }
 
   function matches(unit) {
@@ -301,6 +317,7 @@
     byId('generatedAt').textContent = status.generatedAt;
     renderCharts(status.history || []);
     renderWorkers(status.workers || []);
+    renderSkipped(status.skipped || []);
     renderUnits(status.units || []);
     renderRebalances(status.rebalances || []);
   }

@@ -6,6 +6,7 @@ import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.LeaseValidity;
 import dev.streamfleet.coordinator.ManualScheduler;
 import dev.streamfleet.coordinator.RevokeReason;
+import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Backoff;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,8 +45,9 @@ class HungProcessorsTest {
     private static final Epoch EPOCH = new Epoch("zk-test", 5);
 
     private final ManualScheduler threads = new ManualScheduler(2);
+    private final TaskFailures failures = new TaskFailures("hung-test");
     private final UnitThreads unitThreads = new UnitThreads(threads.timerThread(), threads.pool(), Optional.empty(),
-            threads.pool());
+            threads.pool(), failures);
     private final CheckpointStore store = new InMemoryCheckpointTable().store("hung-test");
     private final List<String> events = new ArrayList<>();
     private final List<String> stuck = new ArrayList<>();
@@ -90,6 +93,12 @@ class HungProcessorsTest {
                 unitThreads.lanes(), settings, threads.clock, UnitMetrics.unregistered(unit), stalls);
     }
 
+    /** Production's scheduler reports a task that throws instead of failing the script: none may have. */
+    @AfterEach
+    void noTaskFailed() {
+        assertThat(failures.last()).as("a task that threw").isEmpty();
+    }
+
     @Test
     void twoHungProcessorsOnATwoThreadPoolAreReportedStalledAndTheStuckHandlerFiresOnTime() {
         RecordProcessor hangs = (batch, checkpointer) -> neverReturns.await();
@@ -118,7 +127,7 @@ class HungProcessorsTest {
     void theLanePoolIsBoundedByTheUnitThreadsTimesTheParallelism() {
         WorkerSettings parallel = settings.withProcessing(3, 2).withParallelism(Parallelism.of(4));
         assertThat(UnitThreads.laneBound(parallel)).isEqualTo(12);
-        try (UnitThreads real = UnitThreads.start(parallel, WorkerRuntime.defaults())) {
+        try (UnitThreads real = UnitThreads.start(parallel, WorkerRuntime.defaults(), failures)) {
             assertThat(real.lanes()).isInstanceOf(LanePool.class);
         }
     }
