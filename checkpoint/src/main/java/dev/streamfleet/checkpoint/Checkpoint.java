@@ -20,9 +20,14 @@ import java.util.Optional;
  * @param updatedAt when the row was last written
  * @param finished  the records finished beyond {@code position}, when records are processed out of
  *                  order; {@link FinishedBeyond#NONE} otherwise
+ * @param quarantined why this build does not trust the row (an attribute that does not parse, or a
+ *                  newer row format), naming the attribute and its value; empty for a row it trusts.
+ *                  A quarantined row says nothing else: its position, epoch, owner and finished set
+ *                  are empty and its state ACTIVE, and no store ever returns it from a claim
  */
 public record Checkpoint(UnitId unit, Optional<Position> position, Optional<Epoch> epoch, Optional<String> owner,
-                         CheckpointState state, Instant updatedAt, FinishedBeyond finished) {
+                         CheckpointState state, Instant updatedAt, FinishedBeyond finished,
+                         Optional<String> quarantined) {
 
     public Checkpoint {
         Objects.requireNonNull(unit, "unit");
@@ -32,6 +37,23 @@ public record Checkpoint(UnitId unit, Optional<Position> position, Optional<Epoc
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(updatedAt, "updatedAt");
         Objects.requireNonNull(finished, "finished");
+        Objects.requireNonNull(quarantined, "quarantined");
+        if (quarantined.isPresent() && (position.isPresent() || epoch.isPresent() || owner.isPresent()
+                || state != CheckpointState.ACTIVE || !finished.isEmpty())) {
+            throw new IllegalArgumentException("a quarantined row of " + unit + " carries nothing but its reason");
+        }
+    }
+
+    /** A row this build trusts. */
+    public Checkpoint(UnitId unit, Optional<Position> position, Optional<Epoch> epoch, Optional<String> owner,
+                      CheckpointState state, Instant updatedAt, FinishedBeyond finished) {
+        this(unit, position, epoch, owner, state, updatedAt, finished, Optional.empty());
+    }
+
+    /** A row this build does not trust, and why: nothing else of it is read. */
+    public static Checkpoint quarantined(UnitId unit, Instant updatedAt, String reason) {
+        return new Checkpoint(unit, Optional.empty(), Optional.empty(), Optional.empty(), CheckpointState.ACTIVE,
+                updatedAt, FinishedBeyond.NONE, Optional.of(reason));
     }
 
     /** A row with nothing finished beyond its position. */
@@ -42,5 +64,10 @@ public record Checkpoint(UnitId unit, Optional<Position> position, Optional<Epoc
 
     public boolean isEnded() {
         return state == CheckpointState.ENDED;
+    }
+
+    /** Whether this build does not trust the row; see {@link #quarantined()}. */
+    public boolean isQuarantined() {
+        return quarantined.isPresent();
     }
 }

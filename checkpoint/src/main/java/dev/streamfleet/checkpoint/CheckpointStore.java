@@ -18,6 +18,11 @@ import java.util.Optional;
  * {@link OwnershipLostException}, which is never retried. Positions never move backwards except
  * through the administrative {@link #reset}, and ENDED is terminal.
  *
+ * <p>A row this build does not trust (an attribute that does not parse, a newer row format) is
+ * never read as a position: {@link #read} and {@link #list} return it {@link Checkpoint#isQuarantined
+ * quarantined}, with the reason, and every write to it, a claim included, fails with a
+ * {@link QuarantinedRowException} and leaves it as it is (docs/design.md §"What is trusted").
+ *
  * <p>Implementations are thread-safe. Every failure is a {@link CheckpointException} with a
  * one-line message.
  */
@@ -32,6 +37,7 @@ public interface CheckpointStore {
      *
      * @throws OwnershipLostException        when the stored epoch is not older than {@code epoch}
      * @throws ForeignFencingDomainException when the row was claimed under another fencing domain
+     * @throws QuarantinedRowException       when this build does not trust the row; claiming again changes nothing
      */
     Checkpoint claim(UnitId unit, Epoch epoch, String owner);
 
@@ -65,10 +71,16 @@ public interface CheckpointStore {
      */
     void markEnded(UnitId unit, Epoch epoch);
 
-    /** The unit's row, read consistently; empty when the unit was never claimed or reset. */
+    /**
+     * The unit's row, read consistently; empty when the unit was never claimed or reset. A row this
+     * build does not trust is returned quarantined, never as an exception.
+     */
     Optional<Checkpoint> read(UnitId unit);
 
-    /** Every row of this application, in unit order. May lag a just-completed write by a moment. */
+    /**
+     * Every row of this application, in unit order, quarantined ones included with their reasons. May
+     * lag a just-completed write by a moment.
+     */
     List<Checkpoint> list();
 
     /**

@@ -3,6 +3,7 @@ package dev.streamfleet.coordinator;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.ForeignFencingDomainException;
+import dev.streamfleet.checkpoint.QuarantinedRowException;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.UnitId;
 
@@ -184,6 +185,16 @@ public final class LeaseKeeper implements AutoCloseable {
             return;
         }
         Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        if (cause instanceof QuarantinedRowException quarantined && !lease.revoked && !closing) {
+            // Claiming again would read the same row: the unit stays FAILED, and keeps its lease so that no
+            // worker of an older build, which would read the row as never checkpointed, starts it meanwhile.
+            LOG.error("{} is not read: {}; it keeps its lease and stays FAILED until the row is fixed"
+                    + " ('streamfleet checkpoints reset') or the unit is revoked", lease.unit, quarantined.reason());
+            lease.work = StoppedWork.INSTANCE;
+            lease.step = UnitLease.Step.HELD;
+            held.failed(lease, "checkpoint row quarantined: " + quarantined.reason());
+            return;
+        }
         if (cause != null) {
             if (cause instanceof ForeignFencingDomainException) {
                 LOG.error("cannot claim {}: {}", lease.unit, cause.getMessage());

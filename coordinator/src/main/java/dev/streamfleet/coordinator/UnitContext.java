@@ -31,6 +31,10 @@ public record UnitContext(UnitId unit, Epoch epoch, WorkerId worker, Checkpoint 
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(events, "events");
         Objects.requireNonNull(validity, "validity");
+        if (claimed.isQuarantined()) {
+            // Its position is empty: reading would restart the unit at its initial position.
+            throw new IllegalArgumentException(unit + " cannot start from a quarantined row: " + claimed.quarantined().get());
+        }
     }
 
     /** A context whose lease nothing can take away (a reader outside a fleet). */

@@ -19,6 +19,7 @@ import java.util.Set;
  *
  *   Any live state ──(session LOST, or a fenced write)──▶ LOST
  *   READING / PAUSED ──(processor kept failing)──▶ FAILED ──(revoked)──▶ RELEASED
+ *   CLAIMING ──(the checkpoint row is quarantined: this build does not trust it)──▶ FAILED
  *   PAUSED ──(shard end, marked in the store before the connection was suspended)──▶ ENDED
  * </pre>
  *
@@ -43,7 +44,10 @@ public enum UnitState {
     LOST,
     /** Read to its end and marked ENDED in the checkpoint store. */
     ENDED,
-    /** The processor failed on a batch through every retry; the unit is stopped, its lease kept, nothing skipped. */
+    /**
+     * The processor failed on a batch through every retry, or the unit's checkpoint row is quarantined
+     * (it does not parse, or a newer build wrote it); the unit is stopped, its lease kept, nothing skipped.
+     */
     FAILED;
 
     private Set<UnitState> previous() {
@@ -55,7 +59,7 @@ public enum UnitState {
             case RELEASED -> EnumSet.of(CLAIMING, DRAINING, FAILED);
             case LOST -> EnumSet.of(CLAIMING, READING, PAUSED, DRAINING, FAILED);
             case ENDED -> EnumSet.of(READING, PAUSED);
-            case FAILED -> EnumSet.of(READING, PAUSED);
+            case FAILED -> EnumSet.of(CLAIMING, READING, PAUSED);
         };
     }
 

@@ -41,4 +41,10 @@ class UnitStateTest {
             assertThat(live.transitionTo(UnitState.LOST)).isEqualTo(UnitState.LOST);
         }
     }
+
+    @Test
+    void aUnitWhoseRowIsQuarantinedFailsStraightFromClaimingAndIsReleasedWhenRevoked() {
+        assertThat(UnitState.CLAIMING.transitionTo(UnitState.FAILED).transitionTo(UnitState.RELEASED))
+                .isEqualTo(UnitState.RELEASED);
+    }
 }

@@ -26,6 +26,17 @@ final class CheckpointTableSchema {
     static final String OWNER = "owner";
     static final String STATE = "state";
     static final String UPDATED_AT = "updatedAt";
+    /**
+     * The row's format: a number that every write sets to {@link #ROW_FORMAT}. A row without it was
+     * written before rows carried one and reads as format 1.
+     */
+    static final String FORMAT = "format";
+    /**
+     * The row format this build reads and writes. Raise it when an attribute changes its meaning in
+     * a way an older build must not overwrite: older builds then leave such rows alone and report
+     * them (docs/design.md §"What is trusted").
+     */
+    static final int ROW_FORMAT = 1;
 
     static final String BY_APPLICATION = "by-application";
     /** Changing this loses sight of existing rows in {@code list}; it is part of the table format. */

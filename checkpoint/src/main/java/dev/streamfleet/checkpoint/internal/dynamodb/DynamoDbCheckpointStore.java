@@ -4,6 +4,7 @@ import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointRules;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.OwnershipLostException;
+import dev.streamfleet.checkpoint.QuarantinedRowException;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
@@ -36,6 +37,7 @@ import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.OWNER;
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.PK;
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.FINISHED;
+import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.FORMAT;
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.POSITION;
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.POSITION_KEY;
 import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema.STATE;
@@ -47,11 +49,29 @@ import static dev.streamfleet.checkpoint.internal.dynamodb.CheckpointTableSchema
  * {@link CheckpointRules} is a condition of the write itself, so two writers racing on one
  * unit are decided by DynamoDB, not by a read before the write. When a condition fails, the
  * row is read once to say which rule it broke.
+ *
+ * <p>Every row is read through {@link CheckpointRows}, and every write is conditional on the row's
+ * format being one this build writes ({@link #FORMAT_GUARD}), so that a row of a newer build is
+ * left alone. A claim also requires the attributes it does not write to have the types this build
+ * writes ({@link #CLAIM_GUARD}); a row that fails either, or whose values do not parse, is reported
+ * as a {@link QuarantinedRowException} and the unit is not read.
  */
 final class DynamoDbCheckpointStore implements CheckpointStore {
 
     private static final String ACTIVE = "ACTIVE";
     private static final String ENDED = "ENDED";
+    /** The row is absent, or of a format this build writes: a newer build's row is never written over. */
+    private static final String FORMAT_GUARD = "(attribute_not_exists(#format) OR #format <= :format)";
+    /**
+     * What a claim, which leaves a row's data as it is, requires of that data: a state this build
+     * knows and the attribute types it writes. A row that was edited by hand fails it and is
+     * quarantined untouched instead of being claimed with, say, a numeric position that no later
+     * read could take for a position.
+     */
+    private static final String CLAIM_GUARD = "(attribute_not_exists(#pk) OR #state IN (:active, :ended))"
+            + " AND (attribute_not_exists(#pos) OR attribute_type(#pos, :string))"
+            + " AND (attribute_not_exists(#posKey) OR attribute_type(#posKey, :string))"
+            + " AND (attribute_not_exists(#finished) OR attribute_type(#finished, :string))";
 
     private final String application;
     private final DynamoDbClient client;
@@ -83,17 +103,22 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .set(DOMAIN, s(epoch.domain()))
                 .set(OWNER, s(owner))
                 .setIfNotExists(STATE, s(ACTIVE))
-                .condition("attribute_not_exists(#pk) OR attribute_not_exists(#epoch)"
-                        + " OR (#domain = :domain AND #epoch < :epoch)");
+                .name(POSITION)
+                .name(FINISHED)
+                .value(":active", s(ACTIVE))
+                .value(":ended", s(ENDED))
+                .value(":string", s("S"))
+                .condition("(attribute_not_exists(#pk) OR attribute_not_exists(#epoch)"
+                        + " OR (#domain = :domain AND #epoch < :epoch)) AND " + CLAIM_GUARD);
         AtomicInteger attempts = new AtomicInteger();
         try {
             Map<String, AttributeValue> item = calls.call("UpdateItem", attempt -> {
                 attempts.set(attempt);
                 return client.updateItem(write.request(ReturnValue.ALL_NEW)).attributes();
             });
-            return CheckpointRows.toCheckpoint(item);
+            return trusted(CheckpointRows.toCheckpoint(unit, item));
         } catch (ConditionalCheckFailedException e) {
-            Optional<Checkpoint> stored = read(unit);
+            Optional<Checkpoint> stored = read(unit).map(DynamoDbCheckpointStore::trusted);
             if (attempts.get() > 1 && stored.flatMap(Checkpoint::epoch).equals(Optional.of(epoch))
                     && stored.flatMap(Checkpoint::owner).equals(Optional.of(owner))) {
                 // An earlier attempt succeeded but its answer was lost; the condition then saw our own claim.
@@ -123,7 +148,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
-            CheckpointRules.checkCheckpoint(unit, read(unit), position, epoch);
+            CheckpointRules.checkCheckpoint(unit, read(unit).map(DynamoDbCheckpointStore::trusted), position, epoch);
             throw new OwnershipLostException("checkpoint of " + unit + " with epoch " + epoch + " lost a race");
         }
     }
@@ -138,7 +163,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
-            CheckpointRules.checkMarkEnded(unit, read(unit), epoch);
+            CheckpointRules.checkMarkEnded(unit, read(unit).map(DynamoDbCheckpointStore::trusted), epoch);
             throw new OwnershipLostException("marking " + unit + " ENDED with epoch " + epoch + " lost a race");
         }
     }
@@ -149,7 +174,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .tableName(config.table())
                 .key(Map.of(PK, s(CheckpointTableSchema.key(application, unit))))
                 .consistentRead(true)).item());
-        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(CheckpointRows.toCheckpoint(item));
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(CheckpointRows.toCheckpoint(unit, item));
     }
 
     @Override
@@ -188,7 +213,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                     .expressionAttributeNames(Map.of("#bucket", BUCKET))
                     .expressionAttributeValues(Map.of(":bucket", s(bucketKey)))
                     .exclusiveStartKey(from)));
-            page.items().forEach(item -> rows.add(CheckpointRows.toCheckpoint(item)));
+            page.items().forEach(item -> CheckpointRows.listed(application, item).ifPresent(rows::add));
             startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (startKey != null);
         return rows;
@@ -199,7 +224,8 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         CheckpointRules.checkReset(unit, Optional.empty(), position);
         Write write = new Write(unit)
                 .set(POSITION, s(PositionCodec.encode(position)))
-                .setIfNotExists(STATE, s(ACTIVE))
+                // ACTIVE: the condition keeps an ENDED row ENDED, and a reset is how a damaged state is repaired.
+                .set(STATE, s(ACTIVE))
                 .remove(FINISHED)
                 .remove(EPOCH)
                 .remove(DOMAIN)
@@ -214,7 +240,12 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
-            CheckpointRules.checkReset(unit, read(unit), position);
+            Optional<Checkpoint> stored = read(unit);
+            if (stored.isPresent() && stored.get().isQuarantined()) {
+                // A newer format (or an ENDED row) fails this condition: a reset repairs any other damage.
+                throw new QuarantinedRowException(unit, stored.get().quarantined().get());
+            }
+            CheckpointRules.checkReset(unit, stored, position);
             throw new IllegalStateException("reset of " + unit + " failed its condition, but the row allows it");
         }
     }
@@ -248,8 +279,17 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
-            // No row: nothing to clear.
+            // No row: nothing to clear. Or a newer build's row, which is left alone.
+            read(unit).ifPresent(DynamoDbCheckpointStore::trusted);
         }
+    }
+
+    /** The row, when this build trusts it; a quarantined row is a {@link QuarantinedRowException}. */
+    private static Checkpoint trusted(Checkpoint row) {
+        if (row.isQuarantined()) {
+            throw new QuarantinedRowException(row.unit(), row.quarantined().get());
+        }
+        return row;
     }
 
     private static AttributeValue s(String value) {
@@ -278,6 +318,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
             set(UNIT, s(unit.toString()));
             set(BUCKET, s(CheckpointTableSchema.bucket(application, unit)));
             set(UPDATED_AT, n(clock.millis()));
+            set(FORMAT, n(CheckpointTableSchema.ROW_FORMAT));
             for (String attribute : List.of(PK, EPOCH, DOMAIN, STATE, POSITION_KEY)) {
                 names.put("#" + attribute, attribute);
             }
@@ -297,6 +338,12 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
             return this;
         }
 
+        /** Makes {@code #attribute} usable in the condition. */
+        Write name(String attribute) {
+            names.put("#" + attribute, attribute);
+            return this;
+        }
+
         Write remove(String attribute) {
             names.put("#" + attribute, attribute);
             removes.add("#" + attribute);
@@ -308,8 +355,9 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
             return this;
         }
 
+        /** The write's own rule; every write also requires a format this build writes ({@link #FORMAT_GUARD}). */
         Write condition(String expression) {
-            this.condition = expression;
+            this.condition = "(" + expression + ") AND " + FORMAT_GUARD;
             return this;
         }
 

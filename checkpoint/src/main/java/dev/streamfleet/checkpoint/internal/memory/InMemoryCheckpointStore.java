@@ -4,6 +4,7 @@ import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointRules;
 import dev.streamfleet.checkpoint.CheckpointState;
 import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.QuarantinedRowException;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
@@ -36,7 +37,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
     @Override
     public Checkpoint claim(UnitId unit, Epoch epoch, String owner) {
         return rows.compute(unit.toString(), (key, stored) -> {
-            CheckpointRules.checkClaim(unit, Optional.ofNullable(stored), epoch);
+            CheckpointRules.checkClaim(unit, trusted(stored), epoch);
             return new Checkpoint(unit, stored == null ? Optional.empty() : stored.position(), Optional.of(epoch),
                     Optional.of(owner), stored == null ? CheckpointState.ACTIVE : stored.state(), clock.instant(),
                     stored == null ? FinishedBeyond.NONE : stored.finished());
@@ -46,7 +47,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
     @Override
     public void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch) {
         rows.compute(unit.toString(), (key, stored) -> {
-            CheckpointRules.checkCheckpoint(unit, Optional.ofNullable(stored), position, epoch);
+            CheckpointRules.checkCheckpoint(unit, trusted(stored), position, epoch);
             return new Checkpoint(unit, Optional.of(position), stored.epoch(), stored.owner(), stored.state(), clock.instant(),
                     finished);
         });
@@ -55,7 +56,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
     @Override
     public void markEnded(UnitId unit, Epoch epoch) {
         rows.compute(unit.toString(), (key, stored) -> {
-            CheckpointRules.checkMarkEnded(unit, Optional.ofNullable(stored), epoch);
+            CheckpointRules.checkMarkEnded(unit, trusted(stored), epoch);
             return new Checkpoint(unit, stored.position(), stored.epoch(), stored.owner(), CheckpointState.ENDED,
                     clock.instant(), stored.finished());
         });
@@ -79,7 +80,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
                 return new Checkpoint(unit, Optional.of(position), Optional.empty(), Optional.empty(),
                         CheckpointState.ACTIVE, clock.instant());
             }
-            return new Checkpoint(unit, Optional.of(position), Optional.empty(), Optional.empty(), stored.state(),
+            return new Checkpoint(unit, Optional.of(position), Optional.empty(), Optional.empty(), CheckpointState.ACTIVE,
                     clock.instant());
         });
     }
@@ -94,7 +95,21 @@ final class InMemoryCheckpointStore implements CheckpointStore {
 
     @Override
     public void clearClaim(UnitId unit) {
-        rows.computeIfPresent(unit.toString(), (key, stored) -> new Checkpoint(unit, stored.position(), Optional.empty(),
-                Optional.empty(), stored.state(), clock.instant(), stored.finished()));
+        rows.computeIfPresent(unit.toString(), (key, stored) -> stored.isQuarantined() ? stored
+                : new Checkpoint(unit, stored.position(), Optional.empty(), Optional.empty(), stored.state(), clock.instant(),
+                        stored.finished()));
+    }
+
+    /** Stands for a row that the DynamoDB store would not trust; see {@link InMemoryCheckpointTable#quarantine}. */
+    void quarantine(UnitId unit, String reason) {
+        rows.put(unit.toString(), Checkpoint.quarantined(unit, clock.instant(), reason));
+    }
+
+    /** As the DynamoDB store does, a row it does not trust is neither claimed nor written. */
+    private static Optional<Checkpoint> trusted(Checkpoint stored) {
+        if (stored != null && stored.isQuarantined()) {
+            throw new QuarantinedRowException(stored.unit(), stored.quarantined().get());
+        }
+        return Optional.ofNullable(stored);
     }
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.checkpoint.internal.dynamodb;
 
+import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
@@ -26,40 +27,42 @@ class CheckpointRowsTest {
         Map<String, AttributeValue> item = new HashMap<>();
         item.put(CheckpointTableSchema.UNIT, AttributeValue.fromS(UNIT.toString()));
         item.put(CheckpointTableSchema.POSITION, AttributeValue.fromS("seq:49590338271490256608559692538361571095921575989136588898"));
+        item.put(CheckpointTableSchema.STATE, AttributeValue.fromS("ACTIVE"));
         item.put(CheckpointTableSchema.FINISHED, AttributeValue.fromS(finished));
         return item;
     }
 
     @Test
     void aSetWrittenByThisBuildIsReadBack() {
-        assertThat(CheckpointRows.toCheckpoint(row(CheckpointRows.storedFinished(SOME))).finished()).isEqualTo(SOME);
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row(CheckpointRows.storedFinished(SOME))).finished()).isEqualTo(SOME);
     }
 
     @Test
     void aSetWrittenBeforeSetsWereVersionedIsNotTrusted() {
         // Version 1 counted KPL user records that this build drops: its ordinals name other records.
-        assertThat(CheckpointRows.toCheckpoint(row(SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row(SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
     }
 
     @Test
     void aSetOfAnotherVersionIsNotTrusted() {
-        assertThat(CheckpointRows.toCheckpoint(row("2." + SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
-        assertThat(CheckpointRows.toCheckpoint(row("4." + SOME.encode() + ".seq:1")).finished()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row("2." + SOME.encode())).finished()).isEqualTo(FinishedBeyond.NONE);
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row("4." + SOME.encode() + ".seq:1")).finished()).isEqualTo(FinishedBeyond.NONE);
     }
 
     @Test
-    void aSetReachingFurtherThanAnyWorkerKeepsIsIgnoredRatherThanSkippingThatMany() {
+    void aSetReachingFurtherThanAnyWorkerKeepsQuarantinesTheRowRatherThanSkippingThatMany() {
         FinishedBeyond forged = new FinishedBeyond.Builder().add(0, 1L << 40).build().anchoredAt(FIRST);
-        assertThat(CheckpointRows.toCheckpoint(row(CheckpointRows.storedFinished(forged))).finished())
-                .isEqualTo(FinishedBeyond.NONE);
+        Checkpoint row = CheckpointRows.toCheckpoint(UNIT, row(CheckpointRows.storedFinished(forged)));
+        assertThat(row.quarantined()).hasValueSatisfying(reason -> assertThat(reason).contains("'finished'")
+                .contains(Long.toString(1L << 40)));
         FinishedBeyond widest = new FinishedBeyond.Builder().add(2, FinishedBeyond.MAX_END).build().anchoredAt(FIRST);
-        assertThat(CheckpointRows.toCheckpoint(row(CheckpointRows.storedFinished(widest))).finished()).isEqualTo(widest);
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row(CheckpointRows.storedFinished(widest))).finished()).isEqualTo(widest);
     }
 
     @Test
-    void aKinesisSetThatDoesNotNameItsFirstRecordIsNotTrusted() {
-        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode())).finished())
-                .isEqualTo(FinishedBeyond.NONE);
+    void aKinesisSetOfThisVersionThatDoesNotNameItsFirstRecordIsDamageAndQuarantined() {
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode()))
+                .quarantined()).hasValueSatisfying(reason -> assertThat(reason).contains("does not name the record"));
     }
 
     @Test
@@ -67,20 +70,23 @@ class CheckpointRowsTest {
         String stored = CheckpointRows.storedFinished(SOME);
         assertThat(stored).isEqualTo(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode() + "."
                 + PositionCodec.encode(FIRST));
-        assertThat(CheckpointRows.toCheckpoint(row(stored)).finished().first()).contains(FIRST);
+        assertThat(CheckpointRows.toCheckpoint(UNIT, row(stored)).finished().first()).contains(FIRST);
     }
 
     @Test
-    void aFirstRecordThatIsNoPositionIsIgnoredInsteadOfWedgingTheClaim() {
-        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode() + ".seq:x"))
-                .finished()).isEqualTo(FinishedBeyond.NONE);
-        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode() + ".LATEST"))
-                .finished()).isEqualTo(FinishedBeyond.NONE);
+    void aFirstRecordThatIsNoRecordAfterTheWatermarkQuarantinesTheRowInsteadOfWedgingTheClaim() {
+        for (String first : new String[] {"seq:x", "LATEST", "seq:1", "offset:7"}) {
+            Checkpoint row = CheckpointRows.toCheckpoint(UNIT, row(FinishedBeyond.ORDINALS_VERSION + "." + SOME.encode()
+                    + "." + first));
+            assertThat(row.quarantined()).as(first).hasValueSatisfying(reason -> assertThat(reason).contains("'finished'"));
+        }
     }
 
     @Test
-    void aDamagedSetIsIgnoredInsteadOfWedgingTheClaim() {
-        assertThat(CheckpointRows.toCheckpoint(row(FinishedBeyond.ORDINALS_VERSION + ".!!not base64!!")).finished())
-                .isEqualTo(FinishedBeyond.NONE);
+    void aDamagedSetQuarantinesTheRowInsteadOfWedgingTheClaim() {
+        Checkpoint row = CheckpointRows.toCheckpoint(UNIT, row(FinishedBeyond.ORDINALS_VERSION + ".!!not base64!!"));
+        assertThat(row.quarantined()).hasValueSatisfying(reason -> assertThat(reason)
+                .contains("'finished' is the string '3.!!not base64!!'"));
+        assertThat(row.position()).as("a quarantined row says nothing else").isEmpty();
     }
 }

@@ -27,7 +27,8 @@ class StartSeedingTest {
     private static final UnitId P2 = UnitId.kafka("payments", 2);
     private static final Epoch EPOCH = new Epoch("zk-main", 1);
 
-    private final CheckpointStore rows = new InMemoryCheckpointTable().store("app");
+    private final InMemoryCheckpointTable table = new InMemoryCheckpointTable();
+    private final CheckpointStore rows = table.store("app");
     private final FlakyCheckpointStore store = new FlakyCheckpointStore(rows);
 
     private static Map<UnitId, UnitSpec> units(UnitSpec... specs) {
@@ -62,6 +63,20 @@ class StartSeedingTest {
         assertThat(startOf(RIGHT)).contains(Position.TRIM_HORIZON);
         assertThat(rows.read(LEFT).orElseThrow().epoch()).isEmpty();
         assertThat(startOf(PARENT)).contains(Position.Sequence.of("100"));
+    }
+
+    @Test
+    void aParentsQuarantinedRowNeitherThrowsNorHoldsBackTheOtherUnits() {
+        read(PARENT);
+        table.quarantine("app", PARENT, "attribute 'state' is the string 'SPLITTING', not ACTIVE or ENDED");
+        StartSeeding leader = new StartSeeding(store);
+
+        Set<UnitId> held = leader.settle(units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT), UnitSpec.of(P0)),
+                Set.of(PARENT));
+
+        assertThat(held).isEmpty();
+        assertThat(startOf(LEFT)).as("the parent was read: its child starts at its beginning").contains(Position.TRIM_HORIZON);
+        assertThat(rows.read(PARENT).orElseThrow().isEnded()).as("so the child waits for the row to be fixed").isFalse();
     }
 
     @Test

@@ -27,7 +27,8 @@ public final class CheckpointsCommand {
 
         @Option(names = "--output", defaultValue = "text", description = "text (default), or json: an array of rows, each"
                 + " with unit, state, position (as `checkpoints reset --to` takes it; null before the first checkpoint),"
-                + " epoch and owner (null when unclaimed).")
+                + " epoch and owner (null when unclaimed); a row this build does not trust has state QUARANTINED and"
+                + " 'quarantined', the attribute and value that do not parse.")
         StatusCommand.Output output = StatusCommand.Output.text;
 
         @Override
@@ -39,6 +40,10 @@ public final class CheckpointsCommand {
                     return 0;
                 }
                 for (Checkpoint row : rows) {
+                    if (row.isQuarantined()) {
+                        System.out.printf("%-48s QUARANTINED %s%n", row.unit(), row.quarantined().get());
+                        continue;
+                    }
                     System.out.printf("%-48s %-7s %-60s epoch %s owner %s%n", row.unit(), row.state(),
                             row.position().map(PositionCodec::encode).orElse("-"),
                             row.epoch().map(Object::toString).orElse("-"), row.owner().orElse("-"));
@@ -51,10 +56,12 @@ public final class CheckpointsCommand {
             com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             com.fasterxml.jackson.databind.node.ArrayNode array = mapper.createArrayNode();
             for (Checkpoint row : rows) {
-                array.addObject().put("unit", row.unit().toString()).put("state", row.state().name())
+                com.fasterxml.jackson.databind.node.ObjectNode node = array.addObject().put("unit", row.unit().toString())
+                        .put("state", row.isQuarantined() ? "QUARANTINED" : row.state().name())
                         .put("position", row.position().map(PositionCodec::encode).orElse(null))
                         .put("epoch", row.epoch().map(Object::toString).orElse(null))
                         .put("owner", row.owner().orElse(null));
+                row.quarantined().ifPresent(reason -> node.put("quarantined", reason));
             }
             try {
                 return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(array);
@@ -141,7 +148,9 @@ public final class CheckpointsCommand {
                     throw new ConfigException("--source " + target.source + ": no unit of that source has a checkpoint row");
                 }
                 for (UnitId unit : units) {
-                    String current = fleet.store.read(unit).flatMap(Checkpoint::position).map(PositionCodec::encode).orElse("-");
+                    java.util.Optional<Checkpoint> row = fleet.store.read(unit);
+                    String current = row.flatMap(Checkpoint::quarantined).map(reason -> "(quarantined: " + reason + ")")
+                            .orElseGet(() -> row.flatMap(Checkpoint::position).map(PositionCodec::encode).orElse("-"));
                     System.out.printf("%s: %s -> %s%n", unit, current, PositionCodec.encode(position));
                 }
                 if (!yes) {

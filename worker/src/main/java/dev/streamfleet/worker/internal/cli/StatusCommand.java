@@ -90,10 +90,13 @@ public final class StatusCommand implements Callable<Integer> {
         com.fasterxml.jackson.databind.node.ArrayNode unitArray = status.putArray("units");
         for (UnitId unit : units) {
             Checkpoint row = byUnit.get(unit);
-            unitArray.addObject().put("unit", unit.toString())
+            com.fasterxml.jackson.databind.node.ObjectNode node = unitArray.addObject().put("unit", unit.toString())
                     .put("owner", snapshot.leaseHolders().containsKey(unit) ? snapshot.leaseHolders().get(unit).value() : null)
                     .put("position", row == null ? null : row.position().map(PositionCodec::encode).orElse(null))
-                    .put("state", row == null ? null : row.state().name());
+                    .put("state", row == null ? null : row.isQuarantined() ? "FAILED" : row.state().name());
+            if (row != null && row.isQuarantined()) {
+                node.put("failure", "checkpoint row quarantined: " + row.quarantined().get());
+            }
         }
         com.fasterxml.jackson.databind.node.ArrayNode skipped = status.putArray("skipped");
         snapshot.skipped().forEach(node -> skipped.addObject().put("node", node.node()).put("reason", node.reason()));
@@ -145,9 +148,13 @@ public final class StatusCommand implements Callable<Integer> {
             var report = live.get(unit);
             String lag = report == null ? "-" : report.has("millisBehindLatest") ? report.get("millisBehindLatest").asLong() + " ms"
                     : report.has("offsetLag") ? report.get("offsetLag").asLong() + " records" : "-";
-            String state = report != null ? report.path("state").asText() : row == null ? "-" : row.state().name();
+            String state = report != null ? report.path("state").asText() : row == null ? "-"
+                    : row.isQuarantined() ? "FAILED" : row.state().name();
             out.append(String.format("%-48s %-32s %-7s %-24s %-14s %s%n", unit, reader, state, position, lag,
                     row == null ? "-" : age(Duration.between(row.updatedAt(), now)) + " ago"));
+            if (row != null && row.isQuarantined()) {
+                out.append("  checkpoint row quarantined: ").append(row.quarantined().get()).append('\n');
+            }
         }
         if (units.isEmpty()) {
             out.append("(no units have been read yet)\n");

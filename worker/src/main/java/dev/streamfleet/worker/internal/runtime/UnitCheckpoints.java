@@ -2,6 +2,7 @@ package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.OwnershipLostException;
+import dev.streamfleet.checkpoint.QuarantinedRowException;
 import dev.streamfleet.checkpoint.UnitEndedException;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
@@ -41,7 +42,11 @@ final class UnitCheckpoints {
         WRITTEN,
         /** The store failed transiently; nothing is known to be written, and a later write will try again. */
         RETRY_LATER,
-        /** Another owner holds the row, or the row is ENDED: this worker must not read the unit any more. */
+        /**
+         * Another owner holds the row, the row is ENDED, or it became a row this build does not write over
+         * (a newer build's): this worker must not read the unit any more. Claimed again, a quarantined row
+         * leaves the unit FAILED with its reason.
+         */
         FENCED
     }
 
@@ -118,7 +123,7 @@ final class UnitCheckpoints {
         long started = System.nanoTime();
         try {
             context.store().checkpoint(context.unit(), position, finished, context.epoch());
-        } catch (OwnershipLostException | UnitEndedException e) {
+        } catch (OwnershipLostException | UnitEndedException | QuarantinedRowException e) {
             return fence(e);
         } catch (CheckpointException e) {
             return retryLater("checkpoint", e);
@@ -140,7 +145,7 @@ final class UnitCheckpoints {
         try {
             context.store().markEnded(context.unit(), context.epoch());
             return Outcome.WRITTEN;
-        } catch (OwnershipLostException | UnitEndedException e) {
+        } catch (OwnershipLostException | UnitEndedException | QuarantinedRowException e) {
             return fence(e);
         } catch (CheckpointException e) {
             return retryLater("marking it ENDED", e);

@@ -106,7 +106,10 @@ final class FleetStatus {
         units.addAll(fleet.leaseHolders().keySet());
         fleet.assignments().values().forEach(units::addAll);
         ArrayNode unitArray = status.putArray("units");
-        for (UnitId unit : attentionFirst(units, unitReports)) {
+        Map<UnitId, String> quarantined = new HashMap<>();
+        rows.forEach((unit, row) -> row.quarantined().ifPresent(reason -> quarantined.put(unit,
+                "checkpoint row quarantined: " + reason)));
+        for (UnitId unit : attentionFirst(units, unitReports, quarantined.keySet())) {
             Checkpoint row = rows.get(unit);
             JsonNode report = unitReports.get(unit);
             ObjectNode node = unitArray.addObject().put("unit", unit.toString())
@@ -115,7 +118,12 @@ final class FleetStatus {
                     .put("epoch", row == null ? null : row.epoch().map(Object::toString).orElse(null))
                     .put("position", row == null ? null : row.position().map(PositionCodec::encode).orElse(null))
                     .put("state", report != null ? report.path("state").asText()
+                            : quarantined.containsKey(unit) ? "FAILED"
                             : row != null && row.isEnded() ? "ENDED" : "NOT READING");
+            if (quarantined.containsKey(unit)) {
+                // The owner's own report says the same once it has claimed; a unit nobody holds says it here.
+                node.put("failure", quarantined.get(unit));
+            }
             if (report != null) {
                 node.put("recordsPerSecond", report.path("recordsPerSecond").asDouble());
                 if (report.has("millisBehindLatest")) {
@@ -160,10 +168,17 @@ final class FleetStatus {
         return points;
     }
 
-    /** FAILED units first, then STALLED ones, then the rest, each group in unit order: what needs an operator leads. */
-    static List<UnitId> attentionFirst(java.util.Collection<UnitId> units, Map<UnitId, JsonNode> reports) {
+    /**
+     * FAILED units (or units whose checkpoint row is quarantined) first, then STALLED ones, then the
+     * rest, each group in unit order: what needs an operator leads.
+     */
+    static List<UnitId> attentionFirst(java.util.Collection<UnitId> units, Map<UnitId, JsonNode> reports,
+                                       java.util.Set<UnitId> quarantined) {
         return units.stream().sorted(java.util.Comparator.comparingInt((UnitId unit) -> {
             JsonNode report = reports.get(unit);
+            if (quarantined.contains(unit)) {
+                return 0;
+            }
             if (report == null) {
                 return 2;
             }

@@ -69,7 +69,8 @@ class UnitRunnerTest {
     };
 
     private final ManualScheduler scheduler = new ManualScheduler();
-    private final CheckpointStore store = new InMemoryCheckpointTable().store("unit-test");
+    private final InMemoryCheckpointTable table = new InMemoryCheckpointTable();
+    private final CheckpointStore store = table.store("unit-test");
     private final List<String> events = new ArrayList<>();
     private final List<String> stuck = new ArrayList<>();
     private final StalledUnits stalls = new StalledUnits();
@@ -513,6 +514,20 @@ class UnitRunnerTest {
 
         assertThat(processor.calls).containsExactly("initialize", "process 0", "lost");
         assertThat(store.read(UNIT).orElseThrow().owner()).contains("w2");
+    }
+
+    @Test
+    void aRowQuarantinedWhileTheUnitReadsStopsItAsAFencedWriteDoesInsteadOfRetryingForever() {
+        RecordingProcessor processor = new RecordingProcessor();
+        UnitContext context = context();
+        // A newer build's row, or one edited by hand while the unit reads: its checkpoints must not go on without end.
+        table.quarantine("unit-test", UNIT, "attribute 'format' is 2: the row was written by a newer streamfleet");
+        start(context, new ScriptedSource(false, List.of(List.of(0L), List.of(1L), List.of(2L))), processor);
+
+        scheduler.advanceUntil(() -> events.contains("lost"), STEP, LIMIT);
+
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "lost");
+        assertThat(store.read(UNIT).orElseThrow().quarantined()).as("left as it is").isPresent();
     }
 
     @Test

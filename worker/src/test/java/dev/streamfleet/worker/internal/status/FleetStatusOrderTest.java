@@ -4,6 +4,7 @@ import dev.streamfleet.core.UnitId;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,6 +33,16 @@ class FleetStatusOrderTest {
         Map<UnitId, JsonNode> reports = Map.of(a, report("READING", null), b, report("READING", "no record processed"),
                 c, report("READING", null), d, report("FAILED", null));
 
-        assertThat(FleetStatus.attentionFirst(List.of(a, b, c, d), reports)).containsExactly(d, b, a, c);
+        assertThat(FleetStatus.attentionFirst(List.of(a, b, c, d), reports, Set.of())).containsExactly(d, b, a, c);
+    }
+
+    @Test
+    void aUnitWhoseCheckpointRowIsQuarantinedLeadsEvenWhenNoWorkerReportsIt() {
+        UnitId a = UnitId.kafka("orders", 0);
+        UnitId b = UnitId.kafka("orders", 1);
+        UnitId c = UnitId.kafka("orders", 2);
+        Map<UnitId, JsonNode> reports = Map.of(a, report("READING", null), b, report("READING", "no record processed"));
+
+        assertThat(FleetStatus.attentionFirst(List.of(a, b, c), reports, Set.of(c))).containsExactly(c, b, a);
     }
 }
