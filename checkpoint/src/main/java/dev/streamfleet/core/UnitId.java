@@ -27,7 +27,7 @@ public record UnitId(SourceKind kind, String stream, String shard) implements Co
             throw new IllegalArgumentException("invalid stream or topic name '" + stream + "'");
         }
         Pattern shardPattern = kind == SourceKind.KINESIS ? KINESIS_SHARD : KAFKA_PARTITION;
-        if (!shardPattern.matcher(shard).matches()) {
+        if (!shardPattern.matcher(shard).matches() || kind == SourceKind.KAFKA && Long.parseLong(shard) > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("invalid " + (kind == SourceKind.KINESIS ? "shard id" : "partition")
                     + " '" + shard + "' in " + kind.id() + "/" + stream);
         }

@@ -25,4 +25,11 @@ class UnitIdTest {
         assertThatThrownBy(() -> UnitId.parse("kafka/orders/-1")).hasMessageContaining("-1");
         assertThatThrownBy(() -> UnitId.parse("kafka/a b/1")).hasMessageContaining("a b");
     }
+
+    @Test
+    void aPartitionBeyondWhatKafkaNumbersIsRejectedWhereItIsParsed() {
+        assertThat(UnitId.parse("kafka/orders/2147483647").shard()).isEqualTo("2147483647");
+        assertThatThrownBy(() -> UnitId.parse("kafka/orders/2147483648")).hasMessageContaining("2147483648");
+        assertThatThrownBy(() -> UnitId.parse("kafka/orders/9999999999")).hasMessageContaining("9999999999");
+    }
 }
