@@ -90,6 +90,37 @@ class UntrustedCheckpointRowsIT {
     }
 
     @Test
+    void anotherUnitsRowCopiedUnderThisUnitsKeyIsNotClaimedAsThisUnitsProgress() {
+        UnitId p0 = UnitId.kafka("orders", 0);
+        UnitId p1 = UnitId.kafka("orders", 1);
+        Epoch epoch = new Epoch("zk-main", 100);
+        store.claim(p1, epoch, "worker-a");
+        store.checkpoint(p1, new Position.Offset(500), epoch);
+        Map<String, AttributeValue> copy = new HashMap<>(raw(p1));
+        copy.put("pk", AttributeValue.fromS(application + "/" + p0));
+        client.putItem(r -> r.tableName(TABLE).item(copy));
+        Map<String, AttributeValue> before = raw(p0);
+
+        assertThatThrownBy(() -> store.claim(p0, new Epoch("zk-main", 200), "worker-b"))
+                .isInstanceOf(QuarantinedRowException.class)
+                .hasMessageContaining("not the unit its key names");
+        assertThat(raw(p0)).as("the claim left the row as it was").isEqualTo(before);
+    }
+
+    @Test
+    void aSeededStartingPointWhosePosWasRenamedIsQuarantined() {
+        assertThat(store.seed(C, Position.TRIM_HORIZON)).isTrue();
+        Map<String, AttributeValue> seeded = raw(C);
+        client.updateItem(r -> r.tableName(TABLE).key(key(C)).updateExpression("SET #new = #pos REMOVE #pos")
+                .expressionAttributeNames(Map.of("#new", "position", "#pos", "pos")));
+
+        assertThat(seeded).containsKey("posKey");
+        assertThat(store.read(C).orElseThrow().quarantined()).hasValueSatisfying(reason -> assertThat(reason).contains("no 'pos'"));
+        assertThatThrownBy(() -> store.claim(C, new Epoch("zk-main", 200), "worker-b"))
+                .isInstanceOf(QuarantinedRowException.class);
+    }
+
+    @Test
     void aPositionRewrittenAsANumberIsQuarantinedAndTheClaimLeavesTheRowUntouched() {
         checkpointed(A);
         edit(A, "pos", AttributeValue.fromN("10"));

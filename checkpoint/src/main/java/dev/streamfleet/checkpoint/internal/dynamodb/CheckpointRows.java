@@ -174,6 +174,13 @@ final class CheckpointRows {
     }
 
     /**
+     * The sort key a starting point (TRIM_HORIZON, LATEST, AT_TIMESTAMP) is written with: below every
+     * record's, so any checkpoint passes it, and present, so that a row whose {@code pos} was renamed
+     * or removed is told from one that never had a position.
+     */
+    static final String STARTING_POINT_KEY = "!";
+
+    /**
      * The sort key is what the checkpoint condition compares; when it names another record than
      * the position (the position edited by hand), every later checkpoint would fail its condition.
      */
@@ -187,7 +194,8 @@ final class CheckpointRows {
             throw new Untrusted("attribute '" + POSITION_KEY + "' is " + describe(value) + " but the row has no '"
                     + POSITION + "' (renamed or removed?)");
         }
-        if (!position.get().isRecordPosition() || !PositionCodec.sortKey(position.get()).equals(value.s())) {
+        String expected = position.get().isRecordPosition() ? PositionCodec.sortKey(position.get()) : STARTING_POINT_KEY;
+        if (!expected.equals(value.s())) {
             throw new Untrusted("attribute '" + POSITION + "' is '" + PositionCodec.encode(position.get()) + "' but '"
                     + POSITION_KEY + "' is " + describe(value) + ", which names another record (was one edited by hand?)");
         }

@@ -66,9 +66,10 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
      * What a claim, which leaves a row's data as it is, requires of that data: a state this build
      * knows and the attribute types it writes. A row that was edited by hand fails it and is
      * quarantined untouched instead of being claimed with, say, a numeric position that no later
-     * read could take for a position.
+     * read could take for a position, or with the row of another unit copied under its key.
      */
-    private static final String CLAIM_GUARD = "(attribute_not_exists(#pk) OR #state IN (:active, :ended))"
+    private static final String CLAIM_GUARD = "(attribute_not_exists(#pk) OR (#state IN (:active, :ended)"
+            + " AND #unit = :unit AND (attribute_not_exists(#format) OR #format >= :oldestFormat)))"
             + " AND (attribute_not_exists(#pos) OR attribute_type(#pos, :string))"
             + " AND (attribute_not_exists(#posKey) OR attribute_type(#posKey, :string))"
             + " AND (attribute_not_exists(#finished) OR attribute_type(#finished, :string))";
@@ -108,6 +109,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .value(":active", s(ACTIVE))
                 .value(":ended", s(ENDED))
                 .value(":string", s("S"))
+                .value(":oldestFormat", n(1))
                 .condition("(attribute_not_exists(#pk) OR attribute_not_exists(#epoch)"
                         + " OR (#domain = :domain AND #epoch < :epoch)) AND " + CLAIM_GUARD);
         AtomicInteger attempts = new AtomicInteger();
@@ -232,11 +234,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .remove(OWNER)
                 .value(":ended", s(ENDED))
                 .condition("attribute_not_exists(#pk) OR #state <> :ended");
-        if (position.isRecordPosition()) {
-            write.set(POSITION_KEY, s(PositionCodec.sortKey(position)));
-        } else {
-            write.remove(POSITION_KEY);
-        }
+        write.set(POSITION_KEY, s(sortKey(position)));
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
@@ -257,9 +255,7 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
                 .set(POSITION, s(PositionCodec.encode(start)))
                 .set(STATE, s(ACTIVE))
                 .condition("attribute_not_exists(#pk)");
-        if (start.isRecordPosition()) {
-            write.set(POSITION_KEY, s(PositionCodec.sortKey(start)));
-        }
+        write.set(POSITION_KEY, s(sortKey(start)));
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
             return true;
@@ -267,6 +263,11 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
             // The row exists: someone claimed or seeded it first, or an earlier attempt of ours wrote it.
             return false;
         }
+    }
+
+    /** What a row's {@code posKey} holds for a position: its record's sort key, or the mark of a starting point. */
+    private static String sortKey(Position position) {
+        return position.isRecordPosition() ? PositionCodec.sortKey(position) : CheckpointRows.STARTING_POINT_KEY;
     }
 
     @Override

@@ -184,4 +184,16 @@ class UntrustedRowsTest {
         assertThat(CheckpointRows.listed(APP, earlierBuildsRow())).hasValueSatisfying(row -> assertThat(row.isQuarantined())
                 .isFalse());
     }
+
+    @Test
+    void aRenamedStartingPointIsQuarantinedRatherThanReadAsNeverCheckpointed() {
+        Map<String, AttributeValue> seeded = new HashMap<>(earlierBuildsRow());
+        seeded.put("format", AttributeValue.fromN("1"));
+        seeded.put("pos", AttributeValue.fromS("TRIM_HORIZON"));
+        seeded.put("posKey", AttributeValue.fromS(CheckpointRows.STARTING_POINT_KEY));
+        assertThat(CheckpointRows.toCheckpoint(UNIT, seeded).position()).contains(Position.TRIM_HORIZON);
+
+        seeded.put("position", seeded.remove("pos"));
+        assertThat(reason(seeded)).contains("posKey").contains("no 'pos'");
+    }
 }
