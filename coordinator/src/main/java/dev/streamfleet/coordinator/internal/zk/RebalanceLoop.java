@@ -421,7 +421,7 @@ final class RebalanceLoop {
             }
         }
         List<WorkerId> departed = assignments.workers().stream().filter(w -> !workers.contains(w)).toList();
-        if (!changed.isEmpty() || !departed.isEmpty()) {
+        if (!changed.isEmpty()) {
             SortedSet<WorkerId> joined = new TreeSet<>(workers);
             joined.removeAll(assignments.workers());
             Set<UnitId> endedNow = new HashSet<>();
@@ -429,7 +429,10 @@ final class RebalanceLoop {
             int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
             String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
                     newUnits, next.loadMoves());
-            publish(next, owners, assignments, changed, departed, started, startNanos, reason);
+            publish(next, owners, assignments, changed, started, startNanos, reason);
+        }
+        for (WorkerId worker : departed) {
+            deleteAssignmentOf(worker);
         }
         for (String name : endedEvents) {
             try {
@@ -443,8 +446,35 @@ final class RebalanceLoop {
         }
     }
 
+    /**
+     * Deletes a departed worker's assignment node, on its own and never inside a publish: a node
+     * that cannot be deleted (a tool's ACL) must not fail every publish after it. Whatever a tool
+     * put under it goes with it; a node that still cannot be deleted is skipped and counted.
+     */
+    private void deleteAssignmentOf(WorkerId worker) throws Exception {
+        String path = paths.assignment(worker);
+        try {
+            client.delete().deletingChildrenIfNeeded().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            // Already gone.
+        } catch (KeeperException e) {
+            skipNodeOrRethrow(path, "cannot be deleted", e, "the departed worker's assignment is left in place");
+        }
+    }
+
+    /**
+     * A failure that concerns the one node (no access, not empty, …) is skipped with a WARN and a
+     * count; one that concerns the connection is thrown, so the rebalance is tried again.
+     */
+    private void skipNodeOrRethrow(String path, String what, KeeperException e, String consequence) throws KeeperException {
+        switch (e.code()) {
+            case CONNECTIONLOSS, SESSIONEXPIRED, OPERATIONTIMEOUT, SESSIONMOVED -> throw e;
+            default -> skipped.skipped(path, what + " (" + e.code() + ")", consequence);
+        }
+    }
+
     private void publish(Assignment next, Map<UnitId, WorkerId> owners, Assignments current,
-                         Map<WorkerId, SortedSet<UnitId>> changed, List<WorkerId> departed, Instant started,
+                         Map<WorkerId, SortedSet<UnitId>> changed, Instant started,
                          long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
         long generation = readGeneration(generationStat, current.readable()) + 1;
@@ -460,9 +490,6 @@ final class RebalanceLoop {
             ops.add(current.workers().contains(entry.getKey())
                     ? client.transactionOp().setData().forPath(path, body)
                     : client.transactionOp().create().forPath(path, body));
-        }
-        for (WorkerId worker : departed) {
-            ops.add(client.transactionOp().delete().forPath(paths.assignment(worker)));
         }
         client.transaction().forOperations(ops);
         SortedSet<UnitId> movedUnits = next.movedFrom(owners);
