@@ -195,6 +195,8 @@ final class RebalanceLoop {
                 });
             } catch (KeeperException.NoNodeException e) {
                 // The worker is gone; its units count as unknown.
+            } catch (KeeperException e) {
+                skipNodeOrRethrow(paths.loads(worker), "cannot be read", e, "its units' loads count as unknown");
             } catch (IllegalArgumentException e) {
                 skipped.skipped(paths.loads(worker), e.getMessage(), "its units' loads count as unknown");
             }
@@ -207,15 +209,18 @@ final class RebalanceLoop {
      * registration cannot be read is still a live worker (its ephemeral node exists): it counts
      * with capacity 1.
      */
-    private java.util.Optional<Integer> capacityOf(WorkerId worker) {
+    private java.util.Optional<Integer> capacityOf(WorkerId worker) throws Exception {
+        String path = paths.worker(worker);
         try {
-            return java.util.Optional.of(ZkJson.worker(worker.value(), client.getData().forPath(paths.worker(worker)))
-                    .info().capacity());
-        } catch (IllegalArgumentException e) {
-            skipped.skipped(paths.worker(worker), e.getMessage(), "the worker counts with capacity 1");
-            return java.util.Optional.empty();
-        } catch (Exception e) {
+            return java.util.Optional.of(ZkJson.worker(worker.value(), client.getData().forPath(path)).info().capacity());
+        } catch (KeeperException.NoNodeException e) {
             // Gone meanwhile: its departure is the next change.
+            return java.util.Optional.empty();
+        } catch (KeeperException e) {
+            skipNodeOrRethrow(path, "cannot be read", e, "the worker counts with capacity 1");
+            return java.util.Optional.empty();
+        } catch (IllegalArgumentException e) {
+            skipped.skipped(path, e.getMessage(), "the worker counts with capacity 1");
             return java.util.Optional.empty();
         }
     }
@@ -392,6 +397,8 @@ final class RebalanceLoop {
         discovered = Set.copyOf(units.keySet());
 
         Assignments assignments = readAssignments();
+        workers.removeAll(assignments.forbidden());
+        capacities.keySet().removeAll(assignments.forbidden());
         Map<WorkerId, ZkJson.AssignmentNode> current = assignments.readable();
         Map<UnitId, WorkerId> owners = new HashMap<>();
         current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
@@ -516,9 +523,12 @@ final class RebalanceLoop {
     /**
      * The assignment nodes as read: those that parse, and the workers whose node does not. Their
      * workers ignore such a node and keep their units; the next rebalance writes a readable one
-     * over it. A node not named after a worker is skipped and left alone.
+     * over it. A node not named after a worker is skipped and left alone. A node the leader may
+     * not read ({@code forbidden}: a tool's ACL) it may not write either, nor may its worker read
+     * it: that worker gets no units while it stays so.
      */
-    private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable) {
+    private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable,
+                               Set<WorkerId> forbidden) {
 
         /** Every worker that has an assignment node, readable or not. */
         Set<WorkerId> workers() {
@@ -531,17 +541,22 @@ final class RebalanceLoop {
     private Assignments readAssignments() throws Exception {
         Map<WorkerId, ZkJson.AssignmentNode> readable = new HashMap<>();
         Set<WorkerId> unreadable = new HashSet<>();
+        Set<WorkerId> forbidden = new HashSet<>();
         for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
             try {
                 readable.put(worker, ZkJson.assignment(client.getData().forPath(paths.assignment(worker))));
             } catch (KeeperException.NoNodeException e) {
                 // Deleted between listing and reading.
+            } catch (KeeperException e) {
+                skipNodeOrRethrow(paths.assignment(worker), "cannot be read", e,
+                        "it is left alone, and its worker gets no units while it cannot be read");
+                forbidden.add(worker);
             } catch (IllegalArgumentException e) {
                 skipped.skipped(paths.assignment(worker), e.getMessage(), "the next rebalance writes a readable one over it");
                 unreadable.add(worker);
             }
         }
-        return new Assignments(readable, unreadable);
+        return new Assignments(readable, unreadable, forbidden);
     }
 
     /**

@@ -148,11 +148,18 @@ class HostileZnodesTest {
      * readLoads/readAssignments catch only NoNode and IllegalArgumentException.
      */
     @Test
-    @Disabled("PENDING F2")
     void aChildTheLeaderMayNotReadDoesNotWedgeTheRebalance() throws Exception {
         FleetMember first = join("w1");
         await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
 
+        writeOnlyAToolMayRead(paths.loads(WorkerId.of("tool")), "{\"units\":{}}");
+        FleetMember second = join("w2");
+
+        await().atMost(SETTLE).untilAsserted(() -> assertThat(readingOn(second)).isNotEmpty());
+    }
+
+    /** Writes a node with an ACL of its own, as a tool with its own credentials would: nobody else may read it. */
+    private static void writeOnlyAToolMayRead(String path, String body) throws Exception {
         try (CuratorFramework tool = CuratorFrameworkFactory.builder().connectString(zookeeper.connect())
                 .retryPolicy(new RetryOneTime(100)).authorization("digest", "tool:secret".getBytes(StandardCharsets.UTF_8))
                 .build()) {
@@ -160,11 +167,19 @@ class HostileZnodesTest {
             tool.blockUntilConnected();
             ACL onlyTool = new ACL(ZooDefs.Perms.ALL, new Id("digest", DigestAuthenticationProvider.generateDigest("tool:secret")));
             tool.create().creatingParentContainersIfNeeded().withMode(CreateMode.PERSISTENT).withACL(List.of(onlyTool))
-                    .forPath(paths.loads(WorkerId.of("tool")), "{\"units\":{}}".getBytes(StandardCharsets.UTF_8));
+                    .forPath(path, body.getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** F2, the same under assignments/: the worker it names gets no units, the others are rebalanced. */
+    @Test
+    void anAssignmentTheLeaderMayNotReadDoesNotWedgeTheRebalance() throws Exception {
+        writeOnlyAToolMayRead(paths.assignment(WorkerId.of("w2")), "{\"generation\":1,\"units\":[]}");
+        FleetMember first = join("w1");
         FleetMember second = join("w2");
 
-        await().atMost(SETTLE).untilAsserted(() -> assertThat(readingOn(second)).isNotEmpty());
+        await().atMost(SETTLE).untilAsserted(() -> assertThat(readingOn(first)).containsExactlyInAnyOrderElementsOf(units));
+        assertThat(first.skippedNodes() + second.skippedNodes()).isPositive();
     }
 
     /**
