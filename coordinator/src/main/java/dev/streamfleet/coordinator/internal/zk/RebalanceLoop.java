@@ -205,6 +205,24 @@ final class RebalanceLoop {
     }
 
     /**
+     * Whether a live session holds the worker's registration. Workers register with an ephemeral
+     * node; a persistent one (an operator's create, a restored backup) has no process behind it,
+     * and units given to it would never be read: it is skipped and counted.
+     */
+    private boolean isLive(WorkerId worker) throws Exception {
+        String path = paths.worker(worker);
+        Stat stat = client.checkExists().forPath(path);
+        if (stat == null) {
+            return false; // Gone meanwhile: its departure is the next change.
+        }
+        if (stat.getEphemeralOwner() == 0) {
+            skipped.skipped(path, "a persistent node, held by no session", "it is no live worker and gets no units");
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * The capacity the worker published, if its registration can be read. A worker whose
      * registration cannot be read is still a live worker (its ephemeral node exists): it counts
      * with capacity 1.
@@ -387,8 +405,10 @@ final class RebalanceLoop {
         SortedSet<WorkerId> workers = new TreeSet<>();
         Map<WorkerId, Integer> capacities = new HashMap<>();
         for (WorkerId worker : workersUnder(paths.workers(), "it is not a worker of this fleet and gets no units")) {
-            workers.add(worker);
-            capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
+            if (isLive(worker)) {
+                workers.add(worker);
+                capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
+            }
         }
         Map<UnitId, UnitSpec> units = new HashMap<>();
         for (UnitSpec spec : discovery.discover()) {

@@ -134,7 +134,6 @@ class HostileZnodesTest {
      * capacity 1: half the units are assigned to it and nobody ever reads them.
      */
     @Test
-    @Disabled("PENDING F1")
     void aPersistentUnreadableRegistrationIsNotAWorkerAndGetsNoUnits() throws Exception {
         zookeeper.write(paths.worker(WorkerId.of("ghost")), "{}");
         FleetMember real = join("w1");

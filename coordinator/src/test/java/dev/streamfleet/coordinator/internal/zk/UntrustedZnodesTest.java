@@ -164,8 +164,9 @@ class UntrustedZnodesTest {
         FleetMember first = join("w1");
         await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
 
-        // A newer worker whose registration this version cannot read: it is alive (its node exists), so it gets units.
-        zookeeper.write(paths.worker(WorkerId.of("w9")), "{\"id\":\"w9\",\"registration\":2}");
+        // A newer worker whose registration this version cannot read: it is alive (a session holds its ephemeral
+        // node), so it gets units.
+        zookeeper.writeEphemeral(paths.worker(WorkerId.of("w9")), "{\"id\":\"w9\",\"registration\":2}");
         await().atMost(SETTLE).untilAsserted(() -> assertThat(zookeeper.exists(paths.assignment(WorkerId.of("w9"))))
                 .isTrue());
         assertThat(first.skippedNodes()).isPositive();
