@@ -462,11 +462,7 @@ final class RebalanceLoop {
             deleteAssignmentOf(worker);
         }
         for (String name : endedEvents) {
-            try {
-                client.delete().forPath(paths.ended() + "/" + name);
-            } catch (KeeperException.NoNodeException e) {
-                // Another leader already handled it.
-            }
+            deleteEndedReport(name);
         }
         if (!held.isEmpty()) {
             retryLater();
@@ -486,6 +482,22 @@ final class RebalanceLoop {
             // Already gone.
         } catch (KeeperException e) {
             skipNodeOrRethrow(path, "cannot be deleted", e, "the departed worker's assignment is left in place");
+        }
+    }
+
+    /**
+     * Deletes a report under {@code ended/} once taken in, each on its own: one that cannot be
+     * deleted (a child of its own, a tool's ACL) is skipped and counted, and must not fail the
+     * rebalance that already published, which would otherwise be retried every second.
+     */
+    private void deleteEndedReport(String name) throws Exception {
+        String path = paths.ended() + "/" + name;
+        try {
+            client.delete().forPath(path);
+        } catch (KeeperException.NoNodeException e) {
+            // Another leader already handled it.
+        } catch (KeeperException e) {
+            skipNodeOrRethrow(path, "cannot be deleted", e, "it is left in place");
         }
     }
 

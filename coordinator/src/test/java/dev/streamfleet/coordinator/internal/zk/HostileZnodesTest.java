@@ -187,7 +187,6 @@ class HostileZnodesTest {
      * ListShards, Kafka metadata) and logging a WARN.
      */
     @Test
-    @Disabled("PENDING F3")
     void anEndedReportThatCannotBeDeletedDoesNotMakeTheLeaderRebalanceEverySecond() throws Exception {
         FleetMember first = join("w1", Duration.ofHours(1));
         await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
