@@ -112,6 +112,8 @@ final class RebalanceLoop {
         this.watches = client.newWatcherRemoveCuratorFramework();
         this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
         this.starts = new StartSeeding(store, discovery);
+        // Read afresh from the rows, like everything else a new leader decides from.
+        endedUnits.clear();
         try {
             for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
                 client.createContainers(path);
@@ -309,6 +311,27 @@ final class RebalanceLoop {
         return found;
     }
 
+    /**
+     * The units of these {@code ended/} reports whose rows say they ended. A report is only a
+     * prompt to look: anyone can write one (a stray report for a live Kafka partition would stop
+     * it for as long as this leader lives), so the row decides. A report the row does not confirm
+     * is skipped and counted, and deleted like the others; should the row say ENDED later, the
+     * discovery check finds it there.
+     */
+    private Set<UnitId> confirmedEnded(List<String> reports) {
+        Set<UnitId> confirmed = new HashSet<>();
+        for (String name : reports) {
+            UnitId unit = ZkPaths.unitOf(name);
+            if (endedUnits.contains(unit) || endedInTheStore(unit)) {
+                confirmed.add(unit);
+            } else {
+                skipped.skipped(paths.ended() + "/" + name, "the checkpoint row of " + unit + " does not say ENDED",
+                        "it ends no unit");
+            }
+        }
+        return confirmed;
+    }
+
     /** Whether the unit's row says it ended; a row that cannot be read says no, and is reported, never thrown. */
     private boolean endedInTheStore(UnitId unit) {
         try {
@@ -426,7 +449,8 @@ final class RebalanceLoop {
         Set<UnitId> held = starts.settle(units, owners.keySet());
 
         List<String> endedEvents = endedReports();
-        endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
+        Set<UnitId> endedNow = confirmedEnded(endedEvents);
+        endedUnits.addAll(endedNow);
         endedUnits.addAll(parentsEndedInTheStore(units));
         Set<UnitId> ended = new HashSet<>(endedUnits);
         ended.retainAll(units.keySet());
@@ -451,8 +475,6 @@ final class RebalanceLoop {
         if (!changed.isEmpty()) {
             SortedSet<WorkerId> joined = new TreeSet<>(workers);
             joined.removeAll(assignments.workers());
-            Set<UnitId> endedNow = new HashSet<>();
-            endedEvents.forEach(name -> endedNow.add(ZkPaths.unitOf(name)));
             int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
             String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
                     newUnits, next.loadMoves());

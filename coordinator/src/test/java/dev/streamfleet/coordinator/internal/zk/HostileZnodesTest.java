@@ -222,7 +222,6 @@ class HostileZnodesTest {
      * (endedUnits is never cleared), though the leader already has endedInTheStore() to check it.
      */
     @Test
-    @Disabled("PENDING F5")
     void aStrayEndedReportForALiveUnitDoesNotStopIt() throws Exception {
         FleetMember first = join("w1");
         await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
