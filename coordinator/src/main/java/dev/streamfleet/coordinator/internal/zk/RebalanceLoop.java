@@ -538,7 +538,8 @@ final class RebalanceLoop {
                          Map<WorkerId, SortedSet<UnitId>> changed, Instant started,
                          long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
-        long generation = readGeneration(generationStat, current.readable()) + 1;
+        // Never past Long.MAX_VALUE: the parsers refuse it, and a wrapped generation would be refused by every worker.
+        long generation = Math.addExact(readGeneration(generationStat, current.readable()), 1);
         List<CuratorOp> ops = new ArrayList<>();
         client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
