@@ -79,6 +79,12 @@ final class RebalanceLoop {
     private final Set<UnitId> endedUnits = new HashSet<>();
     /** When each unit last moved under this leader; a new leader starts without, which only makes it bolder. */
     private final Map<UnitId, Instant> movedAt = new HashMap<>();
+    /**
+     * What this leader last decided for each worker. An assignment node read later that says
+     * otherwise was written by someone else (a tool, by hand) and its worker follows it: it calls
+     * for a rebalance that writes the decision over it.
+     */
+    private Map<WorkerId, SortedSet<UnitId>> decided = Map.of();
     /** The loads workers had published at the last rebalance; different ones read later call for another. */
     private Map<UnitId, Double> decidedLoads = Map.of();
     /**
@@ -114,6 +120,7 @@ final class RebalanceLoop {
         this.starts = new StartSeeding(store, discovery);
         // Read afresh from the rows, like everything else a new leader decides from.
         endedUnits.clear();
+        decided = Map.of();
         try {
             for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
                 client.createContainers(path);
@@ -364,6 +371,12 @@ final class RebalanceLoop {
                 changed();
                 return;
             }
+            if (!differentFromDecided(assignments.readable()).isEmpty()) {
+                LOG.info("the assignments of {} are not what this leader published: rebalancing",
+                        differentFromDecided(assignments.readable()));
+                changed();
+                return;
+            }
             Map<UnitId, WorkerId> owners = new HashMap<>();
             assignments.readable().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
             if (!readLoads(owners).equals(decidedLoads)) {
@@ -378,6 +391,18 @@ final class RebalanceLoop {
         } catch (Exception e) {
             LOG.warn("looking for new units and changed loads failed: {}", e.toString());
         }
+    }
+
+    /** The workers whose readable assignment node names other units than this leader last decided for them. */
+    private Set<WorkerId> differentFromDecided(Map<WorkerId, ZkJson.AssignmentNode> readable) {
+        Set<WorkerId> different = new TreeSet<>();
+        decided.forEach((worker, units) -> {
+            ZkJson.AssignmentNode node = readable.get(worker);
+            if (node != null && !node.units().equals(units)) {
+                different.add(worker);
+            }
+        });
+        return different;
     }
 
     private void changed() {
@@ -472,6 +497,8 @@ final class RebalanceLoop {
             }
         }
         List<WorkerId> departed = assignments.workers().stream().filter(w -> !workers.contains(w)).toList();
+        Map<WorkerId, SortedSet<UnitId>> decision = new HashMap<>();
+        workers.forEach(worker -> decision.put(worker, next.unitsOf(worker)));
         if (!changed.isEmpty()) {
             SortedSet<WorkerId> joined = new TreeSet<>(workers);
             joined.removeAll(assignments.workers());
@@ -480,6 +507,7 @@ final class RebalanceLoop {
                     newUnits, next.loadMoves());
             publish(next, owners, assignments, changed, started, startNanos, reason);
         }
+        decided = decision;
         for (WorkerId worker : departed) {
             deleteAssignmentOf(worker);
         }

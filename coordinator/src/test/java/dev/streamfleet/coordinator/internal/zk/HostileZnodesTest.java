@@ -206,7 +206,6 @@ class HostileZnodesTest {
      * units stay unread until some other change.
      */
     @Test
-    @Disabled("PENDING F4")
     void aHandWrittenAssignmentIsCorrectedByTheLeader() throws Exception {
         FleetMember first = join("w1");
         await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
