@@ -10,6 +10,7 @@ import dev.streamfleet.coordinator.RebalanceSchedule;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
+import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
@@ -195,7 +196,9 @@ final class RebalanceLoop {
         Map<UnitId, Double> loads = new HashMap<>();
         for (WorkerId worker : workersUnder(paths.loads(), "its loads count as unknown")) {
             try {
-                ZkJson.loads(client.getData().forPath(paths.loads(worker))).forEach((unit, load) -> {
+                Map<UnitId, UnitLoad> published = ZkJson.loads(client.getData().forPath(paths.loads(worker)));
+                skipped.fine(paths.loads(worker));
+                published.forEach((unit, load) -> {
                     if (worker.equals(owners.get(unit))) {
                         loads.put(unit, load.load());
                     } else {
@@ -204,6 +207,7 @@ final class RebalanceLoop {
                 });
             } catch (KeeperException.NoNodeException e) {
                 // The worker is gone; its units count as unknown.
+                skipped.fine(paths.loads(worker));
             } catch (KeeperException e) {
                 skipNodeOrRethrow(paths.loads(worker), "cannot be read", e, "its units' loads count as unknown");
             } catch (IllegalArgumentException e) {
@@ -239,8 +243,11 @@ final class RebalanceLoop {
     private java.util.Optional<Integer> capacityOf(WorkerId worker) throws Exception {
         String path = paths.worker(worker);
         try {
-            return java.util.Optional.of(ZkJson.worker(worker.value(), client.getData().forPath(path)).info().capacity());
+            int capacity = ZkJson.worker(worker.value(), client.getData().forPath(path)).info().capacity();
+            skipped.fine(path);
+            return java.util.Optional.of(capacity);
         } catch (KeeperException.NoNodeException e) {
+            skipped.fine(path);
             // Gone meanwhile: its departure is the next change.
             return java.util.Optional.empty();
         } catch (KeeperException e) {
@@ -528,8 +535,9 @@ final class RebalanceLoop {
         String path = paths.assignment(worker);
         try {
             client.delete().deletingChildrenIfNeeded().forPath(path);
+            skipped.fine(path);
         } catch (KeeperException.NoNodeException e) {
-            // Already gone.
+            skipped.fine(path);
         } catch (KeeperException e) {
             skipNodeOrRethrow(path, "cannot be deleted", e, "the departed worker's assignment is left in place");
         }
@@ -544,8 +552,10 @@ final class RebalanceLoop {
         String path = paths.ended() + "/" + name;
         try {
             client.delete().forPath(path);
+            skipped.fine(path);
         } catch (KeeperException.NoNodeException e) {
             // Another leader already handled it.
+            skipped.fine(path);
         } catch (KeeperException e) {
             skipNodeOrRethrow(path, "cannot be deleted", e, "it is left in place");
         }
@@ -628,8 +638,10 @@ final class RebalanceLoop {
         for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
             try {
                 readable.put(worker, ZkJson.assignment(client.getData().forPath(paths.assignment(worker))));
+                skipped.fine(paths.assignment(worker));
             } catch (KeeperException.NoNodeException e) {
                 // Deleted between listing and reading.
+                skipped.fine(paths.assignment(worker));
             } catch (KeeperException e) {
                 skipNodeOrRethrow(paths.assignment(worker), "cannot be read", e,
                         "it is left alone, and its worker gets no units while it cannot be read");
@@ -655,7 +667,9 @@ final class RebalanceLoop {
         }
         byte[] data = client.getData().storingStatIn(stat).forPath(paths.generation());
         try {
-            return ZkJson.generation(data);
+            long generation = ZkJson.generation(data);
+            skipped.fine(paths.generation());
+            return generation;
         } catch (IllegalArgumentException e) {
             long recovered = current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0);
             skipped.skipped(paths.generation(), e.getMessage(), "continuing from generation " + recovered

@@ -184,7 +184,7 @@ class UntrustedZnodesTest {
             assertThat(readingOn(worker)).as("after %s", bad).containsExactlyInAnyOrderElementsOf(units);
         }
         assertThat(revoked).as("nothing revoked").isEmpty();
-        assertThat(worker.skippedNodes()).isGreaterThanOrEqualTo(4);
+        assertThat(worker.skippedNodes()).as("one bad node, counted until it reads fine").isPositive();
 
         // The next readable assignment is followed: the leader writes one over the bad node.
         await().atMost(SETTLE).untilAsserted(() -> assertThat(ZkJson.assignment(
