@@ -76,6 +76,7 @@ final class CuratorLeaseNodes implements LeaseNodes {
                 skipped.skipped(path, e.getMessage(), "this worker keeps the units it holds until a readable assignment");
                 throw new UnreadableAssignmentException(path + ": " + e.getMessage());
             }
+            skipped.fine(path);
             return Optional.of(new AssignedUnits(node.generation(), node.units()));
         }, cb -> watches.getData().usingWatcher(watcher).inBackground(cb).forPath(path));
         return result;

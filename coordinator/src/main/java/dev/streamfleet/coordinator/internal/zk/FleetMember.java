@@ -234,7 +234,7 @@ public final class FleetMember implements AutoCloseable {
 
     /** The fleet as ZooKeeper shows it now, read through this worker's session. */
     public FleetSnapshot snapshot() {
-        return FleetReader.over(client, config.zookeeper(), skippedNodes).read(config.application());
+        return FleetReader.over(client, config.zookeeper()).read(config.application());
     }
 
     /** This worker's ZooKeeper session. */

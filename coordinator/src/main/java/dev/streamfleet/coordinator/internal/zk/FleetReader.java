@@ -31,19 +31,19 @@ public final class FleetReader implements AutoCloseable {
     private final CuratorFramework client;
     private final String connect;
     private final boolean ownsClient;
-    /** Where a worker counts the nodes it skipped; a reader of its own only lists them in its snapshots. */
-    private final Optional<SkippedNodes> skippedNodes;
-
-    private FleetReader(CuratorFramework client, String connect, boolean ownsClient, Optional<SkippedNodes> skippedNodes) {
+    private FleetReader(CuratorFramework client, String connect, boolean ownsClient) {
         this.client = client;
         this.connect = connect;
         this.ownsClient = ownsClient;
-        this.skippedNodes = skippedNodes;
     }
 
-    /** A reader over a worker's own session, counting what it skips there; closing it leaves the session open. */
-    static FleetReader over(CuratorFramework client, String connect, SkippedNodes skippedNodes) {
-        return new FleetReader(client, connect, false, Optional.of(skippedNodes));
+    /**
+     * A reader over a worker's own session; closing it leaves the session open. What it skips is
+     * listed in its snapshots, not counted in the worker's skipped nodes: the status page reads
+     * the fleet at every request, and must not add to what the worker itself found.
+     */
+    static FleetReader over(CuratorFramework client, String connect) {
+        return new FleetReader(client, connect, false);
     }
 
     /** Connects to an open ensemble, bounded by {@code timeout}. */
@@ -70,7 +70,7 @@ public final class FleetReader implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new CoordinatorException("interrupted while connecting to ZooKeeper at " + connect, e);
         }
-        return new FleetReader(client, connect, true, Optional.empty());
+        return new FleetReader(client, connect, true);
     }
 
     /**
@@ -146,7 +146,6 @@ public final class FleetReader implements AutoCloseable {
     }
 
     private FleetSnapshot.Skipped skip(String path, Optional<WorkerId> worker, String reason, String consequence) {
-        skippedNodes.ifPresent(nodes -> nodes.skipped(path, reason, consequence));
         return new FleetSnapshot.Skipped(path, worker, reason);
     }
 

@@ -10,6 +10,7 @@ import dev.streamfleet.coordinator.RebalanceSchedule;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
+import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
@@ -79,6 +80,12 @@ final class RebalanceLoop {
     private final Set<UnitId> endedUnits = new HashSet<>();
     /** When each unit last moved under this leader; a new leader starts without, which only makes it bolder. */
     private final Map<UnitId, Instant> movedAt = new HashMap<>();
+    /**
+     * What this leader last decided for each worker. An assignment node read later that says
+     * otherwise was written by someone else (a tool, by hand) and its worker follows it: it calls
+     * for a rebalance that writes the decision over it.
+     */
+    private Map<WorkerId, SortedSet<UnitId>> decided = Map.of();
     /** The loads workers had published at the last rebalance; different ones read later call for another. */
     private Map<UnitId, Double> decidedLoads = Map.of();
     /**
@@ -112,6 +119,9 @@ final class RebalanceLoop {
         this.watches = client.newWatcherRemoveCuratorFramework();
         this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
         this.starts = new StartSeeding(store, discovery);
+        // Read afresh from the rows, like everything else a new leader decides from.
+        endedUnits.clear();
+        decided = Map.of();
         try {
             for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
                 client.createContainers(path);
@@ -186,7 +196,9 @@ final class RebalanceLoop {
         Map<UnitId, Double> loads = new HashMap<>();
         for (WorkerId worker : workersUnder(paths.loads(), "its loads count as unknown")) {
             try {
-                ZkJson.loads(client.getData().forPath(paths.loads(worker))).forEach((unit, load) -> {
+                Map<UnitId, UnitLoad> published = ZkJson.loads(client.getData().forPath(paths.loads(worker)));
+                skipped.fine(paths.loads(worker));
+                published.forEach((unit, load) -> {
                     if (worker.equals(owners.get(unit))) {
                         loads.put(unit, load.load());
                     } else {
@@ -195,6 +207,9 @@ final class RebalanceLoop {
                 });
             } catch (KeeperException.NoNodeException e) {
                 // The worker is gone; its units count as unknown.
+                skipped.fine(paths.loads(worker));
+            } catch (KeeperException e) {
+                skipNodeOrRethrow(paths.loads(worker), "cannot be read", e, "its units' loads count as unknown");
             } catch (IllegalArgumentException e) {
                 skipped.skipped(paths.loads(worker), e.getMessage(), "its units' loads count as unknown");
             }
@@ -203,19 +218,43 @@ final class RebalanceLoop {
     }
 
     /**
+     * Whether a live session holds the worker's registration. Workers register with an ephemeral
+     * node; a persistent one (an operator's create, a restored backup) has no process behind it,
+     * and units given to it would never be read: it is skipped and counted.
+     */
+    private boolean isLive(WorkerId worker) throws Exception {
+        String path = paths.worker(worker);
+        Stat stat = client.checkExists().forPath(path);
+        if (stat == null) {
+            return false; // Gone meanwhile: its departure is the next change.
+        }
+        if (stat.getEphemeralOwner() == 0) {
+            skipped.skipped(path, "a persistent node, held by no session", "it is no live worker and gets no units");
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * The capacity the worker published, if its registration can be read. A worker whose
      * registration cannot be read is still a live worker (its ephemeral node exists): it counts
      * with capacity 1.
      */
-    private java.util.Optional<Integer> capacityOf(WorkerId worker) {
+    private java.util.Optional<Integer> capacityOf(WorkerId worker) throws Exception {
+        String path = paths.worker(worker);
         try {
-            return java.util.Optional.of(ZkJson.worker(worker.value(), client.getData().forPath(paths.worker(worker)))
-                    .info().capacity());
-        } catch (IllegalArgumentException e) {
-            skipped.skipped(paths.worker(worker), e.getMessage(), "the worker counts with capacity 1");
-            return java.util.Optional.empty();
-        } catch (Exception e) {
+            int capacity = ZkJson.worker(worker.value(), client.getData().forPath(path)).info().capacity();
+            skipped.fine(path);
+            return java.util.Optional.of(capacity);
+        } catch (KeeperException.NoNodeException e) {
+            skipped.fine(path);
             // Gone meanwhile: its departure is the next change.
+            return java.util.Optional.empty();
+        } catch (KeeperException e) {
+            skipNodeOrRethrow(path, "cannot be read", e, "the worker counts with capacity 1");
+            return java.util.Optional.empty();
+        } catch (IllegalArgumentException e) {
+            skipped.skipped(path, e.getMessage(), "the worker counts with capacity 1");
             return java.util.Optional.empty();
         }
     }
@@ -286,6 +325,27 @@ final class RebalanceLoop {
         return found;
     }
 
+    /**
+     * The units of these {@code ended/} reports whose rows say they ended. A report is only a
+     * prompt to look: anyone can write one (a stray report for a live Kafka partition would stop
+     * it for as long as this leader lives), so the row decides. A report the row does not confirm
+     * is skipped and counted, and deleted like the others; should the row say ENDED later, the
+     * discovery check finds it there.
+     */
+    private Set<UnitId> confirmedEnded(List<String> reports) {
+        Set<UnitId> confirmed = new HashSet<>();
+        for (String name : reports) {
+            UnitId unit = ZkPaths.unitOf(name);
+            if (endedUnits.contains(unit) || endedInTheStore(unit)) {
+                confirmed.add(unit);
+            } else {
+                skipped.skipped(paths.ended() + "/" + name, "the checkpoint row of " + unit + " does not say ENDED",
+                        "it ends no unit");
+            }
+        }
+        return confirmed;
+    }
+
     /** Whether the unit's row says it ended; a row that cannot be read says no, and is reported, never thrown. */
     private boolean endedInTheStore(UnitId unit) {
         try {
@@ -318,6 +378,12 @@ final class RebalanceLoop {
                 changed();
                 return;
             }
+            if (!differentFromDecided(assignments.readable()).isEmpty()) {
+                LOG.info("the assignments of {} are not what this leader published: rebalancing",
+                        differentFromDecided(assignments.readable()));
+                changed();
+                return;
+            }
             Map<UnitId, WorkerId> owners = new HashMap<>();
             assignments.readable().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
             if (!readLoads(owners).equals(decidedLoads)) {
@@ -332,6 +398,18 @@ final class RebalanceLoop {
         } catch (Exception e) {
             LOG.warn("looking for new units and changed loads failed: {}", e.toString());
         }
+    }
+
+    /** The workers whose readable assignment node names other units than this leader last decided for them. */
+    private Set<WorkerId> differentFromDecided(Map<WorkerId, ZkJson.AssignmentNode> readable) {
+        Set<WorkerId> different = new TreeSet<>();
+        decided.forEach((worker, units) -> {
+            ZkJson.AssignmentNode node = readable.get(worker);
+            if (node != null && !node.units().equals(units)) {
+                different.add(worker);
+            }
+        });
+        return different;
     }
 
     private void changed() {
@@ -382,8 +460,10 @@ final class RebalanceLoop {
         SortedSet<WorkerId> workers = new TreeSet<>();
         Map<WorkerId, Integer> capacities = new HashMap<>();
         for (WorkerId worker : workersUnder(paths.workers(), "it is not a worker of this fleet and gets no units")) {
-            workers.add(worker);
-            capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
+            if (isLive(worker)) {
+                workers.add(worker);
+                capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
+            }
         }
         Map<UnitId, UnitSpec> units = new HashMap<>();
         for (UnitSpec spec : discovery.discover()) {
@@ -392,6 +472,8 @@ final class RebalanceLoop {
         discovered = Set.copyOf(units.keySet());
 
         Assignments assignments = readAssignments();
+        workers.removeAll(assignments.forbidden());
+        capacities.keySet().removeAll(assignments.forbidden());
         Map<WorkerId, ZkJson.AssignmentNode> current = assignments.readable();
         Map<UnitId, WorkerId> owners = new HashMap<>();
         current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
@@ -399,7 +481,8 @@ final class RebalanceLoop {
         Set<UnitId> held = starts.settle(units, owners.keySet());
 
         List<String> endedEvents = endedReports();
-        endedEvents.forEach(name -> endedUnits.add(ZkPaths.unitOf(name)));
+        Set<UnitId> endedNow = confirmedEnded(endedEvents);
+        endedUnits.addAll(endedNow);
         endedUnits.addAll(parentsEndedInTheStore(units));
         Set<UnitId> ended = new HashSet<>(endedUnits);
         ended.retainAll(units.keySet());
@@ -421,33 +504,80 @@ final class RebalanceLoop {
             }
         }
         List<WorkerId> departed = assignments.workers().stream().filter(w -> !workers.contains(w)).toList();
-        if (!changed.isEmpty() || !departed.isEmpty()) {
+        Map<WorkerId, SortedSet<UnitId>> decision = new HashMap<>();
+        workers.forEach(worker -> decision.put(worker, next.unitsOf(worker)));
+        if (!changed.isEmpty()) {
             SortedSet<WorkerId> joined = new TreeSet<>(workers);
             joined.removeAll(assignments.workers());
-            Set<UnitId> endedNow = new HashSet<>();
-            endedEvents.forEach(name -> endedNow.add(ZkPaths.unitOf(name)));
             int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
             String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
                     newUnits, next.loadMoves());
-            publish(next, owners, assignments, changed, departed, started, startNanos, reason);
+            publish(next, owners, assignments, changed, started, startNanos, reason);
+        }
+        decided = decision;
+        for (WorkerId worker : departed) {
+            deleteAssignmentOf(worker);
         }
         for (String name : endedEvents) {
-            try {
-                client.delete().forPath(paths.ended() + "/" + name);
-            } catch (KeeperException.NoNodeException e) {
-                // Another leader already handled it.
-            }
+            deleteEndedReport(name);
         }
         if (!held.isEmpty()) {
             retryLater();
         }
     }
 
+    /**
+     * Deletes a departed worker's assignment node, on its own and never inside a publish: a node
+     * that cannot be deleted (a tool's ACL) must not fail every publish after it. Whatever a tool
+     * put under it goes with it; a node that still cannot be deleted is skipped and counted.
+     */
+    private void deleteAssignmentOf(WorkerId worker) throws Exception {
+        String path = paths.assignment(worker);
+        try {
+            client.delete().deletingChildrenIfNeeded().forPath(path);
+            skipped.fine(path);
+        } catch (KeeperException.NoNodeException e) {
+            skipped.fine(path);
+        } catch (KeeperException e) {
+            skipNodeOrRethrow(path, "cannot be deleted", e, "the departed worker's assignment is left in place");
+        }
+    }
+
+    /**
+     * Deletes a report under {@code ended/} once taken in, each on its own: one that cannot be
+     * deleted (a child of its own, a tool's ACL) is skipped and counted, and must not fail the
+     * rebalance that already published, which would otherwise be retried every second.
+     */
+    private void deleteEndedReport(String name) throws Exception {
+        String path = paths.ended() + "/" + name;
+        try {
+            client.delete().forPath(path);
+            skipped.fine(path);
+        } catch (KeeperException.NoNodeException e) {
+            // Another leader already handled it.
+            skipped.fine(path);
+        } catch (KeeperException e) {
+            skipNodeOrRethrow(path, "cannot be deleted", e, "it is left in place");
+        }
+    }
+
+    /**
+     * A failure that concerns the one node (no access, not empty, …) is skipped with a WARN and a
+     * count; one that concerns the connection is thrown, so the rebalance is tried again.
+     */
+    private void skipNodeOrRethrow(String path, String what, KeeperException e, String consequence) throws KeeperException {
+        switch (e.code()) {
+            case CONNECTIONLOSS, SESSIONEXPIRED, OPERATIONTIMEOUT, SESSIONMOVED -> throw e;
+            default -> skipped.skipped(path, what + " (" + e.code() + ")", consequence);
+        }
+    }
+
     private void publish(Assignment next, Map<UnitId, WorkerId> owners, Assignments current,
-                         Map<WorkerId, SortedSet<UnitId>> changed, List<WorkerId> departed, Instant started,
+                         Map<WorkerId, SortedSet<UnitId>> changed, Instant started,
                          long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
-        long generation = readGeneration(generationStat, current.readable()) + 1;
+        // Never past Long.MAX_VALUE: the parsers refuse it, and a wrapped generation would be refused by every worker.
+        long generation = Math.addExact(readGeneration(generationStat, current.readable()), 1);
         List<CuratorOp> ops = new ArrayList<>();
         client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
@@ -460,9 +590,6 @@ final class RebalanceLoop {
             ops.add(current.workers().contains(entry.getKey())
                     ? client.transactionOp().setData().forPath(path, body)
                     : client.transactionOp().create().forPath(path, body));
-        }
-        for (WorkerId worker : departed) {
-            ops.add(client.transactionOp().delete().forPath(paths.assignment(worker)));
         }
         client.transaction().forOperations(ops);
         SortedSet<UnitId> movedUnits = next.movedFrom(owners);
@@ -489,9 +616,12 @@ final class RebalanceLoop {
     /**
      * The assignment nodes as read: those that parse, and the workers whose node does not. Their
      * workers ignore such a node and keep their units; the next rebalance writes a readable one
-     * over it. A node not named after a worker is skipped and left alone.
+     * over it. A node not named after a worker is skipped and left alone. A node the leader may
+     * not read ({@code forbidden}: a tool's ACL) it may not write either, nor may its worker read
+     * it: that worker gets no units while it stays so.
      */
-    private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable) {
+    private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable,
+                               Set<WorkerId> forbidden) {
 
         /** Every worker that has an assignment node, readable or not. */
         Set<WorkerId> workers() {
@@ -504,17 +634,24 @@ final class RebalanceLoop {
     private Assignments readAssignments() throws Exception {
         Map<WorkerId, ZkJson.AssignmentNode> readable = new HashMap<>();
         Set<WorkerId> unreadable = new HashSet<>();
+        Set<WorkerId> forbidden = new HashSet<>();
         for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
             try {
                 readable.put(worker, ZkJson.assignment(client.getData().forPath(paths.assignment(worker))));
+                skipped.fine(paths.assignment(worker));
             } catch (KeeperException.NoNodeException e) {
                 // Deleted between listing and reading.
+                skipped.fine(paths.assignment(worker));
+            } catch (KeeperException e) {
+                skipNodeOrRethrow(paths.assignment(worker), "cannot be read", e,
+                        "it is left alone, and its worker gets no units while it cannot be read");
+                forbidden.add(worker);
             } catch (IllegalArgumentException e) {
                 skipped.skipped(paths.assignment(worker), e.getMessage(), "the next rebalance writes a readable one over it");
                 unreadable.add(worker);
             }
         }
-        return new Assignments(readable, unreadable);
+        return new Assignments(readable, unreadable, forbidden);
     }
 
     /**
@@ -530,7 +667,9 @@ final class RebalanceLoop {
         }
         byte[] data = client.getData().storingStatIn(stat).forPath(paths.generation());
         try {
-            return ZkJson.generation(data);
+            long generation = ZkJson.generation(data);
+            skipped.fine(paths.generation());
+            return generation;
         } catch (IllegalArgumentException e) {
             long recovered = current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0);
             skipped.skipped(paths.generation(), e.getMessage(), "continuing from generation " + recovered

@@ -1,6 +1,6 @@
 package dev.streamfleet.coordinator.internal.zk;
 
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -10,43 +10,68 @@ import org.slf4j.LoggerFactory;
 /**
  * The znodes one worker skipped because it could not read them: written by another version, a
  * tool or an operator. Each bad node concerns one worker, one unit or one value, and skipping it
- * keeps the rest of the fleet going; nothing is skipped in silence. Each distinct bad value of a
- * node is logged once at WARN and counted once, however often it is read again (the leader reads
- * the fleet on every change), so the count is of bad values found, not of reads. Thread-safe.
+ * keeps the rest of the fleet going; nothing is skipped in silence. A bad node is logged at WARN
+ * and counted once, however often it is read again and whatever it is rewritten with (the leader
+ * reads the fleet on every change), until it reads fine or is gone: the count is of bad nodes
+ * found, not of reads or values. Thread-safe.
  */
 final class SkippedNodes {
 
     private static final Logger LOG = LoggerFactory.getLogger(SkippedNodes.class);
-    /** Bad values remembered, so that each is logged once; past this many the oldest are forgotten. */
-    private static final int REMEMBERED = 1_000;
+    /**
+     * Bad nodes remembered at once. Past this many, a further one is neither logged nor counted
+     * (one WARN says so): forgetting old ones instead would count every one again at every read.
+     */
+    static final int REMEMBERED = 10_000;
 
     private final AtomicLong count = new AtomicLong();
-    private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > REMEMBERED;
-        }
-    };
+    /** Each bad node's path and the reason last found. */
+    private final Map<String, String> bad = new HashMap<>();
+    private boolean overflowReported;
+
+    private enum Seen { NEW, AGAIN, CHANGED, OVERFLOW, IGNORED }
 
     /**
      * The node at {@code path} was skipped, for {@code reason} (which shows the bad value) and with
      * {@code consequence} (what happens instead, for the log line).
      */
     void skipped(String path, String reason, String consequence) {
-        boolean first;
-        synchronized (seen) {
-            first = seen.put(path + '\n' + reason, Boolean.TRUE) == null;
+        Seen seen;
+        synchronized (bad) {
+            String before = bad.get(path);
+            if (before != null) {
+                bad.put(path, reason);
+                seen = before.equals(reason) ? Seen.AGAIN : Seen.CHANGED;
+            } else if (bad.size() < REMEMBERED) {
+                bad.put(path, reason);
+                seen = Seen.NEW;
+            } else {
+                seen = overflowReported ? Seen.IGNORED : Seen.OVERFLOW;
+                overflowReported = true;
+            }
         }
-        if (first) {
-            count.incrementAndGet();
-            LOG.warn("skipping ZooKeeper node {}: {}; {} (written by another version, a tool or by hand?)", path, reason,
-                    consequence);
-        } else {
-            LOG.debug("skipping ZooKeeper node {} again: {}", path, reason);
+        switch (seen) {
+            case NEW -> {
+                count.incrementAndGet();
+                LOG.warn("skipping ZooKeeper node {}: {}; {} (written by another version, a tool or by hand?)", path,
+                        reason, consequence);
+            }
+            case CHANGED -> LOG.debug("skipping ZooKeeper node {} again, now: {}", path, reason);
+            case AGAIN -> LOG.debug("skipping ZooKeeper node {} again: {}", path, reason);
+            case OVERFLOW -> LOG.warn("more than {} ZooKeeper nodes are skipped; further ones are skipped without a log"
+                    + " line or a count (first of them: {}: {})", REMEMBERED, path, reason);
+            case IGNORED -> LOG.debug("skipping ZooKeeper node {}: {}", path, reason);
         }
     }
 
-    /** How many bad node values this worker has found. */
+    /** The node at {@code path} read fine, or is gone: should it turn bad again, it counts again. */
+    void fine(String path) {
+        synchronized (bad) {
+            bad.remove(path);
+        }
+    }
+
+    /** How many bad nodes this worker has found, each once until it read fine or was gone. */
     long count() {
         return count.get();
     }

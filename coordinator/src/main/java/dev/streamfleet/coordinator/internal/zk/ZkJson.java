@@ -145,6 +145,10 @@ final class ZkJson {
     static AssignmentNode assignment(byte[] data) {
         JsonNode node = object(data, "assignment");
         long generation = wholeNumber(node, "generation", data, "assignment");
+        if (generation > MAX_GENERATION) {
+            throw new IllegalArgumentException("assignment's 'generation' is too large to be followed by another: "
+                    + shown(data));
+        }
         JsonNode array = node.get("units");
         if (array == null || !array.isArray()) {
             throw new IllegalArgumentException("assignment's 'units' is not an array of unit ids: " + shown(data));
@@ -194,18 +198,25 @@ final class ZkJson {
         return new LeaseNode(workerId(text(node, "workerId", data), data), wholeNumber(node, "generation", data, "lease"));
     }
 
-    /** The {@code generation} node: a whole number, at least 0, in decimal. */
+    /**
+     * The largest generation read from a node: the leader publishes the one after it, so
+     * {@link Long#MAX_VALUE}, which has none, is refused like any other bad value.
+     */
+    static final long MAX_GENERATION = Long.MAX_VALUE - 1;
+
+    /** The {@code generation} node: a whole number, from 0 to {@link #MAX_GENERATION}, in decimal. */
     static long generation(byte[] data) {
         String text = data == null ? "" : new String(data, StandardCharsets.UTF_8).trim();
         try {
             long generation = Long.parseLong(text);
-            if (generation >= 0) {
+            if (generation >= 0 && generation <= MAX_GENERATION) {
                 return generation;
             }
         } catch (NumberFormatException e) {
             // Refused below.
         }
-        throw new IllegalArgumentException("'" + shown(text) + "' is not a generation (a whole number, at least 0)");
+        throw new IllegalArgumentException("'" + shown(text) + "' is not a generation (a whole number, at least 0 and"
+                + " below " + Long.MAX_VALUE + ")");
     }
 
     /**

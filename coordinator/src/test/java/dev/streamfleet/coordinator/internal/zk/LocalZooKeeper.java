@@ -50,6 +50,12 @@ final class LocalZooKeeper implements AutoCloseable {
         }
     }
 
+    /** Creates an ephemeral znode with {@code body}, held by this server's own client until it closes. */
+    void writeEphemeral(String path, String body) throws Exception {
+        client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
+                .forPath(path, body.getBytes(StandardCharsets.UTF_8));
+    }
+
     void write(String path, byte[] body) throws Exception {
         write(path, new String(body, StandardCharsets.UTF_8));
     }

@@ -164,8 +164,9 @@ class UntrustedZnodesTest {
         FleetMember first = join("w1");
         await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
 
-        // A newer worker whose registration this version cannot read: it is alive (its node exists), so it gets units.
-        zookeeper.write(paths.worker(WorkerId.of("w9")), "{\"id\":\"w9\",\"registration\":2}");
+        // A newer worker whose registration this version cannot read: it is alive (a session holds its ephemeral
+        // node), so it gets units.
+        zookeeper.writeEphemeral(paths.worker(WorkerId.of("w9")), "{\"id\":\"w9\",\"registration\":2}");
         await().atMost(SETTLE).untilAsserted(() -> assertThat(zookeeper.exists(paths.assignment(WorkerId.of("w9"))))
                 .isTrue());
         assertThat(first.skippedNodes()).isPositive();
@@ -183,7 +184,7 @@ class UntrustedZnodesTest {
             assertThat(readingOn(worker)).as("after %s", bad).containsExactlyInAnyOrderElementsOf(units);
         }
         assertThat(revoked).as("nothing revoked").isEmpty();
-        assertThat(worker.skippedNodes()).isGreaterThanOrEqualTo(4);
+        assertThat(worker.skippedNodes()).as("one bad node, counted until it reads fine").isPositive();
 
         // The next readable assignment is followed: the leader writes one over the bad node.
         await().atMost(SETTLE).untilAsserted(() -> assertThat(ZkJson.assignment(

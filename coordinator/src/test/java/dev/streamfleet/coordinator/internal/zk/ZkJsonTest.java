@@ -47,6 +47,7 @@ class ZkJsonTest {
     @ParameterizedTest
     @ValueSource(strings = {"", "{}", "null", "[]", "not json", "{\"units\":[\"kafka/orders/0\"]}",
             "{\"generation\":\"3\",\"units\":[]}", "{\"generation\":1.5,\"units\":[]}", "{\"generation\":-1,\"units\":[]}",
+            "{\"generation\":9223372036854775807,\"units\":[]}",
             "{\"generation\":3}", "{\"generation\":3,\"units\":\"kafka/orders/0\"}", "{\"generation\":3,\"units\":{}}",
             "{\"generation\":3,\"units\":[7]}", "{\"generation\":3,\"units\":[\"not a unit\"]}"})
     void anAssignmentWithoutAGenerationOrWithUnitsOfTheWrongTypeIsRefusedNotReadAsNoUnits(String body) {
@@ -143,7 +144,7 @@ class ZkJsonTest {
     @Test
     void aGenerationIsAWholeNonNegativeNumber() {
         assertThat(ZkJson.generation(bytes("12\n"))).isEqualTo(12);
-        for (String body : new String[] {"", "twelve", "-3", "1.5", "99999999999999999999"}) {
+        for (String body : new String[] {"", "twelve", "-3", "1.5", "99999999999999999999", "9223372036854775807"}) {
             assertThatThrownBy(() -> ZkJson.generation(bytes(body))).as(body).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(body);
         }
