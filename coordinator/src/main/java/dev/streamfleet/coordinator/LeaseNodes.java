@@ -28,8 +28,9 @@ public interface LeaseNodes {
     CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted);
 
     /**
-     * Deletes the unit's lease if it is still the one created at {@code czxid}. Without a
-     * connection it does nothing: the lease goes with the session.
+     * Deletes the unit's lease if it is still the one created at {@code czxid}. A delete that the
+     * connection prevents waits for it to come back with the same session; the stage completes
+     * once the lease is gone, is not that one any more, or went with a lost session.
      */
     CompletionStage<Void> delete(UnitId unit, long czxid);
 

@@ -26,7 +26,8 @@ import org.apache.zookeeper.data.Stat;
 /**
  * The lease znodes and the assignment of one worker, through Curator's background calls: each
  * call returns at once, and its stage completes on Curator's event thread. Deletes are
- * conditional on the creation zxid, so a worker never removes a lease it did not create.
+ * conditional on the creation zxid, so a worker never removes a lease it did not create, and
+ * survive a disconnection ({@link LeaseDeletes}).
  */
 final class CuratorLeaseNodes implements LeaseNodes {
 
@@ -36,6 +37,7 @@ final class CuratorLeaseNodes implements LeaseNodes {
     private final WorkerId me;
     private final SkippedNodes skipped;
     private final Map<Runnable, CuratorWatcher> assignmentWatchers = new ConcurrentHashMap<>();
+    private final LeaseDeletes deletes;
 
     CuratorLeaseNodes(CuratorFramework client, ZkPaths paths, WorkerId me, SkippedNodes skipped) {
         this.client = client;
@@ -43,6 +45,7 @@ final class CuratorLeaseNodes implements LeaseNodes {
         this.paths = paths;
         this.me = me;
         this.skipped = skipped;
+        this.deletes = new LeaseDeletes(client, paths);
     }
 
     @Override
@@ -114,33 +117,7 @@ final class CuratorLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Void> delete(UnitId unit, long czxid) {
-        if (!client.getZookeeperClient().isConnected()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        String path = paths.lease(unit);
-        CompletableFuture<Void> result = new CompletableFuture<>();
-        call(new CompletableFuture<Void>(), event -> {
-            if (code(event) != KeeperException.Code.NONODE) {
-                ok(event);
-            }
-            Stat stat = event.getStat();
-            if (stat == null || stat.getCzxid() != czxid) {
-                result.complete(null);
-                return null;
-            }
-            call(result, deleted -> {
-                KeeperException.Code code = code(deleted);
-                if (code != KeeperException.Code.NONODE && code != KeeperException.Code.BADVERSION) {
-                    ok(deleted);
-                }
-                return null;
-            }, cb -> client.delete().withVersion(stat.getVersion()).inBackground(cb).forPath(path));
-            return null;
-        }, cb -> client.checkExists().inBackground(cb).forPath(path)).exceptionally(error -> {
-            result.completeExceptionally(error);
-            return null;
-        });
-        return result;
+        return deletes.delete(unit, czxid);
     }
 
     @Override

@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 
 /**
@@ -278,8 +279,14 @@ public final class FleetMember implements AutoCloseable {
     }
 
     /**
-     * Asks ZooKeeper a question (does the fleet's root exist?) four times per session timeout,
-     * so that the unit readers know whether their leases are certainly still theirs.
+     * Has this worker's session confirmed by the ensemble's leader four times per session timeout,
+     * so that the unit readers know whether their leases are certainly still theirs (design.md §5).
+     * A {@code sync}, not a read: a follower answers a read from what it has, and one cut off from
+     * the leader goes on answering for up to syncLimit × tickTime after the leader expired the
+     * session; it answers a sync only once the leader has (and after every change the leader
+     * committed before, a closed session included). The asks do not wait for each other, so one
+     * that is never answered holds nothing up: the leases stop counting as current when the last
+     * confirmation ages out.
      */
     private SessionConfirmations confirmSession(ZkPaths paths) {
         Duration timeout = config.sessionTimeout();
@@ -295,19 +302,19 @@ public final class FleetMember implements AutoCloseable {
         Runnable ask = () -> {
             long sent = confirmations.now();
             try {
-                client.getZookeeperClient().getZooKeeper().exists(paths.workers(), false);
-                confirmations.confirmed(sent);
+                client.getZookeeperClient().getZooKeeper().sync(paths.workers(), (code, path, context) -> {
+                    if (code == KeeperException.Code.OK.intValue()) {
+                        confirmations.confirmed(sent);
+                    }
+                }, null);
             } catch (Exception e) {
                 // Not confirmed: the leases stop counting as current when the last confirmation ages out.
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
             }
         };
         ask.run();
         long every = SessionConfirmations.interval(timeout).toMillis();
         // Guarded: a periodic task that throws would never run again.
-        sessionThread.scheduleWithFixedDelay(failures.guard(ask), every, every, TimeUnit.MILLISECONDS);
+        sessionThread.scheduleAtFixedRate(failures.guard(ask), every, every, TimeUnit.MILLISECONDS);
         return confirmations;
     }
 

@@ -5,12 +5,18 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
- * When ZooKeeper last confirmed this worker's session, and so whether its leases are certainly
- * still its own. A request sent at time s and answered proves the session alive at some moment
- * after s, so the server cannot expire it before s + session timeout. Leases count as current
- * until two thirds of the timeout after the last confirmed send, which leaves a third of the
- * timeout as margin for the processing that starts right then. Pure: the time comes from the
- * supplier, the confirmations from the caller.
+ * When the ZooKeeper ensemble last confirmed this worker's session, and so whether its leases are
+ * certainly still its own. A confirmation is a {@code sync} sent at time s and answered: the
+ * leader took it after s, and had not closed the session then (a follower applies the session's
+ * close before it answers a later sync, and the close drops the connection). The leader expires a
+ * session one timeout after the last activity the follower relayed to it; the worker is active at
+ * least every {@link #interval} (these syncs), and followers relay activity every half tick, so
+ * with a timeout of at least two ticks (ZooKeeper's minimum) the session lives until three
+ * quarters of the timeout after s at the earliest. Leases count as current until two thirds of
+ * the timeout after the last confirmed send, which leaves margin for the processing that starts
+ * right then. A plain read would not do: a follower cut off from the leader answers it from its
+ * own copy for up to syncLimit × tickTime. Pure: the time comes from the supplier, the
+ * confirmations from the caller.
  */
 final class SessionConfirmations {
 
