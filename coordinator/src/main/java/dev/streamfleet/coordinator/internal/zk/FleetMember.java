@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
@@ -79,11 +78,10 @@ public final class FleetMember implements AutoCloseable {
         this.settleThread = failures.singleThread(name + "-settle");
         this.claimThreads = Executors.newFixedThreadPool(UNIT_OPERATION_THREADS, threads(name + "-claims"));
         int sessionMillis = (int) config.sessionTimeout().toMillis();
-        this.client = ZkClients.withCredentials(CuratorFrameworkFactory.builder()
-                .connectString(config.zookeeper())
+        this.client = ZkClients.builder(config.zookeeper(), config.credentials())
                 .sessionTimeoutMs(sessionMillis)
                 .connectionTimeoutMs(Math.min(sessionMillis, 15_000))
-                .retryPolicy(new ExponentialBackoffRetry(100, 3, 1_000)), config.credentials())
+                .retryPolicy(new ExponentialBackoffRetry(100, 3, 1_000))
                 .build();
     }
 

@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.zookeeper.KeeperException;
 
@@ -54,10 +53,10 @@ public final class FleetReader implements AutoCloseable {
     /** Connects with the fleet's credentials, bounded by {@code timeout}. */
     public static FleetReader connect(String connect, Duration timeout,
                                       Optional<dev.streamfleet.coordinator.ZooKeeperCredentials> credentials) {
-        CuratorFramework client = ZkClients.withCredentials(CuratorFrameworkFactory.builder().connectString(connect)
+        CuratorFramework client = ZkClients.builder(connect, credentials)
                 .sessionTimeoutMs((int) Math.max(timeout.toMillis(), 4_000))
                 .connectionTimeoutMs((int) timeout.toMillis())
-                .retryPolicy(new RetryOneTime(200)), credentials).build();
+                .retryPolicy(new RetryOneTime(200)).build();
         client.start();
         try {
             if (!client.blockUntilConnected((int) timeout.toMillis(), TimeUnit.MILLISECONDS)) {
