@@ -3,6 +3,7 @@ package dev.streamfleet.it.faults;
 import dev.streamfleet.deploy.localstack.EmbeddedZooKeeper;
 import dev.streamfleet.it.AwsCallRecorder;
 import dev.streamfleet.it.LocalStackExtension;
+import dev.streamfleet.it.coordinator.FollowerCutEnsemble;
 import dev.streamfleet.it.worker.TestStreams;
 
 import java.time.Duration;
@@ -238,6 +239,50 @@ class FaultScenariosIT {
             fleet.noteFleetWideOutage("ZooKeeper quorum lost", lost, back + FleetUnderFaults.SESSION_TIMEOUT.toMillis());
             fleet.awaitAllLeased(8, Duration.ofSeconds(60));
             fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            System.out.printf("%s; re-delivered per unit: %s%n", report.summary(), report.duplicates());
+        }
+    }
+
+    /**
+     * One worker talks to a ZooKeeper follower that is silently cut from the leader
+     * ({@link FollowerCutEnsemble}, the scenario's own ensemble: syncLimit × tickTime is 10 s,
+     * beyond the 4 s session). The follower keeps answering the worker while the leader expires
+     * its session and its units move; the worker must stop before they do, and once the cut heals
+     * it rejoins. Under load the cut shows itself early (the worker's own writes to ZooKeeper hold
+     * back the follower's answers, pings included, so the worker is SUSPENDED within two thirds of
+     * the session); {@code FollowerPartitionIT} covers the idle worker that only a sync reveals.
+     */
+    @Test
+    void workerWhoseFollowerIsCutFromTheLeaderStopsBeforeItsUnitsMoveAndLosesNothing() throws Exception {
+        java.nio.file.Path dir = SERVERS.stack().workDir().resolve("follower-cut-" + System.nanoTime());
+        try (FollowerCutEnsemble ensemble = new FollowerCutEnsemble(dir, 500, 20);
+             FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), ensemble.others(),
+                     "a worker's ZooKeeper follower cut from the leader for 10 s", RATE)) {
+            List<FleetUnderFaults.Worker> running = new ArrayList<>(fleet.startAll(2));
+            FleetUnderFaults.Worker cut = fleet.startConnectedTo(ensemble.follower());
+            running.add(cut);
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            List<FleetUnderFaults.Worker> others = running.stream().filter(w -> w != cut).toList();
+
+            long from = System.currentTimeMillis();
+            String step = "the units moved off the cut worker";
+            try {
+                ensemble.cut();
+                fleet.awaitBalancedOver(others, FAILOVER);
+                assertThat(ensemble.followerMode()).as("the cut worker's follower when its units had moved")
+                        .isEqualTo("follower");
+                ensemble.heal();
+                fleet.noteCrash("follower of " + cut + " cut from the ZooKeeper leader", cut, from,
+                        System.currentTimeMillis());
+                step = "the cut worker rejoined after the cut healed";
+                fleet.awaitBalancedOver(running, FAILOVER);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("not so: " + step + " (member 1: " + ensemble.followerMode() + "); " + cut
+                        + "'s log:\n" + cut.process.output(), e);
+            }
 
             DeliveryReport report = fleet.drainAndJudge();
             assertThat(report.findings()).as(report.summary()).isEmpty();

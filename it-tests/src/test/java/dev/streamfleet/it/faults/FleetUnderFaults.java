@@ -111,6 +111,16 @@ final class FleetUnderFaults implements AutoCloseable {
     /** @param kinesisReader how the workers read the stream: {@code polling} or {@code fanout} */
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism, String kinesisReader)
             throws Exception {
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, parallelism, kinesisReader);
+    }
+
+    /** A fleet on a ZooKeeper ensemble of the scenario's own, at {@code zookeeper}, rather than the stack's. */
+    FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach) throws Exception {
+        this(stack, zookeeper, scenario, recordsPerSecondEach, 1, "polling");
+    }
+
+    private FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach,
+                             int parallelism, String kinesisReader) throws Exception {
         this.stack = stack;
         this.parallelism = parallelism;
         this.scenario = scenario;
@@ -149,21 +159,32 @@ final class FleetUnderFaults implements AutoCloseable {
                     path: %s
                 processing:
                   parallelism: %d
-                """.formatted(application, stack.zookeeper().endpoint(), SESSION_TIMEOUT.toSeconds(),
+                """.formatted(application, zookeeper, SESSION_TIMEOUT.toSeconds(),
                 stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), kinesisReader, topic,
                 stack.kafka().endpoint(), parallelism > 1 ? SlowJsonlProcessors.class.getName() : "jsonl",
                 dir.resolve("records-{worker}.jsonl"), parallelism));
-        this.leases = new LeaseWatcher(stack.zookeeper().endpoint(), application);
-        this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(stack.zookeeper().endpoint(), Duration.ofSeconds(5));
+        this.leases = new LeaseWatcher(zookeeper, application);
+        this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper, Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
     }
 
     Worker start() throws IOException {
+        return start(Map.of());
+    }
+
+    /** Starts a worker that reaches ZooKeeper through {@code connect} only (one member, say). */
+    Worker startConnectedTo(String connect) throws IOException {
+        return start(Map.of("STREAMFLEET_ZOOKEEPER_CONNECT", connect));
+    }
+
+    private Worker start(Map<String, String> environment) throws IOException {
         String name = "w" + (++started);
         Path calls = dir.resolve(name + "-aws-calls.txt");
-        WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), Map.of(AwsCallRecorder.VARIABLE,
-                calls.toString(), "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString(),
-                "STREAMFLEET_TEST_JSONL", dir.resolve("records-{worker}.jsonl").toString()),
+        Map<String, String> variables = new java.util.HashMap<>(environment);
+        variables.putAll(Map.of(AwsCallRecorder.VARIABLE, calls.toString(),
+                "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString(),
+                "STREAMFLEET_TEST_JSONL", dir.resolve("records-{worker}.jsonl").toString()));
+        WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), variables,
                 "worker", "--config", config.toString());
         Worker worker = new Worker(name, process, calls);
         workers.put(name, worker);
