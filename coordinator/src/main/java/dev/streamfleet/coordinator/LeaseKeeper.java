@@ -373,23 +373,47 @@ public final class LeaseKeeper implements AutoCloseable {
         suspended = false;
         LOG.info("connection to ZooKeeper back with the same session: resuming the units whose leases are still held");
         for (UnitLease lease : held.all()) {
-            if (lease.state != UnitState.PAUSED) {
-                continue;
+            if (lease.state == UnitState.PAUSED) {
+                resumeIfStillHeld(lease);
             }
-            keeper.whenDone(leases.stillHeld(lease.unit, lease.czxid), (stillOurs, error) -> {
-                if (!lease.isCurrent() || lease.state != UnitState.PAUSED || suspended) {
-                    return;
-                }
-                if (Boolean.TRUE.equals(stillOurs)) {
-                    lease.work.resume();
-                    lease.moveTo(UnitState.READING);
-                } else {
-                    LOG.warn("lease of {} did not survive the disconnection; dropping it", lease.unit);
-                    drop(lease, "its lease did not survive a disconnection from ZooKeeper", Duration.ZERO);
-                }
-            });
         }
         readAssignment();
+    }
+
+    /**
+     * Resumes a paused unit whose lease is still this session's. A check that could not be made
+     * (the connection dropped again) is made again later, the unit still paused; one that says no
+     * drops the unit and deletes the lease by its creation zxid all the same, which removes only
+     * our own node: a "no" that was wrong must not leave a lease that nobody here would ever
+     * delete once the unit moves away.
+     */
+    private void resumeIfStillHeld(UnitLease lease) {
+        keeper.whenDone(leases.stillHeld(lease.unit, lease.czxid), (stillOurs, error) -> {
+            if (!lease.isCurrent() || lease.state != UnitState.PAUSED || suspended) {
+                return;
+            }
+            if (error != null) {
+                LOG.warn("could not check whether the lease of {} survived the disconnection, checking again in {} s: {}",
+                        lease.unit, RETRY_AFTER_FAILURE.toSeconds(), error.toString());
+                keeper.executeAfter(() -> {
+                    if (lease.isCurrent() && lease.state == UnitState.PAUSED && !suspended) {
+                        resumeIfStillHeld(lease);
+                    }
+                }, RETRY_AFTER_FAILURE);
+            } else if (Boolean.TRUE.equals(stillOurs)) {
+                lease.work.resume();
+                lease.moveTo(UnitState.READING);
+            } else {
+                LOG.warn("lease of {} did not survive the disconnection; dropping it", lease.unit);
+                drop(lease, "its lease did not survive a disconnection from ZooKeeper", Duration.ZERO);
+                keeper.whenDone(leases.delete(lease.unit, lease.czxid), (ignored, deleteError) -> {
+                    if (deleteError != null) {
+                        LOG.warn("could not delete the lease of {} (it goes with the session): {}", lease.unit,
+                                deleteError.toString());
+                    }
+                });
+            }
+        });
     }
 
     private void dropAll() {

@@ -34,7 +34,10 @@ public interface LeaseNodes {
      */
     CompletionStage<Void> delete(UnitId unit, long czxid);
 
-    /** Whether the unit's lease is still the one created at {@code czxid}, in this worker's session. */
+    /**
+     * Whether the unit's lease is still the one created at {@code czxid}, in this worker's session;
+     * fails, rather than saying no, when the check could not be made.
+     */
     CompletionStage<Boolean> stillHeld(UnitId unit, long czxid);
 
     /** Tells the leader that the unit was read to its end. */

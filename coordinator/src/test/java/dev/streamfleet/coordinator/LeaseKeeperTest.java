@@ -526,4 +526,54 @@ class LeaseKeeperTest {
             rows.clearClaim(unit);
         }
     }
+
+    /**
+     * After RECONNECTED, a check that wrongly says the lease did not survive (sessionMoved plays it:
+     * the node is still this session's) drops the unit and still deletes the lease by its creation
+     * zxid: if the leader then moves the unit away, no record here would ever delete it, and the
+     * next owner would wait on it until this worker's session ended.
+     */
+    @Test
+    void aLeaseDroppedOnADoubtfulCheckIsNotLeftBehindWhenTheUnitMovesAway() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        ScriptedWork first = started.get(0);
+        keeper.suspended();
+        scheduler.runReady();
+
+        leases.sessionMoved = true; // the check of the lease fails, the node is still this session's
+        keeper.reconnected();
+        scheduler.runReady();
+        leases.sessionMoved = false;
+        assertThat(first.commands).contains("abandon: its lease did not survive a disconnection from ZooKeeper");
+
+        leases.assign(2); // the leader moves A to another worker
+        first.abandoned.complete(null);
+        scheduler.advance(Duration.ofMinutes(5));
+
+        assertThat(keeper.states()).as("A left this worker").doesNotContainKey(A);
+        assertThat(leases.lease(A)).as("the lease this worker's live session still holds for A").isEmpty();
+    }
+
+    /** A check that could not be made after RECONNECTED says nothing: the unit stays paused, and is checked again. */
+    @Test
+    void aLeaseCheckThatCouldNotBeMadeKeepsTheUnitPausedUntilItIsMadeAgain() {
+        leases.assign(1, A);
+        scheduler.runReady();
+        ScriptedWork first = started.get(0);
+        keeper.suspended();
+        scheduler.runReady();
+
+        leases.stillHeldFails = true;
+        keeper.reconnected();
+        scheduler.runReady();
+        assertThat(keeper.states()).containsEntry(A, UnitState.PAUSED);
+        assertThat(first.commands).noneMatch(command -> command.startsWith("abandon"));
+
+        leases.stillHeldFails = false;
+        scheduler.advance(Duration.ofSeconds(2));
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+        assertThat(first.commands).endsWith("resume");
+        assertThat(started).as("the same runner goes on").hasSize(1);
+    }
 }

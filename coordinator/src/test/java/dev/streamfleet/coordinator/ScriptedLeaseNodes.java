@@ -42,6 +42,8 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     public boolean holdDeletes;
     public final List<CompletableFuture<Void>> deleteGates = new ArrayList<>();
     public boolean sessionMoved;
+    /** The check of a lease cannot be made (the connection dropped again): {@code stillHeld} fails. */
+    public boolean stillHeldFails;
     /** How many of the next reports of an ended unit fail. */
     public int failingEndedReports;
 
@@ -152,6 +154,9 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Boolean> stillHeld(UnitId unit, long czxid) {
+        if (stillHeldFails) {
+            return CompletableFuture.failedFuture(new IllegalStateException("ConnectionLoss"));
+        }
         Node node = nodes.get(unit);
         return CompletableFuture.completedFuture(!sessionMoved && node != null && node.czxid() == czxid);
     }

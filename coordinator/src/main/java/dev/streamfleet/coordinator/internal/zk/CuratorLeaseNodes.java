@@ -123,9 +123,14 @@ final class CuratorLeaseNodes implements LeaseNodes {
     @Override
     public CompletionStage<Boolean> stillHeld(UnitId unit, long czxid) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
-        call(result, event -> event.getStat() != null && event.getStat().getCzxid() == czxid
-                        && event.getStat().getEphemeralOwner() == sessionId(),
-                cb -> client.checkExists().inBackground(cb).forPath(paths.lease(unit)));
+        call(result, event -> {
+            // Only an answer says no: a check the connection cut off fails, and is made again.
+            if (code(event) != KeeperException.Code.NONODE) {
+                ok(event);
+            }
+            return event.getStat() != null && event.getStat().getCzxid() == czxid
+                    && event.getStat().getEphemeralOwner() == sessionId();
+        }, cb -> client.checkExists().inBackground(cb).forPath(paths.lease(unit)));
         return result;
     }
 

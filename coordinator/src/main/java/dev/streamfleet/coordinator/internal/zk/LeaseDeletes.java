@@ -6,11 +6,12 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,13 +23,25 @@ import org.slf4j.LoggerFactory;
  * wait on it until this worker's session ended. It completes when the lease is gone, is no longer
  * the one created at the given zxid, or went with its session.
  *
- * <p>Curator's guaranteed delete is not used: it retries by path alone, without a version, and so
- * could remove a lease that someone else created meanwhile. Every attempt here first reads the
- * node and deletes only the one whose creation zxid is ours.
+ * <p>A node's version is no guard against a node created again at the same path: every new lease
+ * starts at version 0, so a delete by version made from an old read removes the next owner's
+ * lease. Hence:
+ * <ul>
+ *   <li>one attempt per owed delete at a time: a second ask, or a reconnect, while one is in flight
+ *       waits for its outcome;</li>
+ *   <li>each attempt is {@code sync}, read, then delete by version, with ZooKeeper's own calls,
+ *       which are never repeated: Curator's retry of a delete whose answer the connection lost
+ *       would repeat it by path and version, after our node may have gone and the next owner's
+ *       come. After such a loss the next attempt's {@code sync} makes its read see every change
+ *       committed before, our own lost delete included, so it finds our node gone and stops;</li>
+ *   <li>a request of the old connection that reaches the leader after the session moved to
+ *       another server is refused by ZooKeeper (SESSIONMOVED), so it cannot land late.</li>
+ * </ul>
+ * Curator's guaranteed delete is not used for the same reason: it retries by path alone.
  *
- * <p>Thread-safe: calls come from the keeper, outcomes on Curator's event thread, connection
- * states on Curator's listener thread; the owed deletes are a concurrent map, and an attempt
- * that runs twice does no harm.
+ * <p>Thread-safe: calls come from the keeper, outcomes on ZooKeeper's event thread, connection
+ * states on Curator's listener thread; the owed deletes are a concurrent map, and each one's
+ * attempt in flight a flag that only one caller can set.
  */
 final class LeaseDeletes {
 
@@ -38,12 +51,13 @@ final class LeaseDeletes {
     private record Owed(UnitId unit, long czxid) {
     }
 
+    /** An owed delete: the session it was asked in, its outcome, and whether an attempt is in flight. */
+    private record Pending(long session, CompletableFuture<Void> done, AtomicBoolean inFlight) {
+    }
+
     private final CuratorFramework client;
     private final ZkPaths paths;
     private final Map<Owed, Pending> owed = new ConcurrentHashMap<>();
-
-    private record Pending(long session, CompletableFuture<Void> done) {
-    }
 
     LeaseDeletes(CuratorFramework client, ZkPaths paths) {
         this.client = client;
@@ -54,7 +68,8 @@ final class LeaseDeletes {
     /** Deletes the unit's lease if it is still the one created at {@code czxid}; see the class comment. */
     CompletionStage<Void> delete(UnitId unit, long czxid) {
         Owed lease = new Owed(unit, czxid);
-        Pending pending = owed.computeIfAbsent(lease, l -> new Pending(sessionId(), new CompletableFuture<>()));
+        Pending pending = owed.computeIfAbsent(lease,
+                l -> new Pending(sessionId(), new CompletableFuture<>(), new AtomicBoolean()));
         attempt(lease, pending);
         return pending.done();
     }
@@ -79,63 +94,62 @@ final class LeaseDeletes {
         }
     }
 
-    /** Reads the node, then deletes it if it is the one created at the owed zxid. */
+    /** Syncs, reads the node, then deletes it if it is the one created at the owed zxid; one at a time. */
     private void attempt(Owed lease, Pending pending) {
         if (!client.getZookeeperClient().isConnected()) {
             LOG.info("the delete of the lease of {} waits for the connection to ZooKeeper", lease.unit());
             return;
         }
+        if (!pending.inFlight().compareAndSet(false, true)) {
+            return; // The attempt in flight decides; one that the connection cuts off tries again.
+        }
         String path = paths.lease(lease.unit());
-        background(lease, pending, () -> client.checkExists().inBackground((c, event) -> {
-            KeeperException.Code code = code(event);
-            Stat stat = event.getStat();
-            if (code == KeeperException.Code.NONODE || (code == KeeperException.Code.OK
-                    && (stat == null || stat.getCzxid() != lease.czxid()))) {
-                finish(lease, pending);
-            } else if (code != KeeperException.Code.OK) {
-                failed(lease, pending, code);
-            } else {
-                background(lease, pending, () -> client.delete().withVersion(stat.getVersion())
-                        .inBackground((c2, deleted) -> deleted(lease, pending, code(deleted))).forPath(path));
-            }
-        }).forPath(path));
-    }
-
-    /** Starts a background call; one that cannot even start fails the delete. */
-    private void background(Owed lease, Pending pending, Call call) {
         try {
-            call.start();
+            ZooKeeper zookeeper = client.getZookeeperClient().getZooKeeper();
+            zookeeper.sync(path, (synced, p, ctx) -> {
+                if (synced != KeeperException.Code.OK.intValue()) {
+                    ended(lease, pending, KeeperException.Code.get(synced));
+                    return;
+                }
+                zookeeper.exists(path, false, (read, p2, ctx2, stat) -> read(lease, pending, zookeeper, path,
+                        KeeperException.Code.get(read), stat), null);
+            }, null);
         } catch (Exception e) {
+            pending.inFlight().set(false);
             owed.remove(lease, pending);
             pending.done().completeExceptionally(e);
         }
     }
 
-    @FunctionalInterface
-    private interface Call {
-        void start() throws Exception;
-    }
-
-    private void deleted(Owed lease, Pending pending, KeeperException.Code code) {
-        switch (code) {
-            case OK, NONODE, BADVERSION -> finish(lease, pending);
-            default -> failed(lease, pending, code);
+    private void read(Owed lease, Pending pending, ZooKeeper zookeeper, String path, KeeperException.Code code, Stat stat) {
+        if (code == KeeperException.Code.NONODE || (code == KeeperException.Code.OK && stat.getCzxid() != lease.czxid())) {
+            ended(lease, pending, KeeperException.Code.OK);
+        } else if (code != KeeperException.Code.OK) {
+            ended(lease, pending, code);
+        } else {
+            zookeeper.delete(path, stat.getVersion(), (deleted, p, ctx) -> {
+                KeeperException.Code outcome = KeeperException.Code.get(deleted);
+                ended(lease, pending, outcome == KeeperException.Code.NONODE || outcome == KeeperException.Code.BADVERSION
+                        ? KeeperException.Code.OK : outcome);
+            }, null);
         }
     }
 
     /**
-     * A failed call: one the connection cut off stays owed (and is tried again at once if the
-     * connection is already back); an expired session took the lease with it; anything else fails.
+     * An attempt's outcome: done; or cut off by the connection, so still owed (and tried again at
+     * once if the connection is already back with the same session); or the session expired and
+     * took the lease with it; or anything else, which fails the delete.
      */
-    private void failed(Owed lease, Pending pending, KeeperException.Code code) {
+    private void ended(Owed lease, Pending pending, KeeperException.Code code) {
+        pending.inFlight().set(false);
         switch (code) {
-            case CONNECTIONLOSS, OPERATIONTIMEOUT -> {
+            case OK, SESSIONEXPIRED -> finish(lease, pending);
+            case CONNECTIONLOSS, OPERATIONTIMEOUT, SESSIONMOVED -> {
                 LOG.info("the delete of the lease of {} waits for the connection to ZooKeeper", lease.unit());
                 if (client.getZookeeperClient().isConnected() && pending.session() == sessionId()) {
                     attempt(lease, pending);
                 }
             }
-            case SESSIONEXPIRED -> finish(lease, pending);
             default -> {
                 owed.remove(lease, pending);
                 pending.done().completeExceptionally(KeeperException.create(code, paths.lease(lease.unit())));
@@ -146,10 +160,6 @@ final class LeaseDeletes {
     private void finish(Owed lease, Pending pending) {
         owed.remove(lease, pending);
         pending.done().complete(null);
-    }
-
-    private static KeeperException.Code code(CuratorEvent event) {
-        return KeeperException.Code.get(event.getResultCode());
     }
 
     private long sessionId() {
