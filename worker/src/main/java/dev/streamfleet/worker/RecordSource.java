@@ -32,6 +32,17 @@ public interface RecordSource extends AutoCloseable {
     default void checkpointed(Position position) {
     }
 
+    /**
+     * The unit is being taken away (revoked, or dropped with its lease) while a batch may still be
+     * in process: stop reading now, so that the next owner is not held up (a fan-out
+     * subscription is cancelled, since Kinesis refuses a second one to the same shard). Called
+     * from any thread, at most a few times; {@link #fetch} may still be called once after it and
+     * should then return nothing; {@link #close} follows on the unit's loop. Does nothing by
+     * default.
+     */
+    default void release() {
+    }
+
     @Override
     void close();
 }

@@ -6,6 +6,7 @@ import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.config.FanOut;
 import dev.streamfleet.worker.internal.kinesis.FanOutSources;
+import dev.streamfleet.worker.internal.kinesis.ClosedShards;
 import dev.streamfleet.worker.internal.kinesis.ShardRanges;
 import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
@@ -60,7 +61,8 @@ class FanOutWorkerIT extends KinesisWorkerIT {
     @Override
     RecordSourceFactory sources(KinesisClient client, String stream, int limit) {
         return new FanOutSources(faults, KinesisSourceConfig.of(stream, Position.TRIM_HORIZON), FanOut.named("streamfleet-it"),
-                new ShardRanges(stream, new KinesisDiscovery(client, stream)::hashKeyRanges, java.time.Clock.systemUTC()));
+                new ShardRanges(stream, new KinesisDiscovery(client, stream)::hashKeyRanges, java.time.Clock.systemUTC()),
+                new ClosedShards(stream, new KinesisDiscovery(client, stream)::closedShards, java.time.Clock.systemUTC()));
     }
 
     /** Not for fan-out: GetRecords faults; {@link #subscriptionsThatEndEarlyOrAreRefusedCauseNoLossNoGapAndNoReplay} instead. */

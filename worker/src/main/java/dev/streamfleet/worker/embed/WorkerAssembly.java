@@ -23,6 +23,7 @@ import dev.streamfleet.worker.internal.kinesis.KinesisDeadLetterSink;
 import dev.streamfleet.worker.internal.kinesis.KinesisDiscovery;
 import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
 import dev.streamfleet.worker.internal.kinesis.KinesisSources;
+import dev.streamfleet.worker.internal.kinesis.ClosedShards;
 import dev.streamfleet.worker.internal.kinesis.ShardRanges;
 import dev.streamfleet.worker.internal.kinesis.Polling;
 import dev.streamfleet.worker.internal.processors.BuiltInProcessors;
@@ -112,7 +113,8 @@ final class WorkerAssembly implements AutoCloseable {
                 RecordSourceFactory sources = kinesis.fanOut().isPresent()
                         ? new FanOutSources(clients.kinesisAsync().orElseGet(() -> kinesisAsyncClients.computeIfAbsent(
                                 kinesis.region() + " " + kinesis.endpoint(), key -> open(KinesisClients.fanOut(kinesis.region(),
-                                        kinesis.endpoint())))), reading, kinesis.fanOut().get(), ranges)
+                                        kinesis.endpoint())))), reading, kinesis.fanOut().get(), ranges,
+                                new ClosedShards(kinesis.stream(), discovery::closedShards, runtime.clock()))
                         : new KinesisSources(client, reading, ranges);
                 bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), discovery, sources));
             } else if (source instanceof FleetConfig.Kafka kafka) {

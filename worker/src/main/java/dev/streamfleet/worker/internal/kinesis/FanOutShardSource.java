@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.random.RandomGenerator;
 
 import org.reactivestreams.Subscriber;
@@ -54,6 +55,15 @@ final class FanOutShardSource implements RecordSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(FanOutShardSource.class);
     private static final Backoff BACKOFF = new Backoff(Integer.MAX_VALUE, Duration.ofMillis(500), Duration.ofSeconds(10));
+    /**
+     * Kinesis refuses a SubscribeToShard (ResourceInUseException) within 5 s of the last successful
+     * one for the same consumer and shard, and lets one 5 s or more later take the subscription over.
+     * Refused at time t, a subscription started before t, so one sent 5 s after t is no longer
+     * refused: sooner would only be refused again, later would wait for nothing.
+     */
+    static final Duration TAKEOVER = Duration.ofSeconds(5);
+    /** Spreads the takeover attempts of many units a little. */
+    private static final long TAKEOVER_JITTER_MILLIS = 250;
     /** Waiting for the consumer to become ACTIVE, or for a subscription's first event. */
     private static final Duration CONSUMER_POLL = Duration.ofMillis(500);
     /** An idle shard's loop is woken by the next event; this only bounds a missed wake-up. */
@@ -65,11 +75,16 @@ final class FanOutShardSource implements RecordSource {
     private final UnitId unit;
     private final Optional<Position> resumeAfter;
     private final ShardRanges ranges;
+    private final ClosedShards closed;
     private final ShardRecords records;
     private final RandomGenerator jitter;
     /** The only state other threads touch: what the SDK's threads report, in order. */
     private final Queue<Signal> signals = new ConcurrentLinkedQueue<>();
     private Runnable wake = () -> { };
+    /** Set by {@link #release} from any thread: no subscription from now on. */
+    private volatile boolean released;
+    /** The subscription's listener, for {@link #release} to cancel from any thread. */
+    private final AtomicReference<Listener> open = new AtomicReference<>();
 
     // Owned by the unit's loop.
     private int generation;
@@ -102,15 +117,16 @@ final class FanOutShardSource implements RecordSource {
     }
 
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
-                      Optional<Position> resumeAfter, ShardRanges ranges) {
-        this(client, consumer, config, unit, resumeAfter, ranges, RandomGenerator.getDefault());
+                      Optional<Position> resumeAfter, ShardRanges ranges, ClosedShards closed) {
+        this(client, consumer, config, unit, resumeAfter, ranges, closed, RandomGenerator.getDefault());
     }
 
     /** @param jitter where the backoff's jitter comes from */
     FanOutShardSource(KinesisAsyncClient client, StreamConsumer consumer, KinesisSourceConfig config, UnitId unit,
-                      Optional<Position> resumeAfter, ShardRanges ranges, RandomGenerator jitter) {
+                      Optional<Position> resumeAfter, ShardRanges ranges, ClosedShards closed, RandomGenerator jitter) {
         this.jitter = jitter;
         this.ranges = ranges;
+        this.closed = closed;
         this.client = client;
         this.consumer = consumer;
         this.config = config;
@@ -126,6 +142,11 @@ final class FanOutShardSource implements RecordSource {
 
     @Override
     public Fetch fetch() {
+        if (released) {
+            stopSubscription();
+            signals.clear();
+            return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
+        }
         if (records.hasPending()) {
             return slice();
         }
@@ -176,10 +197,26 @@ final class FanOutShardSource implements RecordSource {
                     ? event.childShards().stream().map(ChildShard::shardId).toList() : List.of());
             stopSubscription();
             endsWithSlices = true;
+        } else if (caughtUpOnAClosedShard(event)) {
+            // The last event of a closed shard should name its children; one that did not must not keep the unit
+            // (and its children) waiting on a subscription that brings nothing more.
+            LOG.info("{}: shard ended: it is closed (ListShards gives it an ending sequence number) and its"
+                    + " subscription has caught up, though no event named its children", unit);
+            stopSubscription();
+            endsWithSlices = true;
         } else {
             continuation = event.continuationSequenceNumber();
         }
         return slice();
+    }
+
+    /**
+     * Whether an event says the subscription has read everything of a shard that takes no more
+     * records: nothing in it, nothing behind, and the shard closed.
+     */
+    private boolean caughtUpOnAClosedShard(SubscribeToShardEvent event) {
+        return event.records().isEmpty() && Long.valueOf(0).equals(event.millisBehindLatest())
+                && closed.isClosed(unit.shard());
     }
 
     /**
@@ -218,6 +255,7 @@ final class FanOutShardSource implements RecordSource {
         consumerArn = arn.join();
         generation++;
         current = new Listener(generation);
+        open.set(current);
         SubscribeToShardRequest request = SubscribeToShardRequest.builder().consumerARN(consumerArn)
                 .shardId(unit.shard()).startingPosition(startingPosition()).build();
         LOG.debug("{}: subscribing from {}", unit, request.startingPosition());
@@ -227,6 +265,9 @@ final class FanOutShardSource implements RecordSource {
                 .onError(error -> { })
                 .build());
         listener.response.whenComplete((done, error) -> listener.ended(error));
+        if (released) {
+            listener.cancel(); // released while the call was being made
+        }
         return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
     }
 
@@ -268,9 +309,12 @@ final class FanOutShardSource implements RecordSource {
             consumer.forget(consumerArn);
             backoffFirst = failed("stream consumer " + consumer.describe() + " is not ACTIVE: " + reason(cause), false);
         } else if (cause instanceof ResourceInUseException) {
-            // Kinesis refuses a second subscription of one consumer to one shard for about 5 s, e.g. right after a move.
-            backoffFirst = failed("another subscription of consumer " + consumer.describe() + " holds the shard"
-                    + " (ResourceInUseException); retrying", true);
+            // Another subscription of this consumer to this shard started less than 5 s ago (the last owner's, right
+            // after a move), or took this one over.
+            String reason = "another subscription of consumer " + consumer.describe() + " holds the shard"
+                    + " (ResourceInUseException); taking it over in " + TAKEOVER.toSeconds() + " s, as Kinesis allows";
+            failed(reason, true);
+            backoffFirst = TAKEOVER.plusMillis(jitter.nextLong(TAKEOVER_JITTER_MILLIS));
         } else if (cause instanceof LimitExceededException) {
             backoffFirst = failed("SubscribeToShard was throttled (LimitExceededException): " + reason(cause), true);
         } else if (cause instanceof ResourceNotFoundException) {
@@ -307,6 +351,7 @@ final class FanOutShardSource implements RecordSource {
     }
 
     private void stopSubscription() {
+        open.set(null);
         if (current != null) {
             current.cancel();
         }
@@ -323,8 +368,19 @@ final class FanOutShardSource implements RecordSource {
         return last.records().isEmpty() ? IDLE_WAIT : Duration.ZERO;
     }
 
+    /** Cancels the subscription now, from any thread; the unit's loop stops subscribing. */
+    @Override
+    public void release() {
+        released = true;
+        Listener listener = open.get();
+        if (listener != null) {
+            listener.cancel();
+        }
+    }
+
     @Override
     public void close() {
+        released = true;
         stopSubscription();
         signals.clear();
     }
@@ -334,8 +390,8 @@ final class FanOutShardSource implements RecordSource {
         private final int generation;
         private final Runnable wakeUnit;
         private volatile boolean cancelled;
-        /** The call's result; set by the unit right after the call, read by the unit. */
-        private CompletableFuture<Void> response;
+        /** The call's result; set by the unit right after the call; cancelled from any thread. */
+        private volatile CompletableFuture<Void> response;
 
         Listener(int generation) {
             this.generation = generation;

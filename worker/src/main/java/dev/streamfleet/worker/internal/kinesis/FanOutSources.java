@@ -17,17 +17,23 @@ public final class FanOutSources implements RecordSourceFactory {
     private final KinesisSourceConfig config;
     private final StreamConsumer consumer;
     private final ShardRanges ranges;
+    private final ClosedShards closed;
 
-    /** @param ranges the hash-key ranges of the stream's shards (listed with a synchronous client) */
-    public FanOutSources(KinesisAsyncClient client, KinesisSourceConfig config, FanOut fanOut, ShardRanges ranges) {
+    /**
+     * @param ranges the hash-key ranges of the stream's shards (listed with a synchronous client)
+     * @param closed which of the stream's shards are closed (listed likewise)
+     */
+    public FanOutSources(KinesisAsyncClient client, KinesisSourceConfig config, FanOut fanOut, ShardRanges ranges,
+                         ClosedShards closed) {
         this.client = client;
         this.config = config;
         this.consumer = new StreamConsumer(client, config.stream(), fanOut);
         this.ranges = ranges;
+        this.closed = closed;
     }
 
     @Override
     public RecordSource open(UnitId unit, Optional<Position> resumeAfter) {
-        return new FanOutShardSource(client, consumer, config, unit, resumeAfter, ranges);
+        return new FanOutShardSource(client, consumer, config, unit, resumeAfter, ranges, closed);
     }
 }

@@ -87,6 +87,20 @@ public final class KinesisDiscovery implements UnitDiscovery {
         return ranges;
     }
 
+    /**
+     * The shards of the stream that are closed: ListShards gives them an ending sequence number
+     * (their parents' role after a split or merge), so no record will be added to them.
+     */
+    public java.util.Set<String> closedShards() {
+        java.util.Set<String> closed = new java.util.HashSet<>();
+        for (Shard shard : shards()) {
+            if (shard.sequenceNumberRange() != null && shard.sequenceNumberRange().endingSequenceNumber() != null) {
+                closed.add(shard.shardId());
+            }
+        }
+        return closed;
+    }
+
     private List<Shard> shards() {
         List<Shard> shards = new ArrayList<>();
         try {

@@ -285,6 +285,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         }
         if (steps.hasOut()) {
             // The processor hears lost only once no batch of it is out, never beside one.
+            source.release();
             mailbox.cancelStep();
             steps.stopThen(() -> lose(reason));
             return;
@@ -410,6 +411,8 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     public CompletableFuture<Boolean> revoke(Duration timeout, RevokeReason reason) {
         CompletableFuture<Boolean> done = new CompletableFuture<>();
         Instant deadline = clock.instant().plus(timeout);
+        // Reading stops now, not after the batch in hand: the next owner's reads must not wait for it.
+        source.release();
         post(() -> revokeMessage(deadline, reason, done));
         RevokeDeadline.watch(context.unit(), scheduler, done, timeout, settings.stuckAfter(), settings.onStuck());
         return done;
@@ -422,6 +425,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     @Override
     public CompletableFuture<Void> abandon(String reason) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        source.release();
         post(() -> abandonMessage(reason, done));
         RevokeDeadline.watchAbandon(context.unit(), scheduler, done, settings.stuckAfter(), settings.onStuck());
         return done;

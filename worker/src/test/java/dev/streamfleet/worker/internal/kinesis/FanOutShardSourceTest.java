@@ -57,9 +57,13 @@ class FanOutShardSourceTest {
         return open(Position.TRIM_HORIZON, resumeAfter);
     }
 
+    /** The shards ListShards gives an ending sequence number, as the test sets them. */
+    private final java.util.Set<String> closedShards = new java.util.HashSet<>();
+
     private FanOutShardSource open(Position initialPosition, Optional<Position> resumeAfter) {
+        ClosedShards closed = new ClosedShards("s", () -> java.util.Set.copyOf(closedShards), java.time.Clock.systemUTC());
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
-                KinesisSourceConfig.of("s", initialPosition), SHARD, resumeAfter, WHOLE_SPACE, WHOLE_BACKOFF);
+                KinesisSourceConfig.of("s", initialPosition), SHARD, resumeAfter, WHOLE_SPACE, closed, WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         return source;
     }
@@ -165,6 +169,75 @@ class FanOutShardSourceTest {
         assertThat(data(end)).containsExactly("last");
         assertThat(end.endOfUnit()).isTrue();
         assertThat(call.cancelled).isTrue();
+    }
+
+    @Test
+    void aClosedShardWhoseSubscriptionHasCaughtUpEndsTheUnitThoughNoEventNamesItsChildren() {
+        closedShards.add(SHARD.shard());
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(SubscribeToShardEvent.builder().records(record(1, "a")).continuationSequenceNumber("1")
+                .millisBehindLatest(500L).build());
+        Fetch reading = source.fetch();
+        assertThat(data(reading)).containsExactly("a");
+        assertThat(reading.endOfUnit()).as("records still behind").isFalse();
+
+        call.emit(event(1));
+        Fetch end = source.fetch();
+        assertThat(end.records()).isEmpty();
+        assertThat(end.endOfUnit()).as("closed, caught up, and nothing more comes").isTrue();
+        assertThat(call.cancelled).isTrue();
+    }
+
+    @Test
+    void anOpenShardWhoseSubscriptionHasCaughtUpGoesOnReading() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(event(1));
+        assertThat(source.fetch().endOfUnit()).isFalse();
+        call.emit(event(2, record(2, "b")));
+        assertThat(data(source.fetch())).containsExactly("b");
+        assertThat(kinesis.calls).hasSize(1);
+    }
+
+    @Test
+    void aShardHeldByAnotherSubscriptionIsTakenOverFiveSecondsAfterEachRefusalNeitherSoonerNorLater() {
+        FanOutShardSource source = open(Optional.empty());
+        List<Long> waits = new ArrayList<>();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            source.fetch();
+            kinesis.last().fail(ResourceInUseException.builder().message("Another active subscription exists").build());
+            Fetch refused = source.fetch();
+            waits.add(refused.retryAfter().orElseThrow().toMillis());
+            assertThat(refused.failure()).hasValueSatisfying(reason -> assertThat(reason)
+                    .contains("ResourceInUseException", "taking it over in 5 s"));
+        }
+        assertThat(waits).allSatisfy(wait -> assertThat(wait).isBetween(5_000L, 5_250L));
+        assertThat(kinesis.calls).hasSize(5);
+    }
+
+    @Test
+    void aReleaseFromAnotherThreadCancelsTheSubscriptionAtOnceAndNothingIsSubscribedAgain() throws Exception {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(event(1, record(1, "a")));
+        assertThat(data(source.fetch())).containsExactly("a");
+
+        Thread keeper = new Thread(source::release);
+        keeper.start();
+        keeper.join(5_000);
+        assertThat(call.done).as("the subscription's call").isCancelled();
+
+        Fetch after = source.fetch();
+        assertThat(after.records()).isEmpty();
+        assertThat(source.fetch().records()).isEmpty();
+        assertThat(kinesis.calls).as("no new subscription").hasSize(1);
     }
 
     /**

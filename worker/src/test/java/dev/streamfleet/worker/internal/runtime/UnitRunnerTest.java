@@ -84,6 +84,7 @@ class UnitRunnerTest {
         private final boolean endAfter;
         int fetches;
         int closes;
+        int releases;
 
         ScriptedSource(boolean endAfter, List<List<Long>> batches) {
             this.endAfter = endAfter;
@@ -108,6 +109,11 @@ class UnitRunnerTest {
         @Override
         public Duration nextDelay(Fetch last) {
             return Duration.ofMillis(5);
+        }
+
+        @Override
+        public void release() {
+            releases++;
         }
 
         @Override
@@ -484,6 +490,45 @@ class UnitRunnerTest {
         scheduler.runReady();
         assertThat(abandoned).isDone();
         assertThat(processor.calls).containsExactly("initialize", "process 0", "lost");
+    }
+
+    @Test
+    void aRevokeDuringAHungBatchReleasesTheSourceAtOnceAndRevokesTheProcessorOnlyAfterTheBatch() {
+        releasesAtOnceThenEndsAfterTheBatch("revoke");
+    }
+
+    @Test
+    void anAbandonDuringAHungBatchReleasesTheSourceAtOnceAndLosesTheProcessorOnlyAfterTheBatch() {
+        releasesAtOnceThenEndsAfterTheBatch("abandon");
+    }
+
+    /** A batch in hand that does not return; the unit is taken away: its source lets go at once (a fan-out subscription). */
+    private void releasesAtOnceThenEndsAfterTheBatch(String ending) {
+        ManualScheduler.Hold hung = scheduler.newHold();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                hung.await();
+            }
+        };
+        ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L), List.of(1L)));
+        UnitRunner unit = start(context(), source, processor);
+        scheduler.runReady();
+        assertThat(processor.calls).containsExactly("initialize", "process 0");
+
+        if (ending.equals("revoke")) {
+            unit.revoke(Duration.ofSeconds(10), RevokeReason.MOVED);
+        } else {
+            unit.abandon("the ZooKeeper session was lost");
+        }
+        assertThat(source.releases).as("the source let go while the batch is still in hand").isEqualTo(1);
+        scheduler.runReady();
+        assertThat(processor.calls).containsExactly("initialize", "process 0");
+
+        hung.release();
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(endings(processor)).isEqualTo(1);
+        assertThat(processedOffsets(processor)).as("nothing more read").containsExactly(0L);
     }
 
     @Test
