@@ -576,8 +576,8 @@ final class RebalanceLoop {
                          Map<WorkerId, SortedSet<UnitId>> changed, Instant started,
                          long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
-        // Never past Long.MAX_VALUE: the parsers refuse it, and a wrapped generation would be refused by every worker.
-        long generation = Math.addExact(readGeneration(generationStat, current.readable()), 1);
+        // At most MAX_GENERATION, which every worker accepts: readGeneration returns at most MAX_GENERATION_NODE.
+        long generation = readGeneration(generationStat, current.readable()) + 1;
         List<CuratorOp> ops = new ArrayList<>();
         client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
@@ -655,9 +655,12 @@ final class RebalanceLoop {
     }
 
     /**
-     * The last published generation. A node that does not hold one is recovered from, not stopped
-     * at: the largest generation of the readable assignments stands in, and the write of the next
-     * generation (conditional on the node's version, as always) replaces it.
+     * The last published generation, at most {@link ZkJson#MAX_GENERATION_NODE}. A node that does
+     * not hold one is recovered from, not stopped at: the largest generation of the readable
+     * assignments stands in, and the write of the next generation (conditional on the node's
+     * version, as always) replaces it. An assignment at {@link ZkJson#MAX_GENERATION} (written by
+     * hand, or published just before the node went bad) leaves no room for a larger one: the
+     * leader publishes that generation again rather than one its workers refuse.
      */
     private long readGeneration(Stat stat, Map<WorkerId, ZkJson.AssignmentNode> current) throws Exception {
         try {
@@ -671,7 +674,8 @@ final class RebalanceLoop {
             skipped.fine(paths.generation());
             return generation;
         } catch (IllegalArgumentException e) {
-            long recovered = current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0);
+            long recovered = Math.min(ZkJson.MAX_GENERATION_NODE,
+                    current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0));
             skipped.skipped(paths.generation(), e.getMessage(), "continuing from generation " + recovered
                     + ", the largest of the assignments; the next generation is written over it");
             return recovered;

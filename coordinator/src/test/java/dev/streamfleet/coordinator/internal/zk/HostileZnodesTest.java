@@ -328,4 +328,49 @@ class HostileZnodesTest {
 
         await().atMost(SETTLE).untilAsserted(() -> assertThat(readingOn(first)).containsExactlyInAnyOrderElementsOf(units));
     }
+
+    /**
+     * R3-4. A generation node at the largest generation an assignment carries (Long.MAX_VALUE - 1) was accepted, so
+     * the leader published Long.MAX_VALUE, which its workers refuse: every assignment of that publish was skipped,
+     * and the next check, finding none readable, started again at 1 with no owners.
+     */
+    @Test
+    void theLeaderNeverPublishesAGenerationItsWorkersRefuse() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+
+        zookeeper.write(paths.generation(), Long.toString(Long.MAX_VALUE - 1));
+        FleetMember second = join("w2");
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        assertThat(publishedGenerations()).as("generations published").allMatch(generation -> generation < Long.MAX_VALUE);
+        assertThat(first.skippedNodes() + second.skippedNodes())
+                .as("the generation node alone, by the leader; no assignment, by its worker").isEqualTo(1);
+    }
+
+    /**
+     * R3-4, where the leader recovers from the assignments (the generation node does not parse): one at the
+     * largest generation leaves no room for a larger one, and must not make the leader publish Long.MAX_VALUE.
+     */
+    @Test
+    void aGenerationRecoveredFromTheAssignmentsIsNeverOneItsWorkersRefuse() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+        zookeeper.write(paths.assignment(first.id()), "{\"generation\":" + (Long.MAX_VALUE - 1) + ",\"units\":"
+                + units.stream().map(unit -> "\"" + unit + "\"").toList() + "}");
+
+        zookeeper.write(paths.generation(), "twelve");
+        FleetMember second = join("w2");
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        assertThat(publishedGenerations()).as("generations published").allMatch(generation -> generation < Long.MAX_VALUE);
+        assertThat(first.skippedNodes() + second.skippedNodes())
+                .as("the generation node alone, by the leader; no assignment, by its worker").isEqualTo(1);
+    }
+
+    private List<Long> publishedGenerations() {
+        List<Long> published = new ArrayList<>();
+        members.forEach(member -> member.rebalances().forEach(record -> published.add(record.generation())));
+        return published;
+    }
 }
