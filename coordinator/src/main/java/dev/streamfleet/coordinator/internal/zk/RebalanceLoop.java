@@ -82,8 +82,8 @@ final class RebalanceLoop {
     private final Map<UnitId, Instant> movedAt = new HashMap<>();
     /**
      * What this leader last decided for each worker. An assignment node read later that says
-     * otherwise was written by someone else (a tool, by hand) and its worker follows it: it calls
-     * for a rebalance that writes the decision over it.
+     * otherwise was written by someone else (a tool, by hand) and its worker follows it, as it
+     * follows a node that is gone: either calls for a rebalance that writes the decision again.
      */
     private Map<WorkerId, SortedSet<UnitId>> decided = Map.of();
     /** The loads workers had published at the last rebalance; different ones read later call for another. */
@@ -378,9 +378,9 @@ final class RebalanceLoop {
                 changed();
                 return;
             }
-            if (!differentFromDecided(assignments.readable()).isEmpty()) {
-                LOG.info("the assignments of {} are not what this leader published: rebalancing",
-                        differentFromDecided(assignments.readable()));
+            Set<WorkerId> different = differentFromDecided(assignments);
+            if (!different.isEmpty()) {
+                LOG.info("the assignments of {} are not what this leader published: rebalancing", different);
                 changed();
                 return;
             }
@@ -400,12 +400,17 @@ final class RebalanceLoop {
         }
     }
 
-    /** The workers whose readable assignment node names other units than this leader last decided for them. */
-    private Set<WorkerId> differentFromDecided(Map<WorkerId, ZkJson.AssignmentNode> readable) {
+    /**
+     * The workers whose readable assignment node names other units than this leader last decided
+     * for them, and those it decided units for whose node is gone (a tool's delete, or a deposed
+     * leader's late delete of a departed worker's node): such a worker reads "no units" and
+     * releases its own. A node that cannot be read is left to the callers.
+     */
+    private Set<WorkerId> differentFromDecided(Assignments assignments) {
         Set<WorkerId> different = new TreeSet<>();
         decided.forEach((worker, units) -> {
-            ZkJson.AssignmentNode node = readable.get(worker);
-            if (node != null && !node.units().equals(units)) {
+            ZkJson.AssignmentNode node = assignments.readable().get(worker);
+            if (node != null ? !node.units().equals(units) : !assignments.hasNode(worker) && !units.isEmpty()) {
                 different.add(worker);
             }
         });
@@ -622,6 +627,11 @@ final class RebalanceLoop {
      */
     private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable,
                                Set<WorkerId> forbidden) {
+
+        /** Whether the worker has an assignment node, whether the leader may read it or not. */
+        boolean hasNode(WorkerId worker) {
+            return readable.containsKey(worker) || unreadable.contains(worker) || forbidden.contains(worker);
+        }
 
         /** Every worker that has an assignment node, readable or not. */
         Set<WorkerId> workers() {

@@ -373,4 +373,29 @@ class HostileZnodesTest {
         members.forEach(member -> member.rebalances().forEach(record -> published.add(record.generation())));
         return published;
     }
+
+    /**
+     * R3-2. An assignment node deleted under a live worker (a tool's delete, or a deposed leader's late delete of
+     * a departed worker's node after the new leader wrote it): the worker reads "no units" and releases them all,
+     * and the leader's discovery check, comparing only the nodes it finds, never wrote it again.
+     */
+    @Test
+    void aDeletedAssignmentIsWrittenAgainByTheLeader() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+
+        deleteAsATool(paths.assignment(first.id()));
+        await().atMost(SETTLE).until(() -> readingOn(first).isEmpty());
+
+        await("the leader writes w1's assignment again").atMost(SETTLE)
+                .untilAsserted(() -> assertThat(readingOn(first)).containsExactlyInAnyOrderElementsOf(units));
+    }
+
+    private static void deleteAsATool(String path) throws Exception {
+        try (CuratorFramework tool = CuratorFrameworkFactory.newClient(zookeeper.connect(), new RetryOneTime(100))) {
+            tool.start();
+            tool.blockUntilConnected();
+            tool.delete().forPath(path);
+        }
+    }
 }
