@@ -226,6 +226,7 @@ final class RebalanceLoop {
         String path = paths.worker(worker);
         Stat stat = client.checkExists().forPath(path);
         if (stat == null) {
+            skipped.fine(path);
             return false; // Gone meanwhile: its departure is the next change.
         }
         if (stat.getEphemeralOwner() == 0) {
@@ -289,13 +290,20 @@ final class RebalanceLoop {
         return names;
     }
 
-    /** The children of a container node, which the server deletes while it is empty; missing means none. */
+    /**
+     * The children of a container node, which the server deletes while it is empty; missing means
+     * none. A bad node under it that is no longer listed is gone, and counts again should it come
+     * back: most are never read fine, a bad name or a persistent {@code workers/} node.
+     */
     private List<String> children(String path) throws Exception {
+        List<String> children;
         try {
-            return client.getChildren().forPath(path);
+            children = client.getChildren().forPath(path);
         } catch (KeeperException.NoNodeException e) {
-            return List.of();
+            children = List.of();
         }
+        skipped.listed(path, children);
+        return children;
     }
 
     /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */

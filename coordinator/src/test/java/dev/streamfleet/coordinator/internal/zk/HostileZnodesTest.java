@@ -391,6 +391,46 @@ class HostileZnodesTest {
                 .untilAsserted(() -> assertThat(readingOn(first)).containsExactlyInAnyOrderElementsOf(units));
     }
 
+    /**
+     * R3-3. A bad node counts once "until it reads fine or is gone", but a badly named child was forgotten only
+     * when read fine, which a bad name never is: deleted and written again, it was skipped without a WARN or a
+     * count, and bad nodes long gone filled the memory of 10,000.
+     */
+    @Test
+    void aBadlyNamedNodeThatWentAndCameBackCountsAgain() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+        String bad = paths.workers() + "/not:a-worker";
+
+        zookeeper.write(bad, "");
+        await().atMost(SETTLE).until(() -> first.skippedNodes() == 1);
+        deleteAsATool(bad);
+        FleetMember second = join("w2"); // a rebalance that lists workers/ without it
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        zookeeper.write(bad, "");
+        await("written again after it was gone: counted again").atMost(SETTLE)
+                .untilAsserted(() -> assertThat(first.skippedNodes()).isEqualTo(2));
+    }
+
+    /** R3-3, the same for a persistent node under workers/, which the leader skips on its stat, never reading it. */
+    @Test
+    void aPersistentWorkerNodeThatWentAndCameBackCountsAgain() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+        String ghost = paths.worker(WorkerId.of("ghost"));
+
+        zookeeper.write(ghost, "{}");
+        await().atMost(SETTLE).until(() -> first.skippedNodes() == 1);
+        deleteAsATool(ghost);
+        FleetMember second = join("w2");
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        zookeeper.write(ghost, "{}");
+        await("written again after it was gone: counted again").atMost(SETTLE)
+                .untilAsserted(() -> assertThat(first.skippedNodes()).isEqualTo(2));
+    }
+
     private static void deleteAsATool(String path) throws Exception {
         try (CuratorFramework tool = CuratorFrameworkFactory.newClient(zookeeper.connect(), new RetryOneTime(100))) {
             tool.start();
