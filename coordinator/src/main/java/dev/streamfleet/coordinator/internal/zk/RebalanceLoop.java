@@ -82,8 +82,8 @@ final class RebalanceLoop {
     private final Map<UnitId, Instant> movedAt = new HashMap<>();
     /**
      * What this leader last decided for each worker. An assignment node read later that says
-     * otherwise was written by someone else (a tool, by hand) and its worker follows it: it calls
-     * for a rebalance that writes the decision over it.
+     * otherwise was written by someone else (a tool, by hand) and its worker follows it, as it
+     * follows a node that is gone: either calls for a rebalance that writes the decision again.
      */
     private Map<WorkerId, SortedSet<UnitId>> decided = Map.of();
     /** The loads workers had published at the last rebalance; different ones read later call for another. */
@@ -226,6 +226,7 @@ final class RebalanceLoop {
         String path = paths.worker(worker);
         Stat stat = client.checkExists().forPath(path);
         if (stat == null) {
+            skipped.fine(path);
             return false; // Gone meanwhile: its departure is the next change.
         }
         if (stat.getEphemeralOwner() == 0) {
@@ -289,13 +290,20 @@ final class RebalanceLoop {
         return names;
     }
 
-    /** The children of a container node, which the server deletes while it is empty; missing means none. */
+    /**
+     * The children of a container node, which the server deletes while it is empty; missing means
+     * none. A bad node under it that is no longer listed is gone, and counts again should it come
+     * back: most are never read fine, a bad name or a persistent {@code workers/} node.
+     */
     private List<String> children(String path) throws Exception {
+        List<String> children;
         try {
-            return client.getChildren().forPath(path);
+            children = client.getChildren().forPath(path);
         } catch (KeeperException.NoNodeException e) {
-            return List.of();
+            children = List.of();
         }
+        skipped.listed(path, children);
+        return children;
     }
 
     /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */
@@ -378,9 +386,9 @@ final class RebalanceLoop {
                 changed();
                 return;
             }
-            if (!differentFromDecided(assignments.readable()).isEmpty()) {
-                LOG.info("the assignments of {} are not what this leader published: rebalancing",
-                        differentFromDecided(assignments.readable()));
+            Set<WorkerId> different = differentFromDecided(assignments);
+            if (!different.isEmpty()) {
+                LOG.info("the assignments of {} are not what this leader published: rebalancing", different);
                 changed();
                 return;
             }
@@ -400,12 +408,17 @@ final class RebalanceLoop {
         }
     }
 
-    /** The workers whose readable assignment node names other units than this leader last decided for them. */
-    private Set<WorkerId> differentFromDecided(Map<WorkerId, ZkJson.AssignmentNode> readable) {
+    /**
+     * The workers whose readable assignment node names other units than this leader last decided
+     * for them, and those it decided units for whose node is gone (a tool's delete, or a deposed
+     * leader's late delete of a departed worker's node): such a worker reads "no units" and
+     * releases its own. A node that cannot be read is left to the callers.
+     */
+    private Set<WorkerId> differentFromDecided(Assignments assignments) {
         Set<WorkerId> different = new TreeSet<>();
         decided.forEach((worker, units) -> {
-            ZkJson.AssignmentNode node = readable.get(worker);
-            if (node != null && !node.units().equals(units)) {
+            ZkJson.AssignmentNode node = assignments.readable().get(worker);
+            if (node != null ? !node.units().equals(units) : !assignments.hasNode(worker) && !units.isEmpty()) {
                 different.add(worker);
             }
         });
@@ -576,8 +589,8 @@ final class RebalanceLoop {
                          Map<WorkerId, SortedSet<UnitId>> changed, Instant started,
                          long startNanos, String reason) throws Exception {
         Stat generationStat = new Stat();
-        // Never past Long.MAX_VALUE: the parsers refuse it, and a wrapped generation would be refused by every worker.
-        long generation = Math.addExact(readGeneration(generationStat, current.readable()), 1);
+        // At most MAX_GENERATION, which every worker accepts: readGeneration returns at most MAX_GENERATION_NODE.
+        long generation = readGeneration(generationStat, current.readable()) + 1;
         List<CuratorOp> ops = new ArrayList<>();
         client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
@@ -623,6 +636,11 @@ final class RebalanceLoop {
     private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable,
                                Set<WorkerId> forbidden) {
 
+        /** Whether the worker has an assignment node, whether the leader may read it or not. */
+        boolean hasNode(WorkerId worker) {
+            return readable.containsKey(worker) || unreadable.contains(worker) || forbidden.contains(worker);
+        }
+
         /** Every worker that has an assignment node, readable or not. */
         Set<WorkerId> workers() {
             Set<WorkerId> all = new HashSet<>(readable.keySet());
@@ -655,9 +673,12 @@ final class RebalanceLoop {
     }
 
     /**
-     * The last published generation. A node that does not hold one is recovered from, not stopped
-     * at: the largest generation of the readable assignments stands in, and the write of the next
-     * generation (conditional on the node's version, as always) replaces it.
+     * The last published generation, at most {@link ZkJson#MAX_GENERATION_NODE}. A node that does
+     * not hold one is recovered from, not stopped at: the largest generation of the readable
+     * assignments stands in, and the write of the next generation (conditional on the node's
+     * version, as always) replaces it. An assignment at {@link ZkJson#MAX_GENERATION} (written by
+     * hand, or published just before the node went bad) leaves no room for a larger one: the
+     * leader publishes that generation again rather than one its workers refuse.
      */
     private long readGeneration(Stat stat, Map<WorkerId, ZkJson.AssignmentNode> current) throws Exception {
         try {
@@ -671,7 +692,8 @@ final class RebalanceLoop {
             skipped.fine(paths.generation());
             return generation;
         } catch (IllegalArgumentException e) {
-            long recovered = current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0);
+            long recovered = Math.min(ZkJson.MAX_GENERATION_NODE,
+                    current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0));
             skipped.skipped(paths.generation(), e.getMessage(), "continuing from generation " + recovered
                     + ", the largest of the assignments; the next generation is written over it");
             return recovered;

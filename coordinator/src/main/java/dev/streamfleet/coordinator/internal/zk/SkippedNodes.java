@@ -1,7 +1,9 @@
 package dev.streamfleet.coordinator.internal.zk;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Collection;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
@@ -12,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * tool or an operator. Each bad node concerns one worker, one unit or one value, and skipping it
  * keeps the rest of the fleet going; nothing is skipped in silence. A bad node is logged at WARN
  * and counted once, however often it is read again and whatever it is rewritten with (the leader
- * reads the fleet on every change), until it reads fine or is gone: the count is of bad nodes
- * found, not of reads or values. Thread-safe.
+ * reads the fleet on every change), until it reads fine or is gone (missing when read, or no
+ * longer listed under its parent): the count is of bad nodes found, not of reads or values.
+ * Thread-safe.
  */
 final class SkippedNodes {
 
@@ -25,8 +28,8 @@ final class SkippedNodes {
     static final int REMEMBERED = 10_000;
 
     private final AtomicLong count = new AtomicLong();
-    /** Each bad node's path and the reason last found. */
-    private final Map<String, String> bad = new HashMap<>();
+    /** Each bad node's path and the reason last found; sorted, so that the children of a parent are one range. */
+    private final NavigableMap<String, String> bad = new TreeMap<>();
     private boolean overflowReported;
 
     private enum Seen { NEW, AGAIN, CHANGED, OVERFLOW, IGNORED }
@@ -68,6 +71,23 @@ final class SkippedNodes {
     void fine(String path) {
         synchronized (bad) {
             bad.remove(path);
+        }
+    }
+
+    /**
+     * The children of {@code parent} as just listed. A bad node right under it that is not among
+     * them is gone: should it come back bad, it counts again. Nodes further down, or under other
+     * parents, are left as they are.
+     */
+    void listed(String parent, Collection<String> children) {
+        Set<String> present = Set.copyOf(children);
+        String prefix = parent + "/";
+        synchronized (bad) {
+            // '0' follows '/': the range holds every path under the parent, and nothing else.
+            bad.subMap(prefix, parent + "0").keySet().removeIf(path -> {
+                String name = path.substring(prefix.length());
+                return name.indexOf('/') < 0 && !present.contains(name);
+            });
         }
     }
 

@@ -146,8 +146,8 @@ final class ZkJson {
         JsonNode node = object(data, "assignment");
         long generation = wholeNumber(node, "generation", data, "assignment");
         if (generation > MAX_GENERATION) {
-            throw new IllegalArgumentException("assignment's 'generation' is too large to be followed by another: "
-                    + shown(data));
+            throw new IllegalArgumentException("assignment's 'generation' is above " + MAX_GENERATION
+                    + ", the largest a leader publishes: " + shown(data));
         }
         JsonNode array = node.get("units");
         if (array == null || !array.isArray()) {
@@ -199,24 +199,30 @@ final class ZkJson {
     }
 
     /**
-     * The largest generation read from a node: the leader publishes the one after it, so
-     * {@link Long#MAX_VALUE}, which has none, is refused like any other bad value.
+     * The largest generation an assignment carries, and so the largest a leader publishes: workers
+     * of earlier builds refuse {@link Long#MAX_VALUE}.
      */
     static final long MAX_GENERATION = Long.MAX_VALUE - 1;
 
-    /** The {@code generation} node: a whole number, from 0 to {@link #MAX_GENERATION}, in decimal. */
+    /**
+     * The largest generation the {@code generation} node holds: the leader publishes the one after
+     * it, which must be one its workers accept.
+     */
+    static final long MAX_GENERATION_NODE = MAX_GENERATION - 1;
+
+    /** The {@code generation} node: a whole number, from 0 to {@link #MAX_GENERATION_NODE}, in decimal. */
     static long generation(byte[] data) {
         String text = data == null ? "" : new String(data, StandardCharsets.UTF_8).trim();
         try {
             long generation = Long.parseLong(text);
-            if (generation >= 0 && generation <= MAX_GENERATION) {
+            if (generation >= 0 && generation <= MAX_GENERATION_NODE) {
                 return generation;
             }
         } catch (NumberFormatException e) {
             // Refused below.
         }
-        throw new IllegalArgumentException("'" + shown(text) + "' is not a generation (a whole number, at least 0 and"
-                + " below " + Long.MAX_VALUE + ")");
+        throw new IllegalArgumentException("'" + shown(text) + "' is not a generation (a whole number from 0 to "
+                + MAX_GENERATION_NODE + ")");
     }
 
     /**

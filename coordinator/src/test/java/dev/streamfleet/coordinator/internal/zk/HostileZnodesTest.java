@@ -328,4 +328,114 @@ class HostileZnodesTest {
 
         await().atMost(SETTLE).untilAsserted(() -> assertThat(readingOn(first)).containsExactlyInAnyOrderElementsOf(units));
     }
+
+    /**
+     * R3-4. A generation node at the largest generation an assignment carries (Long.MAX_VALUE - 1) was accepted, so
+     * the leader published Long.MAX_VALUE, which its workers refuse: every assignment of that publish was skipped,
+     * and the next check, finding none readable, started again at 1 with no owners.
+     */
+    @Test
+    void theLeaderNeverPublishesAGenerationItsWorkersRefuse() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+
+        zookeeper.write(paths.generation(), Long.toString(Long.MAX_VALUE - 1));
+        FleetMember second = join("w2");
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        assertThat(publishedGenerations()).as("generations published").allMatch(generation -> generation < Long.MAX_VALUE);
+        assertThat(first.skippedNodes() + second.skippedNodes())
+                .as("the generation node alone, by the leader; no assignment, by its worker").isEqualTo(1);
+    }
+
+    /**
+     * R3-4, where the leader recovers from the assignments (the generation node does not parse): one at the
+     * largest generation leaves no room for a larger one, and must not make the leader publish Long.MAX_VALUE.
+     */
+    @Test
+    void aGenerationRecoveredFromTheAssignmentsIsNeverOneItsWorkersRefuse() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+        zookeeper.write(paths.assignment(first.id()), "{\"generation\":" + (Long.MAX_VALUE - 1) + ",\"units\":"
+                + units.stream().map(unit -> "\"" + unit + "\"").toList() + "}");
+
+        zookeeper.write(paths.generation(), "twelve");
+        FleetMember second = join("w2");
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        assertThat(publishedGenerations()).as("generations published").allMatch(generation -> generation < Long.MAX_VALUE);
+        assertThat(first.skippedNodes() + second.skippedNodes())
+                .as("the generation node alone, by the leader; no assignment, by its worker").isEqualTo(1);
+    }
+
+    private List<Long> publishedGenerations() {
+        List<Long> published = new ArrayList<>();
+        members.forEach(member -> member.rebalances().forEach(record -> published.add(record.generation())));
+        return published;
+    }
+
+    /**
+     * R3-2. An assignment node deleted under a live worker (a tool's delete, or a deposed leader's late delete of
+     * a departed worker's node after the new leader wrote it): the worker reads "no units" and releases them all,
+     * and the leader's discovery check, comparing only the nodes it finds, never wrote it again.
+     */
+    @Test
+    void aDeletedAssignmentIsWrittenAgainByTheLeader() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+
+        deleteAsATool(paths.assignment(first.id()));
+        await().atMost(SETTLE).until(() -> readingOn(first).isEmpty());
+
+        await("the leader writes w1's assignment again").atMost(SETTLE)
+                .untilAsserted(() -> assertThat(readingOn(first)).containsExactlyInAnyOrderElementsOf(units));
+    }
+
+    /**
+     * R3-3. A bad node counts once "until it reads fine or is gone", but a badly named child was forgotten only
+     * when read fine, which a bad name never is: deleted and written again, it was skipped without a WARN or a
+     * count, and bad nodes long gone filled the memory of 10,000.
+     */
+    @Test
+    void aBadlyNamedNodeThatWentAndCameBackCountsAgain() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+        String bad = paths.workers() + "/not:a-worker";
+
+        zookeeper.write(bad, "");
+        await().atMost(SETTLE).until(() -> first.skippedNodes() == 1);
+        deleteAsATool(bad);
+        FleetMember second = join("w2"); // a rebalance that lists workers/ without it
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        zookeeper.write(bad, "");
+        await("written again after it was gone: counted again").atMost(SETTLE)
+                .untilAsserted(() -> assertThat(first.skippedNodes()).isEqualTo(2));
+    }
+
+    /** R3-3, the same for a persistent node under workers/, which the leader skips on its stat, never reading it. */
+    @Test
+    void aPersistentWorkerNodeThatWentAndCameBackCountsAgain() throws Exception {
+        FleetMember first = join("w1");
+        await().atMost(SETTLE).until(() -> readingOn(first).size() == units.size());
+        String ghost = paths.worker(WorkerId.of("ghost"));
+
+        zookeeper.write(ghost, "{}");
+        await().atMost(SETTLE).until(() -> first.skippedNodes() == 1);
+        deleteAsATool(ghost);
+        FleetMember second = join("w2");
+        await().atMost(SETTLE).until(() -> !readingOn(second).isEmpty());
+
+        zookeeper.write(ghost, "{}");
+        await("written again after it was gone: counted again").atMost(SETTLE)
+                .untilAsserted(() -> assertThat(first.skippedNodes()).isEqualTo(2));
+    }
+
+    private static void deleteAsATool(String path) throws Exception {
+        try (CuratorFramework tool = CuratorFrameworkFactory.newClient(zookeeper.connect(), new RetryOneTime(100))) {
+            tool.start();
+            tool.blockUntilConnected();
+            tool.delete().forPath(path);
+        }
+    }
 }

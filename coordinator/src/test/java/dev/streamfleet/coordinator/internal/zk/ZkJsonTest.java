@@ -151,6 +151,15 @@ class ZkJsonTest {
     }
 
     @Test
+    void theGenerationAfterTheLargestTheNodeHoldsIsOneAnAssignmentCarries() {
+        long largest = Long.MAX_VALUE - 2;
+        assertThat(ZkJson.generation(bytes(Long.toString(largest)))).isEqualTo(largest);
+        assertThat(ZkJson.assignment(ZkJson.assignment(largest + 1, new TreeSet<>())).generation()).isEqualTo(largest + 1);
+        assertThatThrownBy(() -> ZkJson.generation(bytes(Long.toString(largest + 1))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(Long.toString(largest + 1));
+    }
+
+    @Test
     void aFencingDomainIsWhatAnEpochAccepts() {
         assertThat(ZkJson.fencingDomain(bytes("zk-0123456789abcdef"))).isEqualTo("zk-0123456789abcdef");
         for (String body : new String[] {"", "zk 0123", "zk-0123456789abcdef\n", "x".repeat(65), "zk/1"}) {
