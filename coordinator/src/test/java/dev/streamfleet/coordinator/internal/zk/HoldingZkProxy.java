@@ -60,6 +60,13 @@ final class HoldingZkProxy implements AutoCloseable {
         acceptor.start();
     }
 
+    /** Closes the connections passing now; the client's next one passes, with answers again. */
+    synchronized void dropConnections() {
+        swallowAnswers = false;
+        sockets.forEach(HoldingZkProxy::closeQuietly);
+        sockets.clear();
+    }
+
     synchronized void cut() {
         if (server != null) {
             closeQuietly(server);

@@ -137,8 +137,7 @@ class LeaseDeletesTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> w2.checkExists().forPath(path) == null);
             w2.create().creatingParentContainersIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(path, new byte[0]);
             Stat next = w2.checkExists().forPath(path);
-            proxy.cut();
-            proxy.heal();
+            proxy.dropConnections();
             done.toCompletableFuture().get(15, TimeUnit.SECONDS);
 
             await("the next owner's lease (czxid " + next.getCzxid() + ") is never removed by the old owner")
