@@ -94,6 +94,12 @@ final class FanOutShardSource implements RecordSource {
     private String continuation;
     /** The event being taken in slices is the shard's last: the unit ends with its last slice. */
     private boolean endsWithSlices;
+    /**
+     * The shard was found closed at this subscription generation, by a caught-up event that may
+     * have been made before it closed; only a subscription started after that (a later
+     * generation) can say that nothing is left. -1 while the shard is not known closed.
+     */
+    private int closedFoundAt = -1;
     private OptionalLong millisBehind = OptionalLong.empty();
     private Duration backoffFirst;
     private int consecutiveFailures;
@@ -197,26 +203,29 @@ final class FanOutShardSource implements RecordSource {
                     ? event.childShards().stream().map(ChildShard::shardId).toList() : List.of());
             stopSubscription();
             endsWithSlices = true;
-        } else if (caughtUpOnAClosedShard(event)) {
+        } else if (caughtUp(event) && closedFoundAt >= 0 && generation > closedFoundAt) {
             // The last event of a closed shard should name its children; one that did not must not keep the unit
             // (and its children) waiting on a subscription that brings nothing more.
-            LOG.info("{}: shard ended: it is closed (ListShards gives it an ending sequence number) and its"
-                    + " subscription has caught up, though no event named its children", unit);
+            LOG.info("{}: shard ended: it is closed (ListShards gives it an ending sequence number) and a subscription"
+                    + " made since has nothing left to read, though no event named its children", unit);
             stopSubscription();
             endsWithSlices = true;
+        } else if (caughtUp(event) && closedFoundAt < 0 && closed.isClosed(unit.shard())) {
+            // This event may have been made before the shard closed, with records still to come: a subscription
+            // started now, after the continuation, shows what is left.
+            continuation = event.continuationSequenceNumber();
+            LOG.debug("{}: the shard is closed; subscribing again to see whether anything is left", unit);
+            stopSubscription();
+            closedFoundAt = generation;
         } else {
             continuation = event.continuationSequenceNumber();
         }
         return slice();
     }
 
-    /**
-     * Whether an event says the subscription has read everything of a shard that takes no more
-     * records: nothing in it, nothing behind, and the shard closed.
-     */
-    private boolean caughtUpOnAClosedShard(SubscribeToShardEvent event) {
-        return event.records().isEmpty() && Long.valueOf(0).equals(event.millisBehindLatest())
-                && closed.isClosed(unit.shard());
+    /** Whether an event says the subscription has read all there is now: nothing in it, nothing behind. */
+    private static boolean caughtUp(SubscribeToShardEvent event) {
+        return event.records().isEmpty() && Long.valueOf(0).equals(event.millisBehindLatest());
     }
 
     /**

@@ -184,11 +184,43 @@ class FanOutShardSourceTest {
         assertThat(data(reading)).containsExactly("a");
         assertThat(reading.endOfUnit()).as("records still behind").isFalse();
 
+        // Caught up, on a shard found closed: this event may predate the close, so a new subscription looks again.
         call.emit(event(1));
+        assertThat(source.fetch().endOfUnit()).isFalse();
+        source.fetch();
+        assertThat(kinesis.calls).hasSize(2);
+        FanOutKinesis.Call again = kinesis.last();
+        assertThat(again.request.startingPosition().type()).isEqualTo(ShardIteratorType.AFTER_SEQUENCE_NUMBER);
+        assertThat(again.request.startingPosition().sequenceNumber()).isEqualTo("1");
+
+        source.fetch();
+        again.emit(event(1));
         Fetch end = source.fetch();
         assertThat(end.records()).isEmpty();
-        assertThat(end.endOfUnit()).as("closed, caught up, and nothing more comes").isTrue();
-        assertThat(call.cancelled).isTrue();
+        assertThat(end.endOfUnit()).as("closed, and a subscription made since has nothing left").isTrue();
+        assertThat(again.done).isCancelled();
+    }
+
+    @Test
+    void recordsWrittenBeforeAShardClosedButAfterACaughtUpEventAreReadBeforeTheShardEnds() {
+        closedShards.add(SHARD.shard());
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        kinesis.last().emit(event(1)); // made while the shard was open and empty
+        source.fetch();
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call again = kinesis.last();
+        assertThat(kinesis.calls).hasSize(2);
+
+        again.emit(SubscribeToShardEvent.builder().records(record(2, "late")).continuationSequenceNumber("2")
+                .millisBehindLatest(0L).build());
+        Fetch late = source.fetch();
+        assertThat(data(late)).containsExactly("late");
+        assertThat(late.endOfUnit()).isFalse();
+        again.emit(event(2));
+        assertThat(source.fetch().endOfUnit()).isTrue();
     }
 
     @Test
