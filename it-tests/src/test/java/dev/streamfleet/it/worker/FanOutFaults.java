@@ -47,6 +47,8 @@ final class FanOutFaults implements KinesisAsyncClient {
     private final KinesisClient kinesis;
     volatile int endAfterEvents;
     volatile int refuseEvery;
+    /** Whether a closed shard's end is injected at all; without it the reader must find the end itself. */
+    volatile boolean endShards = true;
     final AtomicInteger subscriptions = new AtomicInteger();
     final AtomicInteger refused = new AtomicInteger();
     final AtomicInteger ended = new AtomicInteger();
@@ -163,7 +165,7 @@ final class FanOutFaults implements KinesisAsyncClient {
         }
 
         private SubscribeToShardEvent atShardEnd(SubscribeToShardEvent event) {
-            if (!event.records().isEmpty()) {
+            if (!event.records().isEmpty() || !endShards) {
                 return event;
             }
             String key = request.consumerARN() + " " + request.shardId();

@@ -65,6 +65,23 @@ class FanOutWorkerIT extends KinesisWorkerIT {
                 new ClosedShards(stream, new KinesisDiscovery(client, stream)::closedShards, java.time.Clock.systemUTC()));
     }
 
+    /**
+     * The same reshards with no shard-end event at all, as kinesis-local sends none: the reader
+     * finds each parent's end itself (closed in ListShards, and a subscription made since has
+     * nothing left), every record is read once, and the children start.
+     */
+    @Test
+    void aParentWhoseLastEventNamesNoChildrenStillEndsAndItsChildrenAreRead() {
+        int injectedBefore = faults.shardEnds.get();
+        faults.endShards = false;
+        try {
+            splitAndMergeUnderLoadProcessEveryParentRecordBeforeAnyChildRecord();
+        } finally {
+            faults.endShards = true;
+        }
+        assertThat(faults.shardEnds.get()).as("no shard end injected").isEqualTo(injectedBefore);
+    }
+
     /** Not for fan-out: GetRecords faults; {@link #subscriptionsThatEndEarlyOrAreRefusedCauseNoLossNoGapAndNoReplay} instead. */
     @Override
     void throttlingServerErrorsAndExpiredIteratorsCauseNoLossNoGapAndNoReplay() {

@@ -41,9 +41,10 @@ public final class ClosedShards {
             listedAt = clock.instant();
             try {
                 closed = Set.copyOf(lister.get());
-            } catch (CoordinatorException e) {
+            } catch (RuntimeException e) {
+                // Whatever the listing throws, the reader goes on: a closed shard is found at a later listing.
                 LOG.warn("the closed shards of stream {} could not be listed: {}; listing again in {} s", stream,
-                        e.getMessage(), RELIST_AFTER.toSeconds());
+                        e instanceof CoordinatorException ? e.getMessage() : e.toString(), RELIST_AFTER.toSeconds());
             }
         }
         return closed.contains(shardId);

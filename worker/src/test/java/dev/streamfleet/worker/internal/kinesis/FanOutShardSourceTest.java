@@ -387,4 +387,52 @@ class FanOutShardSourceTest {
         assertThat(kinesis.registrations).isEqualTo(1);
         assertThat(kinesis.last().request.consumerARN()).isEqualTo(FanOutKinesis.CONSUMER_ARN);
     }
+
+    /**
+     * An empty, caught-up event pushed while the shard was open waits while the processor works;
+     * meanwhile record 6 is written and the shard split. Taken after the split, the event must not
+     * end the unit: record 6 is read first, from a subscription made since.
+     */
+    @Test
+    void aCaughtUpEventPushedBeforeTheShardClosedDoesNotEndTheUnitWhileRecordsRemain() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(event(5, record(5, "a")));
+        assertThat(data(source.fetch())).containsExactly("a");
+        call.emit(event(5));
+        closedShards.add(SHARD.shard());
+
+        Fetch next = source.fetch();
+        assertThat(next.endOfUnit()).as("record 6, written before the close, is still unread").isFalse();
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call again = kinesis.last();
+        assertThat(again).isNotSameAs(call);
+        again.emit(SubscribeToShardEvent.builder().records(record(6, "b")).millisBehindLatest(0L)
+                .childShards(ChildShard.builder().shardId("shardId-000000000001").parentShards(SHARD.shard())
+                        .hashKeyRange(HashKeyRange.builder().startingHashKey("0").endingHashKey("1").build()).build())
+                .build());
+        Fetch last = source.fetch();
+        assertThat(data(last)).containsExactly("b");
+        assertThat(last.endOfUnit()).isTrue();
+    }
+
+    /** Listing the closed shards fails with an unexpected exception: the reader goes on asking for events. */
+    @Test
+    void aListingOfClosedShardsThatThrowsLeavesTheSubscriptionReading() {
+        FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
+                KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, Optional.empty(), WHOLE_SPACE,
+                new ClosedShards("s", () -> {
+                    throw new IllegalStateException("paginator broke");
+                }, java.time.Clock.systemUTC()), WHOLE_BACKOFF);
+        source.onRecordsAvailable(wakes::incrementAndGet);
+        source.fetch();
+        source.fetch();
+        FanOutKinesis.Call call = kinesis.last();
+        call.emit(event(5));
+        assertThat(source.fetch().endOfUnit()).isFalse();
+        assertThat(call.requested).as("the next event asked for").isPositive();
+    }
 }
