@@ -9,7 +9,7 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.deploy.localstack.LocalStack;
 import dev.streamfleet.deploy.localstack.LocalStackConfig;
 import dev.streamfleet.it.coordinator.Fleet;
-import dev.streamfleet.it.coordinator.ZkProxy;
+import dev.streamfleet.coordinator.LoopbackProxy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,11 +58,11 @@ public final class FleetBenchmark {
         try (LocalStack stack = LocalStack.start(LocalStackConfig.none(dir).withZooKeeper(1))) {
             String zk = stack.zookeeper().endpoint();
             int zkPort = Integer.parseInt(zk.substring(zk.lastIndexOf(':') + 1));
-            List<ZkProxy> links = new ArrayList<>();
+            List<LoopbackProxy> links = new ArrayList<>();
             try (Fleet fleet = new Fleet(zk, new StaticUnitDiscovery(specs), SESSION_TIMEOUT, TICK_MILLIS)) {
                 long start = System.nanoTime();
                 for (int i = 0; i < WORKERS; i++) {
-                    ZkProxy link = new ZkProxy(zkPort);
+                    LoopbackProxy link = new LoopbackProxy(zkPort);
                     links.add(link);
                     fleet.start(link.connectString());
                 }
@@ -128,7 +128,7 @@ public final class FleetBenchmark {
                         """.formatted(TRIALS, writes.stream().distinct().limit(6).toList()));
                 section.publish();
             } finally {
-                links.forEach(ZkProxy::close);
+                links.forEach(LoopbackProxy::close);
             }
         }
     }

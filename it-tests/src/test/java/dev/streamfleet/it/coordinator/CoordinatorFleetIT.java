@@ -1,5 +1,6 @@
 package dev.streamfleet.it.coordinator;
 
+import dev.streamfleet.coordinator.LoopbackProxy;
 import dev.streamfleet.checkpoint.OwnershipLostException;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.StaticUnitDiscovery;
@@ -141,7 +142,7 @@ class CoordinatorFleetIT {
     void crashedWorkersUnitsAreHeldAgainWithinTheSessionTimeoutPlusOneSecond() throws Exception {
         List<UnitSpec> specs = kafkaUnits(12);
         Set<UnitId> units = ids(specs);
-        try (ZkProxy link = new ZkProxy(zookeeperPort());
+        try (LoopbackProxy link = new LoopbackProxy(zookeeperPort());
              Fleet fleet = new Fleet(zookeeper(), new StaticUnitDiscovery(specs))) {
             fleet.start();
             FleetMember victim = fleet.start(link.connectString());
@@ -169,7 +170,7 @@ class CoordinatorFleetIT {
     void zombieWhoseSessionExpiredCannotCheckpointAndStops() throws Exception {
         List<UnitSpec> specs = kafkaUnits(6);
         Set<UnitId> units = ids(specs);
-        try (ZkProxy link = new ZkProxy(zookeeperPort());
+        try (LoopbackProxy link = new LoopbackProxy(zookeeperPort());
              Fleet fleet = new Fleet(zookeeper(), new StaticUnitDiscovery(specs))) {
             fleet.start();
             FleetMember zombie = fleet.start(link.connectString());
@@ -201,7 +202,7 @@ class CoordinatorFleetIT {
     void newLeaderAfterALeaderCrashContinuesWithALargerGeneration() throws Exception {
         List<UnitSpec> specs = kafkaUnits(9);
         Set<UnitId> units = ids(specs);
-        try (ZkProxy link = new ZkProxy(zookeeperPort());
+        try (LoopbackProxy link = new LoopbackProxy(zookeeperPort());
              Fleet fleet = new Fleet(zookeeper(), new StaticUnitDiscovery(specs))) {
             FleetMember leader = fleet.start(link.connectString());
             await().atMost(CONVERGE).until(leader::isLeader);

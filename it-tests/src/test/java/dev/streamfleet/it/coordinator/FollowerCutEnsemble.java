@@ -1,5 +1,6 @@
 package dev.streamfleet.it.coordinator;
 
+import dev.streamfleet.coordinator.LoopbackProxy;
 import dev.streamfleet.deploy.localstack.LoopbackPorts;
 
 import java.io.File;
@@ -23,7 +24,7 @@ import org.apache.curator.test.TestingCluster;
  * copy until it notices, after syncLimit × tickTime.
  *
  * <p>How: member 1's own configuration names the other members' quorum ports through
- * {@link SilentPartition} proxies (curator-test applies an instance's custom properties after the
+ * {@link LoopbackProxy} proxies (curator-test applies an instance's custom properties after the
  * {@code server.N} lines it writes), so its connection to whichever member leads runs through a
  * proxy, while everything else, member 1's client port included, is direct. Member 1 has the
  * lowest id, so it never leads a quorum of fresh members. Election connections stay direct:
@@ -33,7 +34,7 @@ import org.apache.curator.test.TestingCluster;
 public final class FollowerCutEnsemble implements AutoCloseable {
 
     private final int[] client = {LoopbackPorts.free(), LoopbackPorts.free(), LoopbackPorts.free()};
-    private final List<SilentPartition> links = new ArrayList<>();
+    private final List<LoopbackProxy> links = new ArrayList<>();
     private final TestingCluster cluster;
 
     /**
@@ -42,8 +43,8 @@ public final class FollowerCutEnsemble implements AutoCloseable {
     public FollowerCutEnsemble(Path dir, int tickMillis, int syncLimit) throws Exception {
         int[] quorum = {LoopbackPorts.free(), LoopbackPorts.free(), LoopbackPorts.free()};
         int[] election = {LoopbackPorts.free(), LoopbackPorts.free(), LoopbackPorts.free()};
-        links.add(new SilentPartition(quorum[1]));
-        links.add(new SilentPartition(quorum[2]));
+        links.add(new LoopbackProxy(quorum[1]));
+        links.add(new LoopbackProxy(quorum[2]));
         List<InstanceSpec> specs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             int id = i + 1;
@@ -80,12 +81,12 @@ public final class FollowerCutEnsemble implements AutoCloseable {
 
     /** From now on nothing passes between member 1 and the others' quorum ports, and nobody is told. */
     public void cut() {
-        links.forEach(SilentPartition::partition);
+        links.forEach(LoopbackProxy::partitionSilently);
     }
 
     /** Lets member 1 reach the leader again: the connections cut are closed, new ones pass. */
     public void heal() {
-        links.forEach(SilentPartition::heal);
+        links.forEach(LoopbackProxy::healPartition);
     }
 
     /** Member 1's role as it reports it ({@code srvr}): follower, leader, or why it is not serving. */
@@ -107,7 +108,7 @@ public final class FollowerCutEnsemble implements AutoCloseable {
         try {
             cluster.close();
         } finally {
-            links.forEach(SilentPartition::close);
+            links.forEach(LoopbackProxy::close);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.streamfleet.it.coordinator;
 
+import dev.streamfleet.coordinator.LoopbackProxy;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.CoordinatorConfig;
@@ -55,7 +56,7 @@ class LeaseReleaseIT {
         CheckpointStore store = new InMemoryCheckpointTable().store(application);
         List<UnitSpec> specs = List.of(UnitSpec.of(UnitId.kafka("orders", 0)), UnitSpec.of(UnitId.kafka("orders", 1)));
         HandOverOnCue work = new HandOverOnCue();
-        try (ZkProxy link = new ZkProxy(zookeeperPort())) {
+        try (LoopbackProxy link = new LoopbackProxy(zookeeperPort())) {
             FleetMember first = member(application, link.connectString(), "w1", store, specs, work);
             FleetMember second = null;
             try {

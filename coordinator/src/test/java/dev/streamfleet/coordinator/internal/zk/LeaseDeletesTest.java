@@ -1,5 +1,6 @@
 package dev.streamfleet.coordinator.internal.zk;
 
+import dev.streamfleet.coordinator.LoopbackProxy;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
@@ -104,7 +105,7 @@ class LeaseDeletesTest {
     void aDeleteWhoseAnswerWasLostNeverRemovesTheNextOwnersLease() throws Exception {
         String connect = zookeeper.connect();
         int port = Integer.parseInt(connect.substring(connect.lastIndexOf(':') + 1));
-        try (HoldingZkProxy proxy = new HoldingZkProxy(port);
+        try (LoopbackProxy proxy = new LoopbackProxy(port);
              CuratorFramework worker = CuratorFrameworkFactory.newClient(proxy.connectString(), 10_000, 5_000,
                      new ExponentialBackoffRetry(100, 3, 1_000))) {
             worker.start();
