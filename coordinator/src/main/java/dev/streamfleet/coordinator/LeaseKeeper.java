@@ -83,7 +83,7 @@ public final class LeaseKeeper implements AutoCloseable {
         this.assignmentChanged = () -> keeper.execute(this::readAssignment);
         this.taker = new LeaseTaker(leases, keeper, domain, RETRY_AFTER_FAILURE, () -> generation,
                 lease -> !lease.revoked && !closing, new LeaseTaker.Outcome(this::taken,
-                        lease -> lease.moveTo(UnitState.RELEASED), this::deletedBySomeoneElse));
+                        this::notWanted, this::deletedBySomeoneElse));
     }
 
     public void start() {
@@ -153,6 +153,17 @@ public final class LeaseKeeper implements AutoCloseable {
         Epoch epoch = lease.epoch;
         keeper.whenDone(CompletableFuture.supplyAsync(() -> store.claim(lease.unit, epoch, me.value()), claims),
                 (row, failure) -> claimed(lease, row, failure));
+    }
+
+    /**
+     * An attempt given up before its lease was taken, because the unit was revoked meanwhile. The
+     * unit may have been assigned back while the attempt was in flight (the assignment read saw
+     * the revoke, the attempt's record the re-assignment): then it is taken again now, or nobody
+     * would take it until the next assignment change.
+     */
+    private void notWanted(UnitLease lease) {
+        lease.moveTo(UnitState.RELEASED);
+        takeAgainIfAssigned(lease.unit);
     }
 
     /**

@@ -70,8 +70,11 @@ final class LeaseTaker {
             retry(lease);
         } else if (czxid.isEmpty()) {
             // A record dropped meanwhile (its session lost) must not wait, nor take the node for a leftover of
-            // its own: that node may be the live lease of the unit's next record.
-            if (lease.isCurrent()) {
+            // its own: that node may be the live lease of the unit's next record. One revoked meanwhile gives up.
+            if (lease.isCurrent() && !wanted.test(lease)) {
+                lease.step = UnitLease.Step.NONE;
+                outcome.notWanted().accept(lease);
+            } else if (lease.isCurrent()) {
                 waitForHolder(lease);
             }
         } else if (!lease.isCurrent() || !wanted.test(lease)) {

@@ -126,6 +126,53 @@ class LeaseKeeperTest {
         assertThat(keeper.states()).isEmpty();
     }
 
+    /**
+     * Seen in a session expiry: a create queued while the connection was down is revoked by the
+     * first assignment read after the reconnect, and the unit is assigned back before the create
+     * answers. The revoked attempt must not leave the unit wanted but never taken.
+     */
+    @Test
+    void aUnitAssignedBackWhileItsRevokedCreateIsInFlightIsTaken() {
+        leases.holdCreates = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.assign(2);
+        scheduler.runReady();
+        leases.assign(3, A);
+        scheduler.runReady();
+
+        leases.holdCreates = false;
+        leases.releaseCreates();
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(startedCount(A)).as("taken once it is assigned again").isEqualTo(1);
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+        assertThat(leases.lease(A).orElseThrow().session()).isEqualTo("session-a");
+    }
+
+    @Test
+    void aUnitAssignedBackWhileItsRevokedAttemptWaitsForTheHolderIsTakenWhenTheHolderGoes() {
+        leases.createdBy("session-b", A);
+        leases.holdCreates = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.assign(2);
+        scheduler.runReady();
+        leases.holdCreates = false;
+        leases.releaseCreates();
+        scheduler.runReady();
+        leases.assign(3, A);
+        scheduler.runReady();
+        assertThat(started).as("the holder still has it").isEmpty();
+
+        leases.deletedBySomeone(A);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(startedCount(A)).as("taken once the holder's lease is gone").isEqualTo(1);
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+        assertThat(leases.lease(A).orElseThrow().session()).isEqualTo("session-a");
+    }
+
     @Test
     void revokeAfterFailureClosesTheUnitBeforeItsLeaseGoes() {
         leases.assign(1, A);
