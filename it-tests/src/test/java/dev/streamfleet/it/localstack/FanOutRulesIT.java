@@ -41,7 +41,9 @@ import static org.awaitility.Awaitility.await;
  * which kinesis-local alone does not: a closed shard's last event names its children and has no
  * continuation, then the stream completes; a second subscription of one consumer to one shard is
  * refused within 5 s of the first and takes it over 5 s or more later, the first ending with
- * ResourceInUseException. Clients are the AWS SDK's async client over HTTP/2, as the worker's.
+ * ResourceInUseException. Every event but a shard's last has a continuation to resume after,
+ * even before a subscription's first record. Clients are the AWS SDK's async client over HTTP/2,
+ * as the worker's.
  */
 class FanOutRulesIT {
 
@@ -94,7 +96,7 @@ class FanOutRulesIT {
         Subscribed subscribed = Subscribed.to(owner, consumer(stream), parent, StartingPosition.builder()
                 .type(ShardIteratorType.AFTER_SEQUENCE_NUMBER).sequenceNumber(last).build());
 
-        await().atMost(Duration.ofSeconds(30)).until(subscribed.done::isDone);
+        await("the parent's subscription completes").atMost(Duration.ofSeconds(30)).until(subscribed.done::isDone);
         assertThat(subscribed.done).isCompleted();
         SubscribeToShardEvent end = subscribed.events.get(subscribed.events.size() - 1);
         assertThat(end.records()).isEmpty();
@@ -159,6 +161,36 @@ class FanOutRulesIT {
         }
     }
 
+    @Test
+    void idleSubscriptionFromLatestHasAContinuationThatResumesAtTheNextRecord() {
+        String stream = TestStreams.create(kinesis, "fanout-latest", 1);
+        TestStreams.put(kinesis, stream, 0, 2, 2);
+        String shard = "shardId-000000000000";
+        Subscribed idle = Subscribed.to(owner, consumer(stream, "idle"), shard,
+                StartingPosition.builder().type(ShardIteratorType.LATEST).build());
+        Subscribed resumed = null;
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> !idle.events.isEmpty());
+            SubscribeToShardEvent empty = idle.events.get(0);
+            assertThat(empty.records()).isEmpty();
+            assertThat(empty.continuationSequenceNumber()).as("continuation before the first record").isNotNull();
+
+            TestStreams.put(kinesis, stream, 2, 3, 1);
+            resumed = Subscribed.to(successor, consumer(stream, "resumed"), shard, StartingPosition.builder()
+                    .type(ShardIteratorType.AFTER_SEQUENCE_NUMBER).sequenceNumber(empty.continuationSequenceNumber()).build());
+
+            Subscribed after = resumed;
+            await().atMost(Duration.ofSeconds(10)).until(() -> after.records().size() == 1 && idle.records().size() == 1);
+            assertThat(after.records()).extracting(r -> r.data().asUtf8String()).containsExactly("id-2");
+            assertThat(idle.records()).extracting(r -> r.data().asUtf8String()).containsExactly("id-2");
+        } finally {
+            idle.done.cancel(true);
+            if (resumed != null) {
+                resumed.done.cancel(true);
+            }
+        }
+    }
+
     private static StartingPosition trimHorizon() {
         return StartingPosition.builder().type(ShardIteratorType.TRIM_HORIZON).build();
     }
@@ -171,10 +203,14 @@ class FanOutRulesIT {
         return records.get(records.size() - 1).sequenceNumber();
     }
 
-    /** Registers a consumer of the stream and returns its ARN once it is ACTIVE. */
     private static String consumer(String stream) {
+        return consumer(stream, "rules");
+    }
+
+    /** Registers a consumer of the stream and returns its ARN once it is ACTIVE. */
+    private static String consumer(String stream, String name) {
         String streamArn = kinesis.describeStreamSummary(r -> r.streamName(stream)).streamDescriptionSummary().streamARN();
-        String arn = kinesis.registerStreamConsumer(r -> r.streamARN(streamArn).consumerName("rules")).consumer().consumerARN();
+        String arn = kinesis.registerStreamConsumer(r -> r.streamARN(streamArn).consumerName(name)).consumer().consumerARN();
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
                 kinesis.describeStreamConsumer(r -> r.consumerARN(arn)).consumerDescription().consumerStatus()
                         == ConsumerStatus.ACTIVE);
