@@ -16,9 +16,11 @@
 // soon as records are found (the shard is polled every 250 ms while idle), and an empty event
 // at most once a second otherwise.
 //
-// Not emulated: before its first record, a subscription from LATEST, AT_TIMESTAMP or
-// AT_SEQUENCE_NUMBER sends no empty events, as kinesis-local accepts only the sequence number of
-// an existing record (or a shard's start) as a position, so no continuation can be named yet.
+// kinesis-local takes only an existing record's sequence number (or a shard's start) as a
+// position, so an empty event before a subscription's first record needs the record just before
+// where it started: for TRIM_HORIZON the shard's start, for AFTER_SEQUENCE_NUMBER that number,
+// and for LATEST, AT_TIMESTAMP and AT_SEQUENCE_NUMBER the shard's last record, found by reading
+// the shard once before a poll that then finds nothing.
 //
 // Test scaffolding only: see "What the local stack emulates" in docs/design.md.
 'use strict';
@@ -72,7 +74,7 @@ class Subscriptions {
     if (previous) {
       previous.takenOver(`Subscription of consumer ${consumerArn} to ${shardId} was taken over by a newer one`);
     }
-    const subscription = new Subscription(this.backend, res, opened.iterator, opened.continuation, now);
+    const subscription = new Subscription(this.backend, res, opened, now);
     this.latest.set(key, subscription);
     subscription.whenEnded(() => {
       const forget = () => {
@@ -86,7 +88,10 @@ class Subscriptions {
     return undefined;
   }
 
-  /** The shard iterator to start from, and the continuation to report before any record; fails as Kinesis would. */
+  /**
+   * The shard iterator to start from, the continuation to report before any record if it is
+   * known now, and how to find the shard's last record; fails as Kinesis would.
+   */
   async open(consumerArn, shardId, start) {
     const consumer = (await this.backend.call('DescribeStreamConsumer', { ConsumerARN: consumerArn })).ConsumerDescription;
     if (consumer.ConsumerStatus !== 'ACTIVE') {
@@ -105,26 +110,50 @@ class Subscriptions {
     if (start.Type === 'AFTER_SEQUENCE_NUMBER') {
       continuation = start.SequenceNumber;
     } else if (start.Type === 'TRIM_HORIZON') {
-      // kinesis-local places a shard's starting sequence number just before its first record.
-      const shards = (await this.backend.call('ListShards', { StreamName: streamName })).Shards || [];
-      const shard = shards.find(s => s.ShardId === shardId);
-      continuation = shard ? shard.SequenceNumberRange.StartingSequenceNumber : null;
+      continuation = await this.shardStart(streamName, shardId);
     }
-    return { iterator, continuation };
+    return { iterator, continuation, lastRecord: () => this.lastRecord(streamName, shardId) };
+  }
+
+  /** kinesis-local places a shard's starting sequence number just before its first record. */
+  async shardStart(streamName, shardId) {
+    const shards = (await this.backend.call('ListShards', { StreamName: streamName })).Shards || [];
+    const shard = shards.find(s => s.ShardId === shardId);
+    return shard ? shard.SequenceNumberRange.StartingSequenceNumber : null;
+  }
+
+  /** The sequence number of the shard's last record now, or its start if it has none. */
+  async lastRecord(streamName, shardId) {
+    let iterator = (await this.backend.call('GetShardIterator', { StreamName: streamName, ShardId: shardId,
+      ShardIteratorType: 'TRIM_HORIZON' })).ShardIterator;
+    let last = null;
+    while (iterator) {
+      const page = await this.backend.call('GetRecords', { ShardIterator: iterator, Limit: RECORDS_PER_EVENT });
+      const records = page.Records || [];
+      if (records.length === 0) {
+        break;
+      }
+      last = records[records.length - 1].SequenceNumber;
+      iterator = page.NextShardIterator;
+    }
+    return last != null ? last : this.shardStart(streamName, shardId);
   }
 }
 
 /** One open event stream: polls the shard and pushes its records until the shard ends, 5 minutes pass, or it is taken over. */
 class Subscription {
-  constructor(backend, res, iterator, continuation, startedAt) {
+  constructor(backend, res, opened, startedAt) {
     this.backend = backend;
     this.res = res;
-    this.iterator = iterator;
-    this.continuation = continuation;
+    this.iterator = opened.iterator;
+    this.continuation = opened.continuation;
+    this.lastRecord = opened.lastRecord;
     this.startedAt = startedAt;
     this.open = true;
     this.lastEventAt = 0;
     this.wake = null;
+    this.lifetime = null;
+    this.foundNothing = false;
     this.endListeners = [];
   }
 
@@ -134,6 +163,7 @@ class Subscription {
     this.res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-requestid': crypto.randomUUID() });
     // Kinesis opens the stream with this event; the SDK's responseReceived (onResponse) waits for it.
     this.res.write(jsonEvent('initial-response', {}));
+    this.lifetime = setTimeout(() => this.complete(), LIFETIME_MS);
     this.run().catch(e => this.fail('InternalFailureException', 'the fan-out emulation failed: ' + e.message));
   }
 
@@ -143,11 +173,14 @@ class Subscription {
 
   async run() {
     while (this.open) {
-      if (Date.now() - this.startedAt >= LIFETIME_MS) {
-        return this.complete();
-      }
+      const emptyEventDue = Date.now() - this.lastEventAt >= EMPTY_EVENT_EVERY_MS;
       let answer;
+      let lastBefore = null;
       try {
+        // Read before the poll: if the poll then finds nothing, no record came between that last one and the position.
+        if (this.continuation == null && this.foundNothing && emptyEventDue) {
+          lastBefore = await this.lastRecord();
+        }
         answer = await this.backend.call('GetRecords', { ShardIterator: this.iterator, Limit: RECORDS_PER_EVENT });
       } catch (e) {
         return this.fail(e.type || 'InternalFailureException', e.message);
@@ -156,8 +189,11 @@ class Subscription {
         return undefined;
       }
       const records = answer.Records || [];
+      this.foundNothing = records.length === 0;
       if (records.length > 0) {
         this.continuation = records[records.length - 1].SequenceNumber;
+      } else if (this.continuation == null) {
+        this.continuation = lastBefore;
       }
       const event = { Records: records, MillisBehindLatest: answer.MillisBehindLatest || 0 };
       if (answer.NextShardIterator == null) {
@@ -166,8 +202,7 @@ class Subscription {
         return this.complete();
       }
       this.iterator = answer.NextShardIterator;
-      const due = records.length > 0 || Date.now() - this.lastEventAt >= EMPTY_EVENT_EVERY_MS;
-      if (due && this.continuation != null) {
+      if ((records.length > 0 || emptyEventDue) && this.continuation != null) {
         event.ContinuationSequenceNumber = this.continuation;
         await this.send(event);
       }
@@ -228,6 +263,7 @@ class Subscription {
       return;
     }
     this.open = false;
+    clearTimeout(this.lifetime);
     if (this.wake) {
       this.wake();
     }
