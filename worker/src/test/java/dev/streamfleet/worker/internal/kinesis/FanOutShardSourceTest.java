@@ -252,6 +252,28 @@ class FanOutShardSourceTest {
         assertThat(kinesis.calls).hasSize(5);
     }
 
+    /**
+     * Review 26: UnitReads counts every fetch without a retryAfter as a successful read
+     * (ProgressWatch.readSucceeded), which clears the run of failures. A shard refused on every
+     * SubscribeToShard must keep its failure on every fetch until an event arrives; otherwise the
+     * failure clock restarts at each new attempt, the unit is never STALLED, and the reason
+     * ("ResourceInUseException ...") never reaches the status page however long it lasts.
+     */
+    @Test
+    void aShardRefusedOnEveryAttemptReportsTheFailureOnEveryFetchUntilAnEventArrives() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        List<Fetch> fetches = new ArrayList<>();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            kinesis.last().fail(ResourceInUseException.builder().message("Another active subscription exists").build());
+            fetches.add(source.fetch()); // the refusal, with its backoff
+            fetches.add(source.fetch()); // the next attempt, after the backoff
+        }
+        assertThat(kinesis.calls).as("attempts made").hasSize(4);
+        assertThat(fetches).allSatisfy(fetch -> assertThat(fetch.failure())
+                .as("a fetch while every subscription is refused").isPresent());
+    }
+
     @Test
     void aReleaseFromAnotherThreadCancelsTheSubscriptionAtOnceAndNothingIsSubscribedAgain() throws Exception {
         FanOutShardSource source = open(Optional.empty());
