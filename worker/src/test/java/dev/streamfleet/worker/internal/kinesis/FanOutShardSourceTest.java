@@ -274,6 +274,26 @@ class FanOutShardSourceTest {
                 .as("a fetch while every subscription is refused").isPresent());
     }
 
+    /**
+     * Review 26: Kinesis names the stream and the consumer in its refusal ("Another active
+     * subscription exists for this consumer: account:stream:shard:consumer"). The reader tells a
+     * consumer that is not ACTIVE from a held shard by the text "ACTIVE" anywhere in the message,
+     * so a stream or consumer whose name holds it turns every takeover into "consumer not ACTIVE".
+     */
+    @Test
+    void aShardHeldByAnotherSubscriptionOfAStreamNamedWithActiveIsStillTakenOverAfterFiveSeconds() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        kinesis.last().fail(ResourceInUseException.builder()
+                .message("Another active subscription exists for this consumer: 000000000000:ACTIVE-users:"
+                        + "shardId-000000000000:app").build());
+
+        Fetch refused = source.fetch();
+
+        assertThat(refused.failure()).hasValueSatisfying(reason -> assertThat(reason).contains("taking it over in 5 s"));
+        assertThat(refused.retryAfter().orElseThrow().toMillis()).isBetween(5_000L, 5_250L);
+    }
+
     @Test
     void aReleaseFromAnotherThreadCancelsTheSubscriptionAtOnceAndNothingIsSubscribedAgain() throws Exception {
         FanOutShardSource source = open(Optional.empty());
