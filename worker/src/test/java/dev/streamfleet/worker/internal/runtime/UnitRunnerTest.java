@@ -249,6 +249,29 @@ class UnitRunnerTest {
         assertThat(processedOffsets(processor)).containsExactly(0L, 2L);
     }
 
+    /**
+     * Review 26: a worker whose ZooKeeper follower is cut from the leader is not SUSPENDED (the
+     * follower still answers) while the leader expires its session and the next owner takes the
+     * unit; its leases are only uncertain. Its unit keeps calling fetch, and for a fan-out source a
+     * fetch after a refusal is a new SubscribeToShard, which takes the shard back from the next
+     * owner 5 s after that owner took it: the two subscriptions take the shard from each other until
+     * the follower drops the worker.
+     */
+    @Test
+    void whileTheLeaseIsUncertainTheUnitDoesNotGoBackToItsSourceForMore() {
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        ScriptedSource source = new ScriptedSource(false, List.of());
+        start(context(confirmed::get), source, new RecordingProcessor());
+        scheduler.advanceUntil(() -> source.fetches > 0, STEP, LIMIT);
+
+        confirmed.set(false);
+        int before = source.fetches;
+        scheduler.advance(Duration.ofSeconds(10));
+
+        assertThat(source.fetches - before).as("fetches (for fan-out: subscriptions) while the lease was uncertain")
+                .isZero();
+    }
+
     @Test
     void failingBatchIsOfferedAgainAndNothingIsSkipped() {
         AtomicInteger failuresLeft = new AtomicInteger(2);
