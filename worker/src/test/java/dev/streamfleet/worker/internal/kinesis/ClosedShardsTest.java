@@ -1,52 +1,117 @@
 package dev.streamfleet.worker.internal.kinesis;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Review 26: the fan-out reader asks ClosedShards on the unit's own message (a thread of the
- * worker's shared unit pool, 8 by default) at every caught-up event of every open shard. A slow
- * ListShards (up to the polling client's 10 s attempt timeout) then holds every other unit of the
- * stream that asks meanwhile, and with them the pool threads that run every unit's messages
- * (revokes included).
+ * The fan-out readers ask on their units' own threads, at every caught-up event; ListShards may
+ * be slow (up to the client's 10 s attempt) or fail. An ask must never wait for it.
  */
 class ClosedShardsTest {
 
-    @Test
-    void aSlowListingDoesNotHoldAnotherUnitThatAsksMeanwhile() throws Exception {
-        CountDownLatch listing = new CountDownLatch(1);
-        CountDownLatch slowListingMayEnd = new CountDownLatch(1);
-        ClosedShards closed = new ClosedShards("s", () -> {
-            listing.countDown();
-            try {
-                slowListingMayEnd.await(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return Set.of();
-        }, Clock.systemUTC());
-        ExecutorService units = Executors.newFixedThreadPool(2);
-        try {
-            CompletableFuture<Boolean> first = CompletableFuture.supplyAsync(() -> closed.isClosed("shardId-000000000000"), units);
-            assertThat(listing.await(5, TimeUnit.SECONDS)).as("the first unit is listing").isTrue();
+    private final List<Runnable> listings = new ArrayList<>();
+    private final AtomicInteger listed = new AtomicInteger();
+    private Set<String> closedNow = Set.of();
+    private Instant now = Instant.parse("2026-12-07T00:00:00Z");
 
-            CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> closed.isClosed("shardId-000000000001"), units);
-
-            assertThat(second).as("another unit's caught-up event while the listing is slow")
-                    .succeedsWithin(java.time.Duration.ofMillis(500));
-            assertThat(first).isNotDone();
-        } finally {
-            slowListingMayEnd.countDown();
-            units.shutdownNow();
+    private final ClosedShards closed = new ClosedShards("s", () -> {
+        listed.incrementAndGet();
+        return closedNow;
+    }, new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
         }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }, listings::add);
+
+    @Test
+    void anAskWhileAListingIsUnderWayAnswersAtOnceFromTheLastListingAndStartsNoSecond() {
+        closedNow = Set.of("shardId-000000000000");
+
+        assertThat(closed.isClosed("shardId-000000000000")).as("nothing listed yet").isFalse();
+        assertThat(closed.isClosed("shardId-000000000001")).isFalse();
+        assertThat(listings).as("one listing started, not run on the asking threads").hasSize(1);
+        assertThat(listed).hasValue(0);
+
+        listings.remove(0).run();
+
+        assertThat(closed.isClosed("shardId-000000000000")).isTrue();
+        assertThat(listed).hasValue(1);
+    }
+
+    @Test
+    void anOpenShardIsListedAgainOnlyAfterTheRelistInterval() {
+        closed.isClosed("shardId-000000000000");
+        listings.remove(0).run();
+
+        closedNow = Set.of("shardId-000000000000");
+        now = now.plus(ClosedShards.RELIST_AFTER.minus(Duration.ofMillis(1)));
+        assertThat(closed.isClosed("shardId-000000000000")).isFalse();
+        assertThat(listings).isEmpty();
+
+        now = now.plus(Duration.ofMillis(1));
+        closed.isClosed("shardId-000000000000");
+        assertThat(listings).hasSize(1);
+        listings.remove(0).run();
+        assertThat(closed.isClosed("shardId-000000000000")).isTrue();
+    }
+
+    @Test
+    void aListingThatFailsStartsNoSecondAtOnceAndTheNextAfterTheIntervalFindsTheShard() {
+        AtomicInteger calls = new AtomicInteger();
+        Clock clock = closedClock();
+        ClosedShards flaky = new ClosedShards("s", () -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new IllegalStateException("paginator broke");
+            }
+            return Set.of("shardId-000000000000");
+        }, clock, Runnable::run);
+
+        assertThat(flaky.isClosed("shardId-000000000000")).isFalse();
+        assertThat(flaky.isClosed("shardId-000000000000")).as("no listing again at once").isFalse();
+        assertThat(calls).hasValue(1);
+
+        now = now.plus(ClosedShards.RELIST_AFTER);
+        assertThat(flaky.isClosed("shardId-000000000000")).isTrue();
+        assertThat(calls).hasValue(2);
+    }
+
+    private Clock closedClock() {
+        return new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now;
+            }
+        };
     }
 }
