@@ -61,7 +61,8 @@ class FanOutShardSourceTest {
     private final java.util.Set<String> closedShards = new java.util.HashSet<>();
 
     private FanOutShardSource open(Position initialPosition, Optional<Position> resumeAfter) {
-        ClosedShards closed = new ClosedShards("s", () -> java.util.Set.copyOf(closedShards), java.time.Clock.systemUTC());
+        ClosedShards closed = new ClosedShards("s", () -> java.util.Set.copyOf(closedShards), java.time.Clock.systemUTC(),
+                Runnable::run);
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
                 KinesisSourceConfig.of("s", initialPosition), SHARD, resumeAfter, WHOLE_SPACE, closed, WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
@@ -468,7 +469,7 @@ class FanOutShardSourceTest {
                 KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, Optional.empty(), WHOLE_SPACE,
                 new ClosedShards("s", () -> {
                     throw new IllegalStateException("paginator broke");
-                }, java.time.Clock.systemUTC()), WHOLE_BACKOFF);
+                }, java.time.Clock.systemUTC(), Runnable::run), WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         source.fetch();
         source.fetch();
