@@ -63,7 +63,8 @@ class FanOutWorkerIT extends KinesisWorkerIT {
     RecordSourceFactory sources(KinesisClient client, String stream, int limit) {
         return new FanOutSources(faults, KinesisSourceConfig.of(stream, Position.TRIM_HORIZON), FanOut.named("streamfleet-it"),
                 new ShardRanges(stream, new KinesisDiscovery(client, stream)::hashKeyRanges, java.time.Clock.systemUTC()),
-                new ClosedShards(stream, new KinesisDiscovery(client, stream)::closedShards, java.time.Clock.systemUTC()));
+                new ClosedShards(stream, new KinesisDiscovery(client, stream)::closedShards, java.time.Clock.systemUTC(),
+                        java.util.concurrent.ForkJoinPool.commonPool()));
     }
 
     /**
