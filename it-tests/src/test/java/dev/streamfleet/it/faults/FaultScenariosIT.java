@@ -157,8 +157,8 @@ class FaultScenariosIT {
      * Enhanced fan-out through a split, a merge, a worker frozen past its session and a kill -9.
      * The local stack's Kinesis applies AWS's SubscribeToShard rules (the 5 s takeover, the child
      * shards at a closed shard's end; see the README's fan-out section), so a frozen owner's
-     * subscription is taken over rather than held until its 5 minutes end. Prints how long each of
-     * the frozen worker's shards went unread by anyone else.
+     * subscription is taken over rather than held until its 5 minutes end: each of the frozen
+     * worker's shards is read by another within the session, a tick and the 5 s takeover.
      */
     @Test
     void readingThroughFanOutThroughASplitAMergeAFreezeAndACrashLosesNothing() throws Exception {
@@ -199,6 +199,11 @@ class FaultScenariosIT {
                 }
                 return readAgain.keySet().containsAll(frozenShards);
             });
+            // Issue 26's bound: the session, a tick of the ensemble (the stack's), and Kinesis's 5 s takeover.
+            long bound = FleetUnderFaults.SESSION_TIMEOUT.plusMillis(
+                    dev.streamfleet.deploy.localstack.LocalStackConfig.DEFAULT_TICK_MILLIS).plusSeconds(5).toMillis();
+            assertThat(readAgain).as("ms until each of the frozen worker's shards was read by another (bound %d ms)", bound)
+                    .allSatisfy((unit, millis) -> assertThat(millis).isLessThanOrEqualTo(bound));
             fleet.awaitBalancedOver(others, UNITS_AFTER_RESHARDS, FAILOVER);
             long thawed = System.currentTimeMillis();
             zombie.process.signal("CONT");
