@@ -9,6 +9,8 @@
 // 3. The parent JVM holds our stdin open for as long as it lives. When it dies -- even by
 //    kill -9, when no shutdown hook runs -- stdin reaches end-of-file and the emulator exits,
 //    so no orphan keeps a port.
+// 4. For kinesis-local (STREAMFLEET_KINESIS_FRONT_PORT set), a front on the stack's Kinesis port
+//    that gives SubscribeToShard Kinesis's documented rules (kinesis-front.js, aws-fanout.js).
 'use strict';
 const net = require('net');
 const http = require('http');
@@ -47,6 +49,10 @@ http.IncomingMessage.prototype.on = function (event, listener) {
   return originalOn.call(this, event, listener);
 };
 http.IncomingMessage.prototype.addListener = http.IncomingMessage.prototype.on;
+
+if (process.env.STREAMFLEET_KINESIS_FRONT_PORT) {
+  require('./kinesis-front.js').install();
+}
 
 if (process.env.STREAMFLEET_WATCH_PARENT === '1') {
   process.stdin.on('data', () => {});

@@ -37,6 +37,8 @@ class FaultScenariosIT {
     private static final int RATE = 50;
     private static final Duration REBALANCE = Duration.ofSeconds(30);
     private static final Duration FAILOVER = FleetUnderFaults.SESSION_TIMEOUT.plusSeconds(30);
+    /** Shards 0 and 1 split, 2 and 3 merged: 5 open shards, and 4 partitions. */
+    private static final int UNITS_AFTER_RESHARDS = 9;
 
     @Test
     void scalingOutAndInGracefullyLosesAndRepeatsNothing() throws Exception {
@@ -148,6 +150,76 @@ class FaultScenariosIT {
                         .contains("kinesis:DescribeStreamConsumer").doesNotContain("kinesis:GetRecords");
             }
             System.out.printf("%s; re-delivered per unit after the crash: %s%n", report.summary(), report.duplicates());
+        }
+    }
+
+    /**
+     * Enhanced fan-out through a split, a merge, a worker frozen past its session and a kill -9.
+     * The local stack's Kinesis applies AWS's SubscribeToShard rules (the 5 s takeover, the child
+     * shards at a closed shard's end; see the README's fan-out section), so a frozen owner's
+     * subscription is taken over rather than held until its 5 minutes end: each of the frozen
+     * worker's shards is read by another within the session, a tick and the 5 s takeover.
+     */
+    @Test
+    void readingThroughFanOutThroughASplitAMergeAFreezeAndACrashLosesNothing() throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "Kinesis through enhanced fan-out: split,"
+                + " split, merge, SIGSTOP past the session, kill -9", RATE, 1, "fanout");
+             KinesisClient kinesis = TestStreams.client(SERVERS.stack().kinesis().endpoint())) {
+            List<FleetUnderFaults.Worker> running = new ArrayList<>(fleet.startAll(3));
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            TestStreams.splitInHalf(kinesis, fleet.stream, "shardId-000000000000");
+            Thread.sleep(2_000);
+            TestStreams.splitInHalf(kinesis, fleet.stream, "shardId-000000000001");
+            Thread.sleep(2_000);
+            kinesis.mergeShards(r -> r.streamName(fleet.stream).shardToMerge("shardId-000000000002")
+                    .adjacentShardToMerge("shardId-000000000003"));
+            TestStreams.awaitActive(kinesis, fleet.stream);
+            // 4 children of the splits, 1 of the merge, 4 partitions: every parent ended.
+            fleet.awaitAllLeased(UNITS_AFTER_RESHARDS, Duration.ofSeconds(60));
+            fleet.awaitBalancedOver(running, UNITS_AFTER_RESHARDS, REBALANCE);
+
+            FleetUnderFaults.Worker zombie = running.stream()
+                    .filter(w -> !fleet.leader().map(l -> l.name.equals(w.name)).orElse(false))
+                    .filter(w -> fleet.leases.holders().entrySet().stream()
+                            .anyMatch(e -> e.getValue().equals(w.id()) && e.getKey().startsWith("kinesis/")))
+                    .findFirst().orElseThrow();
+            List<String> frozenShards = fleet.leases.holders().entrySet().stream()
+                    .filter(e -> e.getValue().equals(zombie.id()) && e.getKey().startsWith("kinesis/"))
+                    .map(java.util.Map.Entry::getKey).sorted().toList();
+            List<FleetUnderFaults.Worker> others = running.stream().filter(w -> w != zombie).toList();
+            long frozen = System.currentTimeMillis();
+            zombie.process.signal("STOP");
+            java.util.Map<String, Long> readAgain = new java.util.TreeMap<>();
+            await().atMost(FAILOVER).pollInterval(Duration.ofMillis(200)).until(() -> {
+                for (DeliveryReport.Line line : fleet.lines()) {
+                    if (frozenShards.contains(line.unit()) && !line.worker().equals(zombie.id())
+                            && line.micros() / 1000 > frozen) {
+                        readAgain.merge(line.unit(), line.micros() / 1000 - frozen, Math::min);
+                    }
+                }
+                return readAgain.keySet().containsAll(frozenShards);
+            });
+            // Issue 26's bound: the session, a tick of the ensemble (the stack's), and Kinesis's 5 s takeover.
+            long bound = FleetUnderFaults.SESSION_TIMEOUT.plusMillis(
+                    dev.streamfleet.deploy.localstack.LocalStackConfig.DEFAULT_TICK_MILLIS).plusSeconds(5).toMillis();
+            assertThat(readAgain).as("ms until each of the frozen worker's shards was read by another (bound %d ms)", bound)
+                    .allSatisfy((unit, millis) -> assertThat(millis).isLessThanOrEqualTo(bound));
+            fleet.awaitBalancedOver(others, UNITS_AFTER_RESHARDS, FAILOVER);
+            long thawed = System.currentTimeMillis();
+            zombie.process.signal("CONT");
+            fleet.noteCrash("SIGSTOP of " + zombie, zombie, frozen, thawed);
+            fleet.awaitBalancedOver(running, UNITS_AFTER_RESHARDS, FAILOVER);
+
+            FleetUnderFaults.Worker killed = others.get(0);
+            fleet.kill(killed);
+            running.remove(killed);
+            running.addAll(fleet.startAll(1));
+            fleet.awaitBalancedOver(running, UNITS_AFTER_RESHARDS, FAILOVER);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            System.out.printf("%s; the frozen worker's shards read again by another after (ms): %s;"
+                    + " re-delivered per unit: %s%n", report.summary(), readAgain, report.duplicates());
         }
     }
 

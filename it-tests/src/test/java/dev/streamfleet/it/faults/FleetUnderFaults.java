@@ -248,9 +248,13 @@ final class FleetUnderFaults implements AutoCloseable {
      * than an even count gives it (the default configuration's promise, tested by LoadBalancingIT).
      */
     void awaitBalancedOver(List<Worker> expected, Duration atMost) {
+        awaitBalancedOver(expected, 8, atMost);
+    }
+
+    /** As {@link #awaitBalancedOver(List, Duration)}, for a fleet of {@code units} units (after a reshard, say). */
+    void awaitBalancedOver(List<Worker> expected, int units, Duration atMost) {
         Set<String> ids = new HashSet<>();
         expected.forEach(w -> ids.add(w.id()));
-        int units = 8;
         java.util.concurrent.atomic.AtomicReference<Map<String, String>> last = new java.util.concurrent.atomic.AtomicReference<>(Map.of());
         long[] since = {System.nanoTime()};
         await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> {

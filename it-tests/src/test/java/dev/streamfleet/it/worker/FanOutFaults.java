@@ -1,9 +1,6 @@
 package dev.streamfleet.it.worker;
 
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -12,8 +9,6 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import software.amazon.awssdk.core.async.SdkPublisher;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.model.ChildShard;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamConsumerRequest;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamConsumerResponse;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryRequest;
@@ -22,7 +17,6 @@ import software.amazon.awssdk.services.kinesis.model.LimitExceededException;
 import software.amazon.awssdk.services.kinesis.model.RegisterStreamConsumerRequest;
 import software.amazon.awssdk.services.kinesis.model.RegisterStreamConsumerResponse;
 import software.amazon.awssdk.services.kinesis.model.ResourceInUseException;
-import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEvent;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardEventStream;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardRequest;
@@ -30,12 +24,13 @@ import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponse;
 import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHandler;
 
 /**
- * The fan-out API of kinesis-local with what it lacks or never does, injected at the SDK
- * boundary:
+ * Faults of the fan-out API injected at the SDK boundary, on top of the local stack's
+ * SubscribeToShard (which ends a closed shard with its child shards and hands a shard over after
+ * 5 s, as Kinesis does):
  * <ul>
- *   <li>the event that ends a closed shard with its child shards (kinesis-local keeps pushing
- *       empty events instead): after a shard is seen closed, its next empty event becomes one
- *       without a continuation and with the children from ListShards;</li>
+ *   <li>a closed shard's end that never comes ({@link #endShards} off, as on kinesis-local
+ *       alone): the event that ends the shard becomes an empty one that resumes where the
+ *       subscription stands, so the reader must find the end itself;</li>
  *   <li>subscriptions that end early ({@link #endAfterEvents}), as Kinesis ends every one after 5 minutes;</li>
  *   <li>refused subscriptions ({@link #refuseEvery}): LimitExceededException and
  *       ResourceInUseException in turn.</li>
@@ -44,21 +39,18 @@ import software.amazon.awssdk.services.kinesis.model.SubscribeToShardResponseHan
 final class FanOutFaults implements KinesisAsyncClient {
 
     private final KinesisAsyncClient delegate;
-    private final KinesisClient kinesis;
     volatile int endAfterEvents;
     volatile int refuseEvery;
-    /** Whether a closed shard's end is injected at all; without it the reader must find the end itself. */
+    /** Whether a closed shard's end reaches the reader; without it the reader must find the end itself. */
     volatile boolean endShards = true;
     final AtomicInteger subscriptions = new AtomicInteger();
     final AtomicInteger refused = new AtomicInteger();
     final AtomicInteger ended = new AtomicInteger();
-    final AtomicInteger shardEnds = new AtomicInteger();
-    /** Shards seen closed, by consumer ARN and shard. */
-    private final Map<String, Boolean> closedSeen = new ConcurrentHashMap<>();
+    /** Shard-end events taken out while {@link #endShards} is off. */
+    final AtomicInteger shardEndsTakenOut = new AtomicInteger();
 
-    FanOutFaults(KinesisAsyncClient delegate, KinesisClient kinesis) {
+    FanOutFaults(KinesisAsyncClient delegate) {
         this.delegate = delegate;
-        this.kinesis = kinesis;
     }
 
     @Override
@@ -120,7 +112,7 @@ final class FanOutFaults implements KinesisAsyncClient {
         return result;
     }
 
-    /** Passes events on, turning a closed shard's empty event into its end and ending subscriptions early. */
+    /** Passes events on, taking a shard's end out if asked and ending subscriptions early. */
     private final class Cutting implements Subscriber<SubscribeToShardEventStream> {
         private final Subscriber<? super SubscribeToShardEventStream> downstream;
         private final SubscribeToShardRequest request;
@@ -129,6 +121,8 @@ final class FanOutFaults implements KinesisAsyncClient {
         private final AtomicBoolean cut;
         private Subscription upstream;
         private int events;
+        /** Where the subscription stands: its last continuation, or where it started. */
+        private String continuation;
 
         Cutting(Subscriber<? super SubscribeToShardEventStream> downstream, SubscribeToShardRequest request,
                 SubscribeToShardResponseHandler handler, CompletableFuture<Void> result, AtomicBoolean cut) {
@@ -137,6 +131,7 @@ final class FanOutFaults implements KinesisAsyncClient {
             this.handler = handler;
             this.result = result;
             this.cut = cut;
+            this.continuation = request.startingPosition().sequenceNumber();
         }
 
         @Override
@@ -150,7 +145,7 @@ final class FanOutFaults implements KinesisAsyncClient {
             if (cut.get()) {
                 return;
             }
-            SubscribeToShardEventStream event = item instanceof SubscribeToShardEvent records ? atShardEnd(records) : item;
+            SubscribeToShardEventStream event = item instanceof SubscribeToShardEvent records ? withoutShardEnd(records) : item;
             downstream.onNext(event);
             events++;
             int endAfter = endAfterEvents;
@@ -164,24 +159,25 @@ final class FanOutFaults implements KinesisAsyncClient {
             }
         }
 
-        private SubscribeToShardEvent atShardEnd(SubscribeToShardEvent event) {
-            if (!event.records().isEmpty() || !endShards) {
+        /**
+         * With {@link #endShards} off, a shard's end becomes an empty event (its records kept) that
+         * resumes after the last record pushed; the local stack then completes the stream.
+         */
+        private SubscribeToShardEvent withoutShardEnd(SubscribeToShardEvent event) {
+            if (!event.records().isEmpty()) {
+                continuation = event.records().get(event.records().size() - 1).sequenceNumber();
+            }
+            boolean end = event.continuationSequenceNumber() == null || event.hasChildShards() && !event.childShards().isEmpty();
+            if (!end) {
+                continuation = event.continuationSequenceNumber();
                 return event;
             }
-            String key = request.consumerARN() + " " + request.shardId();
-            if (closedSeen.containsKey(key)) {
-                shardEnds.incrementAndGet();
-                return SubscribeToShardEvent.builder().records(List.of()).millisBehindLatest(0L)
-                        .childShards(children(request.shardId(), streamOf(request.consumerARN()))).build();
+            if (endShards || continuation == null) {
+                return event;
             }
-            String stream = streamOf(request.consumerARN());
-            boolean closed = kinesis.listShards(r -> r.streamName(stream)).shards().stream()
-                    .anyMatch(s -> s.shardId().equals(request.shardId()) && s.sequenceNumberRange().endingSequenceNumber() != null);
-            if (closed) {
-                // The next empty event is made after the shard closed, so every record of it was pushed by then.
-                closedSeen.put(key, true);
-            }
-            return event;
+            shardEndsTakenOut.incrementAndGet();
+            return SubscribeToShardEvent.builder().records(event.records()).millisBehindLatest(event.millisBehindLatest())
+                    .continuationSequenceNumber(continuation).build();
         }
 
         @Override
@@ -197,24 +193,6 @@ final class FanOutFaults implements KinesisAsyncClient {
                 downstream.onComplete();
             }
         }
-    }
-
-    private List<ChildShard> children(String shardId, String stream) {
-        return kinesis.listShards(r -> r.streamName(stream)).shards().stream()
-                .filter(s -> shardId.equals(s.parentShardId()) || shardId.equals(s.adjacentParentShardId()))
-                .map(s -> ChildShard.builder().shardId(s.shardId()).parentShards(parents(s)).hashKeyRange(s.hashKeyRange()).build())
-                .toList();
-    }
-
-    private static List<String> parents(Shard shard) {
-        return shard.adjacentParentShardId() == null ? List.of(shard.parentShardId())
-                : List.of(shard.parentShardId(), shard.adjacentParentShardId());
-    }
-
-    /** arn:aws:kinesis:region:account:stream/NAME/consumer/… → NAME */
-    private static String streamOf(String consumerArn) {
-        String afterStream = consumerArn.substring(consumerArn.indexOf(":stream/") + ":stream/".length());
-        return afterStream.substring(0, afterStream.indexOf('/'));
     }
 
     @Override

@@ -114,7 +114,8 @@ final class WorkerAssembly implements AutoCloseable {
                         ? new FanOutSources(clients.kinesisAsync().orElseGet(() -> kinesisAsyncClients.computeIfAbsent(
                                 kinesis.region() + " " + kinesis.endpoint(), key -> open(KinesisClients.fanOut(kinesis.region(),
                                         kinesis.endpoint())))), reading, kinesis.fanOut().get(), ranges,
-                                new ClosedShards(kinesis.stream(), discovery::closedShards, runtime.clock()))
+                                new ClosedShards(kinesis.stream(), discovery::closedShards, runtime.clock(),
+                                        listingThread(kinesis.stream())))
                         : new KinesisSources(client, reading, ranges);
                 bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), discovery, sources));
             } else if (source instanceof FleetConfig.Kafka kafka) {
@@ -176,6 +177,17 @@ final class WorkerAssembly implements AutoCloseable {
                         .socketTimeout(Duration.ofSeconds(10)));
         kinesis.endpoint().ifPresent(builder::endpointOverride);
         return new KinesisDeadLetterSink(builder.build(), kinesis.stream());
+    }
+
+    /** The thread that lists a stream's closed shards for its fan-out readers, off their units' threads. */
+    private java.util.concurrent.Executor listingThread(String stream) {
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+            Thread listing = new Thread(task, "streamfleet-closed-shards-" + stream);
+            listing.setDaemon(true);
+            return listing;
+        });
+        open((AutoCloseable) thread::shutdownNow);
+        return thread;
     }
 
     private <T extends AutoCloseable> T open(T resource) {

@@ -43,12 +43,16 @@ public final class NodeEmulator implements ManagedServer {
     /**
      * kinesis-mock with short stream-state durations, so tests need not wait for CREATING → ACTIVE;
      * with a data directory it also writes its state there every 100 ms and loads it at start.
+     * kinesis-mock itself listens on a second loopback port: on this emulator's port the preload's
+     * front ({@code kinesis-front.js}) answers SubscribeToShard by Kinesis's documented rules
+     * ({@code aws-fanout.js}) and passes every other request on to it.
      */
     static NodeEmulator kinesis(EmulatorPackages packages, Path logDir, java.util.Optional<Path> dataDir) {
         int port = LoopbackPorts.free();
         Path pkg = packages.packageDir("kinesis-local");
         Map<String, String> env = new HashMap<>();
-        env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(port));
+        env.put("STREAMFLEET_KINESIS_FRONT_PORT", Integer.toString(port));
+        env.put("KINESIS_MOCK_PLAIN_PORT", Integer.toString(LoopbackPorts.free()));
         env.put("KINESIS_MOCK_TLS_PORT", Integer.toString(LoopbackPorts.free()));
         env.put("KINESIS_MOCK_CERT_PATH", pkg.resolve("server.json").toString());
         env.put("SHARD_LIMIT", "1000");

@@ -64,6 +64,8 @@ final class FanOutShardSource implements RecordSource {
     static final Duration TAKEOVER = Duration.ofSeconds(5);
     /** Spreads the takeover attempts of many units a little. */
     private static final long TAKEOVER_JITTER_MILLIS = 250;
+    /** How often a unit whose subscriptions failed asks whether the new one has brought its first event. */
+    static final Duration UNTIL_FIRST_EVENT_POLL = Duration.ofMillis(200);
     /** Waiting for the consumer to become ACTIVE, or for a subscription's first event. */
     private static final Duration CONSUMER_POLL = Duration.ofMillis(500);
     /** An idle shard's loop is woken by the next event; this only bounds a missed wake-up. */
@@ -177,7 +179,7 @@ final class FanOutShardSource implements RecordSource {
             return take(taken);
         }
         if (current != null) {
-            return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
+            return waiting();
         }
         if (backoffFirst != null) {
             Fetch failed = Fetch.failed(backoffFirst, lastFailure);
@@ -277,6 +279,19 @@ final class FanOutShardSource implements RecordSource {
         if (released) {
             listener.cancel(); // released while the call was being made
         }
+        return waiting();
+    }
+
+    /**
+     * Nothing to hand out while a subscription is being made or waits for its next event. After a
+     * run of failures that is still a failure, until an event arrives: the refusals go on counting
+     * (a unit refused for longer than the stall bound is STALLED, with the reason), and the source
+     * is asked again shortly, as the event that ends the run does not wake the unit then.
+     */
+    private Fetch waiting() {
+        if (consecutiveFailures > 0) {
+            return Fetch.failed(UNTIL_FIRST_EVENT_POLL, lastFailure);
+        }
         return new Fetch(List.of(), millisBehind, OptionalLong.empty(), false, Optional.empty());
     }
 
@@ -314,7 +329,7 @@ final class FanOutShardSource implements RecordSource {
             return;
         }
         Throwable cause = StreamConsumer.unwrap(error);
-        if (cause instanceof ResourceInUseException && reason(cause).contains("ACTIVE")) {
+        if (cause instanceof ResourceInUseException && consumerNotActive(reason(cause), consumerArn)) {
             consumer.forget(consumerArn);
             backoffFirst = failed("stream consumer " + consumer.describe() + " is not ACTIVE: " + reason(cause), false);
         } else if (cause instanceof ResourceInUseException) {
@@ -349,6 +364,18 @@ final class FanOutShardSource implements RecordSource {
             LOG.info("{}: {}", unit, reason);
         }
         return BACKOFF.delayAfter(consecutiveFailures, jitter);
+    }
+
+    /**
+     * Whether a ResourceInUseException says that the consumer is not ACTIVE (being created or
+     * deleted) rather than that another subscription holds the shard. Kinesis words the latter
+     * "Another active subscription exists…"; a stream or consumer whose name contains ACTIVE must
+     * not turn it into the former, so the consumer's ARN is not read and any mention of a
+     * subscription means the latter.
+     */
+    static boolean consumerNotActive(String message, String consumerArn) {
+        String rest = consumerArn == null ? message : message.replace(consumerArn, "");
+        return !rest.toLowerCase(java.util.Locale.ROOT).contains("subscription") && rest.contains("ACTIVE");
     }
 
     static String reason(Throwable error) {

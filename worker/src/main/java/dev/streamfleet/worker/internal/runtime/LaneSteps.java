@@ -146,6 +146,12 @@ final class LaneSteps implements UnitSteps {
             launch();
             return;
         }
+        if (!context.validity().current()) {
+            // The source is not asked for more while the lease may have lapsed: for fan-out a new
+            // SubscribeToShard would take the shard back from the unit's next owner.
+            host.scheduleStep(LEASE_UNCERTAIN_POLL, false);
+            return;
+        }
         Fetch fetch = host.fetchOrWait();
         if (fetch == null) {
             return;

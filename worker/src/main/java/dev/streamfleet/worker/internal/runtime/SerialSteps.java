@@ -81,6 +81,12 @@ final class SerialSteps implements UnitSteps {
         }
         Fetch fetch = null;
         RecordBatch batch = failedBatch;
+        if (batch == null && !context.validity().current()) {
+            // Nor is the source asked for more while the lease may have lapsed: for fan-out a new
+            // SubscribeToShard would take the shard back from the unit's next owner.
+            host.scheduleStep(LEASE_UNCERTAIN_POLL, false);
+            return;
+        }
         if (batch == null) {
             fetch = host.fetchOrWait();
             if (fetch == null) {

@@ -61,7 +61,8 @@ class FanOutShardSourceTest {
     private final java.util.Set<String> closedShards = new java.util.HashSet<>();
 
     private FanOutShardSource open(Position initialPosition, Optional<Position> resumeAfter) {
-        ClosedShards closed = new ClosedShards("s", () -> java.util.Set.copyOf(closedShards), java.time.Clock.systemUTC());
+        ClosedShards closed = new ClosedShards("s", () -> java.util.Set.copyOf(closedShards), java.time.Clock.systemUTC(),
+                Runnable::run);
         FanOutShardSource source = new FanOutShardSource(kinesis, new StreamConsumer(kinesis, "s", FanOut.named("app")),
                 KinesisSourceConfig.of("s", initialPosition), SHARD, resumeAfter, WHOLE_SPACE, closed, WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
@@ -252,6 +253,48 @@ class FanOutShardSourceTest {
         assertThat(kinesis.calls).hasSize(5);
     }
 
+    /**
+     * Review 26: UnitReads counts every fetch without a retryAfter as a successful read
+     * (ProgressWatch.readSucceeded), which clears the run of failures. A shard refused on every
+     * SubscribeToShard must keep its failure on every fetch until an event arrives; otherwise the
+     * failure clock restarts at each new attempt, the unit is never STALLED, and the reason
+     * ("ResourceInUseException ...") never reaches the status page however long it lasts.
+     */
+    @Test
+    void aShardRefusedOnEveryAttemptReportsTheFailureOnEveryFetchUntilAnEventArrives() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        List<Fetch> fetches = new ArrayList<>();
+        for (int attempt = 0; attempt < 3; attempt++) {
+            kinesis.last().fail(ResourceInUseException.builder().message("Another active subscription exists").build());
+            fetches.add(source.fetch()); // the refusal, with its backoff
+            fetches.add(source.fetch()); // the next attempt, after the backoff
+        }
+        assertThat(kinesis.calls).as("attempts made").hasSize(4);
+        assertThat(fetches).allSatisfy(fetch -> assertThat(fetch.failure())
+                .as("a fetch while every subscription is refused").isPresent());
+    }
+
+    /**
+     * Review 26: Kinesis names the stream and the consumer in its refusal ("Another active
+     * subscription exists for this consumer: account:stream:shard:consumer"). The reader tells a
+     * consumer that is not ACTIVE from a held shard by the text "ACTIVE" anywhere in the message,
+     * so a stream or consumer whose name holds it turns every takeover into "consumer not ACTIVE".
+     */
+    @Test
+    void aShardHeldByAnotherSubscriptionOfAStreamNamedWithActiveIsStillTakenOverAfterFiveSeconds() {
+        FanOutShardSource source = open(Optional.empty());
+        source.fetch();
+        kinesis.last().fail(ResourceInUseException.builder()
+                .message("Another active subscription exists for this consumer: 000000000000:ACTIVE-users:"
+                        + "shardId-000000000000:app").build());
+
+        Fetch refused = source.fetch();
+
+        assertThat(refused.failure()).hasValueSatisfying(reason -> assertThat(reason).contains("taking it over in 5 s"));
+        assertThat(refused.retryAfter().orElseThrow().toMillis()).isBetween(5_000L, 5_250L);
+    }
+
     @Test
     void aReleaseFromAnotherThreadCancelsTheSubscriptionAtOnceAndNothingIsSubscribedAgain() throws Exception {
         FanOutShardSource source = open(Optional.empty());
@@ -426,7 +469,7 @@ class FanOutShardSourceTest {
                 KinesisSourceConfig.of("s", Position.TRIM_HORIZON), SHARD, Optional.empty(), WHOLE_SPACE,
                 new ClosedShards("s", () -> {
                     throw new IllegalStateException("paginator broke");
-                }, java.time.Clock.systemUTC()), WHOLE_BACKOFF);
+                }, java.time.Clock.systemUTC(), Runnable::run), WHOLE_BACKOFF);
         source.onRecordsAvailable(wakes::incrementAndGet);
         source.fetch();
         source.fetch();

@@ -12,6 +12,7 @@ import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Backoff;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.worker.ConcurrentRecordProcessor;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Checkpointer;
 import dev.streamfleet.worker.Fetch;
@@ -234,7 +235,7 @@ class UnitRunnerTest {
     }
 
     @Test
-    void batchIsHeldBackWhileTheLeaseIsUncertainAndProcessedOnceItIsConfirmed() {
+    void nothingIsReadWhileTheLeaseIsUncertainAndReadingStartsOnceItIsConfirmed() {
         AtomicBoolean confirmed = new AtomicBoolean(false);
         ScriptedSource source = new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L)));
         RecordingProcessor processor = new RecordingProcessor();
@@ -242,11 +243,34 @@ class UnitRunnerTest {
 
         scheduler.advance(Duration.ofSeconds(1));
         assertThat(processedOffsets(processor)).as("nothing handed over while the session is unconfirmed").isEmpty();
-        assertThat(source.fetches).as("the held batch is not fetched past").isEqualTo(1);
+        assertThat(source.fetches).as("the source is not asked while the session is unconfirmed").isZero();
 
         confirmed.set(true);
         scheduler.advanceUntil(() -> processedOffsets(processor).size() == 2, STEP, LIMIT);
         assertThat(processedOffsets(processor)).containsExactly(0L, 2L);
+    }
+
+    /**
+     * Review 26: a worker whose ZooKeeper follower is cut from the leader is not SUSPENDED (the
+     * follower still answers) while the leader expires its session and the next owner takes the
+     * unit; its leases are only uncertain. Its unit keeps calling fetch, and for a fan-out source a
+     * fetch after a refusal is a new SubscribeToShard, which takes the shard back from the next
+     * owner 5 s after that owner took it: the two subscriptions take the shard from each other until
+     * the follower drops the worker.
+     */
+    @Test
+    void whileTheLeaseIsUncertainTheUnitDoesNotGoBackToItsSourceForMore() {
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        ScriptedSource source = new ScriptedSource(false, List.of());
+        start(context(confirmed::get), source, new RecordingProcessor());
+        scheduler.advanceUntil(() -> source.fetches > 0, STEP, LIMIT);
+
+        confirmed.set(false);
+        int before = source.fetches;
+        scheduler.advance(Duration.ofSeconds(10));
+
+        assertThat(source.fetches - before).as("fetches (for fan-out: subscriptions) while the lease was uncertain")
+                .isZero();
     }
 
     @Test
@@ -874,6 +898,28 @@ class UnitRunnerTest {
 
         assertThat(revoked).isDone();
         assertThat(endings(processor)).isEqualTo(1);
+    }
+
+    /** The same with parallelism by key: the lanes' step asks the source only while the lease is certain. */
+    @Test
+    void withParallelismTheSourceIsNotAskedWhileTheLeaseIsUncertain() {
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        ScriptedSource source = new ScriptedSource(false, List.of());
+        List<Long> processed = new ArrayList<>();
+        ConcurrentRecordProcessor concurrent = (batch, checkpointer) -> batch.records()
+                .forEach(record -> processed.add(((Position.Offset) record.position()).nextOffset()));
+        start(context(confirmed::get), source, concurrent, settings.withParallelism(Parallelism.of(4)),
+                UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> source.fetches > 0, STEP, LIMIT);
+        assertThat(events).as("the unit runs").isEmpty();
+
+        confirmed.set(false);
+        int before = source.fetches;
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(source.fetches - before).as("fetches while the lease was uncertain").isZero();
+
+        confirmed.set(true);
+        scheduler.advanceUntil(() -> source.fetches > before, STEP, LIMIT);
     }
 
     @Test
