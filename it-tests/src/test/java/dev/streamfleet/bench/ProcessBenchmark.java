@@ -271,14 +271,19 @@ public final class ProcessBenchmark {
             for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
                 for (String text : Files.readAllLines(file)) {
                     if (text.endsWith("}")) {
-                        JsonNode node = JSON.readTree(text);
-                        lines.add(new Line(node.get("data").asText(), node.get("unit").asText(),
-                                node.get("worker").asText(), Instant.parse(node.get("processingTime").asText()).toEpochMilli()));
+                        lines.add(lineOf(text));
                     }
                 }
             }
         }
         return lines;
+    }
+
+    /** One whole line of a worker's JSON-lines output. */
+    static Line lineOf(String text) throws IOException {
+        JsonNode node = JSON.readTree(text);
+        return new Line(node.get("data").asText(), node.get("unit").asText(), node.get("worker").asText(),
+                Instant.parse(node.get("processingTime").asText()).toEpochMilli());
     }
 
     record Line(String id, String unit, String worker, long millis) {
