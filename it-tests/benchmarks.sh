@@ -5,7 +5,7 @@
 #   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel|balance|fanout   runs one and prints its section
 #   it-tests/benchmarks.sh assemble                   rewrites BENCHMARKS.md from the last sections run
 #
-# 'all' takes about 65 minutes on a 2-core machine (the process benchmark, which runs KCL twice, about 30). Run it on an otherwise idle machine: the
+# 'all' takes about 73 minutes on a 2-core machine (the process benchmark, which runs KCL twice, about 30; fanout about 7.5). Run it on an otherwise idle machine: the
 # figures are times and CPU on shared cores.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
