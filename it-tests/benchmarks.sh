@@ -2,10 +2,10 @@
 # The benchmark suite.
 #
 #   it-tests/benchmarks.sh all                        runs every benchmark and rewrites BENCHMARKS.md
-#   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel|balance   runs one and prints its section
+#   it-tests/benchmarks.sh process|strategy|fleet|worker|parallel|balance|fanout   runs one and prints its section
 #   it-tests/benchmarks.sh assemble                   rewrites BENCHMARKS.md from the last sections run
 #
-# 'all' takes about 65 minutes on a 2-core machine (the process benchmark, which runs KCL twice, about 30). Run it on an otherwise idle machine: the
+# 'all' takes about 73 minutes on a 2-core machine (the process benchmark, which runs KCL twice, about 30; fanout about 7.5). Run it on an otherwise idle machine: the
 # figures are times and CPU on shared cores.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,13 +19,14 @@ main_of() {
     worker) echo dev.streamfleet.bench.WorkerBenchmark ;;
     parallel) echo dev.streamfleet.bench.ParallelBenchmark ;;
     balance) echo dev.streamfleet.bench.BalanceBenchmark ;;
+    fanout) echo dev.streamfleet.bench.FanOutBenchmark ;;
     *) return 1 ;;
   esac
 }
 
 what="${1:-}"
 if [ "$what" != all ] && [ "$what" != assemble ] && ! main_of "$what" >/dev/null; then
-  echo "usage: $0 all|process|strategy|fleet|worker|parallel|balance|assemble" >&2
+  echo "usage: $0 all|process|strategy|fleet|worker|parallel|balance|fanout|assemble" >&2
   exit 2
 fi
 
@@ -53,7 +54,7 @@ if [ "$what" != all ] && [ "$what" != assemble ]; then
 fi
 
 if [ "$what" = all ]; then
-  for benchmark in process strategy fleet worker parallel balance; do
+  for benchmark in process strategy fleet worker parallel balance fanout; do
     echo "== $benchmark" >&2
     run "$benchmark"
   done
@@ -77,7 +78,7 @@ Kafka $(version kafka.version), AWS SDK $(version aws-sdk.version), KCL $(sed -n
 Written: $(date -u +%Y-%m-%d); each section says the day it was run.
 
 EOF
-  for benchmark in process strategy fleet worker parallel balance; do
+  for benchmark in process strategy fleet worker parallel balance fanout; do
     cat "it-tests/target/bench/$benchmark.md"
     echo
     echo "Run on $(date -u -r "it-tests/target/bench/$benchmark.md" +%Y-%m-%d)."

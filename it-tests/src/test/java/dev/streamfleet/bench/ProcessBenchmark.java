@@ -271,14 +271,19 @@ public final class ProcessBenchmark {
             for (Path file : files.filter(f -> f.toString().endsWith(".jsonl")).toList()) {
                 for (String text : Files.readAllLines(file)) {
                     if (text.endsWith("}")) {
-                        JsonNode node = JSON.readTree(text);
-                        lines.add(new Line(node.get("data").asText(), node.get("unit").asText(),
-                                node.get("worker").asText(), Instant.parse(node.get("processingTime").asText()).toEpochMilli()));
+                        lines.add(lineOf(text));
                     }
                 }
             }
         }
         return lines;
+    }
+
+    /** One whole line of a worker's JSON-lines output. */
+    static Line lineOf(String text) throws IOException {
+        JsonNode node = JSON.readTree(text);
+        return new Line(node.get("data").asText(), node.get("unit").asText(), node.get("worker").asText(),
+                Instant.parse(node.get("processingTime").asText()).toEpochMilli());
     }
 
     record Line(String id, String unit, String worker, long millis) {
@@ -289,20 +294,23 @@ public final class ProcessBenchmark {
         }
     }
 
-    /** 500 records/s, 10 every 20 ms, each {@code b-<n>-<send millis>} under one of 64 keys. */
-    private final class Load implements AutoCloseable {
+    /**
+     * A steady load: {@code perBatch} records every {@code every}, each {@code b-<n>-<send millis>}
+     * under one of {@code keys} keys (this benchmark: 500 records/s, 10 every 20 ms, over 64 keys).
+     */
+    static final class Load implements AutoCloseable {
         final AtomicBoolean running = new AtomicBoolean(true);
         final AtomicLong sent = new AtomicLong();
         final Thread thread;
 
-        Load(String stream) {
+        Load(KinesisClient kinesis, String stream, int perBatch, Duration every, int keys) {
             thread = new Thread(() -> {
                 long next = System.nanoTime();
                 while (running.get()) {
                     List<PutRecordsRequestEntry> entries = new ArrayList<>();
-                    for (int i = 0; i < RATE / 50; i++) {
+                    for (int i = 0; i < perBatch; i++) {
                         long n = sent.getAndIncrement();
-                        entries.add(PutRecordsRequestEntry.builder().partitionKey("key-" + (n % 64))
+                        entries.add(PutRecordsRequestEntry.builder().partitionKey("key-" + (n % keys))
                                 .data(SdkBytes.fromUtf8String("b-" + n + "-" + System.currentTimeMillis())).build());
                     }
                     try {
@@ -310,7 +318,7 @@ public final class ProcessBenchmark {
                     } catch (RuntimeException e) {
                         System.err.println("load: " + e);
                     }
-                    next += 20_000_000L;
+                    next += every.toNanos();
                     long wait = next - System.nanoTime();
                     if (wait > 0) {
                         java.util.concurrent.locks.LockSupport.parkNanos(wait);
@@ -425,13 +433,21 @@ public final class ProcessBenchmark {
     }
 
     private static String ratio(Measured ours, Measured theirs) {
-        if (ours == null || theirs == null || Double.isNaN(ours.value()) || Double.isNaN(theirs.value())) {
+        if (ours == null || theirs == null) {
             return "—";
         }
-        if (theirs.value() == 0) {
-            return ours.value() == 0 ? "1×" : "—";
+        return ratio(ours.value(), theirs.value());
+    }
+
+    /** {@code ours / theirs} as printed ("0.85×"), or "—" where either is missing (NaN) or the ratio is undefined. */
+    static String ratio(double ours, double theirs) {
+        if (Double.isNaN(ours) || Double.isNaN(theirs)) {
+            return "—";
         }
-        double ratio = ours.value() / theirs.value();
+        if (theirs == 0) {
+            return ours == 0 ? "1×" : "—";
+        }
+        double ratio = ours / theirs;
         return ratio < 0.01 ? String.format("%.3f×", ratio) : String.format("%.2f×", ratio);
     }
 
@@ -557,7 +573,7 @@ public final class ProcessBenchmark {
                 met(IDLE, idle == 0);
             }
 
-            try (Load load = new Load(stream)) {
+            try (Load load = new Load(kinesis, stream, RATE / 50, Duration.ofMillis(20), 64)) {
                 Thread.sleep(5_000);
                 long from = System.currentTimeMillis();
                 Thread.sleep(60_000);
@@ -779,8 +795,13 @@ public final class ProcessBenchmark {
 
     /** For each unit, the first processing time at or after {@code since} by that worker. */
     private static Map<String, Long> processedBy(Contender fleet, Set<String> units, String worker, long since) {
+        return processedBy(lines(fleet), units, worker, since);
+    }
+
+    /** For each unit, the first processing time at or after {@code since} by that worker, among {@code lines}. */
+    static Map<String, Long> processedBy(List<Line> lines, Set<String> units, String worker, long since) {
         Map<String, Long> first = new HashMap<>();
-        for (Line line : lines(fleet)) {
+        for (Line line : lines) {
             if (units.contains(line.unit()) && line.worker().equals(worker) && line.millis() >= since) {
                 first.merge(line.unit(), line.millis(), Math::min);
             }
@@ -804,7 +825,11 @@ public final class ProcessBenchmark {
     }
 
     private static int duplicates(Contender fleet) {
-        List<Line> lines = lines(fleet);
+        return duplicates(lines(fleet));
+    }
+
+    /** Deliveries beyond each record's first. */
+    static int duplicates(List<Line> lines) {
         return lines.size() - (int) lines.stream().map(Line::id).distinct().count();
     }
 
@@ -817,7 +842,7 @@ public final class ProcessBenchmark {
         return counts.size() == workers && counts.values().stream().allMatch(c -> c == SHARDS / workers);
     }
 
-    private static Set<String> unitsOf(Map<String, String> holders, String worker) {
+    static Set<String> unitsOf(Map<String, String> holders, String worker) {
         Set<String> units = new HashSet<>();
         holders.forEach((unit, holder) -> {
             if (holder.equals(worker)) {
@@ -846,7 +871,7 @@ public final class ProcessBenchmark {
         await(condition, atMost, 50);
     }
 
-    private static void await(BooleanSupplier condition, Duration atMost, long pollMillis) {
+    static void await(BooleanSupplier condition, Duration atMost, long pollMillis) {
         long end = System.nanoTime() + atMost.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
@@ -863,17 +888,17 @@ public final class ProcessBenchmark {
         return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * percent / 100.0) - 1));
     }
 
-    private static long median(List<Long> values) {
+    static long median(List<Long> values) {
         List<Long> sorted = new ArrayList<>(values);
         sorted.sort(Long::compare);
         return sorted.get(sorted.size() / 2);
     }
 
-    private static long max(List<Long> values) {
+    static long max(List<Long> values) {
         return values.stream().mapToLong(Long::longValue).max().orElseThrow();
     }
 
-    private static String seconds(long millis) {
+    static String seconds(long millis) {
         return millis < 10_000 ? String.format("%.2f s", millis / 1000.0) : String.format("%.1f s", millis / 1000.0);
     }
 }
