@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -303,7 +301,6 @@ public final class FanOutBenchmark {
                 timeout (10 s), on a tick boundary (up to 2 s later); then the leader reassigns its shards and
                 a fan-out reader's first subscription may be refused for up to the 5 s takeover window.
                 """);
-        out.note("Measured on " + LocalDate.now(ZoneOffset.UTC) + " (UTC).");
         out.publish();
     }
 
