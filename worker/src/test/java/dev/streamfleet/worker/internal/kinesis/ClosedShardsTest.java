@@ -27,22 +27,7 @@ class ClosedShardsTest {
     private final ClosedShards closed = new ClosedShards("s", () -> {
         listed.incrementAndGet();
         return closedNow;
-    }, new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }, listings::add);
+    }, closedClock(), listings::add);
 
     @Test
     void anAskWhileAListingIsUnderWayAnswersAtOnceFromTheLastListingAndStartsNoSecond() {
@@ -79,13 +64,12 @@ class ClosedShardsTest {
     @Test
     void aListingThatFailsStartsNoSecondAtOnceAndTheNextAfterTheIntervalFindsTheShard() {
         AtomicInteger calls = new AtomicInteger();
-        Clock clock = closedClock();
         ClosedShards flaky = new ClosedShards("s", () -> {
             if (calls.incrementAndGet() == 1) {
                 throw new IllegalStateException("paginator broke");
             }
             return Set.of("shardId-000000000000");
-        }, clock, Runnable::run);
+        }, closedClock(), Runnable::run);
 
         assertThat(flaky.isClosed("shardId-000000000000")).isFalse();
         assertThat(flaky.isClosed("shardId-000000000000")).as("no listing again at once").isFalse();
@@ -96,6 +80,7 @@ class ClosedShardsTest {
         assertThat(calls).hasValue(2);
     }
 
+    /** A clock that reads {@link #now}, which the tests move. */
     private Clock closedClock() {
         return new Clock() {
             @Override
