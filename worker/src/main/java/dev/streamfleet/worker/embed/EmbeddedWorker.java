@@ -67,6 +67,11 @@ public final class EmbeddedWorker implements AutoCloseable {
         return worker.stalled();
     }
 
+    /** The units whose reads of their source fail now (they try again), with the last failure. */
+    public Map<UnitId, String> retrying() {
+        return worker.retrying();
+    }
+
     /** Every unit's figures now: records, rates, lag, latencies. */
     public Map<UnitId, UnitMetricsSnapshot> unitMetrics() {
         return worker.unitMetrics();

@@ -164,6 +164,11 @@ public final class StreamWorker implements AutoCloseable {
         return stalls.snapshot();
     }
 
+    /** The units whose reads of their source fail now (they try again), with the last failure. */
+    public Map<UnitId, String> retrying() {
+        return stalls.retryingSnapshot();
+    }
+
     /** Each held unit's measured load (processor time plus the worker's cost per record, records and bytes per second). */
     public Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads() {
         return loads.loads();

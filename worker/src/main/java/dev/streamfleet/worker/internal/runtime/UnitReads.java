@@ -23,15 +23,18 @@ final class UnitReads {
     private final RecordSource source;
     private final UnitMetrics metrics;
     private final ProgressWatch progress;
+    private final StalledUnits troubles;
     private final Clock clock;
     /** Whether a drop of out-of-range KPL user records has been logged at INFO for this unit. */
     private boolean droppedOutsideRangeLogged;
 
-    UnitReads(UnitId unit, RecordSource source, UnitMetrics metrics, ProgressWatch progress, Clock clock) {
+    UnitReads(UnitId unit, RecordSource source, UnitMetrics metrics, ProgressWatch progress, StalledUnits troubles,
+              Clock clock) {
         this.unit = unit;
         this.source = source;
         this.metrics = metrics;
         this.progress = progress;
+        this.troubles = troubles;
         this.clock = clock;
     }
 
@@ -41,10 +44,14 @@ final class UnitReads {
         Fetch fetch = source.fetch();
         metrics.fetched(System.nanoTime() - started);
         if (fetch.retryAfter().isPresent()) {
-            fetch.failure().ifPresent(reason -> progress.readFailed(clock.instant(), reason));
+            fetch.failure().ifPresent(reason -> {
+                progress.readFailed(clock.instant(), reason);
+                troubles.retrying(unit, reason);
+            });
             return fetch;
         }
         progress.readSucceeded();
+        troubles.readRecovered(unit);
         metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
         if (fetch.droppedOutsideRange() > 0) {
             metrics.droppedOutsideRange(fetch.droppedOutsideRange());

@@ -114,7 +114,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
         this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
         this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
-        this.reads = new UnitReads(context.unit(), source, metrics, progress, clock);
+        this.reads = new UnitReads(context.unit(), source, metrics, progress, stalls, clock);
         this.processor = new UnitProcessor(context.unit(), metrics);
         this.steps = settings.usesLanes()
                 ? new LaneSteps(this, context, settings, scheduler, laneThreads, clock, random, metrics, progress,
@@ -306,6 +306,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         // FAILED says more than STALLED, and is reported on its own.
         progress.close();
         stalls.clear(context.unit());
+        stalls.readRecovered(context.unit());
         mailbox.cancelStep();
         source.close();
         context.events().failed(reason);
@@ -316,6 +317,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         phase = Phase.CLOSED;
         progress.close();
         stalls.clear(context.unit());
+        stalls.readRecovered(context.unit());
         mailbox.cancelStep();
         if (endRetry != null) {
             endRetry.cancel();

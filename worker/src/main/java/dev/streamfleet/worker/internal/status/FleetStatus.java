@@ -143,6 +143,9 @@ final class FleetStatus {
                 if (report.has("stalled")) {
                     node.put("stalled", report.path("stalled").asText());
                 }
+                if (report.has("retrying")) {
+                    node.put("retrying", report.path("retrying").asText());
+                }
             }
         }
         ArrayNode rebalances = status.putArray("rebalances");

@@ -273,6 +273,7 @@ public final class WorkerStatusServer implements AutoCloseable {
         Map<UnitId, UnitState> states = new TreeMap<>(current.units());
         Map<UnitId, String> failures = current.failures();
         Map<UnitId, String> stalled = current.stalled();
+        Map<UnitId, String> retrying = current.retrying();
         Map<UnitId, UnitMetricsSnapshot> metrics = current.unitMetrics();
         Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads = current.loads();
         states.forEach((unit, state) -> {
@@ -294,6 +295,9 @@ public final class WorkerStatusServer implements AutoCloseable {
             }
             if (stalled.containsKey(unit)) {
                 node.put("stalled", stalled.get(unit));
+            }
+            if (retrying.containsKey(unit)) {
+                node.put("retrying", retrying.get(unit));
             }
             if (failures.containsKey(unit)) {
                 node.put("failure", failures.get(unit));

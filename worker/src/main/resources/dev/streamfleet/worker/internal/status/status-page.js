@@ -231,7 +231,7 @@
       return true;
     }
     var needle = view.filter.toLowerCase();
-    return [unit.unit, unit.source, unit.owner, unit.state, unit.failure, unit.stalled].some(function (text) {
+    return [unit.unit, unit.source, unit.owner, unit.state, unit.failure, unit.stalled, unit.retrying].some(function (text) {
       return typeof text === 'string' && text.toLowerCase().indexOf(needle) >= 0;
     });
   }
@@ -266,6 +266,9 @@
       }
       if (unit.stalled !== undefined) {
         state += ' (STALLED: ' + unit.stalled + ')';
+      }
+      if (unit.retrying !== undefined) {
+        state += ' (retrying: ' + unit.retrying + ')';
       }
       if (unit.failure !== undefined) {
         state += ': ' + unit.failure;

@@ -922,6 +922,40 @@ class UnitRunnerTest {
         scheduler.advanceUntil(() -> source.fetches > before, STEP, LIMIT);
     }
 
+    /** A read that fails is on the status from its first failure, not only once it lasts long enough to stall. */
+    @Test
+    void aUnitWhoseReadsFailShowsTheReasonAtOnceUntilAReadSucceeds() {
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(3);
+        AtomicInteger fetches = new AtomicInteger();
+        RecordSource refusedThenReading = new RecordSource() {
+            @Override
+            public Fetch fetch() {
+                fetches.incrementAndGet();
+                return refusals.getAndDecrement() > 0
+                        ? Fetch.failed(Duration.ofSeconds(5), "another subscription holds the shard; taking it over in 5 s")
+                        : new Fetch(List.of(), java.util.OptionalLong.empty(), java.util.OptionalLong.empty(), false,
+                        Optional.empty());
+            }
+
+            @Override
+            public Duration nextDelay(Fetch last) {
+                return Duration.ofMillis(100);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        start(context(), refusedThenReading, new RecordingProcessor());
+        scheduler.advanceUntil(() -> fetches.get() >= 1, STEP, LIMIT);
+        assertThat(stalls.retryingSnapshot()).containsEntry(UNIT,
+                "another subscription holds the shard; taking it over in 5 s");
+        assertThat(stalls.snapshot()).as("not stalled: 5 s is well within the bound").isEmpty();
+
+        scheduler.advanceUntil(() -> fetches.get() >= 5, STEP, LIMIT);
+        assertThat(stalls.retryingSnapshot()).as("a read succeeded").isEmpty();
+    }
+
     @Test
     void aProcessorRefusedAtCreationIsNeverCalledAtAll() {
         RecordingProcessor plain = new RecordingProcessor();
