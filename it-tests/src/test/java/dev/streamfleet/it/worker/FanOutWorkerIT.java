@@ -14,6 +14,7 @@ import dev.streamfleet.worker.internal.kinesis.KinesisSourceConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,6 +99,7 @@ class FanOutWorkerIT extends KinesisWorkerIT {
         faults.endAfterEvents = 2;
         faults.refuseEvery = 3;
         int records;
+        Set<String> retryingShown = new java.util.TreeSet<>();
         try (StreamWorker worker = startWorker(application(), stream, "w1", kinesis, collector)) {
             // Records keep coming while subscriptions end and are refused, so they straddle every renewal: at least
             // 12 s of them, and on until enough renewals and refusals have happened (how many fit in a second
@@ -107,6 +109,7 @@ class FanOutWorkerIT extends KinesisWorkerIT {
                     || faults.refused.get() - refusedBefore < 2))) {
                 TestStreams.put(kinesis, stream, seconds * 25, seconds * 25 + 25, 25);
                 Thread.sleep(1_000);
+                retryingShown.addAll(worker.retrying().values());
                 seconds++;
             }
             records = seconds * 25;
@@ -119,6 +122,8 @@ class FanOutWorkerIT extends KinesisWorkerIT {
 
         assertThat(faults.ended.get() - renewedBefore).as("subscriptions ended early and renewed").isGreaterThanOrEqualTo(4);
         assertThat(faults.refused.get() - refusedBefore).as("subscriptions refused").isGreaterThanOrEqualTo(2);
+        assertThat(retryingShown).as("what the worker's status showed while a refused unit waited to take its shard over")
+                .anySatisfy(reason -> assertThat(reason).contains("ResourceInUseException", "taking it over in 5 s"));
         assertThat(collector.data()).hasSize(records).doesNotHaveDuplicates();
         assertInOrderPerShard(collector.seen());
         assertInProductionOrderPerKey(collector.seen());
