@@ -289,7 +289,7 @@ final class FleetUnderFaults implements AutoCloseable {
             // Judged below: the report names what is missing.
         }
         return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1)
-                .judge(load.produced(), lines(), leases.tenures(), crashes);
+                .judge(load.load(), load.produced(), lines(), leases.tenures(), crashes);
     }
 
     /** Every line every worker of this scenario wrote, a torn last line (kill -9 mid-write) left out. */

@@ -1,0 +1,87 @@
+package dev.streamfleet.it.faults;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The report's judgement on made-up inputs: no servers, no clocks. */
+class DeliveryReportTest {
+
+    private static final String STREAM = "faults-stream";
+    private static final String TOPIC = "faults-topic";
+    /** 10 records/s for 2 s: a floor of 5 per source. */
+    private static final int RATE = 10;
+    private static final Duration RAN = Duration.ofSeconds(2);
+    private static final List<LeaseWatcher.Tenure> W1_HOLDS_EVERYTHING = List.of(
+            new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, Long.MAX_VALUE),
+            new LeaseWatcher.Tenure("kafka/topic-0", "w1", 0, Long.MAX_VALUE));
+
+    private final List<LoadProducer.Produced> produced = new ArrayList<>();
+    private final List<DeliveryReport.Line> lines = new ArrayList<>();
+
+    /** {@code count} records of the source, each processed once by w1 while it held the unit. */
+    private void producedAndProcessed(String prefix, String source, String unit, int count) {
+        for (int n = 0; n < count; n++) {
+            String key = "key-" + n % LoadProducer.KEYS;
+            produced.add(new LoadProducer.Produced(prefix + "-" + n, key, source));
+            lines.add(new DeliveryReport.Line(prefix + "-" + n, unit, key, "w1", 1_000_000L + n * 1_000L, lines.size()));
+        }
+    }
+
+    private DeliveryReport judge(List<String> problems) {
+        return new DeliveryReport("made up", 1_000).judge(new DeliveryReport.Load(List.of(STREAM, TOPIC), RATE, RAN,
+                problems), produced, lines, W1_HOLDS_EVERYTHING, List.of());
+    }
+
+    @Test
+    void bothSourcesAtTheirFloorWithoutProblemsGiveNoFinding() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 5);
+        producedAndProcessed("f", TOPIC, "kafka/topic-0", 5);
+
+        DeliveryReport report = judge(List.of());
+
+        assertThat(report.findings()).as(report.summary()).isEmpty();
+        assertThat(report.summary()).contains("produced 10 {" + STREAM + "=5, " + TOPIC + "=5}");
+    }
+
+    @Test
+    void aSourceThatProducedNothingIsAFindingThatStatesTheFloor() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 20);
+
+        DeliveryReport report = judge(List.of());
+
+        assertThat(report.findings()).containsExactly("scenario 'made up': " + TOPIC + " produced and acknowledged 0"
+                + " records, below the floor of 5 (a quarter of 10/s over 2.0 s of load)");
+    }
+
+    @Test
+    void aSourceBelowItsFloorIsAFinding() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 4);
+        producedAndProcessed("f", TOPIC, "kafka/topic-0", 20);
+
+        assertThat(judge(List.of()).findings()).singleElement().asString()
+                .contains(STREAM + " produced and acknowledged 4 records, below the floor of 5");
+    }
+
+    @Test
+    void eachProblemOfTheProducerIsAFindingThatNamesIt() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 20);
+        producedAndProcessed("f", TOPIC, "kafka/topic-0", 20);
+
+        DeliveryReport report = judge(List.of("a Kafka send failed: TimeoutException", "Kinesis refused 2 of a batch",
+                "a Kafka send failed: TimeoutException"));
+
+        assertThat(report.findings()).containsExactly(
+                "scenario 'made up': the load producer met a problem 2 times: a Kafka send failed: TimeoutException",
+                "scenario 'made up': the load producer met a problem: Kinesis refused 2 of a batch");
+    }
+
+    @Test
+    void aLoadThatRanNoTimeStillNeedsOneRecordPerSource() {
+        assertThat(new DeliveryReport.Load(List.of(STREAM), RATE, Duration.ZERO, List.of()).floor()).isEqualTo(1);
+    }
+}
