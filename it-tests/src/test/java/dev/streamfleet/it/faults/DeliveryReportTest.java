@@ -3,6 +3,7 @@ package dev.streamfleet.it.faults;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -83,5 +84,59 @@ class DeliveryReportTest {
     @Test
     void aLoadThatRanNoTimeStillNeedsOneRecordPerSource() {
         assertThat(new DeliveryReport.Load(List.of(STREAM), RATE, Duration.ZERO, List.of()).floor()).isEqualTo(1);
+    }
+
+    /** w1 held the shard until its kill at 10 s; w2 from 11 s. */
+    private static final List<LeaseWatcher.Tenure> W1_THEN_W2 = List.of(
+            new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, 10_000),
+            new LeaseWatcher.Tenure("kinesis/shard-0", "w2", 11_000, Long.MAX_VALUE));
+    private static final List<DeliveryReport.Crash> W1_KILLED = List.of(
+            new DeliveryReport.Crash("kill -9 of w1", Set.of("w1"), 10_000, 10_000));
+
+    /** Record {@code n} of the stream (key {@code key-<n % 16>}), processed by {@code worker} at {@code millis}. */
+    private void processed(int n, String worker, long millis) {
+        String key = "key-" + n % LoadProducer.KEYS;
+        if (produced.stream().noneMatch(p -> p.id().equals("k-" + n))) {
+            produced.add(new LoadProducer.Produced("k-" + n, key, STREAM));
+        }
+        lines.add(new DeliveryReport.Line("k-" + n, "kinesis/shard-0", key, worker, millis * 1_000, lines.size()));
+    }
+
+    private DeliveryReport judgeCrash(boolean outOfOrder) {
+        return new DeliveryReport("made up", 1_000, outOfOrder).judge(new DeliveryReport.Load(List.of(STREAM), RATE,
+                Duration.ZERO, List.of()), produced, lines, W1_THEN_W2, W1_KILLED);
+    }
+
+    @Test
+    void outOfOrderACrashMayReDeliverTheTailOfEachKeyThoughNotOneRunOfTheUnit() {
+        // Checkpointed: k-0 (key-0). Not: k-1 and k-17 (key-1), a batch in hand written record by record.
+        processed(1, "w1", 9_000);
+        processed(0, "w1", 9_100);
+        processed(17, "w1", 9_200);
+        processed(16, "w1", 9_300);
+        processed(1, "w2", 12_000);
+        processed(17, "w2", 12_010);
+        processed(16, "w2", 12_020);
+        processed(32, "w2", 12_030);
+
+        DeliveryReport outOfOrder = judgeCrash(true);
+        DeliveryReport serial = judgeCrash(false);
+
+        assertThat(outOfOrder.findings()).as(outOfOrder.summary()).isEmpty();
+        assertThat(outOfOrder.totalDuplicates()).isEqualTo(3);
+        assertThat(serial.findings()).as("one run of the unit, as at parallelism 1").containsExactly("scenario 'made up':"
+                + " re-delivered records of kinesis/shard-0 w1 are not one run since a checkpoint; not again: [k-0]");
+    }
+
+    @Test
+    void outOfOrderAKeyWhoseReDeliveredRecordsSkipOneIsAFinding() {
+        processed(0, "w1", 9_000);
+        processed(16, "w1", 9_100);
+        processed(32, "w1", 9_200);
+        processed(0, "w2", 12_000);
+        processed(32, "w2", 12_010);
+
+        assertThat(judgeCrash(true).findings()).containsExactly("scenario 'made up': re-delivered records of"
+                + " kinesis/shard-0 w1 key key-0 are not one run since a checkpoint; not again: [k-16]");
     }
 }
