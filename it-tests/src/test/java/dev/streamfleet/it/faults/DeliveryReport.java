@@ -1,5 +1,6 @@
 package dev.streamfleet.it.faults;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,7 +15,9 @@ import java.util.stream.Collectors;
 /**
  * Judges one scenario from the outside, from what the producer had acknowledged, what the
  * {@code jsonl} processors wrote, the lease tenures seen in ZooKeeper and the faults the test
- * caused. Every finding names the scenario, the unit or key, and the record ids concerned.
+ * caused. First of all, that the load ran: every source it loaded produced and acknowledged at
+ * least a floor of records, and the producer met no problem; otherwise the other checks passed
+ * on nothing. Every finding names the scenario, the unit or key, and the record ids concerned.
  * Pure: no servers, no clocks of its own.
  */
 final class DeliveryReport {
@@ -24,6 +27,27 @@ final class DeliveryReport {
 
     /** One processed record, as a {@code jsonl} line said. {@code micros} is the batch's processing time. */
     record Line(String id, String unit, String key, String worker, long micros, long order) {
+    }
+
+    /**
+     * What the load producer did: the sources it loaded (every stream and topic), the rate it was
+     * asked for on each, how long it ran, and the problems it met.
+     */
+    record Load(List<String> sources, int recordsPerSecondEach, Duration ran, List<String> problems) {
+
+        /**
+         * The fewest records each source must have produced and acknowledged: a quarter of what the
+         * rate gives over the time the load ran (conservative: a busy machine, an emulator restart),
+         * and at least one, so a source that produced nothing never passes.
+         */
+        long floor() {
+            return Math.max(1, recordsPerSecondEach * ran.toMillis() / 4_000);
+        }
+
+        String floorReason() {
+            return "a quarter of " + recordsPerSecondEach + "/s over " + String.format("%.1f", ran.toMillis() / 1000.0)
+                    + " s of load";
+        }
     }
 
     /** A fault that may explain re-delivery: every worker in {@code workers} (or all, if empty) stopped between the two times. */
@@ -41,6 +65,7 @@ final class DeliveryReport {
     private final boolean outOfOrder;
     private final List<String> findings = new ArrayList<>();
     private final Map<String, Integer> duplicates = new TreeMap<>();
+    private final Map<String, Integer> producedBySource = new TreeMap<>();
     private int processed;
     private int produced;
 
@@ -50,7 +75,8 @@ final class DeliveryReport {
 
     /**
      * @param outOfOrder records of a unit finished out of order (parallelism above 1): what a crash
-     *                   re-delivers is then the records not yet finished, which need not be one run
+     *                   re-delivers is then the records not finished at the last checkpoint, which
+     *                   need not be one run of the unit, but is one run of each key
      */
     DeliveryReport(String scenario, long checkpointIntervalMillis, boolean outOfOrder) {
         this.scenario = scenario;
@@ -59,10 +85,11 @@ final class DeliveryReport {
     }
 
     /** Runs every check. */
-    DeliveryReport judge(List<LoadProducer.Produced> producedRecords, List<Line> lines,
+    DeliveryReport judge(Load load, List<LoadProducer.Produced> producedRecords, List<Line> lines,
                          List<LeaseWatcher.Tenure> tenures, List<Crash> crashes) {
         produced = producedRecords.size();
         processed = lines.size();
+        checkTheLoadRan(load, producedRecords);
         List<Line> ordered = new ArrayList<>(lines);
         ordered.sort(Comparator.comparingLong(Line::micros).thenComparingLong(Line::order));
         checkNothingLost(producedRecords, ordered);
@@ -70,6 +97,23 @@ final class DeliveryReport {
         checkOneReaderAtATime(ordered, tenures);
         checkOrderPerKey(ordered);
         return this;
+    }
+
+    /** A scenario that produced nothing, or whose producer failed, exercised nothing and proves nothing. */
+    private void checkTheLoadRan(Load load, List<LoadProducer.Produced> producedRecords) {
+        Map<String, Integer> problems = new LinkedHashMap<>();
+        load.problems().forEach(problem -> problems.merge(problem, 1, Integer::sum));
+        problems.forEach((problem, times) -> finding("the load producer met a problem"
+                + (times > 1 ? " " + times + " times" : "") + ": " + problem));
+        load.sources().forEach(source -> producedBySource.put(source, 0));
+        producedRecords.forEach(record -> producedBySource.merge(record.source(), 1, Integer::sum));
+        for (String source : load.sources()) {
+            int count = producedBySource.get(source);
+            if (count < load.floor()) {
+                finding(source + " produced and acknowledged " + count + " records, below the floor of " + load.floor()
+                        + " (" + load.floorReason() + ")");
+            }
+        }
     }
 
     private void checkNothingLost(List<LoadProducer.Produced> producedRecords, List<Line> lines) {
@@ -93,7 +137,7 @@ final class DeliveryReport {
             }
         }
         Map<String, List<String>> unexplained = new TreeMap<>();
-        Map<String, Set<String>> againByUnitAndWorker = new HashMap<>();
+        Map<String, Set<String>> againByRun = new HashMap<>();
         for (String id : redelivered.keySet()) {
             Line original = first.get(id);
             duplicates.merge(original.unit(), redelivered.get(id).size(), Integer::sum);
@@ -102,25 +146,20 @@ final class DeliveryReport {
                 unexplained.computeIfAbsent(original.unit() + " (first by " + original.worker() + ", again by "
                         + redelivered.get(id).get(0).worker() + ")", k -> new ArrayList<>()).add(id);
             }
-            againByUnitAndWorker.computeIfAbsent(original.unit() + " " + original.worker(), k -> new HashSet<>()).add(id);
+            againByRun.computeIfAbsent(runOf(original), k -> new HashSet<>()).add(id);
         }
         unexplained.forEach((where, ids) -> finding(ids.size() + " records of " + where
                 + " were processed twice without a crash that explains it: " + sample(ids)));
 
-        if (outOfOrder) {
-            // Each re-delivered record was first processed within a checkpoint interval of the crash (checked
-            // above): a record the last checkpoint recorded as finished is never processed again.
-            return;
-        }
         // What a successor re-reads starts at the last checkpoint: the tail of what the dead owner processed.
-        Map<String, List<Line>> byUnitAndWorker = new HashMap<>();
+        Map<String, List<Line>> byRun = new HashMap<>();
         for (Line line : lines) {
             if (first.get(line.id()) == line) {
-                byUnitAndWorker.computeIfAbsent(line.unit() + " " + line.worker(), k -> new ArrayList<>()).add(line);
+                byRun.computeIfAbsent(runOf(line), k -> new ArrayList<>()).add(line);
             }
         }
-        againByUnitAndWorker.forEach((unitAndWorker, ids) -> {
-            List<Line> owned = byUnitAndWorker.get(unitAndWorker);
+        againByRun.forEach((run, ids) -> {
+            List<Line> owned = byRun.get(run);
             int from = 0;
             while (from < owned.size() && !ids.contains(owned.get(from).id())) {
                 from++;
@@ -138,10 +177,22 @@ final class DeliveryReport {
                 }
             }
             if (!gaps.isEmpty()) {
-                finding("re-delivered records of " + unitAndWorker + " are not one run since a checkpoint; not again: "
+                finding("re-delivered records of " + run + " are not one run since a checkpoint; not again: "
                         + sample(gaps));
             }
         });
+    }
+
+    /**
+     * The records of which a crash re-delivers one run, the tail since the last checkpoint: at
+     * parallelism 1, a unit's records as its dead owner processed them. Out of order, a key's:
+     * the checkpoint covers the records finished when it was written (the watermark and the set
+     * finished beyond it), and a key's records finish one after another, so what it covers of a
+     * key is a head of the key's records and what is re-delivered is the rest, one run; across
+     * keys a batch still in hand (its records written one by one) leaves gaps in time order.
+     */
+    private String runOf(Line line) {
+        return outOfOrder ? line.unit() + " " + line.worker() + " key " + line.key() : line.unit() + " " + line.worker();
     }
 
     private void checkOneReaderAtATime(List<Line> lines, List<LeaseWatcher.Tenure> tenures) {
@@ -207,7 +258,7 @@ final class DeliveryReport {
     }
 
     String summary() {
-        return "scenario '" + scenario + "': produced " + produced + ", processed " + processed + " lines, "
-                + totalDuplicates() + " re-delivered, " + findings.size() + " findings";
+        return "scenario '" + scenario + "': produced " + produced + " " + producedBySource + ", processed " + processed
+                + " lines, " + totalDuplicates() + " re-delivered, " + findings.size() + " findings";
     }
 }

@@ -22,9 +22,10 @@ import static org.awaitility.Awaitility.await;
  * streamfleet as users run it — separate worker JVMs on a 3-member ZooKeeper ensemble, the
  * Kinesis and DynamoDB emulators and a Kafka broker — under a steady load on a stream and a
  * topic (4 shards, 4 partitions), while the test breaks things. After each scenario the
- * {@link DeliveryReport} proves from the outside: nothing lost, duplicates only where a crash
- * explains them (and only the run since the last checkpoint), never two readers of one unit,
- * production order per key, and no stale checkpoint accepted.
+ * {@link DeliveryReport} proves from the outside: the load ran (each source produced at least a
+ * floor of records, the producer met no problem), nothing lost, duplicates only where a crash
+ * explains them (and only the run since the last checkpoint), never two readers of one unit, and
+ * production order per key. What each scenario asserts besides: docs/testing.md.
  *
  * <p>Longer chaos: {@code -Dstreamfleet.faults.chaosSeconds=600}.
  */
@@ -37,6 +38,8 @@ class FaultScenariosIT {
     private static final int RATE = 50;
     private static final Duration REBALANCE = Duration.ofSeconds(30);
     private static final Duration FAILOVER = FleetUnderFaults.SESSION_TIMEOUT.plusSeconds(30);
+    /** Longer than the checkpoint interval, far inside the 10 s a revoked unit has to drain. */
+    private static final Duration HOLD_EACH_BATCH = Duration.ofMillis(1_500);
     /** Shards 0 and 1 split, 2 and 3 merged: 5 open shards, and 4 partitions. */
     private static final int UNITS_AFTER_RESHARDS = 9;
 
@@ -223,10 +226,19 @@ class FaultScenariosIT {
         }
     }
 
+    /**
+     * A worker frozen (SIGSTOP) past its session with a batch in hand: its units move to the
+     * others, and once thawed (SIGCONT) it returns from {@code process} with a checkpoint due and
+     * writes it under its old epoch before it hears that its session is gone. Each batch is held
+     * {@link #HOLD_EACH_BATCH} after it is written, so the freeze finds the worker's units inside
+     * {@code process}; the hold is longer than the checkpoint interval, so every batch that returns
+     * has a checkpoint due. The scenario asserts that the frozen worker made such late writes and
+     * that DynamoDB rejected every one.
+     */
     @Test
     void frozenWorkerPastItsSessionIsFencedAndItsLateCheckpointsAreAllRejected() throws Exception {
-        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "SIGSTOP past the session timeout, then SIGCONT",
-                RATE)) {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "SIGSTOP with batches in hand past the"
+                + " session timeout, then SIGCONT", RATE, HOLD_EACH_BATCH)) {
             List<FleetUnderFaults.Worker> running = fleet.startAll(3);
             fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
             Thread.sleep(3_000);
@@ -247,6 +259,7 @@ class FaultScenariosIT {
             DeliveryReport report = fleet.drainAndJudge();
             assertThat(report.findings()).as(report.summary()).isEmpty();
             List<String> accepted = new ArrayList<>();
+            java.util.Map<String, Integer> rejections = new java.util.TreeMap<>();
             int attempts = 0;
             for (AwsCallRecorder.Call call : zombie.calls()) {
                 if (call.millis() < thawed || !call.action().equals("dynamodb:UpdateItem")) {
@@ -261,11 +274,17 @@ class FaultScenariosIT {
                 attempts++;
                 if (call.ok()) {
                     accepted.add(unit + " at " + call.millis());
+                } else {
+                    rejections.merge(call.outcome(), 1, Integer::sum);
                 }
             }
+            assertThat(attempts).as("scenario '%s': late checkpoint writes of the zombie %s after SIGCONT (it was frozen"
+                    + " with batches in hand, each held %d ms)", fleet.scenario, zombie, HOLD_EACH_BATCH.toMillis())
+                    .isPositive();
             assertThat(accepted).as("scenario '%s': checkpoint writes of the zombie %s accepted after it lost its units"
                     + " (%d stale attempts in all)", fleet.scenario, zombie, attempts).isEmpty();
-            System.out.printf("%s; the zombie made %d stale write attempts, all rejected%n", report.summary(), attempts);
+            System.out.printf("%s; the zombie made %d stale write attempts, all rejected: %s%n", report.summary(),
+                    attempts, rejections);
         }
     }
 

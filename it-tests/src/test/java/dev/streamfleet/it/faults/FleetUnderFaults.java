@@ -94,6 +94,7 @@ final class FleetUnderFaults implements AutoCloseable {
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
     private final int parallelism;
+    private final Optional<Duration> holdEachBatch;
     private int started;
 
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach) throws Exception {
@@ -111,18 +112,31 @@ final class FleetUnderFaults implements AutoCloseable {
     /** @param kinesisReader how the workers read the stream: {@code polling} or {@code fanout} */
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism, String kinesisReader)
             throws Exception {
-        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, parallelism, kinesisReader);
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, parallelism, kinesisReader,
+                Optional.empty());
+    }
+
+    /**
+     * A fleet whose processor ({@link SlowJsonlProcessors}, parallelism 1) writes each batch at once
+     * and returns from {@code process} only {@code holdEachBatch} later: a worker frozen at any time
+     * is almost surely frozen with a batch in hand, and once thawed it has a checkpoint due.
+     */
+    FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, Duration holdEachBatch)
+            throws Exception {
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, 1, "polling",
+                Optional.of(holdEachBatch));
     }
 
     /** A fleet on a ZooKeeper ensemble of the scenario's own, at {@code zookeeper}, rather than the stack's. */
     FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach) throws Exception {
-        this(stack, zookeeper, scenario, recordsPerSecondEach, 1, "polling");
+        this(stack, zookeeper, scenario, recordsPerSecondEach, 1, "polling", Optional.empty());
     }
 
     private FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach,
-                             int parallelism, String kinesisReader) throws Exception {
+                             int parallelism, String kinesisReader, Optional<Duration> holdEachBatch) throws Exception {
         this.stack = stack;
         this.parallelism = parallelism;
+        this.holdEachBatch = holdEachBatch;
         this.scenario = scenario;
         this.application = "faults-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         this.dir = Files.createDirectories(stack.workDir().resolve("faults").resolve(application));
@@ -161,7 +175,8 @@ final class FleetUnderFaults implements AutoCloseable {
                   parallelism: %d
                 """.formatted(application, zookeeper, SESSION_TIMEOUT.toSeconds(),
                 stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), kinesisReader, topic,
-                stack.kafka().endpoint(), parallelism > 1 ? SlowJsonlProcessors.class.getName() : "jsonl",
+                stack.kafka().endpoint(),
+                parallelism > 1 || holdEachBatch.isPresent() ? SlowJsonlProcessors.class.getName() : "jsonl",
                 dir.resolve("records-{worker}.jsonl"), parallelism));
         this.leases = new LeaseWatcher(zookeeper, application);
         this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper, Duration.ofSeconds(5));
@@ -184,6 +199,7 @@ final class FleetUnderFaults implements AutoCloseable {
         variables.putAll(Map.of(AwsCallRecorder.VARIABLE, calls.toString(),
                 "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString(),
                 "STREAMFLEET_TEST_JSONL", dir.resolve("records-{worker}.jsonl").toString()));
+        holdEachBatch.ifPresent(hold -> variables.put("STREAMFLEET_TEST_HOLD_BATCH_MS", Long.toString(hold.toMillis())));
         WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), variables,
                 "worker", "--config", config.toString());
         Worker worker = new Worker(name, process, calls);
@@ -289,7 +305,7 @@ final class FleetUnderFaults implements AutoCloseable {
             // Judged below: the report names what is missing.
         }
         return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1)
-                .judge(load.produced(), lines(), leases.tenures(), crashes);
+                .judge(load.load(), load.produced(), lines(), leases.tenures(), crashes);
     }
 
     /** Every line every worker of this scenario wrote, a torn last line (kill -9 mid-write) left out. */

@@ -41,6 +41,8 @@ final class LoadProducer implements AutoCloseable {
     private final AtomicBoolean kinesisPaused = new AtomicBoolean(false);
     private final Thread thread;
     private final List<String> problems = new ArrayList<>();
+    private final long startedNanos = System.nanoTime();
+    private long stoppedNanos;
     private long nextKinesis;
     private long nextKafka;
 
@@ -156,10 +158,19 @@ final class LoadProducer implements AutoCloseable {
         return List.copyOf(problems);
     }
 
-    /** Stops producing; everything acknowledged so far is in {@link #produced()}. */
+    /** Stops producing; everything acknowledged so far is in {@link #produced()}. Called again, it only waits. */
     void stop() throws InterruptedException {
-        running.set(false);
+        if (running.getAndSet(false)) {
+            stoppedNanos = System.nanoTime();
+        }
         thread.join(Duration.ofSeconds(30).toMillis());
+    }
+
+    /** What it did, for the report: the stream and the topic, the rate on each, how long it ran, its problems. */
+    DeliveryReport.Load load() {
+        long until = running.get() ? System.nanoTime() : stoppedNanos;
+        return new DeliveryReport.Load(List.of(stream, topic), perTick * 10, Duration.ofNanos(until - startedNanos),
+                problems());
     }
 
     @Override

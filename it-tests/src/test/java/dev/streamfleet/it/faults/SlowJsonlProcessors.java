@@ -19,17 +19,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * For the fault suite at parallelism above 1, loaded into worker processes through
- * STREAMFLEET_CLASSPATH: writes every record to the worker's JSON-lines file, as the built-in
- * jsonl processor does, after a random 0–15 ms, so that batches of different keys finish out
- * of order. The file is {@code STREAMFLEET_TEST_JSONL} with {worker} replaced. With
+ * For the fault suite, loaded into worker processes through STREAMFLEET_CLASSPATH: writes every
+ * record to the worker's JSON-lines file, as the built-in jsonl processor does, after a random
+ * 0–15 ms, so that at parallelism above 1 batches of different keys finish out of order. The file
+ * is {@code STREAMFLEET_TEST_JSONL} with {worker} replaced. With
  * {@code STREAMFLEET_TEST_WORK_PER_RECORD_MS} set, each record waits that long and is written
- * when its wait is over, like a processor that makes one remote call per record.
+ * when its wait is over, like a processor that makes one remote call per record. With
+ * {@code STREAMFLEET_TEST_HOLD_BATCH_MS} set, each batch is written at once and then held that
+ * long before {@code process} returns, like a processor that waits for an acknowledgement: a
+ * worker frozen now is almost surely frozen inside {@code process}, and on thawing it returns
+ * with a checkpoint due.
  */
 public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
     private static final Map<String, JsonLinesSink> SINKS = new ConcurrentHashMap<>();
     private static final String WORK_PER_RECORD = System.getenv("STREAMFLEET_TEST_WORK_PER_RECORD_MS");
+    private static final String HOLD_BATCH = System.getenv("STREAMFLEET_TEST_HOLD_BATCH_MS");
 
     @Override
     public RecordProcessor create(UnitId unit) {
@@ -48,6 +53,12 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
         @Override
         public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
+            if (HOLD_BATCH != null) {
+                // Written while the lease is certain; the hold is only the wait for an acknowledgement.
+                sink.write(batch);
+                Thread.sleep(Long.parseLong(HOLD_BATCH));
+                return;
+            }
             if (WORK_PER_RECORD == null) {
                 Thread.sleep(ThreadLocalRandom.current().nextInt(16));
                 sink.write(batch);

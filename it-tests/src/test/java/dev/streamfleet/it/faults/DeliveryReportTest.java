@@ -1,0 +1,142 @@
+package dev.streamfleet.it.faults;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The report's judgement on made-up inputs: no servers, no clocks. */
+class DeliveryReportTest {
+
+    private static final String STREAM = "faults-stream";
+    private static final String TOPIC = "faults-topic";
+    /** 10 records/s for 2 s: a floor of 5 per source. */
+    private static final int RATE = 10;
+    private static final Duration RAN = Duration.ofSeconds(2);
+    private static final List<LeaseWatcher.Tenure> W1_HOLDS_EVERYTHING = List.of(
+            new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, Long.MAX_VALUE),
+            new LeaseWatcher.Tenure("kafka/topic-0", "w1", 0, Long.MAX_VALUE));
+
+    private final List<LoadProducer.Produced> produced = new ArrayList<>();
+    private final List<DeliveryReport.Line> lines = new ArrayList<>();
+
+    /** {@code count} records of the source, each processed once by w1 while it held the unit. */
+    private void producedAndProcessed(String prefix, String source, String unit, int count) {
+        for (int n = 0; n < count; n++) {
+            String key = "key-" + n % LoadProducer.KEYS;
+            produced.add(new LoadProducer.Produced(prefix + "-" + n, key, source));
+            lines.add(new DeliveryReport.Line(prefix + "-" + n, unit, key, "w1", 1_000_000L + n * 1_000L, lines.size()));
+        }
+    }
+
+    private DeliveryReport judge(List<String> problems) {
+        return new DeliveryReport("made up", 1_000).judge(new DeliveryReport.Load(List.of(STREAM, TOPIC), RATE, RAN,
+                problems), produced, lines, W1_HOLDS_EVERYTHING, List.of());
+    }
+
+    @Test
+    void bothSourcesAtTheirFloorWithoutProblemsGiveNoFinding() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 5);
+        producedAndProcessed("f", TOPIC, "kafka/topic-0", 5);
+
+        DeliveryReport report = judge(List.of());
+
+        assertThat(report.findings()).as(report.summary()).isEmpty();
+        assertThat(report.summary()).contains("produced 10 {" + STREAM + "=5, " + TOPIC + "=5}");
+    }
+
+    @Test
+    void aSourceThatProducedNothingIsAFindingThatStatesTheFloor() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 20);
+
+        DeliveryReport report = judge(List.of());
+
+        assertThat(report.findings()).containsExactly("scenario 'made up': " + TOPIC + " produced and acknowledged 0"
+                + " records, below the floor of 5 (a quarter of 10/s over 2.0 s of load)");
+    }
+
+    @Test
+    void aSourceBelowItsFloorIsAFinding() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 4);
+        producedAndProcessed("f", TOPIC, "kafka/topic-0", 20);
+
+        assertThat(judge(List.of()).findings()).singleElement().asString()
+                .contains(STREAM + " produced and acknowledged 4 records, below the floor of 5");
+    }
+
+    @Test
+    void eachProblemOfTheProducerIsAFindingThatNamesIt() {
+        producedAndProcessed("k", STREAM, "kinesis/shard-0", 20);
+        producedAndProcessed("f", TOPIC, "kafka/topic-0", 20);
+
+        DeliveryReport report = judge(List.of("a Kafka send failed: TimeoutException", "Kinesis refused 2 of a batch",
+                "a Kafka send failed: TimeoutException"));
+
+        assertThat(report.findings()).containsExactly(
+                "scenario 'made up': the load producer met a problem 2 times: a Kafka send failed: TimeoutException",
+                "scenario 'made up': the load producer met a problem: Kinesis refused 2 of a batch");
+    }
+
+    @Test
+    void aLoadThatRanNoTimeStillNeedsOneRecordPerSource() {
+        assertThat(new DeliveryReport.Load(List.of(STREAM), RATE, Duration.ZERO, List.of()).floor()).isEqualTo(1);
+    }
+
+    /** w1 held the shard until its kill at 10 s; w2 from 11 s. */
+    private static final List<LeaseWatcher.Tenure> W1_THEN_W2 = List.of(
+            new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, 10_000),
+            new LeaseWatcher.Tenure("kinesis/shard-0", "w2", 11_000, Long.MAX_VALUE));
+    private static final List<DeliveryReport.Crash> W1_KILLED = List.of(
+            new DeliveryReport.Crash("kill -9 of w1", Set.of("w1"), 10_000, 10_000));
+
+    /** Record {@code n} of the stream (key {@code key-<n % 16>}), processed by {@code worker} at {@code millis}. */
+    private void processed(int n, String worker, long millis) {
+        String key = "key-" + n % LoadProducer.KEYS;
+        if (produced.stream().noneMatch(p -> p.id().equals("k-" + n))) {
+            produced.add(new LoadProducer.Produced("k-" + n, key, STREAM));
+        }
+        lines.add(new DeliveryReport.Line("k-" + n, "kinesis/shard-0", key, worker, millis * 1_000, lines.size()));
+    }
+
+    private DeliveryReport judgeCrash(boolean outOfOrder) {
+        return new DeliveryReport("made up", 1_000, outOfOrder).judge(new DeliveryReport.Load(List.of(STREAM), RATE,
+                Duration.ZERO, List.of()), produced, lines, W1_THEN_W2, W1_KILLED);
+    }
+
+    @Test
+    void outOfOrderACrashMayReDeliverTheTailOfEachKeyThoughNotOneRunOfTheUnit() {
+        // Checkpointed: k-0 (key-0). Not: k-1 and k-17 (key-1), a batch in hand written record by record.
+        processed(1, "w1", 9_000);
+        processed(0, "w1", 9_100);
+        processed(17, "w1", 9_200);
+        processed(16, "w1", 9_300);
+        processed(1, "w2", 12_000);
+        processed(17, "w2", 12_010);
+        processed(16, "w2", 12_020);
+        processed(32, "w2", 12_030);
+
+        DeliveryReport outOfOrder = judgeCrash(true);
+        DeliveryReport serial = judgeCrash(false);
+
+        assertThat(outOfOrder.findings()).as(outOfOrder.summary()).isEmpty();
+        assertThat(outOfOrder.totalDuplicates()).isEqualTo(3);
+        assertThat(serial.findings()).as("one run of the unit, as at parallelism 1").containsExactly("scenario 'made up':"
+                + " re-delivered records of kinesis/shard-0 w1 are not one run since a checkpoint; not again: [k-0]");
+    }
+
+    @Test
+    void outOfOrderAKeyWhoseReDeliveredRecordsSkipOneIsAFinding() {
+        processed(0, "w1", 9_000);
+        processed(16, "w1", 9_100);
+        processed(32, "w1", 9_200);
+        processed(0, "w2", 12_000);
+        processed(32, "w2", 12_010);
+
+        assertThat(judgeCrash(true).findings()).containsExactly("scenario 'made up': re-delivered records of"
+                + " kinesis/shard-0 w1 key key-0 are not one run since a checkpoint; not again: [k-16]");
+    }
+}
