@@ -70,11 +70,10 @@ final class LeaseTaker {
             retry(lease);
         } else if (czxid.isEmpty()) {
             // A record dropped meanwhile (its session lost) must not wait, nor take the node for a leftover of
-            // its own: that node may be the live lease of the unit's next record. One revoked meanwhile gives up.
-            if (lease.isCurrent() && !wanted.test(lease)) {
-                lease.step = UnitLease.Step.NONE;
-                outcome.notWanted().accept(lease);
-            } else if (lease.isCurrent()) {
+            // its own: that node may be the live lease of the unit's next record. A current one looks at the
+            // holder even when it was revoked meanwhile: the node may be its own create, applied before an
+            // answer the connection lost, which nobody else would delete.
+            if (lease.isCurrent()) {
                 waitForHolder(lease);
             }
         } else if (!lease.isCurrent() || !wanted.test(lease)) {
@@ -110,6 +109,10 @@ final class LeaseTaker {
             } else if (holder.get().ours()) {
                 // Our own lease from an earlier round of this session: deleting it fires the watch.
                 leases.delete(lease.unit, holder.get().czxid());
+            } else if (!wanted.test(lease)) {
+                // Another worker's, and the unit is no longer wanted here: nothing to wait for.
+                lease.step = UnitLease.Step.NONE;
+                outcome.notWanted().accept(lease);
             }
         });
     }

@@ -150,6 +150,29 @@ class LeaseKeeperTest {
         assertThat(leases.lease(A).orElseThrow().session()).isEqualTo("session-a");
     }
 
+    /**
+     * The create was applied but its answer lost (the connection dropped), so Curator's retry
+     * answers that the node exists, and the unit was revoked meanwhile: the node is this
+     * session's, and nobody else would ever delete it; the unit's next owner would wait on it.
+     */
+    @Test
+    void aRevokedCreateThatFindsItsOwnNodeDeletesIt() {
+        leases.holdCreates = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.createdBy("session-a", A); // applied by the server; the answer is lost
+        leases.assign(2);
+        scheduler.runReady();
+
+        leases.holdCreates = false;
+        leases.releaseCreates();
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(leases.lease(A)).as("our own stray lease").isEmpty();
+        assertThat(started).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+    }
+
     @Test
     void aUnitAssignedBackWhileItsRevokedAttemptWaitsForTheHolderIsTakenWhenTheHolderGoes() {
         leases.createdBy("session-b", A);
