@@ -219,7 +219,12 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     public Fetch fetchOrWait() {
         Fetch fetch = reads.fetch();
         if (fetch.retryAfter().isPresent()) {
-            mailbox.scheduleStep(fetch.retryAfter().get(), false);
+            // A source that fails for long (a run of refused subscriptions, a throttled stream) holds
+            // back no checkpoint of what was processed before it began failing.
+            checkpointIfDue(false);
+            if (reading()) {
+                mailbox.scheduleStep(fetch.retryAfter().get(), false);
+            }
             return null;
         }
         return fetch;

@@ -922,6 +922,39 @@ class UnitRunnerTest {
         scheduler.advanceUntil(() -> source.fetches > before, STEP, LIMIT);
     }
 
+    /** A checkpoint that comes due while every read fails is written all the same. */
+    @Test
+    void aCheckpointDueWhileTheSourceKeepsFailingIsWritten() {
+        ScriptedSource records = new ScriptedSource(false, List.of(List.of(0L, 1L)));
+        RecordSource thenFailing = new RecordSource() {
+            @Override
+            public Fetch fetch() {
+                return records.batches.isEmpty()
+                        ? Fetch.failed(Duration.ofSeconds(1), "another subscription holds the shard")
+                        : records.fetch();
+            }
+
+            @Override
+            public Duration nextDelay(Fetch last) {
+                return Duration.ZERO;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        WorkerSettings everyFiveSeconds = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
+                settings.processorRetry(), 2);
+        RecordingProcessor processor = new RecordingProcessor();
+        start(context(), thenFailing, processor, everyFiveSeconds, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 1, STEP, LIMIT);
+        assertThat(stored()).as("not due yet").isNotEqualTo(Optional.of(new Position.Offset(2)));
+
+        scheduler.advance(Duration.ofSeconds(10));
+
+        assertThat(stored()).as("written while the source fails").contains(new Position.Offset(2));
+    }
+
     /** A read that fails is on the status from its first failure, not only once it lasts long enough to stall. */
     @Test
     void aUnitWhoseReadsFailShowsTheReasonAtOnceUntilAReadSucceeds() {
