@@ -75,8 +75,10 @@ public final class ClosedShards {
             // Whatever the listing throws, the readers go on: a closed shard is found at a later listing.
             LOG.warn("the closed shards of stream {} could not be listed: {}; listing again in {} s", stream,
                     e instanceof CoordinatorException ? e.getMessage() : e.toString(), RELIST_AFTER.toSeconds());
+        } finally {
+            // Even an Error ends this listing, so that a later ask starts the next one.
+            Set<String> listed = found;
+            state.updateAndGet(last -> new Listing(listed == null ? last.closed() : listed, last.startedAt(), false));
         }
-        Set<String> listed = found;
-        state.updateAndGet(last -> new Listing(listed == null ? last.closed() : listed, last.startedAt(), false));
     }
 }

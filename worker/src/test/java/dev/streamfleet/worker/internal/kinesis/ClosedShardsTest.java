@@ -80,6 +80,30 @@ class ClosedShardsTest {
         assertThat(calls).hasValue(2);
     }
 
+    @Test
+    void aListingThatDiesWithAnErrorStillLetsTheNextOneStart() {
+        AtomicInteger calls = new AtomicInteger();
+        List<Runnable> runs = new ArrayList<>();
+        ClosedShards dying = new ClosedShards("s", () -> {
+            if (calls.incrementAndGet() == 1) {
+                throw new ExceptionInInitializerError("a codec failed to load");
+            }
+            return Set.of("shardId-000000000000");
+        }, closedClock(), runs::add);
+
+        dying.isClosed("shardId-000000000000");
+        try {
+            runs.remove(0).run();
+        } catch (ExceptionInInitializerError expected) {
+            // The listing thread dies with it.
+        }
+        now = now.plus(ClosedShards.RELIST_AFTER);
+        dying.isClosed("shardId-000000000000");
+        assertThat(runs).as("the next listing started").hasSize(1);
+        runs.remove(0).run();
+        assertThat(dying.isClosed("shardId-000000000000")).isTrue();
+    }
+
     /** A clock that reads {@link #now}, which the tests move. */
     private Clock closedClock() {
         return new Clock() {
