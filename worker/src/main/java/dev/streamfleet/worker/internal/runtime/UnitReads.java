@@ -25,6 +25,8 @@ final class UnitReads {
     private final ProgressWatch progress;
     private final StalledUnits troubles;
     private final Clock clock;
+    /** Whether a failed read is on the status as retrying, so that only the first success after it clears it. */
+    private boolean retryingShown;
     /** Whether a drop of out-of-range KPL user records has been logged at INFO for this unit. */
     private boolean droppedOutsideRangeLogged;
 
@@ -47,11 +49,15 @@ final class UnitReads {
             fetch.failure().ifPresent(reason -> {
                 progress.readFailed(clock.instant(), reason);
                 troubles.retrying(unit, reason);
+                retryingShown = true;
             });
             return fetch;
         }
         progress.readSucceeded();
-        troubles.readRecovered(unit);
+        if (retryingShown) {
+            troubles.readRecovered(unit);
+            retryingShown = false;
+        }
         metrics.lag(fetch.millisBehindLatest(), fetch.offsetLag());
         if (fetch.droppedOutsideRange() > 0) {
             metrics.droppedOutsideRange(fetch.droppedOutsideRange());
