@@ -18,33 +18,33 @@ import java.util.function.LongSupplier;
  * own copy for up to syncLimit × tickTime. Pure: the time comes from the supplier, the
  * confirmations from the caller.
  */
-final class SessionConfirmations {
+public final class SessionConfirmations {
 
     private final long validForNanos;
     private final LongSupplier nanoTime;
     /** When the newest answered request was sent; null until one is answered. */
     private final AtomicReference<Long> lastConfirmedSend = new AtomicReference<>();
 
-    SessionConfirmations(Duration sessionTimeout, LongSupplier nanoTime) {
+    public SessionConfirmations(Duration sessionTimeout, LongSupplier nanoTime) {
         this.validForNanos = sessionTimeout.toNanos() * 2 / 3;
         this.nanoTime = nanoTime;
     }
 
     /** How often to ask: four times per session timeout keeps the leases current between asks. */
-    static Duration interval(Duration sessionTimeout) {
+    public static Duration interval(Duration sessionTimeout) {
         return sessionTimeout.dividedBy(4);
     }
 
-    long now() {
+    public long now() {
         return nanoTime.getAsLong();
     }
 
     /** The request sent at {@code sentNanos} was answered by the server. */
-    void confirmed(long sentNanos) {
+    public void confirmed(long sentNanos) {
         lastConfirmedSend.accumulateAndGet(sentNanos, (last, sent) -> last == null || sent - last > 0 ? sent : last);
     }
 
-    boolean current() {
+    public boolean current() {
         Long last = lastConfirmedSend.get();
         return last != null && nanoTime.getAsLong() - last < validForNanos;
     }

@@ -2,20 +2,16 @@ package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.CoordinatorConfig;
-import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.TaskFailures;
-import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.UnitState;
-import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.coordinator.internal.zk.FleetMember;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.RecordProcessorFactory;
-import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.WorkerRuntime;
@@ -25,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executor;
+import java.util.random.RandomGenerator;
 
 import com.codahale.metrics.MetricRegistry;
 
@@ -71,8 +67,8 @@ public final class StreamWorker implements AutoCloseable {
         StalledUnits stalls = new StalledUnits();
         try {
             FleetMember member = FleetMember.start(coordinator, info, discovery(bindings), store,
-                    context -> startUnit(context, bindings, processors, threads.scheduler(), threads.lanes(), settings,
-                            clock, unitMetrics, stalls));
+                    UnitWorks.factory(bindings, processors, threads.scheduler(), threads.lanes(), settings, clock,
+                            unitMetrics, stalls, RandomGenerator.getDefault()));
             // One gauge per state, so that a FAILED unit can be alerted on: streamfleet_worker_units_failed.
             for (UnitState state : UnitState.values()) {
                 metrics.gauge("streamfleet.worker.units." + state.name().toLowerCase(java.util.Locale.ROOT),
@@ -110,20 +106,6 @@ public final class StreamWorker implements AutoCloseable {
                         .findFirst().flatMap(b -> b.discovery().firstStart(unit));
             }
         };
-    }
-
-    private static UnitWork startUnit(UnitContext context, List<SourceBinding> bindings, RecordProcessorFactory processors,
-                                      Scheduler scheduler, Executor laneThreads, WorkerSettings settings,
-                                      Clock clock,
-                                      UnitMetrics.Board metrics, StalledUnits stalls) {
-        UnitId unit = context.unit();
-        SourceBinding binding = bindings.stream()
-                .filter(b -> b.kind() == unit.kind() && b.stream().equals(unit.stream()))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no configured source reads " + unit));
-        RecordSource source = binding.sources().open(unit, context.claimed().position());
-        return UnitRunner.start(context, source, processors, scheduler, laneThreads, settings, clock,
-                metrics.open(unit), stalls);
     }
 
     public WorkerId id() {

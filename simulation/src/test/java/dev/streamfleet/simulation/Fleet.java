@@ -1,0 +1,317 @@
+package dev.streamfleet.simulation;
+
+import dev.streamfleet.checkpoint.CheckpointStore;
+import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.UnitState;
+import dev.streamfleet.core.UnitId;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One simulated run of a fleet, decided by its seed alone: workers start, records are produced,
+ * faults fall at random for a while (crashes, freezes past the session, ZooKeeper and DynamoDB cut
+ * off, store errors, lost answers, reshards, new partitions, workers leaving and joining, slow,
+ * hanging and throwing processors); then the faults stop, everything heals, and the run goes on
+ * long enough for every promise of liveness to be due.
+ */
+final class Fleet {
+
+    static final String DOMAIN = "sim-domain";
+    static final Duration SESSION = Duration.ofSeconds(10);
+    static final Duration FAULTS_FROM = Duration.ofSeconds(3);
+    static final Duration FAULTS_UNTIL = Duration.ofSeconds(45);
+    static final Duration PRODUCING_UNTIL = Duration.ofSeconds(55);
+    /** After the faults stop: a session, the stuck bound of a hung processor, a discovery interval and retries. */
+    static final Duration SETTLED_AT = Duration.ofSeconds(150);
+
+    final long seed;
+    final Trace trace = new Trace();
+    final SimLoop loop;
+    final SimZooKeeper zk;
+    final SimStreams streams;
+    final CheckpointStore rows;
+    final History history;
+    final SimStore.Errors storeErrors = new SimStore.Errors();
+    final List<SimWorker> workers = new ArrayList<>();
+    final List<Runnable> hangs = new ArrayList<>();
+    final List<String> exitedStuck = new ArrayList<>();
+    private final SimLoop.Host world;
+    private final Instant start;
+    private int names;
+    private int probes;
+    int faults;
+
+    Fleet(long seed) {
+        this.seed = seed;
+        this.loop = new SimLoop(seed, trace);
+        this.start = loop.now();
+        this.zk = new SimZooKeeper(loop, SESSION);
+        this.streams = new SimStreams(loop, 2 + loop.random.nextInt(3), 1 + loop.random.nextInt(3));
+        this.rows = new InMemoryCheckpointTable(loop.clock).store("simulation");
+        this.history = new History(loop, streams);
+        streams.onFirstOpen = history::firstOpened;
+        this.world = loop.host("world");
+    }
+
+    Probe newProbe(SimWorker worker, UnitId unit) {
+        double draw = loop.random.nextDouble();
+        Probe.Behaviour behaviour;
+        if (draw < 0.70) {
+            behaviour = Probe.Behaviour.PLAIN;
+        } else if (draw < 0.80) {
+            behaviour = new Probe.Behaviour(0.05, 0, 0.2, Duration.ofMillis(50 + loop.random.nextInt(2000)), 0, false, false);
+        } else if (draw < 0.88) {
+            behaviour = new Probe.Behaviour(0, 0, 0, Duration.ZERO, 0, loop.random.nextBoolean(), true);
+        } else if (draw < 0.94) {
+            behaviour = new Probe.Behaviour(0.02, 0.01, 0, Duration.ZERO, 0, true, loop.random.nextBoolean());
+        } else {
+            behaviour = new Probe.Behaviour(0, 0, 0, Duration.ZERO, 0.01, false, false);
+        }
+        Probe probe = new Probe(++probes, worker, unit, behaviour, history);
+        history.probes.add(probe);
+        return probe;
+    }
+
+    /** A unit's processor starts: a child only once its parents' records were all processed. */
+    void childStarted(Probe probe) {
+        for (UnitId parent : streams.logs.get(probe.unit).parents) {
+            SimStreams.Log log = streams.logs.get(parent);
+            if (!log.closed || history.processedUpTo(parent) < log.records.size()) {
+                history.violation(probe + " started before its parent " + parent + " was read to its end ("
+                        + history.processedUpTo(parent) + " of " + log.records.size() + " records processed)");
+            }
+        }
+    }
+
+    private SimWorker startWorker() {
+        SimWorker worker = new SimWorker(this, "w" + ++names);
+        workers.add(worker);
+        return worker;
+    }
+
+    private List<SimWorker> live() {
+        return workers.stream().filter(SimWorker::alive).toList();
+    }
+
+    private <T> T pick(List<T> from) {
+        return from.get(loop.random.nextInt(from.size()));
+    }
+
+    private void at(Duration after, Runnable task) {
+        world.timer(after, task);
+    }
+
+    private void fault(String what) {
+        faults++;
+        trace.add(loop.now(), "world", "FAULT " + what);
+    }
+
+    /** Runs the seed's whole scenario and returns what it found. */
+    Verdict run() {
+        int initial = 1 + loop.random.nextInt(4);
+        for (int i = 0; i < initial; i++) {
+            at(Duration.ofMillis(loop.random.nextInt(2000)), this::startWorker);
+        }
+        produce();
+        at(FAULTS_FROM, this::nextFault);
+        at(FAULTS_UNTIL, this::heal);
+        at(Duration.ofSeconds(1), this::keepOneAlive);
+        try {
+            loop.runUntil(start.plus(SETTLED_AT));
+            checkSettled();
+        } catch (SimLoop.Livelock e) {
+            history.violation("livelock: " + e.getMessage());
+        } finally {
+            loop.close();
+        }
+        return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
+                faults, loop.taskFailures.size());
+    }
+
+    private void produce() {
+        if (loop.elapsed().compareTo(PRODUCING_UNTIL) >= 0) {
+            return;
+        }
+        int records = loop.random.nextInt(3);
+        for (int i = 0; i < records; i++) {
+            streams.produce(8);
+        }
+        at(Duration.ofMillis(100), this::produce);
+    }
+
+    /** A platform restarts what exits: with fewer than one live worker, a new one starts. */
+    private void keepOneAlive() {
+        if (live().isEmpty()) {
+            startWorker();
+        }
+        at(Duration.ofSeconds(2), this::keepOneAlive);
+    }
+
+    private void nextFault() {
+        if (loop.elapsed().compareTo(FAULTS_UNTIL) >= 0) {
+            return;
+        }
+        List<SimWorker> live = live();
+        int kind = loop.random.nextInt(13);
+        switch (kind) {
+            case 0 -> {
+                if (!live.isEmpty()) {
+                    fault("crash");
+                    pick(live).crash();
+                    at(Duration.ofMillis(500 + loop.random.nextInt(5000)), this::startWorker);
+                }
+            }
+            case 1 -> {
+                if (!live.isEmpty()) {
+                    SimWorker worker = pick(live);
+                    Duration length = Duration.ofMillis(1000 + loop.random.nextInt(20_000));
+                    fault("freeze " + worker + " for " + length.toMillis() + " ms");
+                    worker.host.freeze();
+                    at(length, () -> {
+                        trace.add(loop.now(), worker.id.value(), "FAULT thawed");
+                        worker.host.thaw();
+                    });
+                }
+            }
+            case 2 -> {
+                if (!live.isEmpty()) {
+                    SimWorker worker = pick(live);
+                    Duration length = Duration.ofMillis(500 + loop.random.nextInt(20_000));
+                    fault("cut " + worker + " off from ZooKeeper for " + length.toMillis() + " ms");
+                    worker.client.link(false);
+                    at(length, () -> worker.client.link(true));
+                }
+            }
+            case 3 -> {
+                if (!live.isEmpty()) {
+                    SimWorker worker = pick(live);
+                    Duration length = Duration.ofMillis(500 + loop.random.nextInt(10_000));
+                    fault("cut " + worker + " off from DynamoDB for " + length.toMillis() + " ms");
+                    storeErrors.cutOff.add(worker.id.value());
+                    at(length, () -> storeErrors.cutOff.remove(worker.id.value()));
+                }
+            }
+            case 4 -> {
+                storeErrors.failBefore = loop.random.nextDouble() * 0.2;
+                storeErrors.landThenTimeOut = loop.random.nextDouble() * 0.1;
+                fault(String.format("DynamoDB errors: %.2f fail, %.2f land then time out", storeErrors.failBefore,
+                        storeErrors.landThenTimeOut));
+            }
+            case 5 -> {
+                double lost = loop.random.nextDouble() * 0.1;
+                fault(String.format("ZooKeeper answers lost: %.2f", lost));
+                live.forEach(worker -> worker.client.lostAnswers = lost);
+            }
+            case 6 -> streams.split();
+            case 7 -> streams.merge();
+            case 8 -> {
+                fault("new partition " + streams.addPartition());
+            }
+            case 9 -> {
+                if (live.size() > 1) {
+                    pick(live).leave();
+                    faults++;
+                }
+            }
+            case 10 -> {
+                fault("a worker joins");
+                startWorker();
+            }
+            case 11 -> {
+                streams.failingReads = loop.random.nextDouble() * 0.3;
+                fault(String.format("reads fail: %.2f", streams.failingReads));
+            }
+            default -> {
+                if (!hangs.isEmpty()) {
+                    fault("a hung processor returns");
+                    hangs.remove(0).run();
+                }
+            }
+        }
+        at(Duration.ofMillis(1000 + loop.random.nextInt(4000)), this::nextFault);
+    }
+
+    /** The faults stop: every process thaws and reconnects, the store and the streams stop failing. */
+    private void heal() {
+        trace.add(loop.now(), "world", "FAULT healed: no faults from here on");
+        for (SimWorker worker : workers) {
+            worker.host.thaw();
+            worker.client.link(true);
+            worker.client.lostAnswers = 0;
+        }
+        storeErrors.failBefore = 0;
+        storeErrors.landThenTimeOut = 0;
+        storeErrors.cutOff.clear();
+        streams.failingReads = 0;
+    }
+
+    /** What must hold once the faults have stopped long enough: everything read, every unit in hand or visibly failed. */
+    private void checkSettled() {
+        List<SimWorker> live = live();
+        for (SimStreams.Log log : streams.logs.values()) {
+            UnitId unit = log.unit;
+            String failedOn = null;
+            int holders = 0;
+            for (SimWorker worker : live) {
+                UnitState state = worker.states().get(unit);
+                if (state == UnitState.FAILED) {
+                    failedOn = worker + ": " + worker.keeper.failures().get(unit);
+                }
+                if (state != null) {
+                    holders++;
+                }
+            }
+            if (failedOn != null) {
+                trace.add(loop.now(), "world", unit + " FAILED visibly on " + failedOn);
+                continue;
+            }
+            boolean ended = log.closed && history.processedUpTo(unit) >= log.records.size();
+            if (log.firstOpenIndex < 0) {
+                if (!log.records.isEmpty() || !ended) {
+                    if (!log.records.isEmpty()) {
+                        history.violation(unit + " was never read, with " + log.records.size() + " records, "
+                                + SETTLED_AT.minus(FAULTS_UNTIL).toSeconds() + " s after the faults stopped");
+                    }
+                }
+                continue;
+            }
+            int upTo = history.processedUpTo(unit);
+            if (upTo < log.records.size()) {
+                history.violation(unit + ": records #" + upTo + " to #" + (log.records.size() - 1) + " never processed, "
+                        + SETTLED_AT.minus(FAULTS_UNTIL).toSeconds() + " s after the faults stopped; held by " + holders
+                        + " live workers: " + describeHolders(unit, live));
+            }
+            if (!log.closed && holders != 1) {
+                history.violation(unit + " is held by " + holders + " live workers after the faults stopped: "
+                        + describeHolders(unit, live));
+            }
+        }
+        for (Probe probe : history.probes) {
+            if (probe.worker.alive() && probe.ending == null && probe.worker.states().get(probe.unit) == null) {
+                history.violation(probe + " on " + probe.worker + " got no ending, though its worker no longer runs it");
+            }
+        }
+    }
+
+    private static String describeHolders(UnitId unit, List<SimWorker> live) {
+        StringBuilder out = new StringBuilder();
+        for (SimWorker worker : live) {
+            UnitState state = worker.states().get(unit);
+            if (state != null) {
+                out.append(worker).append('=').append(state).append(' ');
+            }
+        }
+        return out.toString().trim();
+    }
+
+    /** The outcome of one seed. */
+    record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints, int faults,
+                   int taskFailures) {
+        boolean passed() {
+            return violations.isEmpty();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.streamfleet.simulation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Searches seeds for a run of the fleet that breaks a promise. {@code -Dstreamfleet.sim.seeds=N}
+ * and {@code -Dstreamfleet.sim.start=S} choose the seeds; a failing seed prints the command that
+ * replays it and the part of its trace that led to the violation.
+ */
+class FleetSimulationTest {
+
+    private static final int SEEDS = Integer.getInteger("streamfleet.sim.seeds", 2000);
+    private static final long START = Long.getLong("streamfleet.sim.start", 1);
+
+    @Test
+    void noSeedBreaksAPromise() throws Exception {
+        ExecutorService searchers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        List<Future<Fleet.Verdict>> runs = new ArrayList<>();
+        for (long seed = START; seed < START + SEEDS; seed++) {
+            long s = seed;
+            runs.add(searchers.submit(() -> new Fleet(s).run()));
+        }
+        List<Fleet.Verdict> failed = new ArrayList<>();
+        long processed = 0;
+        long checkpoints = 0;
+        long faults = 0;
+        for (Future<Fleet.Verdict> run : runs) {
+            Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
+            processed += verdict.processed();
+            checkpoints += verdict.checkpoints();
+            faults += verdict.faults();
+            if (!verdict.passed()) {
+                failed.add(verdict);
+            }
+        }
+        searchers.shutdown();
+        System.out.printf("simulation: %d seeds from %d, %d records processed, %d checkpoints, %d faults, %d failed%n",
+                SEEDS, START, processed, checkpoints, faults, failed.size());
+        for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
+            System.out.println(report(verdict));
+        }
+        assertThat(processed).as("records processed over all seeds").isPositive();
+        assertThat(checkpoints).as("checkpoints written over all seeds").isPositive();
+        assertThat(faults).as("faults injected over all seeds").isPositive();
+        assertThat(failed.stream().map(v -> v.seed() + ": " + v.violations().get(0)).toList())
+                .as("seeds that broke a promise (replay: see the output)").isEmpty();
+    }
+
+    @Test
+    void aSeedReplaysExactly() {
+        Fleet.Verdict first = new Fleet(START).run();
+        Fleet.Verdict again = new Fleet(START).run();
+        assertThat(first.trace().count()).as("trace lines").isPositive();
+        assertThat(again.trace().digest()).isEqualTo(first.trace().digest());
+        assertThat(again.violations()).isEqualTo(first.violations());
+    }
+
+    static String report(Fleet.Verdict verdict) {
+        List<String> subjects = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(kafka|kinesis):[^ :,()]+(:[^ ,()]+)?|w[0-9]+")
+                .matcher(verdict.violations().get(0));
+        while (m.find()) {
+            subjects.add(m.group());
+        }
+        return "\n== seed " + verdict.seed() + " broke a promise\n"
+                + String.join("\n", verdict.violations()) + "\n"
+                + "replay: mvn -B -o -pl simulation test -Dtest=FleetSimulationTest#noSeedBreaksAPromise"
+                + " -Dstreamfleet.sim.start=" + verdict.seed() + " -Dstreamfleet.sim.seeds=1\n"
+                + "trace (faults and lines naming " + subjects + ", newest last):\n"
+                + verdict.trace().relevant(subjects, 120);
+    }
+}

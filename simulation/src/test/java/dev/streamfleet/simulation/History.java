@@ -1,0 +1,144 @@
+package dev.streamfleet.simulation;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the processors and the checkpoint store saw, checked as it happens against the promises
+ * that hold at every moment: a checkpoint covers only processed records and never moves back, a
+ * key's records are processed in order, a batch is handed over only under a lease the server
+ * says is its worker's, and one worker never runs two callbacks of a unit at once.
+ */
+final class History {
+
+    private final SimLoop loop;
+    private final SimStreams streams;
+    final List<String> violations = new ArrayList<>();
+    /** Each unit's record indexes processed at least once. */
+    private final Map<UnitId, Set<Integer>> processed = new HashMap<>();
+    /** Per unit: every index below this is processed, from where the unit was first read. */
+    private final Map<UnitId, Integer> processedUpTo = new HashMap<>();
+    /** Per key: every key sequence number below this was processed or lies before where its unit began. */
+    private final Map<String, Integer> keyDoneUpTo = new HashMap<>();
+    private final Map<String, Set<Integer>> keyDone = new HashMap<>();
+    final List<Probe> probes = new ArrayList<>();
+    long processedRecords;
+    long duplicates;
+    long checkpoints;
+
+    History(SimLoop loop, SimStreams streams) {
+        this.loop = loop;
+        this.streams = streams;
+    }
+
+    void violation(String what) {
+        violations.add(String.format("at %s: %s", loop.elapsed(), what));
+        loop.trace.add(loop.now(), "VIOLATION", what);
+    }
+
+    /** Where the unit was first read: records before it are not owed (the default initialPosition). */
+    void firstOpened(SimStreams.Log log) {
+        if (log.born.isAfter(startOfRun()) && log.firstOpenIndex > 0) {
+            violation(log.unit + " appeared after the fleet first read its source but was started at record "
+                    + log.firstOpenIndex + ", not at its beginning: " + log.firstOpenIndex + " records skipped");
+        }
+        for (int i = 0; i < log.firstOpenIndex; i++) {
+            SimStreams.Rec rec = log.records.get(i);
+            keyMark(rec.key(), rec.keySeq());
+        }
+        processedUpTo.putIfAbsent(log.unit, log.firstOpenIndex);
+    }
+
+    private java.time.Instant startOfRun() {
+        return loop.now().minus(loop.elapsed());
+    }
+
+    /**
+     * A processor instance is handed these records, in this order: every earlier record of each
+     * one's key must be processed by now, or come before it in the batch.
+     */
+    void handed(Probe probe, List<SimStreams.Rec> batch) {
+        Map<String, Set<Integer>> inBatch = new HashMap<>();
+        for (SimStreams.Rec rec : batch) {
+            Set<Integer> before = inBatch.computeIfAbsent(rec.key(), k -> new HashSet<>());
+            Set<Integer> done = keyDone.getOrDefault(rec.key(), Set.of());
+            int upTo = keyDoneUpTo.getOrDefault(rec.key(), 1);
+            while (done.contains(upTo) || before.contains(upTo)) {
+                upTo++;
+            }
+            if (rec.keySeq() > upTo) {
+                violation("key " + rec.key() + ": record " + rec.keySeq() + " (" + rec.unit() + " #" + rec.index()
+                        + ") handed to " + probe + " before its record " + upTo + " was processed");
+                return;
+            }
+            before.add(rec.keySeq());
+        }
+    }
+
+    /** A processor instance processed this record: its {@code process} returned. */
+    void processed(SimStreams.Rec rec) {
+        Set<Integer> done = processed.computeIfAbsent(rec.unit(), u -> new HashSet<>());
+        if (!done.add(rec.index())) {
+            duplicates++;
+        }
+        processedRecords++;
+        int upTo = processedUpTo.getOrDefault(rec.unit(), 0);
+        while (done.contains(upTo)) {
+            upTo++;
+        }
+        processedUpTo.put(rec.unit(), upTo);
+        keyMark(rec.key(), rec.keySeq());
+    }
+
+    private void keyMark(String key, int seq) {
+        Set<Integer> seen = keyDone.computeIfAbsent(key, k -> new HashSet<>());
+        seen.add(seq);
+        int upTo = keyDoneUpTo.getOrDefault(key, 1);
+        while (seen.contains(upTo)) {
+            upTo++;
+        }
+        keyDoneUpTo.put(key, upTo);
+    }
+
+    /** The store took a checkpoint at {@code position}, after {@code before}. */
+    void checkpointed(String worker, UnitId unit, Position position, Position before) {
+        checkpoints++;
+        SimStreams.Log log = streams.logs.get(unit);
+        int index = indexOf(log, position);
+        int upTo = processedUpTo.getOrDefault(unit, log.firstOpenIndex < 0 ? 0 : log.firstOpenIndex);
+        if (index >= upTo) {
+            violation(worker + " checkpointed " + unit + " at record #" + index + " but #" + upTo
+                    + " was never processed");
+        }
+        if (before != null && before.isRecordPosition() && indexOf(log, before) > index) {
+            violation(worker + " moved the checkpoint of " + unit + " back from #" + indexOf(log, before) + " to #" + index);
+        }
+    }
+
+    boolean isProcessed(UnitId unit, int index) {
+        return processed.getOrDefault(unit, Set.of()).contains(index);
+    }
+
+    int processedUpTo(UnitId unit) {
+        return processedUpTo.getOrDefault(unit, 0);
+    }
+
+    static int indexOf(SimStreams.Log log, Position position) {
+        if (position instanceof Position.Offset offset) {
+            return (int) offset.nextOffset() - 1;
+        }
+        for (SimStreams.Rec rec : log.records) {
+            if (rec.position().equals(position)) {
+                return rec.index();
+            }
+        }
+        throw new IllegalStateException(log.unit + " has no record at " + position);
+    }
+}

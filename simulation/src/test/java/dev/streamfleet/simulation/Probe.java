@@ -1,0 +1,166 @@
+package dev.streamfleet.simulation;
+
+import dev.streamfleet.core.Position;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.LostContext;
+import dev.streamfleet.worker.ProcessorContext;
+import dev.streamfleet.worker.RecordBatch;
+import dev.streamfleet.worker.RecordProcessor;
+import dev.streamfleet.worker.RevokeContext;
+import dev.streamfleet.worker.ShardEndContext;
+import dev.streamfleet.worker.StreamRecord;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A processor instance that records its callbacks and checks, as each begins, what must hold
+ * then: callbacks of one instance in order and never overlapping, nothing after its one ending,
+ * no other instance of the unit inside a callback on the same worker, and, for every callback but
+ * {@code lost}, a lease that the server says belongs to this worker's live session. It may be
+ * slow, hang, throw, or checkpoint inside {@code process} and {@code revoked}, as its
+ * {@link Behaviour} says.
+ */
+final class Probe implements RecordProcessor {
+
+    /** How an instance misbehaves; drawn per instance from the run's seed. */
+    record Behaviour(double throwsPerBatch, double errorPerBatch, double slowPerBatch, Duration slow,
+                     double hangPerBatch, boolean checkpointsInProcess, boolean checkpointsInRevoked) {
+        static final Behaviour PLAIN = new Behaviour(0, 0, 0, Duration.ZERO, 0, false, false);
+    }
+
+    final int id;
+    final SimWorker worker;
+    final UnitId unit;
+    final Behaviour behaviour;
+    private final History history;
+    final List<String> calls = new ArrayList<>();
+    boolean inside;
+    String ending;
+    boolean threw;
+
+    Probe(int id, SimWorker worker, UnitId unit, Behaviour behaviour, History history) {
+        this.id = id;
+        this.worker = worker;
+        this.unit = unit;
+        this.behaviour = behaviour;
+        this.history = history;
+    }
+
+    private void enter(String call, boolean leaseNeeded) {
+        SimLoop loop = worker.loop;
+        loop.trace.add(loop.now(), worker.id.value(), this + " " + call);
+        if (inside) {
+            history.violation(this + ": " + call + " while its own " + calls.get(calls.size() - 1) + " runs");
+        }
+        if (ending != null) {
+            history.violation(this + ": " + call + " after its ending " + ending);
+        }
+        if (calls.isEmpty() && !call.equals("initialize")) {
+            history.violation(this + ": " + call + " before initialize");
+        }
+        for (Probe other : history.probes) {
+            if (other != this && other.unit.equals(unit) && other.worker == worker && other.inside) {
+                history.violation(this + ": " + call + " while " + other + " of the same worker is inside "
+                        + other.calls.get(other.calls.size() - 1));
+            }
+        }
+        if (leaseNeeded && !worker.holdsAtServer(unit)) {
+            history.violation(this + ": " + call + " on " + worker.id.value()
+                    + " while the server says its live session does not hold the lease of " + unit);
+        }
+        calls.add(call);
+        inside = true;
+    }
+
+    private void exit() {
+        inside = false;
+    }
+
+    @Override
+    public void initialize(ProcessorContext context) {
+        enter("initialize", true);
+        try {
+            worker.fleet.childStarted(this);
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
+        StreamRecord first = batch.records().get(0);
+        enter("process " + describe(first) + "+" + batch.records().size(), true);
+        try {
+            List<SimStreams.Rec> recs = new ArrayList<>();
+            for (StreamRecord record : batch.records()) {
+                SimStreams.Rec rec = worker.fleet.streams.logs.get(unit).records
+                        .get(History.indexOf(worker.fleet.streams.logs.get(unit), record.position()));
+                recs.add(rec);
+            }
+            history.handed(this, recs);
+            SimLoop loop = worker.loop;
+            double draw = loop.random.nextDouble();
+            if (draw < behaviour.hangPerBatch() && loop.mayWait()) {
+                loop.trace.add(loop.now(), worker.id.value(), this + " hangs");
+                loop.hold(release -> worker.fleet.hangs.add(release));
+            } else if (draw < behaviour.hangPerBatch() + behaviour.slowPerBatch() && loop.mayWait()) {
+                loop.take(behaviour.slow(), worker.host);
+            }
+            draw = loop.random.nextDouble();
+            if (draw < behaviour.throwsPerBatch()) {
+                threw = true;
+                throw new Exception("simulated failure of " + this);
+            }
+            if (draw < behaviour.throwsPerBatch() + behaviour.errorPerBatch()) {
+                threw = true;
+                throw new AssertionError("simulated Error of " + this);
+            }
+            recs.forEach(history::processed);
+            if (behaviour.checkpointsInProcess()) {
+                checkpointer.checkpoint();
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void revoked(RevokeContext context, Checkpointer checkpointer) {
+        enter("revoked", true);
+        try {
+            ending = "revoked";
+            if (behaviour.checkpointsInRevoked()) {
+                checkpointer.checkpoint();
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    @Override
+    public void lost(LostContext context) {
+        enter("lost", false);
+        ending = "lost";
+        exit();
+    }
+
+    @Override
+    public void shardEnded(ShardEndContext context, Checkpointer checkpointer) {
+        enter("shardEnded", true);
+        ending = "shardEnded";
+        exit();
+    }
+
+    private String describe(StreamRecord record) {
+        Position position = record.position();
+        return "#" + History.indexOf(worker.fleet.streams.logs.get(unit), position);
+    }
+
+    @Override
+    public String toString() {
+        return "processor " + id + " of " + unit;
+    }
+}

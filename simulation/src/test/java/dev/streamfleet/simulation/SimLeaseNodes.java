@@ -1,0 +1,118 @@
+package dev.streamfleet.simulation;
+
+import dev.streamfleet.coordinator.AssignedUnits;
+import dev.streamfleet.coordinator.LeaseNodes;
+import dev.streamfleet.coordinator.UnreadableAssignmentException;
+import dev.streamfleet.core.UnitId;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** The lease keeper's port onto the simulated ensemble, through the worker's connection. */
+final class SimLeaseNodes implements LeaseNodes {
+
+    private static final Duration DELETE_RETRY = Duration.ofMillis(200);
+
+    private final SimClient client;
+    private final SimZooKeeper zk;
+
+    SimLeaseNodes(SimClient client) {
+        this.client = client;
+        this.zk = client.zk;
+    }
+
+    private String me() {
+        return client.worker.value();
+    }
+
+    @Override
+    public CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange) {
+        return client.<Object>request("read assignment", session -> {
+            zk.watch("assignment/" + me(), session, client, onChange);
+            return Optional.ofNullable(zk.assignments.get(client.worker));
+        }).thenApply(found -> {
+            Optional<?> body = (Optional<?>) found;
+            if (body.isPresent() && !(body.get() instanceof AssignedUnits)) {
+                throw new UnreadableAssignmentException("the assignment of " + me() + " does not parse: " + body.get());
+            }
+            return body.map(AssignedUnits.class::cast);
+        });
+    }
+
+    @Override
+    public CompletionStage<OptionalLong> create(UnitId unit, long generation) {
+        return client.request("create lease " + unit, session -> {
+            if (zk.leases.containsKey(unit)) {
+                return OptionalLong.empty();
+            }
+            long czxid = zk.nextZxid();
+            zk.leases.put(unit, new SimZooKeeper.Lease(session, czxid));
+            zk.loop.trace.add(zk.loop.now(), me(), "lease of " + unit + " created, czxid " + czxid);
+            return OptionalLong.of(czxid);
+        });
+    }
+
+    @Override
+    public CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted) {
+        return client.request("watch lease " + unit, session -> {
+            SimZooKeeper.Lease lease = zk.leases.get(unit);
+            if (lease != null) {
+                zk.watch("lease/" + unit, session, client, onDeleted);
+            }
+            return Optional.ofNullable(lease).map(l -> new Lease(l.czxid(), l.session() == session));
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> delete(UnitId unit, long czxid) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long session = client.sessionId();
+        tryDelete(unit, czxid, session, done);
+        return done;
+    }
+
+    private void tryDelete(UnitId unit, long czxid, long session, CompletableFuture<Void> done) {
+        if (client.sessionId() != session || !zk.alive(session)) {
+            done.complete(null);
+            return;
+        }
+        client.<Boolean>request("delete lease " + unit, at -> {
+            boolean deleted = zk.deleteLease(unit, czxid);
+            if (deleted) {
+                zk.loop.trace.add(zk.loop.now(), me(), "lease of " + unit + " deleted, czxid " + czxid);
+            }
+            return deleted;
+        }).whenComplete((deleted, failure) -> {
+            if (failure instanceof SimClient.ConnectionLoss) {
+                client.host.timer(DELETE_RETRY, () -> tryDelete(unit, czxid, session, done));
+            } else {
+                done.complete(null);
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Boolean> stillHeld(UnitId unit, long czxid) {
+        return client.request("check lease " + unit, session -> {
+            SimZooKeeper.Lease lease = zk.leases.get(unit);
+            return lease != null && lease.czxid() == czxid && lease.session() == session;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> reportEnded(UnitId unit) {
+        return client.request("report " + unit + " ended", session -> {
+            zk.ended.add(unit);
+            zk.fire("ended");
+            return null;
+        });
+    }
+
+    @Override
+    public void removeWatches() {
+        zk.removeWatches(client);
+    }
+}

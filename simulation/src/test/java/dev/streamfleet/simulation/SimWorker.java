@@ -1,0 +1,141 @@
+package dev.streamfleet.simulation;
+
+import dev.streamfleet.coordinator.LeaseKeeper;
+import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.UnitState;
+import dev.streamfleet.coordinator.UnitWorkFactory;
+import dev.streamfleet.coordinator.WorkerId;
+import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.internal.runtime.CheckpointPolicy;
+import dev.streamfleet.worker.internal.runtime.StalledUnits;
+import dev.streamfleet.worker.internal.runtime.UnitWorks;
+import dev.streamfleet.worker.internal.runtime.WorkerSettings;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+
+import com.codahale.metrics.MetricRegistry;
+
+/**
+ * One worker process, assembled as production assembles it: the real {@link LeaseKeeper} over the
+ * simulated ensemble, the real unit runtime on a bounded pool, the default settings, and a leader
+ * side that leads while the ensemble says so. Only the threads, the clock, the connection and the
+ * store are simulated.
+ */
+final class SimWorker {
+
+    static final Duration DRAIN = Duration.ofSeconds(10);
+
+    final Fleet fleet;
+    final SimLoop loop;
+    final WorkerId id;
+    final SimLoop.Host host;
+    final SimClient client;
+    final LeaseKeeper keeper;
+    final StalledUnits stalls = new StalledUnits();
+    final SimLeader leader;
+    private boolean leaving;
+
+    SimWorker(Fleet fleet, String name) {
+        this.fleet = fleet;
+        this.loop = fleet.loop;
+        this.id = WorkerId.of(name);
+        this.host = loop.host(name);
+        this.client = new SimClient(fleet.zk, host, id);
+        SimLoop.Queue keeperThread = host.serial("keeper");
+        SimLoop.Queue pool = host.pool("units", WorkerSettings.DEFAULT_THREADS);
+        SimLoop.Queue claims = host.pool("claims", 4);
+        Scheduler keeperScheduler = host.scheduler(keeperThread, true);
+        Scheduler units = host.scheduler(pool, false);
+        SimStore store = new SimStore(fleet.rows, loop, host, fleet.history, fleet.storeErrors);
+        WorkerSettings settings = WorkerSettings.defaults()
+                .withCheckpointInterval(CheckpointPolicy.DEFAULT_INTERVAL)
+                .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
+        UnitWorkFactory factory = UnitWorks.factory(fleet.streams.bindings(), unit -> fleet.newProbe(this, unit), units,
+                pool, settings, loop.clock, new MetricRegistry(), stalls, new Random(loop.random.nextLong()));
+        this.keeper = new LeaseKeeper(new SimLeaseNodes(client), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
+                claims, client.confirmations::current);
+        this.leader = new SimLeader(this, host.serial("leader"), store);
+        client.listen(new SimClient.Listener() {
+            @Override
+            public void suspended() {
+                keeper.suspended();
+            }
+
+            @Override
+            public void reconnected() {
+                keeper.reconnected();
+            }
+
+            @Override
+            public void lost() {
+                keeper.sessionLost();
+                leader.deposed();
+            }
+
+            @Override
+            public void newSession(long session) {
+                fleet.zk.register(session, id);
+            }
+        });
+        fleet.zk.register(client.sessionId(), id);
+        keeper.start();
+        client.start();
+        leader.start();
+        loop.trace.add(loop.now(), id.value(), "FAULT started");
+    }
+
+    /** The stuck handler: production exits with 70 so that the platform restarts the process. */
+    private void exitStuck(String reason) {
+        loop.trace.add(loop.now(), id.value(), "FAULT exits 70: " + reason);
+        fleet.exitedStuck.add(id.value() + ": " + reason);
+        host.timer(Duration.ZERO, this::crash);
+    }
+
+    boolean alive() {
+        return !host.crashed();
+    }
+
+    /** Whether the server says this worker's live session holds the unit's lease. */
+    boolean holdsAtServer(UnitId unit) {
+        SimZooKeeper.Lease lease = fleet.zk.leases.get(unit);
+        return lease != null && lease.session() == client.sessionId() && fleet.zk.alive(lease.session());
+    }
+
+    Map<UnitId, UnitState> states() {
+        return keeper.states();
+    }
+
+    void crash() {
+        if (!host.crashed()) {
+            loop.trace.add(loop.now(), id.value(), "FAULT crash");
+            host.crash();
+        }
+    }
+
+    /** Leaves as SIGTERM does: every unit handed over, then the session closed and the process gone. */
+    void leave() {
+        if (leaving || host.crashed()) {
+            return;
+        }
+        leaving = true;
+        loop.trace.add(loop.now(), id.value(), "FAULT leaves gracefully");
+        keeper.handOver().whenComplete((done, failure) -> host.timer(Duration.ZERO, this::exit));
+        host.timer(DRAIN.plusSeconds(5), this::exit);
+    }
+
+    private void exit() {
+        if (!host.crashed()) {
+            loop.trace.add(loop.now(), id.value(), "exits after handing over");
+            leader.deposed();
+            fleet.zk.close(client.sessionId());
+            host.crash();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return id.value();
+    }
+}
