@@ -8,6 +8,7 @@ import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.RebalanceSchedule;
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.StartSeeding;
 import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitLoad;
