@@ -1,13 +1,15 @@
 package dev.streamfleet.coordinator.internal.zk;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.coordinator.Assignment;
+import dev.streamfleet.coordinator.AssignmentNodes;
 import dev.streamfleet.coordinator.AssignmentStrategy;
-import dev.streamfleet.coordinator.ClusterView;
 import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.FleetReads;
+import dev.streamfleet.coordinator.LeaderDecisions;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.RebalanceSchedule;
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.coordinator.StartSeeding;
 import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
 import dev.streamfleet.coordinator.UnitLoad;
@@ -46,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * and publish a new assignment a short, bounded time after a change. Everything runs on one
  * thread, the executor given at construction; ZooKeeper watches only post to it. Everything it
  * decides from is read from ZooKeeper, discovery and the checkpoint store at rebalance time, so
- * a new leader simply continues (docs/design.md §6).
+ * a new leader simply continues (docs/design.md §6). What to publish, and whether the fleet
+ * changed, {@link LeaderDecisions} decides; this class reads, writes, meters and logs.
  */
 final class RebalanceLoop {
 
@@ -59,7 +62,6 @@ final class RebalanceLoop {
     private final CoordinatorConfig config;
     private final UnitDiscovery discovery;
     private final CheckpointStore store;
-    private final AssignmentStrategy strategy;
     private final Clock clock;
     private final ScheduledExecutorService executor;
     private final RebalanceHistory history = new RebalanceHistory(HISTORY);
@@ -76,23 +78,8 @@ final class RebalanceLoop {
     private RebalanceSchedule schedule;
     private ScheduledFuture<?> tick;
     private ScheduledFuture<?> discoveryCheck;
-    private Set<UnitId> discovered = Set.of();
-    private final Set<UnitId> endedUnits = new HashSet<>();
-    /** When each unit last moved under this leader; a new leader starts without, which only makes it bolder. */
-    private final Map<UnitId, Instant> movedAt = new HashMap<>();
-    /**
-     * What this leader last decided for each worker. An assignment node read later that says
-     * otherwise was written by someone else (a tool, by hand) and its worker follows it, as it
-     * follows a node that is gone: either calls for a rebalance that writes the decision again.
-     */
-    private Map<WorkerId, SortedSet<UnitId>> decided = Map.of();
-    /** The loads workers had published at the last rebalance; different ones read later call for another. */
-    private Map<UnitId, Double> decidedLoads = Map.of();
-    /**
-     * The last load any worker published for each unit: a unit that just moved keeps its figure
-     * until its new owner has measured it, instead of counting as unknown meanwhile.
-     */
-    private final Map<UnitId, Double> lastKnownLoads = new HashMap<>();
+    private final LeaderDecisions decisions;
+    private final FleetReads<Exception> reads = new ZkFleetReads();
 
     RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
                   CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor,
@@ -102,7 +89,7 @@ final class RebalanceLoop {
         this.config = config;
         this.discovery = discovery;
         this.store = store;
-        this.strategy = strategy;
+        this.decisions = new LeaderDecisions(strategy, config.balancing());
         this.clock = clock;
         this.executor = executor;
         this.skipped = skipped;
@@ -119,9 +106,7 @@ final class RebalanceLoop {
         this.watches = client.newWatcherRemoveCuratorFramework();
         this.schedule = new RebalanceSchedule(config.rebalanceQuiet(), config.rebalanceMaxDelay());
         this.starts = new StartSeeding(store, discovery);
-        // Read afresh from the rows, like everything else a new leader decides from.
-        endedUnits.clear();
-        decided = Map.of();
+        decisions.leadershipStarted();
         try {
             for (String path : List.of(paths.workers(), paths.assignments(), paths.leases(), paths.ended())) {
                 client.createContainers(path);
@@ -315,45 +300,6 @@ final class RebalanceLoop {
         }
     }
 
-    /**
-     * The parents of current units that are not known to have ended but whose rows say they did.
-     * The lineage comes from the rows, not only from {@code ended/}: a report that was never
-     * written (its owner lost ZooKeeper just then) must not hold the children back.
-     */
-    private Set<UnitId> parentsEndedInTheStore(Map<UnitId, UnitSpec> units) {
-        Set<UnitId> found = new HashSet<>();
-        for (UnitSpec spec : units.values()) {
-            for (UnitId parent : spec.parents()) {
-                if (units.containsKey(parent) && !endedUnits.contains(parent) && !found.contains(parent)
-                        && endedInTheStore(parent)) {
-                    found.add(parent);
-                }
-            }
-        }
-        return found;
-    }
-
-    /**
-     * The units of these {@code ended/} reports whose rows say they ended. A report is only a
-     * prompt to look: anyone can write one (a stray report for a live Kafka partition would stop
-     * it for as long as this leader lives), so the row decides. A report the row does not confirm
-     * is skipped and counted, and deleted like the others; should the row say ENDED later, the
-     * discovery check finds it there.
-     */
-    private Set<UnitId> confirmedEnded(List<String> reports) {
-        Set<UnitId> confirmed = new HashSet<>();
-        for (String name : reports) {
-            UnitId unit = ZkPaths.unitOf(name);
-            if (endedUnits.contains(unit) || endedInTheStore(unit)) {
-                confirmed.add(unit);
-            } else {
-                skipped.skipped(paths.ended() + "/" + name, "the checkpoint row of " + unit + " does not say ENDED",
-                        "it ends no unit");
-            }
-        }
-        return confirmed;
-    }
-
     /** Whether the unit's row says it ended; a row that cannot be read says no, and is reported, never thrown. */
     private boolean endedInTheStore(UnitId unit) {
         try {
@@ -366,63 +312,28 @@ final class RebalanceLoop {
     }
 
     /**
-     * Every discovery interval: a rebalance when units appeared or went, a parent's row says it
-     * ended, or workers published other loads.
+     * Every discovery interval: a rebalance when units appeared or went, an assignment node is
+     * unreadable or not what this leader published, a parent's row says it ended, or workers
+     * published other loads.
      */
     private void checkDiscovery() {
         if (!active) {
             return;
         }
         try {
-            Map<UnitId, UnitSpec> now = new HashMap<>();
-            discovery.discover().forEach(spec -> now.put(spec.id(), spec));
-            if (!now.keySet().equals(discovered)) {
+            decisions.check(reads).ifPresent(change -> {
+                switch (change.cause()) {
+                    case ASSIGNMENT_NOT_AS_DECIDED -> LOG.info(
+                            "the assignments of {} are not what this leader published: rebalancing", change.workers());
+                    case PARENTS_ENDED -> LOG.info(
+                            "the rows of {} say they ended, though no report of it came: rebalancing", change.units());
+                    default -> LOG.debug("rebalancing: {}", change);
+                }
                 changed();
-                return;
-            }
-            Assignments assignments = readAssignments();
-            if (!assignments.unreadable().isEmpty()) {
-                // Their workers ignore them and keep their units; a rebalance writes readable ones over them.
-                changed();
-                return;
-            }
-            Set<WorkerId> different = differentFromDecided(assignments);
-            if (!different.isEmpty()) {
-                LOG.info("the assignments of {} are not what this leader published: rebalancing", different);
-                changed();
-                return;
-            }
-            Map<UnitId, WorkerId> owners = new HashMap<>();
-            assignments.readable().forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
-            if (!readLoads(owners).equals(decidedLoads)) {
-                changed();
-                return;
-            }
-            Set<UnitId> parentsEnded = parentsEndedInTheStore(now);
-            if (!parentsEnded.isEmpty()) {
-                LOG.info("the rows of {} say they ended, though no report of it came: rebalancing", parentsEnded);
-                changed();
-            }
+            });
         } catch (Exception e) {
             LOG.warn("looking for new units and changed loads failed: {}", e.toString());
         }
-    }
-
-    /**
-     * The workers whose readable assignment node names other units than this leader last decided
-     * for them, and those it decided units for whose node is gone (a tool's delete, or a deposed
-     * leader's late delete of a departed worker's node): such a worker reads "no units" and
-     * releases its own. A node that cannot be read is left to the callers.
-     */
-    private Set<WorkerId> differentFromDecided(Assignments assignments) {
-        Set<WorkerId> different = new TreeSet<>();
-        decided.forEach((worker, units) -> {
-            ZkJson.AssignmentNode node = assignments.readable().get(worker);
-            if (node != null ? !node.units().equals(units) : !assignments.hasNode(worker) && !units.isEmpty()) {
-                different.add(worker);
-            }
-        });
-        return different;
     }
 
     private void changed() {
@@ -478,65 +389,46 @@ final class RebalanceLoop {
                 capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
             }
         }
-        Map<UnitId, UnitSpec> units = new HashMap<>();
-        for (UnitSpec spec : discovery.discover()) {
-            units.put(spec.id(), spec);
-        }
-        discovered = Set.copyOf(units.keySet());
-
+        Map<UnitId, UnitSpec> units = discover();
         Assignments assignments = readAssignments();
-        workers.removeAll(assignments.forbidden());
-        capacities.keySet().removeAll(assignments.forbidden());
-        Map<WorkerId, ZkJson.AssignmentNode> current = assignments.readable();
-        Map<UnitId, WorkerId> owners = new HashMap<>();
-        current.forEach((worker, node) -> node.units().forEach(unit -> owners.put(unit, worker)));
+        Map<UnitId, WorkerId> owners = assignments.nodes().owners();
         // A unit seen for the first time is seeded where it starts before anyone may claim it.
         Set<UnitId> held = starts.settle(units, owners.keySet());
-
         List<String> endedEvents = endedReports();
-        Set<UnitId> endedNow = confirmedEnded(endedEvents);
-        endedUnits.addAll(endedNow);
-        endedUnits.addAll(parentsEndedInTheStore(units));
-        Set<UnitId> ended = new HashSet<>(endedUnits);
-        ended.retainAll(units.keySet());
+        Map<UnitId, Double> loads = readLoads(owners);
 
-        Instant now = clock.instant();
-        Map<UnitId, Double> published = readLoads(owners);
-        decidedLoads = published;
-        lastKnownLoads.putAll(published);
-        lastKnownLoads.keySet().retainAll(units.keySet());
-        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, capacities,
-                config.balancing().loadsWith(lastKnownLoads), movedAt, now)).without(held);
-
-        Map<WorkerId, SortedSet<UnitId>> changed = new HashMap<>();
-        for (WorkerId worker : workers) {
-            ZkJson.AssignmentNode node = current.get(worker);
-            SortedSet<UnitId> mine = next.unitsOf(worker);
-            if (node == null || !node.units().equals(mine)) {
-                changed.put(worker, mine);
+        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(workers, capacities, units,
+                assignments.nodes(), endedEvents.stream().map(ZkPaths::unitOf).toList(), held, loads),
+                this::endedInTheStore, clock.instant());
+        for (String name : endedEvents) {
+            if (decision.unconfirmed().contains(ZkPaths.unitOf(name))) {
+                skipped.skipped(paths.ended() + "/" + name, "the checkpoint row of " + ZkPaths.unitOf(name)
+                        + " does not say ENDED", "it ends no unit");
             }
         }
-        List<WorkerId> departed = assignments.workers().stream().filter(w -> !workers.contains(w)).toList();
-        Map<WorkerId, SortedSet<UnitId>> decision = new HashMap<>();
-        workers.forEach(worker -> decision.put(worker, next.unitsOf(worker)));
-        if (!changed.isEmpty()) {
-            SortedSet<WorkerId> joined = new TreeSet<>(workers);
-            joined.removeAll(assignments.workers());
-            int newUnits = (int) next.owners().keySet().stream().filter(unit -> !owners.containsKey(unit)).count();
-            String reason = dev.streamfleet.coordinator.RebalanceReason.describe(joined, new TreeSet<>(departed), endedNow,
-                    newUnits, next.loadMoves());
-            publish(next, owners, assignments, changed, started, startNanos, reason);
+        if (!decision.writes().isEmpty()) {
+            publish(decision, assignments, started, startNanos);
+        } else {
+            decisions.published(decision, clock.instant());
         }
-        decided = decision;
-        for (WorkerId worker : departed) {
+        for (WorkerId worker : decision.departed()) {
             deleteAssignmentOf(worker);
         }
         for (String name : endedEvents) {
             deleteEndedReport(name);
         }
-        if (!held.isEmpty()) {
+        if (decision.retryLater()) {
             retryLater();
         }
+    }
+
+    /** Every unit discovery knows now, by id. */
+    private Map<UnitId, UnitSpec> discover() {
+        Map<UnitId, UnitSpec> units = new HashMap<>();
+        for (UnitSpec spec : discovery.discover()) {
+            units.put(spec.id(), spec);
+        }
+        return units;
     }
 
     /**
@@ -585,77 +477,84 @@ final class RebalanceLoop {
         }
     }
 
-    private void publish(Assignment next, Map<UnitId, WorkerId> owners, Assignments current,
-                         Map<WorkerId, SortedSet<UnitId>> changed, Instant started,
-                         long startNanos, String reason) throws Exception {
+    private void publish(LeaderDecisions.Decision decision, Assignments current, Instant started, long startNanos)
+            throws Exception {
         Stat generationStat = new Stat();
         // At most MAX_GENERATION, which every worker accepts: readGeneration returns at most MAX_GENERATION_NODE.
-        long generation = readGeneration(generationStat, current.readable()) + 1;
+        long generation = readGeneration(generationStat, current.generations()) + 1;
         List<CuratorOp> ops = new ArrayList<>();
         client.createContainers(paths.assignments());
         ops.add(client.transactionOp().check().forPath(electionPath));
         ops.add(client.transactionOp().setData().withVersion(generationStat.getVersion())
                 .forPath(paths.generation(), Long.toString(generation).getBytes(StandardCharsets.UTF_8)));
-        for (Map.Entry<WorkerId, SortedSet<UnitId>> entry : new java.util.TreeMap<>(changed).entrySet()) {
+        for (Map.Entry<WorkerId, SortedSet<UnitId>> entry : decision.writes().entrySet()) {
             byte[] body = ZkJson.assignment(generation, entry.getValue());
             String path = paths.assignment(entry.getKey());
             // An unreadable node is written over: the leader alone writes assignments.
-            ops.add(current.workers().contains(entry.getKey())
+            ops.add(current.nodes().workers().contains(entry.getKey())
                     ? client.transactionOp().setData().forPath(path, body)
                     : client.transactionOp().create().forPath(path, body));
         }
         client.transaction().forOperations(ops);
-        SortedSet<UnitId> movedUnits = next.movedFrom(owners);
+        SortedSet<UnitId> movedUnits = decision.moved();
         int moved = movedUnits.size();
-        RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), next.units().size(), next.unitCount(),
-                moved, movedUnits.stream().limit(20).toList(), ops.size() - 1,
+        String reason = decision.reason();
+        RebalanceRecord record = new RebalanceRecord(generation, clock.instant(), decision.assignment().units().size(),
+                decision.assignment().unitCount(), moved, movedUnits.stream().limit(20).toList(), ops.size() - 1,
                 Duration.ofNanos(System.nanoTime() - startNanos), java.util.Optional.empty(), reason);
         history.add(record);
-        movedUnits.forEach(unit -> movedAt.put(unit, record.at()));
-        movedAt.keySet().retainAll(next.owners().keySet());
-        Map<UnitId, WorkerId> movedTo = new HashMap<>();
-        next.owners().forEach((unit, worker) -> {
-            WorkerId previous = owners.get(unit);
-            if (previous == null || !previous.equals(worker)) {
-                movedTo.put(unit, worker);
-            }
-        });
-        settle.measure(generation, movedTo, System.nanoTime());
+        decisions.published(decision, record.at());
+        settle.measure(generation, decision.movedTo(), System.nanoTime());
         LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change ({})",
                 generation, record.units(), record.workers(), moved, record.writes(),
                 Duration.between(started, record.at()).toMillis(), reason);
     }
 
     /**
-     * The assignment nodes as read: those that parse, and the workers whose node does not. Their
-     * workers ignore such a node and keep their units; the next rebalance writes a readable one
-     * over it. A node not named after a worker is skipped and left alone. A node the leader may
-     * not read ({@code forbidden}: a tool's ACL) it may not write either, nor may its worker read
-     * it: that worker gets no units while it stays so.
+     * The assignment nodes as read, and the generation each readable one carries, from which a
+     * generation node that does not parse is recovered.
      */
-    private record Assignments(Map<WorkerId, ZkJson.AssignmentNode> readable, Set<WorkerId> unreadable,
-                               Set<WorkerId> forbidden) {
+    private record Assignments(AssignmentNodes nodes, java.util.Collection<Long> generations) {
+    }
 
-        /** Whether the worker has an assignment node, whether the leader may read it or not. */
-        boolean hasNode(WorkerId worker) {
-            return readable.containsKey(worker) || unreadable.contains(worker) || forbidden.contains(worker);
+    /** The fleet as the discovery check reads it, each part only when asked. */
+    private final class ZkFleetReads implements FleetReads<Exception> {
+
+        @Override
+        public Map<UnitId, UnitSpec> units() {
+            return discover();
         }
 
-        /** Every worker that has an assignment node, readable or not. */
-        Set<WorkerId> workers() {
-            Set<WorkerId> all = new HashSet<>(readable.keySet());
-            all.addAll(unreadable);
-            return all;
+        @Override
+        public AssignmentNodes assignments() throws Exception {
+            return readAssignments().nodes();
+        }
+
+        @Override
+        public Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) throws Exception {
+            return readLoads(owners);
+        }
+
+        @Override
+        public boolean saysEnded(UnitId unit) {
+            return endedInTheStore(unit);
         }
     }
 
+    /**
+     * The assignment nodes as read: those that parse, and the workers whose node does not. A node
+     * not named after a worker is skipped and left alone.
+     */
     private Assignments readAssignments() throws Exception {
-        Map<WorkerId, ZkJson.AssignmentNode> readable = new HashMap<>();
+        java.util.SortedMap<WorkerId, SortedSet<UnitId>> readable = new java.util.TreeMap<>();
+        List<Long> generations = new ArrayList<>();
         Set<WorkerId> unreadable = new HashSet<>();
         Set<WorkerId> forbidden = new HashSet<>();
         for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
             try {
-                readable.put(worker, ZkJson.assignment(client.getData().forPath(paths.assignment(worker))));
+                ZkJson.AssignmentNode node = ZkJson.assignment(client.getData().forPath(paths.assignment(worker)));
+                readable.put(worker, node.units());
+                generations.add(node.generation());
                 skipped.fine(paths.assignment(worker));
             } catch (KeeperException.NoNodeException e) {
                 // Deleted between listing and reading.
@@ -669,7 +568,7 @@ final class RebalanceLoop {
                 unreadable.add(worker);
             }
         }
-        return new Assignments(readable, unreadable, forbidden);
+        return new Assignments(new AssignmentNodes(readable, unreadable, forbidden), generations);
     }
 
     /**
@@ -680,7 +579,7 @@ final class RebalanceLoop {
      * hand, or published just before the node went bad) leaves no room for a larger one: the
      * leader publishes that generation again rather than one its workers refuse.
      */
-    private long readGeneration(Stat stat, Map<WorkerId, ZkJson.AssignmentNode> current) throws Exception {
+    private long readGeneration(Stat stat, java.util.Collection<Long> generations) throws Exception {
         try {
             client.create().creatingParentContainersIfNeeded().forPath(paths.generation(), "0".getBytes(StandardCharsets.UTF_8));
         } catch (KeeperException.NodeExistsException e) {
@@ -693,7 +592,7 @@ final class RebalanceLoop {
             return generation;
         } catch (IllegalArgumentException e) {
             long recovered = Math.min(ZkJson.MAX_GENERATION_NODE,
-                    current.values().stream().mapToLong(ZkJson.AssignmentNode::generation).max().orElse(0));
+                    generations.stream().mapToLong(Long::longValue).max().orElse(0));
             skipped.skipped(paths.generation(), e.getMessage(), "continuing from generation " + recovered
                     + ", the largest of the assignments; the next generation is written over it");
             return recovered;

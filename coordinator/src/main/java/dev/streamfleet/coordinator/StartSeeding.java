@@ -1,13 +1,8 @@
-package dev.streamfleet.coordinator.internal.zk;
+package dev.streamfleet.coordinator;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointException;
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.coordinator.CoordinatorException;
-import dev.streamfleet.coordinator.StartFacts;
-import dev.streamfleet.coordinator.UnitDiscovery;
-import dev.streamfleet.coordinator.UnitSpec;
-import dev.streamfleet.coordinator.UnitStart;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.core.UnitId;
@@ -31,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * assignment and settled again at the next rebalance; the other units go on.
  *
  * <p>DynamoDB is asked once when leadership starts (one {@link CheckpointStore#list}) and then
- * only about units seen for the first time, so an idle fleet makes no requests. Runs on the
- * leader's loop thread; a new leader starts with a new instance.
+ * only about units seen for the first time, so an idle fleet makes no requests. Not thread-safe:
+ * the leader calls it from its one loop thread, before each rebalance decision
+ * ({@code LeaderDecisions}); a new leader starts with a new instance. It speaks only to the two
+ * ports, so a simulated fleet can drive it with its own store and discovery.
  */
-final class StartSeeding {
+public final class StartSeeding {
 
     private static final Logger LOG = LoggerFactory.getLogger(StartSeeding.class);
 
@@ -54,7 +51,7 @@ final class StartSeeding {
     }
 
     /** With {@code discovery} resolving where the units of the application's first start begin. */
-    StartSeeding(CheckpointStore store, UnitDiscovery discovery) {
+    public StartSeeding(CheckpointStore store, UnitDiscovery discovery) {
         this.store = store;
         this.discovery = discovery;
     }
@@ -66,7 +63,7 @@ final class StartSeeding {
      * @param assigned the units named by the published assignment: an earlier leader settled them
      * @return the units that must not be assigned yet, because their start is not settled
      */
-    SortedSet<UnitId> settle(Map<UnitId, UnitSpec> units, Set<UnitId> assigned) {
+    public SortedSet<UnitId> settle(Map<UnitId, UnitSpec> units, Set<UnitId> assigned) {
         settled.retainAll(units.keySet());
         SortedSet<UnitId> held = new TreeSet<>();
         if (rowsAtStart == null && !readRowsAtStart()) {

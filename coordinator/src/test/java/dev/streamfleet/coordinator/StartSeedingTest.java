@@ -1,9 +1,8 @@
-package dev.streamfleet.coordinator.internal.zk;
+package dev.streamfleet.coordinator;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
-import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;

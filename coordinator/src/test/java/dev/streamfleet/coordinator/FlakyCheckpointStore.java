@@ -1,4 +1,4 @@
-package dev.streamfleet.coordinator.internal.zk;
+package dev.streamfleet.coordinator;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
