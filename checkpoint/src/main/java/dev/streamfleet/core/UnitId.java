@@ -51,6 +51,16 @@ public record UnitId(SourceKind kind, String stream, String shard) implements Co
         return new UnitId(SourceKind.fromId(parts[0]), parts[1], parts[2]);
     }
 
+    /**
+     * From the kind's name rather than the enum constant's identity, so that a unit hashes alike in
+     * every run: hash maps of units then iterate in the same order each time, and a seeded
+     * simulation of the fleet replays exactly in another JVM.
+     */
+    @Override
+    public int hashCode() {
+        return (kind.name().hashCode() * 31 + stream.hashCode()) * 31 + shard.hashCode();
+    }
+
     /** Orders by kind, then stream, then shard, without building strings. */
     @Override
     public int compareTo(UnitId other) {

@@ -43,6 +43,8 @@ final class Fleet {
     private int names;
     private int probes;
     int faults;
+    /** The faults have stopped: processors no longer hang. */
+    boolean healed;
 
     Fleet(long seed) {
         this.seed = seed;
@@ -242,6 +244,11 @@ final class Fleet {
             worker.client.link(true);
             worker.client.lostAnswers = 0;
         }
+        // A processor that still hangs keeps its unit READING until the stall bound (5 min) reports it;
+        // the run does not wait that long, so the hung processors return now.
+        healed = true;
+        hangs.forEach(Runnable::run);
+        hangs.clear();
         storeErrors.failBefore = 0;
         storeErrors.landThenTimeOut = 0;
         storeErrors.cutOff.clear();

@@ -48,6 +48,11 @@ class FleetSimulationTest {
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
             System.out.println(report(verdict));
         }
+        for (Fleet.Verdict verdict : failed) {
+            java.nio.file.Path file = java.nio.file.Path.of("target", "simulation-seed-" + verdict.seed() + ".log");
+            java.nio.file.Files.createDirectories(file.getParent());
+            java.nio.file.Files.writeString(file, String.join("\n", verdict.violations()) + "\n\n" + verdict.trace().all());
+        }
         assertThat(processed).as("records processed over all seeds").isPositive();
         assertThat(checkpoints).as("checkpoints written over all seeds").isPositive();
         assertThat(faults).as("faults injected over all seeds").isPositive();
@@ -66,7 +71,7 @@ class FleetSimulationTest {
 
     static String report(Fleet.Verdict verdict) {
         List<String> subjects = new ArrayList<>();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(kafka|kinesis):[^ :,()]+(:[^ ,()]+)?|w[0-9]+")
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(kafka|kinesis)/[^ :,()]+/[^ :,()]+|w[0-9]+")
                 .matcher(verdict.violations().get(0));
         while (m.find()) {
             subjects.add(m.group());
@@ -75,6 +80,7 @@ class FleetSimulationTest {
                 + String.join("\n", verdict.violations()) + "\n"
                 + "replay: mvn -B -o -pl simulation test -Dtest=FleetSimulationTest#noSeedBreaksAPromise"
                 + " -Dstreamfleet.sim.start=" + verdict.seed() + " -Dstreamfleet.sim.seeds=1\n"
+                + "whole trace: simulation/target/simulation-seed-" + verdict.seed() + ".log\n"
                 + "trace (faults and lines naming " + subjects + ", newest last):\n"
                 + verdict.trace().relevant(subjects, 120);
     }

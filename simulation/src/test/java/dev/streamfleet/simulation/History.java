@@ -39,7 +39,7 @@ final class History {
     }
 
     void violation(String what) {
-        violations.add(String.format("at %s: %s", loop.elapsed(), what));
+        violations.add(String.format("[%s] %s", loop.elapsed(), what));
         loop.trace.add(loop.now(), "VIOLATION", what);
     }
 

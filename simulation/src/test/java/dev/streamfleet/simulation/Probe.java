@@ -103,7 +103,7 @@ final class Probe implements RecordProcessor {
             history.handed(this, recs);
             SimLoop loop = worker.loop;
             double draw = loop.random.nextDouble();
-            if (draw < behaviour.hangPerBatch() && loop.mayWait()) {
+            if (draw < behaviour.hangPerBatch() && loop.mayWait() && !worker.fleet.healed) {
                 loop.trace.add(loop.now(), worker.id.value(), this + " hangs");
                 loop.hold(release -> worker.fleet.hangs.add(release));
             } else if (draw < behaviour.hangPerBatch() + behaviour.slowPerBatch() && loop.mayWait()) {

@@ -3,28 +3,31 @@ package dev.streamfleet.simulation;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.AssignedUnits;
-import dev.streamfleet.coordinator.Assignment;
-import dev.streamfleet.coordinator.AssignmentStrategy;
-import dev.streamfleet.coordinator.ClusterView;
+import dev.streamfleet.coordinator.AssignmentNodes;
+import dev.streamfleet.coordinator.Balancing;
 import dev.streamfleet.coordinator.CoordinatorConfig;
+import dev.streamfleet.coordinator.FleetReads;
+import dev.streamfleet.coordinator.LeaderDecisions;
 import dev.streamfleet.coordinator.RebalanceSchedule;
+import dev.streamfleet.coordinator.StartSeeding;
 import dev.streamfleet.coordinator.StickyBalancedStrategy;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * A worker's leader side: while the ensemble names it leader, it rebalances after the fleet
+ * A worker's leader side, deciding with the production {@link LeaderDecisions} and
+ * {@link StartSeeding}: while the ensemble names it leader, it rebalances after the fleet
  * changes (quiet period and longest delay as configured by default), and checks for new units
  * every discovery interval, publishing only the assignments that changed, under a new generation,
  * and only while its session still leads.
@@ -34,8 +37,8 @@ final class SimLeader {
     private final SimWorker worker;
     private final SimLoop.Queue thread;
     private final CheckpointStore store;
-    private final AssignmentStrategy strategy = new StickyBalancedStrategy();
-    private final Map<UnitId, Instant> movedAt = new HashMap<>();
+    private final LeaderDecisions decisions = new LeaderDecisions(new StickyBalancedStrategy(), Balancing.DEFAULT);
+    private StartSeeding starts;
     private RebalanceSchedule schedule;
     private boolean leading;
     private long leadingSession;
@@ -54,6 +57,17 @@ final class SimLeader {
 
     private SimZooKeeper zk() {
         return worker.fleet.zk;
+    }
+
+    /** A new session: the election is entered again, as production's leader latch does. */
+    void newSession() {
+        watchMembers();
+    }
+
+    /** Whether a request of the leader reaches the ensemble in the session it leads with. */
+    private boolean reaches() {
+        return worker.client.linkUp() && zk().alive(leadingSession) && worker.client.sessionId() == leadingSession
+                && zk().leader().filter(worker.id::equals).isPresent();
     }
 
     private void watchMembers() {
@@ -75,7 +89,8 @@ final class SimLeader {
             leadingSession = worker.client.sessionId();
             schedule = new RebalanceSchedule(CoordinatorConfig.DEFAULT_REBALANCE_QUIET,
                     CoordinatorConfig.DEFAULT_REBALANCE_MAX_DELAY);
-            movedAt.clear();
+            starts = new StartSeeding(store, worker.fleet.streams.discovery());
+            decisions.leadershipStarted();
             worker.loop.trace.add(worker.loop.now(), worker.id.value(), "elected leader");
         }
         if (leading) {
@@ -93,7 +108,7 @@ final class SimLeader {
     private void discoveryCheck() {
         thread.execute(() -> {
             if (leading) {
-                changed();
+                check();
             }
         });
         worker.host.timer(CoordinatorConfig.DEFAULT_DISCOVERY_INTERVAL, this::discoveryCheck);
@@ -116,8 +131,14 @@ final class SimLeader {
             return;
         }
         schedule.started();
-        if (!zk().alive(leadingSession) || zk().leader().filter(worker.id::equals).isEmpty()) {
-            deposed();
+        if (!reaches()) {
+            if (!zk().alive(leadingSession)) {
+                deposed();
+            } else {
+                // Cut off: the reads fail; tried again as after any failed rebalance.
+                schedule.changed(worker.loop.now().plusSeconds(1));
+                changed();
+            }
             return;
         }
         try {
@@ -132,41 +153,89 @@ final class SimLeader {
     private void rebalance() {
         SimZooKeeper zk = zk();
         SortedSet<WorkerId> workers = new TreeSet<>(zk.members.values());
+        Map<UnitId, UnitSpec> units = units();
+        AssignmentNodes nodes = nodes();
+        Set<UnitId> held = starts.settle(units, nodes.owners().keySet());
+        List<UnitId> reports = List.copyOf(zk.ended);
+        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(workers, Map.of(), units, nodes,
+                reports, held, Map.of()), this::endedInTheStore, worker.loop.now());
+        if (!decision.writes().isEmpty()) {
+            if (!zk.alive(leadingSession) || zk.leader().filter(worker.id::equals).isEmpty()) {
+                deposed();
+                return;
+            }
+            long generation = zk.generation + 1;
+            Map<WorkerId, AssignedUnits> written = new TreeMap<>();
+            decision.writes().forEach((w, mine) -> written.put(w, new AssignedUnits(generation, mine)));
+            zk.publish(generation, written);
+            worker.loop.trace.add(worker.loop.now(), worker.id.value(), "published generation " + generation + ": "
+                    + written.values() + " (" + decision.reason() + ")");
+        }
+        decisions.published(decision, worker.loop.now());
+        decision.departed().forEach(zk::deleteAssignment);
+        reports.forEach(zk.ended::remove);
+        if (decision.retryLater()) {
+            schedule.changed(worker.loop.now().plusSeconds(1));
+            changed();
+        }
+    }
+
+    private Map<UnitId, UnitSpec> units() {
         Map<UnitId, UnitSpec> units = new TreeMap<>();
-        worker.fleet.streams.bindings().forEach(b -> b.discovery().discover().forEach(spec -> units.put(spec.id(), spec)));
-        Map<UnitId, WorkerId> owners = new HashMap<>();
-        zk.assignments.forEach((w, body) -> {
+        worker.fleet.streams.discovery().discover().forEach(spec -> units.put(spec.id(), spec));
+        return units;
+    }
+
+    private AssignmentNodes nodes() {
+        SortedMap<WorkerId, SortedSet<UnitId>> readable = new TreeMap<>();
+        Set<WorkerId> unreadable = new HashSet<>();
+        zk().assignments.forEach((w, body) -> {
             if (body instanceof AssignedUnits assigned) {
-                assigned.units().forEach(unit -> owners.put(unit, w));
+                readable.put(w, assigned.units());
+            } else {
+                unreadable.add(w);
             }
         });
-        Set<UnitId> ended = new HashSet<>();
-        for (UnitId unit : units.keySet()) {
-            if (store.read(unit).map(Checkpoint::isEnded).orElse(false)) {
-                ended.add(unit);
+        return new AssignmentNodes(readable, unreadable, Set.of());
+    }
+
+    /** As production reads it: a row that cannot be read says no, and the children wait. */
+    private boolean endedInTheStore(UnitId unit) {
+        try {
+            return store.read(unit).map(Checkpoint::isEnded).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The periodic check, as production's: a rebalance when the fleet changed since the last decision. */
+    private void check() {
+        if (!reaches()) {
+            return;
+        }
+        decisions.check(new FleetReads<RuntimeException>() {
+            @Override
+            public Map<UnitId, UnitSpec> units() {
+                return SimLeader.this.units();
             }
-        }
-        Instant now = worker.loop.now();
-        Assignment next = strategy.assign(new ClusterView(workers, units, owners, ended, Map.of(), Map.of(), movedAt, now));
-        long generation = zk.generation + 1;
-        Map<WorkerId, AssignedUnits> changed = new TreeMap<>();
-        for (WorkerId w : workers) {
-            SortedSet<UnitId> mine = next.unitsOf(w);
-            Object current = zk.assignments.get(w);
-            if (!(current instanceof AssignedUnits assigned) || !assigned.units().equals(mine)) {
-                changed.put(w, new AssignedUnits(generation, mine));
+
+            @Override
+            public AssignmentNodes assignments() {
+                return nodes();
             }
-        }
-        if (!changed.isEmpty()) {
-            next.movedFrom(owners).forEach(unit -> movedAt.put(unit, now));
-            zk.publish(generation, changed);
-            worker.loop.trace.add(now, worker.id.value(), "published generation " + generation + ": " + changed);
-        }
-        for (WorkerId w : new TreeSet<>(zk.assignments.keySet())) {
-            if (!workers.contains(w)) {
-                zk.deleteAssignment(w);
+
+            @Override
+            public Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) {
+                return Map.of();
             }
-        }
-        zk.ended.clear();
+
+            @Override
+            public boolean saysEnded(UnitId unit) {
+                return endedInTheStore(unit);
+            }
+        }).ifPresent(change -> {
+            worker.loop.trace.add(worker.loop.now(), worker.id.value(), "the leader's check found " + change);
+            changed();
+        });
     }
 }

@@ -161,6 +161,24 @@ final class SimStreams {
         return found;
     }
 
+    /** Every stream's units, and each unit's first start from its own stream, as a worker's combined discovery. */
+    UnitDiscovery discovery() {
+        List<SourceBinding> bindings = bindings();
+        return new UnitDiscovery() {
+            @Override
+            public List<UnitSpec> discover() {
+                List<UnitSpec> all = new ArrayList<>();
+                bindings.forEach(b -> all.addAll(b.discovery().discover()));
+                return all;
+            }
+
+            @Override
+            public Optional<Position> firstStart(UnitId unit) {
+                return bindings.get(0).discovery().firstStart(unit);
+            }
+        };
+    }
+
     /** How the workers see the streams: discovery and sources, as production's bindings. */
     List<SourceBinding> bindings() {
         return List.of(binding(SourceKind.KAFKA, TOPIC), binding(SourceKind.KINESIS, STREAM));

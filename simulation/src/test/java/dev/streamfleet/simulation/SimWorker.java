@@ -77,6 +77,7 @@ final class SimWorker {
             @Override
             public void newSession(long session) {
                 fleet.zk.register(session, id);
+                leader.newSession();
             }
         });
         fleet.zk.register(client.sessionId(), id);

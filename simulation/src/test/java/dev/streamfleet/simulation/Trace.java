@@ -31,6 +31,11 @@ final class Trace {
         return count;
     }
 
+    /** Every line kept, oldest first. */
+    String all() {
+        return String.join("\n", lines);
+    }
+
     /** A digest of every line kept, to show that a seed replays the same run. */
     int digest() {
         return java.util.Arrays.hashCode(lines.toArray()) * 31 + Long.hashCode(count);
