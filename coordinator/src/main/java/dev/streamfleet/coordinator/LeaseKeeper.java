@@ -247,7 +247,11 @@ public final class LeaseKeeper implements AutoCloseable {
         }
         switch (lease.state) {
             case CLAIMING -> {
-                if (!lease.isTaking()) {
+                if (!lease.isTaking() && lease.createUncertain) {
+                    // Its last create got no answer and may have been applied: the taker looks at the holder,
+                    // deletes the node if it is ours, and only then gives the unit up.
+                    taker.take(lease);
+                } else if (!lease.isTaking()) {
                     lease.moveTo(UnitState.RELEASED);
                 }
                 // Otherwise a create or a claim is in flight; its outcome sees the flag.

@@ -57,9 +57,17 @@ final class LeaseTaker {
             return;
         }
         if (!wanted.test(lease)) {
+            if (lease.createUncertain) {
+                // The last create failed without an answer: the server may have applied it. Our own node
+                // would stay for as long as our session lives, and the unit's next owner would wait on it;
+                // looking at the holder deletes it if it is ours, and then gives the unit up.
+                waitForHolder(lease);
+                return;
+            }
             outcome.notWanted().accept(lease);
             return;
         }
+        lease.createUncertain = false;
         lease.step = UnitLease.Step.CREATING;
         keeper.whenDone(leases.create(lease.unit, generation.getAsLong()), (czxid, error) -> created(lease, czxid, error));
     }
@@ -67,6 +75,7 @@ final class LeaseTaker {
     private void created(UnitLease lease, OptionalLong czxid, Throwable error) {
         if (error != null) {
             LOG.warn("could not create the lease of {}: {}", lease.unit, error.toString());
+            lease.createUncertain = true;
             retry(lease);
         } else if (czxid.isEmpty()) {
             // A record dropped meanwhile (its session lost) must not wait, nor take the node for a leftover of
@@ -104,7 +113,10 @@ final class LeaseTaker {
             if (error != null) {
                 LOG.warn("could not watch the lease of {}: {}", lease.unit, error.toString());
                 retry(lease);
-            } else if (holder.isEmpty()) {
+                return;
+            }
+            lease.createUncertain = false;
+            if (holder.isEmpty()) {
                 take(lease);
             } else if (holder.get().ours()) {
                 // Our own lease from an earlier round of this session: deleting it fires the watch.

@@ -19,6 +19,8 @@ final class UnitLease {
     /** Taken away while a create or a claim was in flight: its outcome gives the lease up. */
     boolean revoked;
     long czxid;
+    /** The last create failed without an answer: the server may have applied it, and the node may be ours. */
+    boolean createUncertain;
     Epoch epoch;
     UnitWork work;
 

@@ -173,6 +173,26 @@ class LeaseKeeperTest {
         assertThat(keeper.states()).isEmpty();
     }
 
+    /**
+     * Found by the fleet simulation (seed 33): a create applied by the server whose answer the
+     * connection lost is retried later; when the unit moved away meanwhile, the retry gave up
+     * without looking, and our own node stayed for as long as our session lived. The unit's next
+     * owner waited on it, and the unit was never read again.
+     */
+    @Test
+    void aCreateWhoseAnswerWasLostDeletesItsOwnNodeWhenTheUnitMovedAwayBeforeTheRetry() {
+        leases.loseNextCreateAnswer = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        assertThat(leases.lease(A)).as("applied by the server").isPresent();
+        leases.assign(2);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(leases.lease(A)).as("our own stray lease").isEmpty();
+        assertThat(started).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+    }
+
     @Test
     void aUnitAssignedBackWhileItsRevokedAttemptWaitsForTheHolderIsTakenWhenTheHolderGoes() {
         leases.createdBy("session-b", A);

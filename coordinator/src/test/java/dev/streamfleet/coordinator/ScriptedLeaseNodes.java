@@ -42,6 +42,8 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     public boolean holdDeletes;
     public final List<CompletableFuture<Void>> deleteGates = new ArrayList<>();
     public boolean sessionMoved;
+    /** The next create is applied by the server, but its answer is lost: the caller sees a connection loss. */
+    public boolean loseNextCreateAnswer;
     /** The check of a lease cannot be made (the connection dropped again): {@code stillHeld} fails. */
     public boolean stillHeldFails;
     /** How many of the next reports of an ended unit fail. */
@@ -116,12 +118,17 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
         } else {
             gate.complete(null);
         }
+        boolean loseAnswer = loseNextCreateAnswer;
+        loseNextCreateAnswer = false;
         return gate.thenApply(ignored -> {
             if (nodes.containsKey(unit)) {
                 return OptionalLong.empty();
             }
             Node node = new Node(session, ++zxid);
             nodes.put(unit, node);
+            if (loseAnswer) {
+                throw new IllegalStateException("ConnectionLoss: the create was applied, its answer lost");
+            }
             return OptionalLong.of(node.czxid());
         });
     }

@@ -141,7 +141,10 @@ final class SimClient {
         CompletableFuture<T> answer = new CompletableFuture<>();
         long sentIn = session.id;
         if (!linkUp) {
-            host.timer(zk.latency(), () -> answer.completeExceptionally(new ConnectionLoss(what)));
+            host.timer(zk.latency(), () -> {
+                trace(what + ": connection loss");
+                answer.completeExceptionally(new ConnectionLoss(what));
+            });
             return answer;
         }
         zk.server.timer(zk.latency(), () -> {
@@ -152,12 +155,16 @@ final class SimClient {
                 }
                 result = atServer.apply(sentIn);
             } catch (RuntimeException e) {
-                host.timer(zk.latency(), () -> answer.completeExceptionally(e));
+                host.timer(zk.latency(), () -> {
+                    trace(what + ": " + e.getMessage());
+                    answer.completeExceptionally(e);
+                });
                 return;
             }
             boolean lost = zk.loop.random.nextDouble() < lostAnswers;
             host.timer(zk.latency(), () -> {
                 if (lost || !linkUp) {
+                    trace(what + ": applied, but the answer was lost");
                     answer.completeExceptionally(new ConnectionLoss(what + " (applied, answer lost)"));
                 } else {
                     answer.complete(result);
