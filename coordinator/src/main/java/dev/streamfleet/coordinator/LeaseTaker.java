@@ -67,7 +67,6 @@ final class LeaseTaker {
             outcome.notWanted().accept(lease);
             return;
         }
-        lease.createUncertain = false;
         lease.step = UnitLease.Step.CREATING;
         keeper.whenDone(leases.create(lease.unit, generation.getAsLong()), (czxid, error) -> created(lease, czxid, error));
     }
@@ -86,12 +85,14 @@ final class LeaseTaker {
                 waitForHolder(lease);
             }
         } else if (!lease.isCurrent() || !wanted.test(lease)) {
+            lease.createUncertain = false;
             leases.delete(lease.unit, czxid.getAsLong());
             lease.step = UnitLease.Step.NONE;
             if (lease.isCurrent()) {
                 outcome.notWanted().accept(lease);
             }
         } else {
+            lease.createUncertain = false;
             lease.czxid = czxid.getAsLong();
             lease.epoch = new Epoch(domain, lease.czxid);
             lease.step = UnitLease.Step.CLAIMING;

@@ -193,6 +193,27 @@ class LeaseKeeperTest {
         assertThat(keeper.states()).isEmpty();
     }
 
+    /**
+     * Found by the fleet simulation (seed 62): the create's answer was lost, the retry's create
+     * found the node (ours) and the look at the holder failed too; the unit then moved away. The
+     * node was still ours, though the second create had an answer.
+     */
+    @Test
+    void aCreateWhoseAnswerWasLostStaysUncertainUntilTheHolderIsSeen() {
+        leases.loseNextCreateAnswer = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.watchFails = true;
+        scheduler.advance(Duration.ofMillis(2100));
+        leases.assign(2);
+        leases.watchFails = false;
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(leases.lease(A)).as("our own stray lease").isEmpty();
+        assertThat(started).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+    }
+
     @Test
     void aUnitAssignedBackWhileItsRevokedAttemptWaitsForTheHolderIsTakenWhenTheHolderGoes() {
         leases.createdBy("session-b", A);

@@ -42,6 +42,8 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     public boolean holdDeletes;
     public final List<CompletableFuture<Void>> deleteGates = new ArrayList<>();
     public boolean sessionMoved;
+    /** Looking at a lease fails (the connection dropped). */
+    public boolean watchFails;
     /** The next create is applied by the server, but its answer is lost: the caller sees a connection loss. */
     public boolean loseNextCreateAnswer;
     /** The check of a lease cannot be made (the connection dropped again): {@code stillHeld} fails. */
@@ -135,6 +137,9 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted) {
+        if (watchFails) {
+            return CompletableFuture.failedFuture(new IllegalStateException("ConnectionLoss"));
+        }
         deletionWatches.computeIfAbsent(unit, u -> new ArrayList<>()).add(onDeleted);
         return CompletableFuture.completedFuture(Optional.ofNullable(nodes.get(unit))
                 .map(node -> new Lease(node.czxid(), node.session().equals(session))));

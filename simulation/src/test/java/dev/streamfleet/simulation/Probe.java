@@ -18,8 +18,9 @@ import java.util.List;
 /**
  * A processor instance that records its callbacks and checks, as each begins, what must hold
  * then: callbacks of one instance in order and never overlapping, nothing after its one ending,
- * no other instance of the unit inside a callback on the same worker, and, for every callback but
- * {@code lost}, a lease that the server says belongs to this worker's live session. It may be
+ * no other instance of the unit inside a callback on the same worker, and, for {@code initialize},
+ * {@code process} and {@code shardEnded}, a lease that the server says belongs to this worker's
+ * live session. It may be
  * slow, hang, throw, or checkpoint inside {@code process} and {@code revoked}, as its
  * {@link Behaviour} says.
  */
@@ -129,7 +130,9 @@ final class Probe implements RecordProcessor {
 
     @Override
     public void revoked(RevokeContext context, Checkpointer checkpointer) {
-        enter("revoked", true);
+        // Not necessarily under a live lease: a worker that is SUSPENDED when it shuts down hands its units over
+        // without knowing whether its session lives; the fencing epoch rejects what such a processor writes.
+        enter("revoked", false);
         try {
             ending = "revoked";
             if (behaviour.checkpointsInRevoked()) {

@@ -59,6 +59,11 @@ final class SimLeader {
         return worker.fleet.zk;
     }
 
+    /** The connection came back: the latch looks at the election again. */
+    void reconnected() {
+        thread.execute(this::checkLeadership);
+    }
+
     /** A new session: the election is entered again, as production's leader latch does. */
     void newSession() {
         watchMembers();
@@ -83,7 +88,8 @@ final class SimLeader {
     }
 
     private void checkLeadership() {
-        boolean now = zk().leader().filter(worker.id::equals).isPresent() && worker.client.connected();
+        boolean now = zk().leader().filter(worker.id::equals).isPresent()
+                && zk().members.get(worker.client.sessionId()) != null;
         if (now && !leading) {
             leading = true;
             leadingSession = worker.client.sessionId();

@@ -66,6 +66,7 @@ final class SimWorker {
             @Override
             public void reconnected() {
                 keeper.reconnected();
+                leader.reconnected();
             }
 
             @Override

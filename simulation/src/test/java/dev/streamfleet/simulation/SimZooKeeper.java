@@ -139,12 +139,20 @@ final class SimZooKeeper {
         List<Watch> firing = watches.stream().filter(watch -> watch.path.equals(path)).toList();
         watches.removeAll(firing);
         for (Watch watch : firing) {
-            watch.client.host.timer(latency(), () -> {
-                if (watch.client.sessionId() == watch.session) {
-                    watch.fire.run();
-                }
-            });
+            watch.client.host.timer(latency(), () -> deliver(watch));
         }
+    }
+
+    /** A watch event reaches its client over its link, once the link is up, if its session is still the client's. */
+    private void deliver(Watch watch) {
+        if (watch.client.sessionId() != watch.session) {
+            return;
+        }
+        if (!watch.client.linkUp()) {
+            watch.client.host.timer(TICK, () -> deliver(watch));
+            return;
+        }
+        watch.fire.run();
     }
 
     Duration latency() {
