@@ -15,7 +15,7 @@ cd "$top"
 classes_of() {
   case "$1" in
     checkpoint) echo 'dev.streamfleet.core.Backoff,dev.streamfleet.core.Epoch,dev.streamfleet.core.FinishedBeyond*,dev.streamfleet.core.Position*,dev.streamfleet.core.UnitId,dev.streamfleet.checkpoint.CheckpointRules*,dev.streamfleet.checkpoint.Checkpoint' ;;
-    coordinator) echo 'dev.streamfleet.coordinator.Assignment*,dev.streamfleet.coordinator.BalancePolicy*,dev.streamfleet.coordinator.Balancing*,dev.streamfleet.coordinator.ClusterView*,dev.streamfleet.coordinator.LoadMove*,dev.streamfleet.coordinator.LoadPlacement*,dev.streamfleet.coordinator.RebalanceReason*,dev.streamfleet.coordinator.RebalanceSchedule*,dev.streamfleet.coordinator.StickyBalancedStrategy*,dev.streamfleet.coordinator.UnitStart*,dev.streamfleet.coordinator.StartFacts*,dev.streamfleet.coordinator.UnitState*' ;;
+    coordinator) echo 'dev.streamfleet.coordinator.Assignment*,dev.streamfleet.coordinator.LeaderDecisions*,dev.streamfleet.coordinator.BalancePolicy*,dev.streamfleet.coordinator.Balancing*,dev.streamfleet.coordinator.ClusterView*,dev.streamfleet.coordinator.LoadMove*,dev.streamfleet.coordinator.LoadPlacement*,dev.streamfleet.coordinator.RebalanceReason*,dev.streamfleet.coordinator.RebalanceSchedule*,dev.streamfleet.coordinator.StickyBalancedStrategy*,dev.streamfleet.coordinator.UnitStart*,dev.streamfleet.coordinator.StartFacts*,dev.streamfleet.coordinator.UnitState*' ;;
     worker) echo 'dev.streamfleet.worker.internal.parallel.KeyLanes*,dev.streamfleet.worker.internal.parallel.ProgressTracker*,dev.streamfleet.worker.internal.kinesis.PollPacing*,dev.streamfleet.worker.internal.runtime.ProgressWatch*' ;;
     *) return 1 ;;
   esac

@@ -1,10 +1,8 @@
 package dev.streamfleet.coordinator.internal.zk;
 
 import dev.streamfleet.checkpoint.CheckpointStore;
-import dev.streamfleet.coordinator.AssignmentNodes;
 import dev.streamfleet.coordinator.AssignmentStrategy;
 import dev.streamfleet.coordinator.CoordinatorConfig;
-import dev.streamfleet.coordinator.FleetReads;
 import dev.streamfleet.coordinator.LeaderDecisions;
 import dev.streamfleet.coordinator.RebalanceRecord;
 import dev.streamfleet.coordinator.RebalanceSchedule;
@@ -12,7 +10,6 @@ import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.StartSeeding;
 import dev.streamfleet.coordinator.TaskFailures;
 import dev.streamfleet.coordinator.UnitDiscovery;
-import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
@@ -22,13 +19,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedSet;
-import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * thread, the executor given at construction; ZooKeeper watches only post to it. Everything it
  * decides from is read from ZooKeeper, discovery and the checkpoint store at rebalance time, so
  * a new leader simply continues (docs/design.md §6). What to publish, and whether the fleet
- * changed, {@link LeaderDecisions} decides; this class reads, writes, meters and logs.
+ * changed, {@link LeaderDecisions} decides, from what {@link LeaderReads} reads; this class
+ * watches, publishes, deletes, meters and logs.
  */
 final class RebalanceLoop {
 
@@ -79,7 +74,7 @@ final class RebalanceLoop {
     private ScheduledFuture<?> tick;
     private ScheduledFuture<?> discoveryCheck;
     private final LeaderDecisions decisions;
-    private final FleetReads<Exception> reads = new ZkFleetReads();
+    private final LeaderReads reads;
 
     RebalanceLoop(CuratorFramework client, ZkPaths paths, CoordinatorConfig config, UnitDiscovery discovery,
                   CheckpointStore store, AssignmentStrategy strategy, Clock clock, ScheduledExecutorService executor,
@@ -90,6 +85,7 @@ final class RebalanceLoop {
         this.discovery = discovery;
         this.store = store;
         this.decisions = new LeaderDecisions(strategy, config.balancing());
+        this.reads = new LeaderReads(client, paths, discovery, store, skipped);
         this.clock = clock;
         this.executor = executor;
         this.skipped = skipped;
@@ -173,141 +169,12 @@ final class RebalanceLoop {
         }
     }
 
-    /**
-     * The loads workers published: the current owner's figure for each unit, or, for a unit that
-     * moved and whose new owner has not reported it yet, the previous owner's.
-     */
-    private Map<UnitId, Double> readLoads(Map<UnitId, WorkerId> owners) throws Exception {
-        Map<UnitId, Double> loads = new HashMap<>();
-        for (WorkerId worker : workersUnder(paths.loads(), "its loads count as unknown")) {
-            try {
-                Map<UnitId, UnitLoad> published = ZkJson.loads(client.getData().forPath(paths.loads(worker)));
-                skipped.fine(paths.loads(worker));
-                published.forEach((unit, load) -> {
-                    if (worker.equals(owners.get(unit))) {
-                        loads.put(unit, load.load());
-                    } else {
-                        loads.putIfAbsent(unit, load.load());
-                    }
-                });
-            } catch (KeeperException.NoNodeException e) {
-                // The worker is gone; its units count as unknown.
-                skipped.fine(paths.loads(worker));
-            } catch (KeeperException e) {
-                skipNodeOrRethrow(paths.loads(worker), "cannot be read", e, "its units' loads count as unknown");
-            } catch (IllegalArgumentException e) {
-                skipped.skipped(paths.loads(worker), e.getMessage(), "its units' loads count as unknown");
-            }
-        }
-        return loads;
-    }
-
-    /**
-     * Whether a live session holds the worker's registration. Workers register with an ephemeral
-     * node; a persistent one (an operator's create, a restored backup) has no process behind it,
-     * and units given to it would never be read: it is skipped and counted.
-     */
-    private boolean isLive(WorkerId worker) throws Exception {
-        String path = paths.worker(worker);
-        Stat stat = client.checkExists().forPath(path);
-        if (stat == null) {
-            skipped.fine(path);
-            return false; // Gone meanwhile: its departure is the next change.
-        }
-        if (stat.getEphemeralOwner() == 0) {
-            skipped.skipped(path, "a persistent node, held by no session", "it is no live worker and gets no units");
-            return false;
-        }
-        return true;
-    }
-
-    /**
-     * The capacity the worker published, if its registration can be read. A worker whose
-     * registration cannot be read is still a live worker (its ephemeral node exists): it counts
-     * with capacity 1.
-     */
-    private java.util.Optional<Integer> capacityOf(WorkerId worker) throws Exception {
-        String path = paths.worker(worker);
-        try {
-            int capacity = ZkJson.worker(worker.value(), client.getData().forPath(path)).info().capacity();
-            skipped.fine(path);
-            return java.util.Optional.of(capacity);
-        } catch (KeeperException.NoNodeException e) {
-            skipped.fine(path);
-            // Gone meanwhile: its departure is the next change.
-            return java.util.Optional.empty();
-        } catch (KeeperException e) {
-            skipNodeOrRethrow(path, "cannot be read", e, "the worker counts with capacity 1");
-            return java.util.Optional.empty();
-        } catch (IllegalArgumentException e) {
-            skipped.skipped(path, e.getMessage(), "the worker counts with capacity 1");
-            return java.util.Optional.empty();
-        }
-    }
-
-    /**
-     * The children of {@code path} named after workers. Any other name is skipped (with a WARN and
-     * a count), so that one bad node never stops the rebalance of the rest.
-     */
-    private List<WorkerId> workersUnder(String path, String consequence) throws Exception {
-        List<WorkerId> workers = new ArrayList<>();
-        for (String child : children(path)) {
-            try {
-                workers.add(ZkPaths.workerOf(child));
-            } catch (IllegalArgumentException e) {
-                skipped.skipped(path + "/" + child, e.getMessage(), consequence);
-            }
-        }
-        return workers;
-    }
-
-    /** The names under {@code ended/} that are unit ids; any other is skipped and left in place. */
-    private List<String> endedReports() throws Exception {
-        List<String> names = new ArrayList<>();
-        for (String child : children(paths.ended())) {
-            try {
-                ZkPaths.unitOf(child);
-                names.add(child);
-            } catch (IllegalArgumentException e) {
-                skipped.skipped(paths.ended() + "/" + child, e.getMessage(), "it is left in place and ends no unit");
-            }
-        }
-        return names;
-    }
-
-    /**
-     * The children of a container node, which the server deletes while it is empty; missing means
-     * none. A bad node under it that is no longer listed is gone, and counts again should it come
-     * back: most are never read fine, a bad name or a persistent {@code workers/} node.
-     */
-    private List<String> children(String path) throws Exception {
-        List<String> children;
-        try {
-            children = client.getChildren().forPath(path);
-        } catch (KeeperException.NoNodeException e) {
-            children = List.of();
-        }
-        skipped.listed(path, children);
-        return children;
-    }
-
     /** Runs {@code task} on the loop thread; after shutdown, events that still arrive are dropped. */
     private void post(Runnable task) {
         try {
             executor.execute(failures.guard(task));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // Shut down.
-        }
-    }
-
-    /** Whether the unit's row says it ended; a row that cannot be read says no, and is reported, never thrown. */
-    private boolean endedInTheStore(UnitId unit) {
-        try {
-            return store.read(unit).map(c -> c.isEnded()).orElse(false);
-        } catch (RuntimeException e) {
-            LOG.warn("could not read the checkpoint row of {} to see whether it ended; its children wait: {}", unit,
-                    e.toString());
-            return false;
         }
     }
 
@@ -381,25 +248,18 @@ final class RebalanceLoop {
 
     private void rebalance(Instant started) throws Exception {
         long startNanos = System.nanoTime();
-        SortedSet<WorkerId> workers = new TreeSet<>();
-        Map<WorkerId, Integer> capacities = new HashMap<>();
-        for (WorkerId worker : workersUnder(paths.workers(), "it is not a worker of this fleet and gets no units")) {
-            if (isLive(worker)) {
-                workers.add(worker);
-                capacityOf(worker).ifPresent(capacity -> capacities.put(worker, capacity));
-            }
-        }
-        Map<UnitId, UnitSpec> units = discover();
-        Assignments assignments = readAssignments();
+        LeaderReads.Live live = reads.live();
+        Map<UnitId, UnitSpec> units = reads.units();
+        LeaderReads.Assignments assignments = reads.assignmentsAndGenerations();
         Map<UnitId, WorkerId> owners = assignments.nodes().owners();
         // A unit seen for the first time is seeded where it starts before anyone may claim it.
         Set<UnitId> held = starts.settle(units, owners.keySet());
-        List<String> endedEvents = endedReports();
-        Map<UnitId, Double> loads = readLoads(owners);
+        List<String> endedEvents = reads.endedReports();
+        Map<UnitId, Double> loads = reads.loads(owners);
 
-        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(workers, capacities, units,
-                assignments.nodes(), endedEvents.stream().map(ZkPaths::unitOf).toList(), held, loads),
-                this::endedInTheStore, clock.instant());
+        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(live.workers(),
+                live.capacities(), units, assignments.nodes(), endedEvents.stream().map(ZkPaths::unitOf).toList(),
+                held, loads), reads, clock.instant());
         for (String name : endedEvents) {
             if (decision.unconfirmed().contains(ZkPaths.unitOf(name))) {
                 skipped.skipped(paths.ended() + "/" + name, "the checkpoint row of " + ZkPaths.unitOf(name)
@@ -422,15 +282,6 @@ final class RebalanceLoop {
         }
     }
 
-    /** Every unit discovery knows now, by id. */
-    private Map<UnitId, UnitSpec> discover() {
-        Map<UnitId, UnitSpec> units = new HashMap<>();
-        for (UnitSpec spec : discovery.discover()) {
-            units.put(spec.id(), spec);
-        }
-        return units;
-    }
-
     /**
      * Deletes a departed worker's assignment node, on its own and never inside a publish: a node
      * that cannot be deleted (a tool's ACL) must not fail every publish after it. Whatever a tool
@@ -444,7 +295,7 @@ final class RebalanceLoop {
         } catch (KeeperException.NoNodeException e) {
             skipped.fine(path);
         } catch (KeeperException e) {
-            skipNodeOrRethrow(path, "cannot be deleted", e, "the departed worker's assignment is left in place");
+            reads.skipNodeOrRethrow(path, "cannot be deleted", e, "the departed worker's assignment is left in place");
         }
     }
 
@@ -462,23 +313,12 @@ final class RebalanceLoop {
             // Another leader already handled it.
             skipped.fine(path);
         } catch (KeeperException e) {
-            skipNodeOrRethrow(path, "cannot be deleted", e, "it is left in place");
+            reads.skipNodeOrRethrow(path, "cannot be deleted", e, "it is left in place");
         }
     }
 
-    /**
-     * A failure that concerns the one node (no access, not empty, …) is skipped with a WARN and a
-     * count; one that concerns the connection is thrown, so the rebalance is tried again.
-     */
-    private void skipNodeOrRethrow(String path, String what, KeeperException e, String consequence) throws KeeperException {
-        switch (e.code()) {
-            case CONNECTIONLOSS, SESSIONEXPIRED, OPERATIONTIMEOUT, SESSIONMOVED -> throw e;
-            default -> skipped.skipped(path, what + " (" + e.code() + ")", consequence);
-        }
-    }
-
-    private void publish(LeaderDecisions.Decision decision, Assignments current, Instant started, long startNanos)
-            throws Exception {
+    private void publish(LeaderDecisions.Decision decision, LeaderReads.Assignments current, Instant started,
+                         long startNanos) throws Exception {
         Stat generationStat = new Stat();
         // At most MAX_GENERATION, which every worker accepts: readGeneration returns at most MAX_GENERATION_NODE.
         long generation = readGeneration(generationStat, current.generations()) + 1;
@@ -508,67 +348,6 @@ final class RebalanceLoop {
         LOG.info("published generation {}: {} units over {} workers, {} moved, {} znode writes, {} ms after the change ({})",
                 generation, record.units(), record.workers(), moved, record.writes(),
                 Duration.between(started, record.at()).toMillis(), reason);
-    }
-
-    /**
-     * The assignment nodes as read, and the generation each readable one carries, from which a
-     * generation node that does not parse is recovered.
-     */
-    private record Assignments(AssignmentNodes nodes, java.util.Collection<Long> generations) {
-    }
-
-    /** The fleet as the discovery check reads it, each part only when asked. */
-    private final class ZkFleetReads implements FleetReads<Exception> {
-
-        @Override
-        public Map<UnitId, UnitSpec> units() {
-            return discover();
-        }
-
-        @Override
-        public AssignmentNodes assignments() throws Exception {
-            return readAssignments().nodes();
-        }
-
-        @Override
-        public Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) throws Exception {
-            return readLoads(owners);
-        }
-
-        @Override
-        public boolean saysEnded(UnitId unit) {
-            return endedInTheStore(unit);
-        }
-    }
-
-    /**
-     * The assignment nodes as read: those that parse, and the workers whose node does not. A node
-     * not named after a worker is skipped and left alone.
-     */
-    private Assignments readAssignments() throws Exception {
-        java.util.SortedMap<WorkerId, SortedSet<UnitId>> readable = new java.util.TreeMap<>();
-        List<Long> generations = new ArrayList<>();
-        Set<WorkerId> unreadable = new HashSet<>();
-        Set<WorkerId> forbidden = new HashSet<>();
-        for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
-            try {
-                ZkJson.AssignmentNode node = ZkJson.assignment(client.getData().forPath(paths.assignment(worker)));
-                readable.put(worker, node.units());
-                generations.add(node.generation());
-                skipped.fine(paths.assignment(worker));
-            } catch (KeeperException.NoNodeException e) {
-                // Deleted between listing and reading.
-                skipped.fine(paths.assignment(worker));
-            } catch (KeeperException e) {
-                skipNodeOrRethrow(paths.assignment(worker), "cannot be read", e,
-                        "it is left alone, and its worker gets no units while it cannot be read");
-                forbidden.add(worker);
-            } catch (IllegalArgumentException e) {
-                skipped.skipped(paths.assignment(worker), e.getMessage(), "the next rebalance writes a readable one over it");
-                unreadable.add(worker);
-            }
-        }
-        return new Assignments(new AssignmentNodes(readable, unreadable, forbidden), generations);
     }
 
     /**
