@@ -52,6 +52,7 @@ final class SimLeader {
 
     void start() {
         watchMembers();
+        watchEnded();
         worker.host.timer(CoordinatorConfig.DEFAULT_DISCOVERY_INTERVAL, this::discoveryCheck);
     }
 
@@ -67,6 +68,7 @@ final class SimLeader {
     /** A new session: the election is entered again, as production's leader latch does. */
     void newSession() {
         watchMembers();
+        watchEnded();
     }
 
     /** Whether a request of the leader reaches the ensemble in the session it leads with. */
@@ -76,15 +78,19 @@ final class SimLeader {
     }
 
     private void watchMembers() {
-        long session = worker.client.sessionId();
-        zk().watch("members", session, worker.client, () -> {
+        zk().watch("members", worker.client.sessionId(), worker.client, () -> {
             thread.execute(this::checkLeadership);
             watchMembers();
         });
-        zk().watch("ended", session, worker.client, () -> {
-            thread.execute(this::changed);
-        });
         thread.execute(this::checkLeadership);
+    }
+
+    /** The reports of ended units, watched again each time they change, as production watches {@code ended/}. */
+    private void watchEnded() {
+        zk().watch("ended", worker.client.sessionId(), worker.client, () -> {
+            thread.execute(this::changed);
+            watchEnded();
+        });
     }
 
     private void checkLeadership() {

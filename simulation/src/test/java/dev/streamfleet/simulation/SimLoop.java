@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Semaphore;
 
 /**
  * The one seeded clock and scheduler of a simulated fleet. Everything runs one step at a time, and
@@ -41,9 +40,13 @@ final class SimLoop {
     private final List<Queue> queues = new ArrayList<>();
     private final List<SimThread> held = new ArrayList<>();
     private final List<SimThread> threads = new ArrayList<>();
-    private final Semaphore driverTurn = new Semaphore(0);
+    private final Baton driverTurn = new Baton();
     private int stepsAtThisInstant;
     private Instant stepsCountedAt = now;
+    /** How many tasks ran on the driving thread, on pool threads, and how many timers fired. */
+    long inlineTasks;
+    long threadTasks;
+    long timersFired;
     /** Tasks that threw: in production each is logged at ERROR and counted. */
     final List<String> taskFailures = new ArrayList<>();
 
@@ -91,6 +94,12 @@ final class SimLoop {
         final String name;
         private boolean crashed;
         private boolean frozen;
+        /**
+         * Whether its pools run on threads of their own, where work may wait (slow or hanging processors,
+         * the store's latency). Otherwise they run on the driving thread, which is many times cheaper:
+         * a hand-over between threads costs tens of microseconds.
+         */
+        boolean threaded = true;
 
         private Host(String name) {
             this.name = name;
@@ -213,7 +222,7 @@ final class SimLoop {
 
     /** A thread of a pool queue: it runs only while it has the turn. */
     private final class SimThread extends Thread {
-        final Semaphore go = new Semaphore(0);
+        final Baton go = new Baton();
         Queue queue;
         Runnable task;
         boolean released;
@@ -228,7 +237,7 @@ final class SimLoop {
         @Override
         public void run() {
             while (true) {
-                go.acquireUninterruptibly();
+                go.take(false);
                 if (stop) {
                     return;
                 }
@@ -238,7 +247,7 @@ final class SimLoop {
                     taskFailed(queue, e);
                 }
                 task = null;
-                driverTurn.release();
+                driverTurn.give();
             }
         }
     }
@@ -262,8 +271,8 @@ final class SimLoop {
         thread.released = false;
         held.add(thread);
         release.accept(() -> thread.released = true);
-        driverTurn.release();
-        thread.go.acquireUninterruptibly();
+        driverTurn.give();
+        thread.go.take(false);
         thread.hanging = false;
     }
 
@@ -293,6 +302,7 @@ final class SimLoop {
                 now = next.due;
             }
             countStep();
+            timersFired++;
             next.task.run();
         }
     }
@@ -336,7 +346,8 @@ final class SimLoop {
         Object chosen = choices.get(random.nextInt(choices.size()));
         if (chosen instanceof Queue queue) {
             Runnable task = queue.tasks.poll();
-            if (queue.threads == 0) {
+            if (queue.threads == 0 || !queue.host.threaded) {
+                inlineTasks++;
                 try {
                     task.run();
                 } catch (Livelock e) {
@@ -345,6 +356,7 @@ final class SimLoop {
                     taskFailed(queue, e);
                 }
             } else {
+                threadTasks++;
                 SimThread thread = idleThread();
                 thread.queue = queue;
                 thread.task = task;
@@ -373,8 +385,8 @@ final class SimLoop {
 
     /** Gives the thread the turn and waits until it returns from its task or hangs. */
     private void turn(SimThread thread) {
-        thread.go.release();
-        driverTurn.acquireUninterruptibly();
+        thread.go.give();
+        driverTurn.take(true);
         if (!thread.hanging) {
             thread.queue.busy--;
             idle.add(thread);
@@ -388,7 +400,7 @@ final class SimLoop {
     void close() {
         for (SimThread thread : idle) {
             thread.stop = true;
-            thread.go.release();
+            thread.go.give();
         }
         idle.clear();
     }

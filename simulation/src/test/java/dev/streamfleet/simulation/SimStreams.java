@@ -256,7 +256,7 @@ final class SimStreams {
 
         @Override
         public Duration nextDelay(Fetch last) {
-            return last.records().isEmpty() ? Duration.ofMillis(200) : Duration.ofMillis(10);
+            return last.records().isEmpty() ? Duration.ofSeconds(1) : Duration.ofMillis(10);
         }
 
         @Override

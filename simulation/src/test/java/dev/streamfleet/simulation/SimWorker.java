@@ -42,10 +42,11 @@ final class SimWorker {
         this.loop = fleet.loop;
         this.id = WorkerId.of(name);
         this.host = loop.host(name);
+        host.threaded = loop.random.nextDouble() < 0.35;
         this.client = new SimClient(fleet.zk, host, id);
         SimLoop.Queue keeperThread = host.serial("keeper");
         SimLoop.Queue pool = host.pool("units", WorkerSettings.DEFAULT_THREADS);
-        SimLoop.Queue claims = host.pool("claims", 4);
+        SimLoop.Queue claims = host.serial("claims");
         Scheduler keeperScheduler = host.scheduler(keeperThread, true);
         Scheduler units = host.scheduler(pool, false);
         SimStore store = new SimStore(fleet.rows, loop, host, fleet.history, fleet.storeErrors);

@@ -19,8 +19,12 @@ final class Trace {
     private long count;
 
     void add(Instant at, String who, String what) {
-        Duration since = Duration.between(start, at);
-        lines.addLast(String.format("%7.3f s  %-10s %s", since.toMillis() / 1000.0, who, what));
+        long millis = Duration.between(start, at).toMillis();
+        StringBuilder line = new StringBuilder(64);
+        String seconds = millis / 1000 + "." + (millis % 1000 + 1000 + "").substring(1);
+        line.append(" ".repeat(Math.max(0, 7 - seconds.length()))).append(seconds).append(" s  ").append(who)
+                .append(" ".repeat(Math.max(1, 11 - who.length()))).append(what);
+        lines.addLast(line.toString());
         count++;
         if (lines.size() > KEPT) {
             lines.removeFirst();
