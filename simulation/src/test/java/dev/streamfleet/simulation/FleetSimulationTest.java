@@ -45,6 +45,8 @@ class FleetSimulationTest {
         searchers.shutdown();
         System.out.printf("simulation: %d seeds from %d, %d records processed, %d checkpoints, %d faults, %d failed%n",
                 SEEDS, START, processed, checkpoints, faults, failed.size());
+        failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
+                "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
             System.out.println(report(verdict));
         }
