@@ -157,7 +157,7 @@ final class Fleet {
             return;
         }
         List<SimWorker> live = live();
-        int kind = loop.random.nextInt(13);
+        int kind = loop.random.nextInt(14);
         switch (kind) {
             case 0 -> {
                 if (!live.isEmpty()) {
@@ -226,6 +226,13 @@ final class Fleet {
                 streams.failingReads = loop.random.nextDouble() * 0.3;
                 fault(String.format("reads fail: %.2f", streams.failingReads));
             }
+            case 12 -> {
+                int slow = 100 + loop.random.nextInt(900);
+                Duration length = Duration.ofMillis(1000 + loop.random.nextInt(10_000));
+                fault("ZooKeeper slow: answers take up to " + slow + " ms for " + length.toMillis() + " ms");
+                zk.maxLatencyMillis = slow;
+                at(length, () -> zk.maxLatencyMillis = 15);
+            }
             default -> {
                 if (!hangs.isEmpty()) {
                     fault("a hung processor returns");
@@ -252,6 +259,7 @@ final class Fleet {
         storeErrors.failBefore = 0;
         storeErrors.landThenTimeOut = 0;
         storeErrors.cutOff.clear();
+        zk.maxLatencyMillis = 15;
         streams.failingReads = 0;
     }
 

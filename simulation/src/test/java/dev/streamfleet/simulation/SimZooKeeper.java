@@ -155,8 +155,11 @@ final class SimZooKeeper {
         watch.fire.run();
     }
 
+    /** The longest latency of a request or a watch event now; a fault raises it for a while. */
+    int maxLatencyMillis = 15;
+
     Duration latency() {
-        return Duration.ofMillis(1 + loop.random.nextInt(15));
+        return Duration.ofMillis(1 + loop.random.nextInt(maxLatencyMillis));
     }
 
     long nextZxid() {
