@@ -44,6 +44,9 @@ final class SimClient {
     private boolean linkUp = true;
     private Instant lastHeard;
     private Instant suspendedAt;
+    /** When the server applied this client's last request, and when its last answer or event arrived: both in order. */
+    private Instant lastApplied;
+    private Instant lastArrived;
     /** The probability that the answer to a request that the server applied is lost (a connection loss). */
     double lostAnswers;
 
@@ -54,7 +57,29 @@ final class SimClient {
         this.confirmations = new SessionConfirmations(zk.sessionTimeout, zk.loop::nanos);
         this.session = zk.open(this);
         this.lastHeard = zk.loop.now();
+        this.lastApplied = zk.loop.now();
+        this.lastArrived = zk.loop.now();
         confirmations.confirmed(zk.loop.nanos());
+    }
+
+    /**
+     * How long until the next request reaches the server: never before an earlier one, as ZooKeeper
+     * applies one session's requests in the order sent.
+     */
+    private Duration untilApplied() {
+        Instant at = zk.loop.now().plus(zk.latency());
+        lastApplied = at.isAfter(lastApplied) ? at : lastApplied;
+        return Duration.between(zk.loop.now(), lastApplied);
+    }
+
+    /**
+     * How long until the next answer or watch event reaches this client: never before an earlier one,
+     * as they arrive in order over the session's one connection.
+     */
+    Duration untilArrived() {
+        Instant at = zk.loop.now().plus(zk.latency());
+        lastArrived = at.isAfter(lastArrived) ? at : lastArrived;
+        return Duration.between(zk.loop.now(), lastArrived);
     }
 
     void listen(Listener listener) {
@@ -90,7 +115,7 @@ final class SimClient {
                 lastHeard = loop.now();
                 long sent = loop.nanos();
                 long asked = session.id;
-                host.timer(zk.latency(), () -> {
+                host.timer(untilArrived(), () -> {
                     if (linkUp && session.id == asked && zk.alive(asked)) {
                         confirmations.confirmed(sent);
                     }
@@ -141,13 +166,13 @@ final class SimClient {
         CompletableFuture<T> answer = new CompletableFuture<>();
         long sentIn = session.id;
         if (!linkUp) {
-            host.timer(zk.latency(), () -> {
+            host.timer(untilArrived(), () -> {
                 trace(what + ": connection loss");
                 answer.completeExceptionally(new ConnectionLoss(what));
             });
             return answer;
         }
-        zk.server.timer(zk.latency(), () -> {
+        zk.server.timer(untilApplied(), () -> {
             T result;
             try {
                 if (!zk.alive(sentIn)) {
@@ -155,14 +180,14 @@ final class SimClient {
                 }
                 result = atServer.apply(sentIn);
             } catch (RuntimeException e) {
-                host.timer(zk.latency(), () -> {
+                host.timer(untilArrived(), () -> {
                     trace(what + ": " + e.getMessage());
                     answer.completeExceptionally(e);
                 });
                 return;
             }
             boolean lost = zk.loop.random.nextDouble() < lostAnswers;
-            host.timer(zk.latency(), () -> {
+            host.timer(untilArrived(), () -> {
                 if (lost || !linkUp) {
                     trace(what + ": applied, but the answer was lost");
                     answer.completeExceptionally(new ConnectionLoss(what + " (applied, answer lost)"));

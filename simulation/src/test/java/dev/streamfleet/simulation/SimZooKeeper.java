@@ -139,7 +139,7 @@ final class SimZooKeeper {
         List<Watch> firing = watches.stream().filter(watch -> watch.path.equals(path)).toList();
         watches.removeAll(firing);
         for (Watch watch : firing) {
-            watch.client.host.timer(latency(), () -> deliver(watch));
+            watch.client.host.timer(watch.client.untilArrived(), () -> deliver(watch));
         }
     }
 
