@@ -3,10 +3,10 @@ package dev.streamfleet.simulation;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Checkpointer;
+import dev.streamfleet.worker.ConcurrentRecordProcessor;
 import dev.streamfleet.worker.LostContext;
 import dev.streamfleet.worker.ProcessorContext;
 import dev.streamfleet.worker.RecordBatch;
-import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RevokeContext;
 import dev.streamfleet.worker.ShardEndContext;
 import dev.streamfleet.worker.StreamRecord;
@@ -24,7 +24,7 @@ import java.util.List;
  * slow, hang, throw, or checkpoint inside {@code process} and {@code revoked}, as its
  * {@link Behaviour} says.
  */
-final class Probe implements RecordProcessor {
+final class Probe implements ConcurrentRecordProcessor {
 
     /** How an instance misbehaves; drawn per instance from the run's seed. */
     record Behaviour(double throwsPerBatch, double errorPerBatch, double slowPerBatch, Duration slow,
@@ -38,7 +38,8 @@ final class Probe implements RecordProcessor {
     final Behaviour behaviour;
     private final History history;
     final List<String> calls = new ArrayList<>();
-    boolean inside;
+    /** How many of its callbacks run now: above one only for batches of different lanes, at parallelism above 1. */
+    int inside;
     String ending;
     boolean threw;
 
@@ -53,7 +54,8 @@ final class Probe implements RecordProcessor {
     private void enter(String call, boolean leaseNeeded) {
         SimLoop loop = worker.loop;
         loop.trace.add(loop.now(), worker.id.value(), this + " " + call);
-        if (inside) {
+        boolean batch = call.startsWith("process");
+        if (inside > 0 && !(batch && worker.parallel)) {
             history.violation(this + ": " + call + " while its own " + calls.get(calls.size() - 1) + " runs");
         }
         if (ending != null) {
@@ -63,7 +65,7 @@ final class Probe implements RecordProcessor {
             history.violation(this + ": " + call + " before initialize");
         }
         for (Probe other : history.probes) {
-            if (other != this && other.unit.equals(unit) && other.worker == worker && other.inside) {
+            if (other != this && other.unit.equals(unit) && other.worker == worker && other.inside > 0) {
                 history.violation(this + ": " + call + " while " + other + " of the same worker is inside "
                         + other.calls.get(other.calls.size() - 1));
             }
@@ -73,11 +75,11 @@ final class Probe implements RecordProcessor {
                     + " while the server says its live session does not hold the lease of " + unit);
         }
         calls.add(call);
-        inside = true;
+        inside++;
     }
 
     private void exit() {
-        inside = false;
+        inside--;
     }
 
     @Override

@@ -229,6 +229,10 @@ final class SimStreams {
                 }
                 return i;
             }
+            if (from instanceof Position.Offset offset) {
+                // Kafka's position is the next offset to read: Offset(0) before the first record.
+                return (int) offset.nextOffset();
+            }
             for (int i = 0; i < log.records.size(); i++) {
                 if (log.records.get(i).position().equals(from)) {
                     return i + 1;

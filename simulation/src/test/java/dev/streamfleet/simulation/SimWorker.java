@@ -6,6 +6,7 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.UnitWorkFactory;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.internal.runtime.CheckpointPolicy;
 import dev.streamfleet.worker.internal.runtime.StalledUnits;
 import dev.streamfleet.worker.internal.runtime.UnitWorks;
@@ -36,6 +37,8 @@ final class SimWorker {
     final StalledUnits stalls = new StalledUnits();
     final SimLeader leader;
     private boolean leaving;
+    /** Whether its units hand batches of different keys to their processors at once (parallelism 4, by key). */
+    final boolean parallel;
 
     SimWorker(Fleet fleet, String name) {
         this.fleet = fleet;
@@ -50,7 +53,9 @@ final class SimWorker {
         Scheduler keeperScheduler = host.scheduler(keeperThread, true);
         Scheduler units = host.scheduler(pool, false);
         SimStore store = new SimStore(fleet.rows, loop, host, fleet.history, fleet.storeErrors);
+        this.parallel = loop.random.nextDouble() < 0.3;
         WorkerSettings settings = WorkerSettings.defaults()
+                .withParallelism(parallel ? Parallelism.of(4) : Parallelism.NONE)
                 .withCheckpointInterval(CheckpointPolicy.DEFAULT_INTERVAL)
                 .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
         UnitWorkFactory factory = UnitWorks.factory(fleet.streams.bindings(), unit -> fleet.newProbe(this, unit), units,
