@@ -20,6 +20,8 @@ import java.util.List;
 final class Fleet {
 
     static final String DOMAIN = "sim-domain";
+    /** The changes of a calm run: split, merge, new partition, a worker leaving gracefully, a worker joining. */
+    private static final int[] GRACEFUL = {6, 7, 8, 9, 10};
     static final Duration SESSION = Duration.ofSeconds(10);
     static final Duration FAULTS_FROM = Duration.ofSeconds(3);
     static final Duration FAULTS_UNTIL = Duration.ofSeconds(45);
@@ -43,6 +45,11 @@ final class Fleet {
     private int names;
     private int probes;
     int faults;
+    /**
+     * Only graceful changes in this run: workers join and leave with SIGTERM, shards split and merge,
+     * partitions are added; processors, the store and ZooKeeper never fail. Nothing may be delivered twice.
+     */
+    final boolean calm;
     /** The faults have stopped: processors no longer hang. */
     boolean healed;
 
@@ -56,10 +63,11 @@ final class Fleet {
         this.history = new History(loop, streams);
         streams.onFirstOpen = history::firstOpened;
         this.world = loop.host("world");
+        this.calm = loop.random.nextDouble() < 0.15;
     }
 
     Probe newProbe(SimWorker worker, UnitId unit) {
-        double draw = loop.random.nextDouble();
+        double draw = calm ? 0 : loop.random.nextDouble();
         Probe.Behaviour behaviour;
         if (draw < 0.70) {
             behaviour = Probe.Behaviour.PLAIN;
@@ -130,7 +138,7 @@ final class Fleet {
             loop.close();
         }
         return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
-                faults, loop.taskFailures.size());
+                faults, loop.taskFailures.size(), calm);
     }
 
     private void produce() {
@@ -157,7 +165,7 @@ final class Fleet {
             return;
         }
         List<SimWorker> live = live();
-        int kind = loop.random.nextInt(14);
+        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(14);
         switch (kind) {
             case 0 -> {
                 if (!live.isEmpty()) {
@@ -245,7 +253,7 @@ final class Fleet {
 
     /** The faults stop: every process thaws and reconnects, the store and the streams stop failing. */
     private void heal() {
-        trace.add(loop.now(), "world", "FAULT healed: no faults from here on");
+        trace.add(loop.now(), "world", "FAULT healed: no faults from here on" + (calm ? " (a calm run)" : ""));
         for (SimWorker worker : workers) {
             worker.host.thaw();
             worker.client.link(true);
@@ -304,6 +312,9 @@ final class Fleet {
                         + describeHolders(unit, live));
             }
         }
+        if (calm && history.duplicates > 0) {
+            history.violation("graceful moves only, yet " + history.duplicates + " records were processed twice");
+        }
         for (Probe probe : history.probes) {
             if (probe.worker.alive() && probe.ending == null && probe.worker.states().get(probe.unit) == null) {
                 history.violation(probe + " on " + probe.worker + " got no ending, though its worker no longer runs it");
@@ -324,7 +335,7 @@ final class Fleet {
 
     /** The outcome of one seed. */
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints, int faults,
-                   int taskFailures) {
+                   int taskFailures, boolean calm) {
         boolean passed() {
             return violations.isEmpty();
         }
