@@ -363,4 +363,40 @@ class LoadPlacementTest {
         });
         assertThat(result.get(B)).containsExactly(single);
     }
+
+    @Test
+    void anEmptyWorkerIsFilledFromTheWorkerHoldingTheMostUnitsWhereverItStands() {
+        worker(A, 1);
+        worker(B, 1);
+        worker(C, 1);
+        justMoved(A, 0.5);
+        justMoved(A, 0.25);
+        justMoved(B, 0.5);
+        justMoved(B, 0.25);
+        UnitId lightest = justMoved(B, 0.125);
+
+        assertThat(place()).singleElement().satisfies(move -> {
+            assertThat(move.unit()).isEqualTo(lightest);
+            assertThat(move.from()).isEqualTo(B);
+        });
+    }
+
+    @Test
+    void aWorkerBelowTheBandDrawsLoadThoughNoneIsAboveTheTrigger() {
+        worker(A, 1);
+        worker(B, 1);
+        worker(C, 1);
+        held(A, 1.0);
+        for (WorkerId other : List.of(B, C)) {
+            held(other, 1.0);
+            held(other, 1.0);
+            held(other, 0.5);
+        }
+
+        // The level is 2.0: wb and wc at 2.5 are at the trigger, not above it; wa at 1.0 is below 1.5.
+        assertThat(place()).singleElement().satisfies(move -> {
+            assertThat(move.from()).isEqualTo(B);
+            assertThat(move.to()).isEqualTo(A);
+        });
+    }
 }

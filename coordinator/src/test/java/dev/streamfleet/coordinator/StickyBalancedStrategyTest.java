@@ -254,4 +254,15 @@ class StickyBalancedStrategyTest {
         assertThat(assignment.unitsOf(WorkerId.of("wa"))).hasSize(3);
         assertThat(assignment.unitsOf(WorkerId.of("wb"))).hasSize(2);
     }
+
+    @Test
+    void withNoIdleThresholdAFleetMeasuredAtZeroIsBalancedByCount() {
+        BalancePolicy noThreshold = new BalancePolicy(1.25, 1.10, 0.25, java.time.Duration.ofMinutes(5), 0.01, 0.0);
+        ClusterView view = measured(3, 0.0, 0.0, 0.0, 0.0);
+
+        Assignment assignment = new StickyBalancedStrategy(noThreshold).assign(view);
+
+        assertThat(assignment.movedFrom(view.owners())).hasSize(1);
+        assertBalanced(assignment, 4);
+    }
 }
