@@ -125,4 +125,11 @@ class FinishedBeyondTest {
         assertThat(finished).isNotEqualTo(FinishedBeyond.NONE);
         assertThat(finished.hashCode()).isNotEqualTo(FinishedBeyond.NONE.hashCode());
     }
+
+    @Test
+    void anEmptyOrNegativeRangeIsABug() {
+        assertThatThrownBy(() -> new FinishedBeyond.Builder().add(3, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("empty or negative range 3..3");
+        assertThatThrownBy(() -> new FinishedBeyond.Builder().add(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
