@@ -48,4 +48,11 @@ class UnitIdTest {
         assertThatThrownBy(() -> UnitId.kinesis("orders", "shard/1")).hasMessageStartingWith("invalid shard id 'shard/1'");
         assertThatThrownBy(() -> UnitId.parse("kafka/orders/x")).hasMessageStartingWith("invalid partition 'x'");
     }
+
+    /** Fixed numbers, not a second computation: the enum constant's identity hash would differ from run to run. */
+    @Test
+    void aUnitHashesAlikeInEveryRun() {
+        assertThat(UnitId.kafka("orders", 7).hashCode()).isEqualTo(-1435971720);
+        assertThat(UnitId.kinesis("orders", "shardId-000000000007").hashCode()).isEqualTo(-154742658);
+    }
 }
