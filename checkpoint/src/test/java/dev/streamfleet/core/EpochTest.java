@@ -19,4 +19,9 @@ class EpochTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("zk-old");
     }
+
+    @Test
+    void anEpochReadsAsItsDomainAndValue() {
+        assertThat(new Epoch("zk-a", 42)).hasToString("zk-a:42");
+    }
 }

@@ -83,11 +83,53 @@ class FinishedBeyondTest {
                 .hasMessageStartingWith("not a set of finished records");
         assertThatThrownBy(() -> FinishedBeyond.decode("gA")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ends inside a number");
-        assertThatThrownBy(() -> FinishedBeyond.decode("AQA")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FinishedBeyond.decode("AQA")).as("a range of no records").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("not a set of finished records");
     }
 
     @Test
     void rangesOutOfOrderAreABug() {
-        assertThatThrownBy(() -> new FinishedBeyond.Builder().add(5).add(3)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new FinishedBeyond.Builder().add(5).add(3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ranges must be added in order: 3 after 6");
+    }
+
+    @Test
+    void theFirstRecordAfterTheWatermarkCanBeFinishedAndRangesAreListedInOrder() {
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(0).add(1, 3).add(7).build();
+        List<long[]> ranges = new ArrayList<>();
+
+        FinishedBeyond.decode(finished.encode()).forEachRange((start, end) -> ranges.add(new long[] {start, end}));
+
+        assertThat(ranges).containsExactly(new long[] {0, 3}, new long[] {7, 8});
+    }
+
+    @Test
+    void theTextFormListsSingleOrdinalsAndRangesAndTheRecordCountedFrom() {
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(1).add(5, 9).add(12).build();
+
+        assertThat(FinishedBeyond.NONE).hasToString("finished beyond the watermark: []");
+        assertThat(finished).hasToString("finished beyond the watermark: [1, 5..8, 12]");
+        assertThat(finished.anchoredAt(Position.Sequence.of("42")))
+                .hasToString("finished beyond the watermark: [1, 5..8, 12] counted from seq:42");
+    }
+
+    @Test
+    void setsAreEqualOnlyWithTheSameOrdinalsCountedFromTheSameRecord() {
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(1).add(5, 9).build();
+        FinishedBeyond same = new FinishedBeyond.Builder().add(1).add(5, 7).add(7, 9).build();
+        FinishedBeyond anchored = finished.anchoredAt(Position.Sequence.of("42"));
+
+        assertThat(same).isEqualTo(finished).hasSameHashCodeAs(finished);
+        assertThat(anchored).isNotEqualTo(finished).isEqualTo(same.anchoredAt(Position.Sequence.of("42")));
+        assertThat(anchored.hashCode()).isNotEqualTo(finished.hashCode());
+        assertThat(finished).isNotEqualTo(FinishedBeyond.NONE);
+        assertThat(finished.hashCode()).isNotEqualTo(FinishedBeyond.NONE.hashCode());
+    }
+
+    @Test
+    void anEmptyOrNegativeRangeIsABug() {
+        assertThatThrownBy(() -> new FinishedBeyond.Builder().add(3, 3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("empty or negative range 3..3");
+        assertThatThrownBy(() -> new FinishedBeyond.Builder().add(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

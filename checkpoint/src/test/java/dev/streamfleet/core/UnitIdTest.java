@@ -32,4 +32,27 @@ class UnitIdTest {
         assertThatThrownBy(() -> UnitId.parse("kafka/orders/2147483648")).hasMessageContaining("2147483648");
         assertThatThrownBy(() -> UnitId.parse("kafka/orders/9999999999")).hasMessageContaining("9999999999");
     }
+
+    @Test
+    void idsOrderByKindThenStreamThenShard() {
+        UnitId kafka = UnitId.kafka("z", 0);
+        UnitId kinesisA = UnitId.kinesis("a", "shardId-000000000001");
+        UnitId kinesisB = UnitId.kinesis("b", "shardId-000000000000");
+
+        assertThat(kafka).isLessThan(kinesisA);
+        assertThat(kinesisA).isGreaterThan(kafka).isLessThan(kinesisB);
+    }
+
+    @Test
+    void aBadShardIdIsCalledAShardIdAndABadPartitionAPartition() {
+        assertThatThrownBy(() -> UnitId.kinesis("orders", "shard/1")).hasMessageStartingWith("invalid shard id 'shard/1'");
+        assertThatThrownBy(() -> UnitId.parse("kafka/orders/x")).hasMessageStartingWith("invalid partition 'x'");
+    }
+
+    /** Fixed numbers, not a second computation: the enum constant's identity hash would differ from run to run. */
+    @Test
+    void aUnitHashesAlikeInEveryRun() {
+        assertThat(UnitId.kafka("orders", 7).hashCode()).isEqualTo(-1435971720);
+        assertThat(UnitId.kinesis("orders", "shardId-000000000007").hashCode()).isEqualTo(-154742658);
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class BalancingTest {
 
@@ -20,5 +21,13 @@ class BalancingTest {
         Map<UnitId, Double> loads = balancing.loadsWith(Map.of(PINNED, 0.2, MEASURED, 0.3));
 
         assertThat(loads).containsEntry(PINNED, 1.0).containsEntry(MEASURED, 0.3);
+    }
+
+    @Test
+    void aPinnedWeightOfZeroIsRefusedWithTheUnitNamed() {
+        assertThatThrownBy(() -> new Balancing(BalancePolicy.DEFAULT, Map.of(PINNED, 0.0)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(PINNED.toString());
+        assertThatThrownBy(() -> new Balancing(BalancePolicy.DEFAULT, Map.of(PINNED, Double.POSITIVE_INFINITY)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -49,4 +49,25 @@ class RebalanceReasonTest {
         assertThat(RebalanceReason.describe(many, workers(), Set.of(), 0, List.of()))
                 .isEqualTo("join of w1, w2, w3, w4, w5 and 2 more");
     }
+
+    @Test
+    void fiveNamesAreAllNamed() {
+        TreeSet<WorkerId> five = workers("w1", "w2", "w3", "w4", "w5");
+
+        assertThat(RebalanceReason.describe(workers(), five, Set.of(), 0, List.of())).isEqualTo("leave of w1, w2, w3, w4, w5");
+    }
+
+    @Test
+    void movesForLoadPastTheFifthAreCounted() {
+        List<LoadMove> moves = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            moves.add(new LoadMove(UnitId.kafka("t", i), WorkerId.of("wa"), WorkerId.of("wb"), 0.25, 1.5, 0.5));
+        }
+
+        String five = RebalanceReason.describe(workers(), workers(), Set.of(), 0, moves.subList(0, 5));
+        String six = RebalanceReason.describe(workers(), workers(), Set.of(), 0, moves);
+
+        assertThat(five).endsWith("kafka/t/4 (0.250) wa → wb (at 0.50×)");
+        assertThat(six).startsWith(five).endsWith(" and 1 more");
+    }
 }

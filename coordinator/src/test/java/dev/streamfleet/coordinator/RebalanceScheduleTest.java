@@ -47,4 +47,14 @@ class RebalanceScheduleTest {
         schedule.changed(T0.plusSeconds(5));
         assertThat(schedule.dueAt()).contains(T0.plusSeconds(5).plusMillis(300));
     }
+
+    @Test
+    void aMaximumDelayEqualToTheQuietPeriodRebalancesAQuietPeriodAfterTheFirstChange() {
+        RebalanceSchedule strict = new RebalanceSchedule(Duration.ofMillis(300), Duration.ofMillis(300));
+        Instant start = Instant.parse("2026-01-01T00:00:00Z");
+        strict.changed(start);
+        strict.changed(start.plusMillis(200));
+
+        assertThat(strict.dueAt()).contains(start.plusMillis(300));
+    }
 }

@@ -195,4 +195,74 @@ class StickyBalancedStrategyTest {
         assertThat(again.movedFrom(owners)).isEmpty();
         assertThat(new HashSet<>(again.owners().keySet())).isEqualTo(specs.keySet());
     }
+
+    /** Two workers: wa holds {@code heldByA} units and wb the rest; every unit has its measured load. */
+    private static ClusterView measured(int heldByA, double... loads) {
+        Map<UnitId, UnitSpec> specs = new HashMap<>();
+        Map<UnitId, WorkerId> owners = new HashMap<>();
+        Map<UnitId, Double> measured = new HashMap<>();
+        for (int i = 0; i < loads.length; i++) {
+            UnitId unit = UnitId.kafka("t", i);
+            specs.put(unit, UnitSpec.of(unit));
+            owners.put(unit, WorkerId.of(i < heldByA ? "wa" : "wb"));
+            measured.put(unit, loads[i]);
+        }
+        return new ClusterView(workers(2), specs, owners, Set.of(), Map.of(), measured, Map.of(), java.time.Instant.EPOCH);
+    }
+
+    @ParameterizedTest(name = "three units at {0} and one at {1} are balanced by count")
+    @CsvSource({"0.5,0.5", "4.0,4.000000001"})
+    void unitsOfEqualLoadAreBalancedByCountWithNoMoveForLoad(double load, double almostTheSame) {
+        ClusterView view = measured(3, load, load, load, almostTheSame);
+
+        Assignment assignment = strategy.assign(view);
+
+        assertThat(assignment.movedFrom(view.owners())).hasSize(1);
+        assertThat(assignment.loadMoves()).as("moves reported as for load").isEmpty();
+    }
+
+    @Test
+    void aUnitMeasuredExactlyAtTheIdleThresholdMayMoveForLoad() {
+        BalancePolicy idleBelowATenth = new BalancePolicy(1.25, 1.10, 0.25, java.time.Duration.ofMinutes(5), 0.01, 0.1);
+        ClusterView view = measured(4, 0.4, 0.1, 0.1, 0.1, 0.4);
+
+        Assignment assignment = new StickyBalancedStrategy(idleBelowATenth).assign(view);
+
+        // wa at 0.7 and wb at 0.4: only a unit of 0.1 brings them closer.
+        assertThat(assignment.loadMoves()).singleElement().satisfies(move -> assertThat(move.load()).isEqualTo(0.1));
+    }
+
+    @Test
+    void aFleetWithAUnitAtTheIdleThresholdIsBalancedByLoad() {
+        ClusterView view = measured(3, 0.01, 0.005, 0.005, 0.005);
+
+        Assignment assignment = strategy.assign(view);
+
+        assertThat(assignment.loadMoves()).extracting(LoadMove::unit).containsExactly(UnitId.kafka("t", 0));
+    }
+
+    @Test
+    void theUnitLeftOverByCapacityGoesToTheWorkerWithTheLargestRemainder() {
+        Map<UnitId, UnitSpec> specs = new HashMap<>();
+        units(5).forEach(unit -> specs.put(unit, UnitSpec.of(unit)));
+        ClusterView view = new ClusterView(workers(2), specs, Map.of(), Set.of(), Map.of(WorkerId.of("wa"), 2), Map.of(),
+                Map.of(), java.time.Instant.EPOCH);
+
+        Assignment assignment = strategy.assign(view);
+
+        // Shares of 10/3 and 5/3: wa gets 3, wb 1 and the one left over, since 2/3 > 1/3.
+        assertThat(assignment.unitsOf(WorkerId.of("wa"))).hasSize(3);
+        assertThat(assignment.unitsOf(WorkerId.of("wb"))).hasSize(2);
+    }
+
+    @Test
+    void withNoIdleThresholdAFleetMeasuredAtZeroIsBalancedByCount() {
+        BalancePolicy noThreshold = new BalancePolicy(1.25, 1.10, 0.25, java.time.Duration.ofMinutes(5), 0.01, 0.0);
+        ClusterView view = measured(3, 0.0, 0.0, 0.0, 0.0);
+
+        Assignment assignment = new StickyBalancedStrategy(noThreshold).assign(view);
+
+        assertThat(assignment.movedFrom(view.owners())).hasSize(1);
+        assertBalanced(assignment, 4);
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class KeyLanesTest {
 
@@ -104,5 +105,18 @@ class KeyLanesTest {
         lanes.add(1, record(1, "a"));
         assertThat(lanes.next().orElseThrow().ordinals()).containsExactly(0L);
         assertThat(lanes.next().orElseThrow().ordinals()).containsExactly(1L);
+    }
+
+    @Test
+    void oneBusyLaneAndBatchesOfOneAreAllowedButNoneIsNot() {
+        KeyLanes lanes = new KeyLanes(Ordering.KEY, 1, 1);
+        lanes.add(0, record(0, "a"));
+        lanes.add(1, record(1, "a"));
+        lanes.add(2, record(2, "b"));
+
+        assertThat(lanes.next().orElseThrow().ordinals()).containsExactly(0L);
+        assertThat(lanes.next()).as("one lane busy at most").isEmpty();
+        assertThatThrownBy(() -> new KeyLanes(Ordering.KEY, 0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new KeyLanes(Ordering.KEY, 1, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }

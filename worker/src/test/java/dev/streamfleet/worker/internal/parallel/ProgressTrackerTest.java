@@ -17,6 +17,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ProgressTrackerTest {
 
@@ -193,5 +194,87 @@ class ProgressTrackerTest {
         assertThat(tracker.finishedBeyond()).isEqualTo(new FinishedBeyond.Builder().add(1).build());
         tracker.finish(a);
         assertThat(tracker.watermark()).contains(new Position.Offset(502));
+    }
+
+    private static ProgressTracker kafkaResumedAt(long nextOffset, long... finishedOrdinals) {
+        FinishedBeyond.Builder finished = new FinishedBeyond.Builder();
+        for (long ordinal : finishedOrdinals) {
+            finished.add(ordinal);
+        }
+        return new ProgressTracker(SourceKind.KAFKA, Optional.of(new Position.Offset(nextOffset)), finished.build());
+    }
+
+    @Test
+    void aResumedFinishedRecordRightAfterTheWatermarkIsSkippedAndTheWatermarkPassesIt() {
+        // Stored when the watermark had reached just short of a record finished before a crash.
+        ProgressTracker tracker = kafkaResumedAt(12, 0);
+
+        assertThat(tracker.dispatch(offset(12))).as("offset 12, finished before").isNegative();
+        assertThat(tracker.watermark()).contains(new Position.Offset(13));
+        assertThat(tracker.span()).isZero();
+    }
+
+    @Test
+    void recordsFinishedBehindOneInFlightAreCountedUntilTheWatermarkPassesThem() {
+        ProgressTracker tracker = kafkaResumedAt(10, 1, 2);
+        long first = tracker.dispatch(offset(10));
+        assertThat(tracker.dispatch(offset(11))).isNegative();
+        assertThat(tracker.dispatch(offset(12))).isNegative();
+        long fourth = tracker.dispatch(offset(13));
+        long fifth = tracker.dispatch(offset(14));
+        assertThat(tracker.finishedBeyondCount()).as("the two resumed ones").isEqualTo(2);
+
+        tracker.finish(fifth);
+        assertThat(tracker.finishedBeyondCount()).isEqualTo(3);
+        tracker.finish(first);
+        assertThat(tracker.finishedBeyondCount()).as("offset 14, behind 13").isEqualTo(1);
+        tracker.finish(fourth);
+        assertThat(tracker.finishedBeyondCount()).isZero();
+        assertThat(tracker.watermark()).contains(new Position.Offset(15));
+    }
+
+    @Test
+    void aRecordDispatchedTwiceIsABug() {
+        ProgressTracker tracker = kafkaResumedAt(10);
+        tracker.dispatch(offset(10));
+
+        assertThatThrownBy(() -> tracker.dispatch(offset(10))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("stream order");
+    }
+
+    @Test
+    void withGapsBetweenOffsetsEachRecordFinishesAsItself() {
+        ProgressTracker tracker = kafkaResumedAt(10);
+        tracker.dispatch(offset(10));
+        long twelve = tracker.dispatch(offset(12));
+        tracker.dispatch(offset(13));
+
+        tracker.finish(twelve);
+
+        assertThat(tracker.finishedBeyond()).isEqualTo(new FinishedBeyond.Builder().add(2).build());
+    }
+
+    @Test
+    void finishingARecordThatIsNotInFlightIsABug() {
+        ProgressTracker tracker = kafkaResumedAt(10);
+        long first = tracker.dispatch(offset(10));
+        tracker.dispatch(offset(11));
+        tracker.finish(first);
+
+        assertThatThrownBy(() -> tracker.finish(12)).as("never dispatched").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> tracker.finish(first)).as("finished already").isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void kafkaRecordsTheCheckpointRecordedAsFinishedAreKeptUntilReadAgain() {
+        ProgressTracker notReadYet = kafkaResumedAt(10, 5);
+        notReadYet.dispatch(offset(10));
+        assertThat(notReadYet.finishedBeyond()).as("offset 15 not read again").isEqualTo(new FinishedBeyond.Builder().add(5).build());
+
+        ProgressTracker readAgain = kafkaResumedAt(10, 2);
+        readAgain.dispatch(offset(10));
+        readAgain.dispatch(offset(11));
+        assertThat(readAgain.dispatch(offset(12))).isNegative();
+        assertThat(readAgain.finishedBeyond()).as("offset 12 read again, once").isEqualTo(new FinishedBeyond.Builder().add(2).build());
     }
 }

@@ -47,4 +47,29 @@ class ProgressWatchTest {
         assertThat(new ProgressWatch(Duration.ofMillis(100), START).checkEvery()).isEqualTo(Duration.ofMillis(100));
         assertThat(new ProgressWatch(Duration.ofMinutes(5), START).checkEvery()).isEqualTo(Duration.ofSeconds(30));
     }
+
+    @Test
+    void aUnitHeldByOneKeyIsStalledOnlyPastTheBound() {
+        ProgressWatch watch = new ProgressWatch(Duration.ofSeconds(30), START);
+        watch.held(START, "key k1 holds the watermark");
+        watch.held(START.plusSeconds(10), "key k1 holds the watermark");
+
+        assertThat(watch.stalled(START.plusSeconds(30))).isEmpty();
+        assertThat(watch.stalled(START.plusSeconds(31))).contains("key k1 holds the watermark for 31 s (bound 30 s)");
+        watch.released();
+        assertThat(watch.stalled(START.plusSeconds(60))).isEmpty();
+    }
+
+    @Test
+    void readsFailingPastTheBoundStallTheUnitUntilOneSucceeds() {
+        ProgressWatch watch = new ProgressWatch(Duration.ofSeconds(30), START);
+        watch.readFailed(START, "throttled");
+        watch.readFailed(START.plusSeconds(20), "timed out");
+
+        assertThat(watch.stalled(START.plusSeconds(30))).isEmpty();
+        assertThat(watch.stalled(START.plusSeconds(31)))
+                .contains("every read has failed for 31 s (bound 30 s); last: timed out");
+        watch.readSucceeded();
+        assertThat(watch.stalled(START.plusSeconds(60))).isEmpty();
+    }
 }
