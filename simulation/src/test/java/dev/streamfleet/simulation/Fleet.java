@@ -307,8 +307,8 @@ final class Fleet {
                         + SETTLED_AT.minus(FAULTS_UNTIL).toSeconds() + " s after the faults stopped; held by " + holders
                         + " live workers: " + describeHolders(unit, live));
             }
-            if (!log.closed && holders != 1) {
-                history.violation(unit + " is held by " + holders + " live workers after the faults stopped: "
+            if (!log.closed && (holders != 1 || !describeHolders(unit, live).endsWith("=READING"))) {
+                history.violation(unit + " is not READING on exactly one live worker after the faults stopped: "
                         + describeHolders(unit, live));
             }
         }
@@ -316,9 +316,20 @@ final class Fleet {
             history.violation("graceful moves only, yet " + history.duplicates + " records were processed twice");
         }
         for (Probe probe : history.probes) {
-            if (probe.worker.alive() && probe.ending == null && probe.worker.states().get(probe.unit) == null) {
+            if (probe.ending != null || probe.calls.isEmpty()) {
+                continue;
+            }
+            if (probe.worker.handedOver) {
+                history.violation(probe + " on " + probe.worker + " got no ending, though its worker handed every unit"
+                        + " over and left");
+            } else if (probe.worker.alive() && (probe.worker.states().get(probe.unit) == null
+                    || history.probes.stream().anyMatch(later -> later.id > probe.id && later.worker == probe.worker
+                            && later.unit.equals(probe.unit)))) {
                 history.violation(probe + " on " + probe.worker + " got no ending, though its worker no longer runs it");
             }
+        }
+        for (String failure : loop.taskFailures) {
+            history.violation("a task threw, which production logs at ERROR: " + failure);
         }
     }
 

@@ -85,7 +85,8 @@ class FleetSimulationTest {
         }
         return "\n== seed " + verdict.seed() + " broke a promise\n"
                 + String.join("\n", verdict.violations()) + "\n"
-                + "replay: mvn -B -o -pl simulation test -Dtest=FleetSimulationTest#noSeedBreaksAPromise"
+                + "replay: mvn -B -o -pl simulation -am test -Dtest=FleetSimulationTest#noSeedBreaksAPromise"
+                + " -Dsurefire.failIfNoSpecifiedTests=false"
                 + " -Dstreamfleet.sim.start=" + verdict.seed() + " -Dstreamfleet.sim.seeds=1\n"
                 + "whole trace: simulation/target/simulation-seed-" + verdict.seed() + ".log\n"
                 + "trace (faults and lines naming " + subjects + ", newest last):\n"

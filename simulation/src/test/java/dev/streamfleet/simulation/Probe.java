@@ -42,6 +42,8 @@ final class Probe implements ConcurrentRecordProcessor {
     int inside;
     String ending;
     boolean threw;
+    /** The session its worker had when it was initialized. */
+    long session = -1;
 
     Probe(int id, SimWorker worker, UnitId unit, Behaviour behaviour, History history) {
         this.id = id;
@@ -70,6 +72,16 @@ final class Probe implements ConcurrentRecordProcessor {
                         + other.calls.get(other.calls.size() - 1));
             }
         }
+        for (Probe other : history.probes) {
+            // A runner whose worker runs and whose session still lives at the server overlaps no runner of
+            // another worker; lost() is heard when someone else may own the unit already.
+            if (!call.equals("lost") && other.unit.equals(unit) && other.worker != worker && other.inside > 0
+                    && !other.calls.get(other.calls.size() - 1).equals("lost") && other.worker.alive()
+                    && other.session == other.worker.client.sessionId() && worker.fleet.zk.alive(other.session)) {
+                history.violation(this + ": " + call + " on " + worker + " while " + other + " on " + other.worker
+                        + " is inside " + other.calls.get(other.calls.size() - 1));
+            }
+        }
         if (leaseNeeded && !worker.holdsAtServer(unit)) {
             history.violation(this + ": " + call + " on " + worker.id.value()
                     + " while the server says its live session does not hold the lease of " + unit);
@@ -85,6 +97,7 @@ final class Probe implements ConcurrentRecordProcessor {
     @Override
     public void initialize(ProcessorContext context) {
         enter("initialize", true);
+        session = worker.client.sessionId();
         try {
             worker.fleet.childStarted(this);
         } finally {

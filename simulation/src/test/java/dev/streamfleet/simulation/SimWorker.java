@@ -37,6 +37,8 @@ final class SimWorker {
     final StalledUnits stalls = new StalledUnits();
     final SimLeader leader;
     private boolean leaving;
+    /** It left after handing every unit over: each of its processors must have heard its ending. */
+    boolean handedOver;
     /** Whether its units hand batches of different keys to their processors at once (parallelism 4, by key). */
     final boolean parallel;
 
@@ -129,7 +131,10 @@ final class SimWorker {
         }
         leaving = true;
         loop.trace.add(loop.now(), id.value(), "FAULT leaves gracefully");
-        keeper.handOver().whenComplete((done, failure) -> host.timer(Duration.ZERO, this::exit));
+        keeper.handOver().whenComplete((done, failure) -> host.timer(Duration.ZERO, () -> {
+            handedOver = failure == null && !host.crashed();
+            exit();
+        }));
         host.timer(DRAIN.plusSeconds(5), this::exit);
     }
 
