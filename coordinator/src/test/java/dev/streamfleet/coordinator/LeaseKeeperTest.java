@@ -214,6 +214,42 @@ class LeaseKeeperTest {
         assertThat(keeper.states()).isEmpty();
     }
 
+    /** Review 27: the look at the holder after a lost create must not delete a lease that is not ours. */
+    @Test
+    void aRevokedCreateWhoseAnswerWasLostLeavesTheNextOwnersLeaseAlone() {
+        leases.loseNextCreateAnswer = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        leases.deletedBySomeone(A);
+        long theirs = leases.createdBy("session-b", A);
+        leases.assign(2);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(leases.lease(A)).contains(new ScriptedLeaseNodes.Node("session-b", theirs));
+        assertThat(started).isEmpty();
+        assertThat(keeper.states()).isEmpty();
+    }
+
+    /** Review 27: a lost create's own node, found by the retry, is replaced by one lease and one runner. */
+    @Test
+    void aCreateWhoseAnswerWasLostStartsOneRunnerUnderItsNextLease() {
+        leases.loseNextCreateAnswer = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        long lost = leases.lease(A).orElseThrow().czxid();
+        leases.assign(2);
+        scheduler.runReady();
+        assertThat(leases.lease(A)).as("the lost create's node, deleted on the revoke").isEmpty();
+        leases.assign(3, A);
+        scheduler.advance(Duration.ofSeconds(5));
+
+        assertThat(startedCount(A)).isEqualTo(1);
+        long czxid = leases.lease(A).orElseThrow().czxid();
+        assertThat(czxid).isNotEqualTo(lost);
+        assertThat(work(A).context.epoch()).isEqualTo(new Epoch(DOMAIN, czxid));
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
     @Test
     void aUnitAssignedBackWhileItsRevokedAttemptWaitsForTheHolderIsTakenWhenTheHolderGoes() {
         leases.createdBy("session-b", A);
