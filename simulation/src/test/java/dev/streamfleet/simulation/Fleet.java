@@ -66,6 +66,92 @@ final class Fleet {
         this.calm = loop.random.nextDouble() < 0.15;
     }
 
+    /** A fleet for the scale mode: one topic of {@code partitions} partitions, no records, no faults but the planned ones. */
+    Fleet(long seed, int partitions) {
+        this.seed = seed;
+        this.loop = new SimLoop(seed, trace);
+        this.start = loop.now();
+        this.zk = new SimZooKeeper(loop, SESSION);
+        this.streams = new SimStreams(loop, partitions, 0);
+        this.rows = new InMemoryCheckpointTable(loop.clock).store("simulation");
+        this.history = new History(loop, streams);
+        streams.onFirstOpen = history::firstOpened;
+        this.world = loop.host("world");
+        this.calm = true;
+    }
+
+    /**
+     * The scale mode: {@code workers} workers start within 5 s; at 60 s, {@code changes} leave
+     * gracefully, as many crash and as many join. Reports how long until every unit was READING on
+     * one live worker, first and after the changes, and what that cost ZooKeeper.
+     */
+    String runScale(int workers, int changes) {
+        List<SimWorker> started = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            at(Duration.ofMillis(loop.random.nextInt(5000)), () -> {
+                SimWorker worker = startWorker();
+                worker.host.threaded = false;
+                started.add(worker);
+            });
+        }
+        Duration changeAt = Duration.ofSeconds(60);
+        long[] before = new long[3];
+        Instant[] settled = new Instant[2];
+        at(changeAt, () -> {
+            before[0] = zk.requests;
+            before[1] = zk.watchEvents;
+            before[2] = zk.generation;
+            List<SimWorker> live = new ArrayList<>(live());
+            java.util.Collections.shuffle(live, loop.random);
+            for (int i = 0; i < changes && i < live.size(); i++) {
+                live.get(i).leave();
+            }
+            for (int i = changes; i < 2 * changes && i < live.size(); i++) {
+                live.get(i).crash();
+            }
+            for (int i = 0; i < changes; i++) {
+                startWorker().host.threaded = false;
+            }
+        });
+        // Measured from when the last worker started (at most 5 s) and from the changes.
+        for (int second = 6; second < 180; second++) {
+            boolean after = second > changeAt.toSeconds();
+            at(Duration.ofSeconds(second), () -> {
+                int phase = after ? 1 : 0;
+                if (settled[phase] == null && allReadingOnce()) {
+                    settled[phase] = loop.now();
+                }
+            });
+        }
+        long requestsBefore = 0;
+        loop.runUntil(start.plus(Duration.ofSeconds(180)));
+        loop.close();
+        long requests = zk.requests - before[0];
+        long events = zk.watchEvents - before[1];
+        long rebalances = zk.generation - before[2];
+        return String.format("scale: %d workers, %d units; every unit READING on one worker %s after the last start; %d left, %d crashed, %d joined at %d s:"
+                        + " settled %s later; %d rebalances, %d ZooKeeper requests (%d per rebalance), %d watch events"
+                        + " (%.1f per worker); %d violations",
+                workers, streams.logs.size(), settled[0] == null ? "never"
+                        : Duration.between(start.plusSeconds(5), settled[0]),
+                changes, changes, changes, changeAt.toSeconds(),
+                settled[1] == null ? "never" : Duration.between(start.plus(changeAt), settled[1]), rebalances,
+                requests, rebalances == 0 ? 0 : requests / rebalances, events,
+                (double) events / (workers + changes), history.violations.size() + requestsBefore);
+    }
+
+    private boolean allReadingOnce() {
+        java.util.Map<UnitId, Integer> reading = new java.util.HashMap<>();
+        for (SimWorker worker : live()) {
+            worker.states().forEach((unit, state) -> {
+                if (state == UnitState.READING) {
+                    reading.merge(unit, 1, Integer::sum);
+                }
+            });
+        }
+        return reading.size() == streams.logs.size() && reading.values().stream().allMatch(n -> n == 1);
+    }
+
     Probe newProbe(SimWorker worker, UnitId unit) {
         double draw = calm ? 0 : loop.random.nextDouble();
         Probe.Behaviour behaviour;
@@ -81,7 +167,7 @@ final class Fleet {
             behaviour = new Probe.Behaviour(0, 0, 0, Duration.ZERO, 0.01, false, false);
         }
         Probe probe = new Probe(++probes, worker, unit, behaviour, history);
-        history.probes.add(probe);
+        history.started(probe);
         return probe;
     }
 
@@ -323,7 +409,7 @@ final class Fleet {
                 history.violation(probe + " on " + probe.worker + " got no ending, though its worker handed every unit"
                         + " over and left");
             } else if (probe.worker.alive() && (probe.worker.states().get(probe.unit) == null
-                    || history.probes.stream().anyMatch(later -> later.id > probe.id && later.worker == probe.worker
+                    || history.probesOf(probe.unit).stream().anyMatch(later -> later.id > probe.id && later.worker == probe.worker
                             && later.unit.equals(probe.unit)))) {
                 history.violation(probe + " on " + probe.worker + " got no ending, though its worker no longer runs it");
             }

@@ -29,6 +29,8 @@ final class History {
     private final Map<String, Integer> keyDoneUpTo = new HashMap<>();
     private final Map<String, Set<Integer>> keyDone = new HashMap<>();
     final List<Probe> probes = new ArrayList<>();
+    /** The processor instances of each unit, oldest first. */
+    private final Map<UnitId, List<Probe>> probesByUnit = new HashMap<>();
     long processedRecords;
     long duplicates;
     long checkpoints;
@@ -36,6 +38,15 @@ final class History {
     History(SimLoop loop, SimStreams streams) {
         this.loop = loop;
         this.streams = streams;
+    }
+
+    void started(Probe probe) {
+        probes.add(probe);
+        probesByUnit.computeIfAbsent(probe.unit, u -> new ArrayList<>()).add(probe);
+    }
+
+    List<Probe> probesOf(UnitId unit) {
+        return probesByUnit.getOrDefault(unit, List.of());
     }
 
     void violation(String what) {

@@ -66,13 +66,13 @@ final class Probe implements ConcurrentRecordProcessor {
         if (calls.isEmpty() && !call.equals("initialize")) {
             history.violation(this + ": " + call + " before initialize");
         }
-        for (Probe other : history.probes) {
+        for (Probe other : history.probesOf(unit)) {
             if (other != this && other.unit.equals(unit) && other.worker == worker && other.inside > 0) {
                 history.violation(this + ": " + call + " while " + other + " of the same worker is inside "
                         + other.calls.get(other.calls.size() - 1));
             }
         }
-        for (Probe other : history.probes) {
+        for (Probe other : history.probesOf(unit)) {
             // A runner whose worker runs and whose session still lives at the server overlaps no runner of
             // another worker; lost() is heard when someone else may own the unit already.
             if (!call.equals("lost") && other.unit.equals(unit) && other.worker != worker && other.inside > 0

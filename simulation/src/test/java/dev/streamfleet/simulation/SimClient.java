@@ -165,6 +165,7 @@ final class SimClient {
     <T> CompletionStage<T> request(String what, Function<Long, T> atServer) {
         CompletableFuture<T> answer = new CompletableFuture<>();
         long sentIn = session.id;
+        zk.requests++;
         if (!linkUp) {
             host.timer(untilArrived(), () -> {
                 trace(what + ": connection loss");

@@ -38,6 +38,8 @@ final class SimLoop {
     private long order;
     private final TreeSet<Timer> timers = new TreeSet<>(Comparator.comparing((Timer t) -> t.due).thenComparingLong(t -> t.order));
     private final List<Queue> queues = new ArrayList<>();
+    /** The indexes of the queues that have tasks, in the order the queues were made: a step looks at these only. */
+    private final TreeSet<Integer> withTasks = new TreeSet<>();
     private final List<SimThread> held = new ArrayList<>();
     private final List<SimThread> threads = new ArrayList<>();
     private final Baton driverTurn = new Baton();
@@ -119,6 +121,7 @@ final class SimLoop {
             for (Queue queue : queues) {
                 if (queue.host == this) {
                     queue.tasks.clear();
+                    withTasks.remove(queue.index);
                 }
             }
             timers.removeIf(timer -> timer.host == this);
@@ -134,17 +137,21 @@ final class SimLoop {
 
         /** Tasks run one at a time, in order, on the driving thread: for work that never blocks. */
         Queue serial(String queue) {
-            return add(new Queue(this, name + "/" + queue, 0));
+            return add(new Queue(this, name + "/" + queue, 0, nextIndex()));
         }
 
         /** Tasks start in order on up to {@code threads} threads, each of which may hang. */
         Queue pool(String queue, int threads) {
-            return add(new Queue(this, name + "/" + queue, threads));
+            return add(new Queue(this, name + "/" + queue, threads, nextIndex()));
         }
 
         private Queue add(Queue queue) {
             queues.add(queue);
             return queue;
+        }
+
+        private int nextIndex() {
+            return queues.size();
         }
 
         /** Runs {@code task} on the driving thread (this host's timer thread) after {@code delay}. */
@@ -185,20 +192,31 @@ final class SimLoop {
         final Host host;
         final String name;
         final int threads;
+        final int index;
         private final Deque<Runnable> tasks = new ArrayDeque<>();
         private int busy;
 
-        private Queue(Host host, String name, int threads) {
+        private Queue(Host host, String name, int threads, int index) {
             this.host = host;
             this.name = name;
             this.threads = threads;
+            this.index = index;
         }
 
         @Override
         public void execute(Runnable task) {
             if (!host.crashed) {
                 tasks.add(task);
+                withTasks.add(index);
             }
+        }
+
+        private Runnable poll() {
+            Runnable task = tasks.poll();
+            if (tasks.isEmpty()) {
+                withTasks.remove(index);
+            }
+            return task;
         }
 
         private boolean runnable() {
@@ -329,7 +347,8 @@ final class SimLoop {
     /** Runs one task or lets one released thread go on; false when nothing can run now. */
     private boolean step() {
         List<Object> choices = new ArrayList<>();
-        for (Queue queue : queues) {
+        for (int index : withTasks) {
+            Queue queue = queues.get(index);
             if (queue.runnable()) {
                 choices.add(queue);
             }
@@ -345,7 +364,7 @@ final class SimLoop {
         countStep();
         Object chosen = choices.get(random.nextInt(choices.size()));
         if (chosen instanceof Queue queue) {
-            Runnable task = queue.tasks.poll();
+            Runnable task = queue.poll();
             if (queue.threads == 0 || !queue.host.threaded) {
                 inlineTasks++;
                 try {

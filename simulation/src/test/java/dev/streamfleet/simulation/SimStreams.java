@@ -76,7 +76,7 @@ final class SimStreams {
         for (int i = 0; i < partitions; i++) {
             addPartition();
         }
-        int width = HASHES / shards;
+        int width = HASHES / Math.max(1, shards);
         for (int i = 0; i < shards; i++) {
             addShard(List.of(), i * width, i == shards - 1 ? HASHES - 1 : (i + 1) * width - 1);
         }

@@ -38,7 +38,11 @@ final class SimZooKeeper {
     final Map<WorkerId, Object> assignments = new TreeMap<>();
     long generation;
     final TreeSet<UnitId> ended = new TreeSet<>();
-    private final List<Watch> watches = new ArrayList<>();
+    /** The watches set, by path, in the order set. */
+    private final Map<String, List<Watch>> watches = new java.util.LinkedHashMap<>();
+    /** How many requests the clients sent and how many watch events reached them, for the scale report. */
+    long requests;
+    long watchEvents;
 
     record Lease(long session, long czxid) {
     }
@@ -91,7 +95,7 @@ final class SimZooKeeper {
         session.alive = false;
         sessions.remove(session.id);
         loop.trace.add(loop.now(), session.client.worker.value(), "session " + session.id + " expired at the server");
-        watches.removeIf(watch -> watch.session == session.id);
+        watches.values().forEach(set -> set.removeIf(watch -> watch.session == session.id));
         List<UnitId> gone = leases.entrySet().stream().filter(e -> e.getValue().session() == session.id)
                 .map(Map.Entry::getKey).toList();
         for (UnitId unit : gone) {
@@ -126,18 +130,20 @@ final class SimZooKeeper {
 
     void watch(String path, long session, SimClient client, Runnable fire) {
         if (alive(session)) {
-            watches.add(new Watch(path, session, client, fire));
+            watches.computeIfAbsent(path, p -> new ArrayList<>()).add(new Watch(path, session, client, fire));
         }
     }
 
     void removeWatches(SimClient client) {
-        watches.removeIf(watch -> watch.client == client);
+        watches.values().forEach(set -> set.removeIf(watch -> watch.client == client));
     }
 
     /** Fires the path's watches once each, on their clients, after a latency. */
     void fire(String path) {
-        List<Watch> firing = watches.stream().filter(watch -> watch.path.equals(path)).toList();
-        watches.removeAll(firing);
+        List<Watch> firing = watches.remove(path);
+        if (firing == null) {
+            return;
+        }
         for (Watch watch : firing) {
             watch.client.host.timer(watch.client.untilArrived(), () -> deliver(watch));
         }
@@ -152,6 +158,7 @@ final class SimZooKeeper {
             watch.client.host.timer(TICK, () -> deliver(watch));
             return;
         }
+        watchEvents++;
         watch.fire.run();
     }
 
