@@ -123,7 +123,6 @@ final class Fleet {
                 }
             });
         }
-        long requestsBefore = 0;
         loop.runUntil(start.plus(Duration.ofSeconds(180)));
         loop.close();
         long requests = zk.requests - before[0];
@@ -137,7 +136,7 @@ final class Fleet {
                 changes, changes, changes, changeAt.toSeconds(),
                 settled[1] == null ? "never" : Duration.between(start.plus(changeAt), settled[1]), rebalances,
                 requests, rebalances == 0 ? 0 : requests / rebalances, events,
-                (double) events / (workers + changes), history.violations.size() + requestsBefore);
+                (double) events / (workers + changes), history.violations.size());
     }
 
     private boolean allReadingOnce() {
