@@ -133,10 +133,6 @@ final class History {
         }
     }
 
-    boolean isProcessed(UnitId unit, int index) {
-        return processed.getOrDefault(unit, Set.of()).contains(index);
-    }
-
     int processedUpTo(UnitId unit) {
         return processedUpTo.getOrDefault(unit, 0);
     }

@@ -30,6 +30,8 @@ final class SimLoop {
 
     /** More steps than this at one instant, or in one run, is a livelock: reported, never waited out. */
     private static final int STEPS_PER_INSTANT = 200_000;
+    /** How long the driver waits, in real time, for a task on a thread to return or hang. */
+    private static final Duration TURN_BOUND = Duration.ofSeconds(30);
 
     final Random random;
     final Trace trace;
@@ -255,7 +257,7 @@ final class SimLoop {
         @Override
         public void run() {
             while (true) {
-                go.take(false);
+                go.take();
                 if (stop) {
                     return;
                 }
@@ -290,7 +292,7 @@ final class SimLoop {
         held.add(thread);
         release.accept(() -> thread.released = true);
         driverTurn.give();
-        thread.go.take(false);
+        thread.go.take();
         thread.hanging = false;
     }
 
@@ -405,7 +407,10 @@ final class SimLoop {
     /** Gives the thread the turn and waits until it returns from its task or hangs. */
     private void turn(SimThread thread) {
         thread.go.give();
-        driverTurn.take(true);
+        if (!driverTurn.takeWithin(TURN_BOUND)) {
+            throw new IllegalStateException("a task on " + thread.queue.name + " neither returned nor hung in "
+                    + TURN_BOUND.toSeconds() + " s of real time: it waits on something the simulation does not drive");
+        }
         if (!thread.hanging) {
             thread.queue.busy--;
             idle.add(thread);
