@@ -19,7 +19,8 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
  * Records every AWS operation a process completes, one line each in the file named by
  * {@code STREAMFLEET_TEST_AWS_CALLS}: the time in epoch millis, the IAM action name
  * ({@code kinesis:GetRecords}), the outcome ({@code ok} or the error code) and, for DynamoDB
- * item writes, the item's key. The SDK loads it into
+ * item writes, the item's key; for a checkpoint write (one that sets a position) also the
+ * position and the epoch it was written under, as {@code pos=<position> epoch=<n>}. The SDK loads it into
  * every client through its global interceptor list on the test classpath; in a process without
  * that variable it does nothing. Worker processes started by the tests use it to prove that the
  * documented IAM policy names exactly the actions streamfleet calls.
@@ -28,12 +29,29 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
 
     public static final String VARIABLE = "STREAMFLEET_TEST_AWS_CALLS";
 
-    /** One recorded call. */
-    public record Call(long millis, String action, String outcome, String key) {
+    /**
+     * One recorded call; {@code position} and {@code epoch} are a checkpoint write's, empty and -1
+     * for any other call.
+     */
+    public record Call(long millis, String action, String outcome, String key, String position, long epoch) {
 
         static Call parse(String line) {
-            String[] parts = line.split(" ", 4);
-            return new Call(Long.parseLong(parts[0]), parts[1], parts[2], parts.length > 3 ? parts[3] : "");
+            String[] parts = line.split(" ");
+            String position = "";
+            long epoch = -1;
+            for (int i = 4; i < parts.length; i++) {
+                if (parts[i].startsWith("pos=")) {
+                    position = parts[i].substring("pos=".length());
+                } else if (parts[i].startsWith("epoch=")) {
+                    epoch = Long.parseLong(parts[i].substring("epoch=".length()));
+                }
+            }
+            return new Call(Long.parseLong(parts[0]), parts[1], parts[2], parts.length > 3 ? parts[3] : "", position, epoch);
+        }
+
+        /** A write of a checkpoint's position (not a claim, not marking a unit ended). */
+        public boolean isCheckpoint() {
+            return !position.isEmpty();
         }
 
         public boolean ok() {
@@ -74,10 +92,17 @@ public final class AwsCallRecorder implements ExecutionInterceptor {
         }
         String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME).toLowerCase(Locale.ROOT);
         String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
-        String key = request instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest update
-                && update.key().containsKey("pk") ? update.key().get("pk").s() : "";
-        String line = System.currentTimeMillis() + " " + service + ":" + operation + " " + outcome
-                + (key.isEmpty() ? "" : " " + key) + "\n";
+        String key = "";
+        String checkpoint = "";
+        if (request instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest update
+                && update.key().containsKey("pk")) {
+            key = " " + update.key().get("pk").s();
+            var values = update.expressionAttributeValues();
+            if (values.containsKey(":pos") && values.containsKey(":epoch")) {
+                checkpoint = " pos=" + values.get(":pos").s() + " epoch=" + values.get(":epoch").n();
+            }
+        }
+        String line = System.currentTimeMillis() + " " + service + ":" + operation + " " + outcome + key + checkpoint + "\n";
         try {
             synchronized (AwsCallRecorder.class) {
                 Files.writeString(Path.of(file), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,

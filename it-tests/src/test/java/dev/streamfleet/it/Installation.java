@@ -87,6 +87,7 @@ public final class Installation {
                         "dev/streamfleet/it/cli/StuckKeyProcessor.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors.class",
                         "dev/streamfleet/it/faults/SlowJsonlProcessors$Slow.class",
+                        "dev/streamfleet/it/faults/CallbackLog.class",
                         "software/amazon/awssdk/global/handlers/execution.interceptors");
                 for (String file : files) {
                     Path target = dir.resolve(file);

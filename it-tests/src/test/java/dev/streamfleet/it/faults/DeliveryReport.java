@@ -22,11 +22,22 @@ import java.util.stream.Collectors;
  */
 final class DeliveryReport {
 
-    /** How far the watcher's view of a lease may trail the worker's own, in millis. */
-    static final long OBSERVATION_SLACK = 300;
+    /**
+     * How far a line's time may lie outside a tenure, in millis: none. A tenure starts when its
+     * node was created and ends no later than the next one's creation, both the server's clock on
+     * this host, as the lines' times are; see {@link LeaseWatcher#tenures}.
+     */
+    static final long OBSERVATION_SLACK = 0;
 
-    /** One processed record, as a {@code jsonl} line said. {@code micros} is the batch's processing time. */
-    record Line(String id, String unit, String key, String worker, long micros, long order) {
+    /**
+     * One processed record, as a {@code jsonl} line said. {@code micros} is the batch's processing
+     * time; {@code position} the record's, as the line wrote it (empty when not known).
+     */
+    record Line(String id, String unit, String key, String worker, long micros, long order, String position) {
+
+        Line(String id, String unit, String key, String worker, long micros, long order) {
+            this(id, unit, key, worker, micros, order, "");
+        }
     }
 
     /**
@@ -64,6 +75,8 @@ final class DeliveryReport {
     private final long checkpointIntervalMillis;
     private final boolean outOfOrder;
     private final List<String> findings = new ArrayList<>();
+    private final List<String> summaries = new ArrayList<>();
+    private CheckpointHistory checkpoints;
     private final Map<String, Integer> duplicates = new TreeMap<>();
     private final Map<String, Integer> producedBySource = new TreeMap<>();
     private int processed;
@@ -82,6 +95,12 @@ final class DeliveryReport {
         this.scenario = scenario;
         this.checkpointIntervalMillis = checkpointIntervalMillis;
         this.outOfOrder = outOfOrder;
+    }
+
+    /** Judges re-delivery against these checkpoints rather than by time alone; see {@link #explains}. */
+    DeliveryReport withCheckpoints(CheckpointHistory history) {
+        this.checkpoints = history;
+        return this;
     }
 
     /** Runs every check. */
@@ -141,7 +160,7 @@ final class DeliveryReport {
         for (String id : redelivered.keySet()) {
             Line original = first.get(id);
             duplicates.merge(original.unit(), redelivered.get(id).size(), Integer::sum);
-            boolean explained = crashes.stream().anyMatch(c -> c.explains(original.worker(), original.micros(), checkpointIntervalMillis));
+            boolean explained = crashes.stream().anyMatch(c -> explains(c, original));
             if (!explained) {
                 unexplained.computeIfAbsent(original.unit() + " (first by " + original.worker() + ", again by "
                         + redelivered.get(id).get(0).worker() + ")", k -> new ArrayList<>()).add(id);
@@ -181,6 +200,22 @@ final class DeliveryReport {
                         + sample(gaps));
             }
         });
+    }
+
+    /**
+     * Whether a crash explains processing this record again. With the checkpoints known, exactly:
+     * the record was first processed by a worker the crash stopped, before the crash ended, and
+     * lies beyond the unit's checkpoint as DynamoDB had accepted it when the crash began (what a
+     * successor resumes from is that or later). Otherwise, and for faults that stopped every
+     * worker, by time: first processed within a checkpoint interval (and 1.5 s) before the fault.
+     */
+    private boolean explains(Crash crash, Line original) {
+        if (checkpoints == null || crash.workers().isEmpty() || original.position().isEmpty()) {
+            return crash.explains(original.worker(), original.micros(), checkpointIntervalMillis);
+        }
+        return crash.workers().contains(original.worker()) && original.micros() / 1000 <= crash.toMillis()
+                && checkpoints.acceptedBy(original.unit(), crash.fromMillis())
+                        .map(checkpoint -> CheckpointHistory.compare(original.position(), checkpoint) > 0).orElse(true);
     }
 
     /**
@@ -236,6 +271,15 @@ final class DeliveryReport {
         outOfOrder.forEach((key, what) -> finding("out of production order for key " + key + ": " + sample(what)));
     }
 
+    /** Adds the findings of a check judged elsewhere, and its summary to this one's. */
+    DeliveryReport include(List<String> more, String summary) {
+        more.forEach(this::finding);
+        if (!summary.isEmpty()) {
+            summaries.add(summary);
+        }
+        return this;
+    }
+
     private void finding(String text) {
         findings.add("scenario '" + scenario + "': " + text);
     }
@@ -259,6 +303,7 @@ final class DeliveryReport {
 
     String summary() {
         return "scenario '" + scenario + "': produced " + produced + " " + producedBySource + ", processed " + processed
-                + " lines, " + totalDuplicates() + " re-delivered, " + findings.size() + " findings";
+                + " lines, " + totalDuplicates() + " re-delivered, " + findings.size() + " findings"
+                + summaries.stream().map(part -> "; " + part).collect(Collectors.joining());
     }
 }

@@ -139,4 +139,59 @@ class DeliveryReportTest {
         assertThat(judgeCrash(true).findings()).containsExactly("scenario 'made up': re-delivered records of"
                 + " kinesis/shard-0 w1 key key-0 are not one run since a checkpoint; not again: [k-16]");
     }
+
+    @Test
+    void aLineOfTheOldOwnerJustAfterTheNextOwnersLeaseWasCreatedIsTwoReadersThoughTheWatcherSawTheDeleteLater() {
+        // The watcher saw w1's node deleted at 12 s; w2's node was created at 11 s.
+        List<LeaseWatcher.Tenure> tenures = LeaseWatcher.boundedBySuccessors(List.of(
+                new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, 12_000),
+                new LeaseWatcher.Tenure("kinesis/shard-0", "w2", 11_000, Long.MAX_VALUE)));
+        processed(0, "w1", 10_000);
+        processed(1, "w1", 11_050);
+        processed(2, "w2", 11_100);
+
+        DeliveryReport report = new DeliveryReport("made up", 1_000).judge(new DeliveryReport.Load(List.of(STREAM), RATE,
+                Duration.ZERO, List.of()), produced, lines, tenures, List.of());
+
+        assertThat(tenures).contains(new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, 11_000));
+        assertThat(report.findings()).containsExactly(
+                "scenario 'made up': processed without holding the lease: kinesis/shard-0 by w1: [k-1]",
+                "scenario 'made up': two readers: kinesis/shard-0 by w1 while w2 held its lease: [k-1]");
+    }
+
+    @Test
+    void withCheckpointsKnownACrashExplainsEveryRecordBeyondTheLastCheckpointHoweverLongAgoItWasProcessed() {
+        // w1 processed k-0 (checkpointed at 2 s), then k-1 and k-2 in a long batch from 3 s; killed at 10 s.
+        lines.add(new DeliveryReport.Line("k-0", "kinesis/shard-0", "key-0", "w1", 1_000_000, 0, "seq:100"));
+        lines.add(new DeliveryReport.Line("k-1", "kinesis/shard-0", "key-1", "w1", 3_000_000, 1, "seq:101"));
+        lines.add(new DeliveryReport.Line("k-2", "kinesis/shard-0", "key-2", "w1", 6_000_000, 2, "seq:102"));
+        lines.add(new DeliveryReport.Line("k-1", "kinesis/shard-0", "key-1", "w2", 12_000_000, 3, "seq:101"));
+        lines.add(new DeliveryReport.Line("k-2", "kinesis/shard-0", "key-2", "w2", 12_000_000, 4, "seq:102"));
+        List.of("k-0", "k-1", "k-2").forEach(id -> produced.add(new LoadProducer.Produced(id, "key-" + id.charAt(2), STREAM)));
+        CheckpointHistory checkpoints = new CheckpointHistory().judge(List.of(
+                new CheckpointHistory.Write("w1", 2_000, "kinesis/shard-0", "seq:100", 1, true)), lines);
+
+        DeliveryReport byTime = judgeCrash(false);
+        DeliveryReport byCheckpoint = new DeliveryReport("made up", 1_000).withCheckpoints(checkpoints).judge(
+                new DeliveryReport.Load(List.of(STREAM), RATE, Duration.ZERO, List.of()), produced, lines, W1_THEN_W2, W1_KILLED);
+
+        assertThat(byTime.findings()).as("by time, k-1 and k-2 lie 7 s and 4 s before the kill").singleElement().asString()
+                .contains("processed twice without a crash that explains it: [k-1, k-2]");
+        assertThat(byCheckpoint.findings()).as(byCheckpoint.summary()).isEmpty();
+    }
+
+    @Test
+    void withCheckpointsKnownARecordAtOrBeforeTheLastCheckpointIsNotExplainedByTheCrash() {
+        lines.add(new DeliveryReport.Line("k-0", "kinesis/shard-0", "key-0", "w1", 9_000_000, 0, "seq:100"));
+        lines.add(new DeliveryReport.Line("k-0", "kinesis/shard-0", "key-0", "w2", 12_000_000, 1, "seq:100"));
+        produced.add(new LoadProducer.Produced("k-0", "key-0", STREAM));
+        CheckpointHistory checkpoints = new CheckpointHistory().judge(List.of(
+                new CheckpointHistory.Write("w1", 9_500, "kinesis/shard-0", "seq:100", 1, true)), lines);
+
+        DeliveryReport report = new DeliveryReport("made up", 1_000).withCheckpoints(checkpoints).judge(
+                new DeliveryReport.Load(List.of(STREAM), RATE, Duration.ZERO, List.of()), produced, lines, W1_THEN_W2, W1_KILLED);
+
+        assertThat(report.findings()).singleElement().asString()
+                .contains("1 records of kinesis/shard-0 (first by w1, again by w2) were processed twice without a crash");
+    }
 }

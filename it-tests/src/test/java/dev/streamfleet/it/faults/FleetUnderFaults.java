@@ -92,6 +92,12 @@ final class FleetUnderFaults implements AutoCloseable {
     private final dev.streamfleet.coordinator.internal.zk.FleetReader reader;
     private final Path config;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
+    /** Every worker this fleet started, running or not: their call and callback logs are judged. */
+    private final List<Worker> everStarted = new ArrayList<>();
+    private final Set<String> stoppedCleanly = new HashSet<>();
+    private final Set<String> killed = new HashSet<>();
+    private ProcessorEndings endings;
+    private final Map<String, String> everyWorkersEnvironment = new java.util.HashMap<>();
     private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
     private final int parallelism;
     private final Optional<Duration> holdEachBatch;
@@ -176,11 +182,17 @@ final class FleetUnderFaults implements AutoCloseable {
                 """.formatted(application, zookeeper, SESSION_TIMEOUT.toSeconds(),
                 stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), kinesisReader, topic,
                 stack.kafka().endpoint(),
-                parallelism > 1 || holdEachBatch.isPresent() ? SlowJsonlProcessors.class.getName() : "jsonl",
+                SlowJsonlProcessors.class.getName(),
                 dir.resolve("records-{worker}.jsonl"), parallelism));
         this.leases = new LeaseWatcher(zookeeper, application);
         this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper, Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
+    }
+
+    /** Sets an environment variable for every worker started from now on (a test processor's behaviour, say). */
+    FleetUnderFaults withWorkerEnvironment(String variable, String value) {
+        everyWorkersEnvironment.put(variable, value);
+        return this;
     }
 
     Worker start() throws IOException {
@@ -195,15 +207,21 @@ final class FleetUnderFaults implements AutoCloseable {
     private Worker start(Map<String, String> environment) throws IOException {
         String name = "w" + (++started);
         Path calls = dir.resolve(name + "-aws-calls.txt");
-        Map<String, String> variables = new java.util.HashMap<>(environment);
+        Map<String, String> variables = new java.util.HashMap<>(everyWorkersEnvironment);
+        variables.putAll(environment);
         variables.putAll(Map.of(AwsCallRecorder.VARIABLE, calls.toString(),
                 "STREAMFLEET_CLASSPATH", Installation.testExtensions().toString(),
-                "STREAMFLEET_TEST_JSONL", dir.resolve("records-{worker}.jsonl").toString()));
+                "STREAMFLEET_TEST_JSONL", dir.resolve("records-{worker}.jsonl").toString(),
+                "STREAMFLEET_TEST_CALLBACKS", dir.resolve("callbacks-{worker}.log").toString()));
+        if (parallelism > 1) {
+            variables.put("STREAMFLEET_TEST_JITTER", "true");
+        }
         holdEachBatch.ifPresent(hold -> variables.put("STREAMFLEET_TEST_HOLD_BATCH_MS", Long.toString(hold.toMillis())));
         WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), variables,
                 "worker", "--config", config.toString());
         Worker worker = new Worker(name, process, calls);
         workers.put(name, worker);
+        everStarted.add(worker);
         return worker;
     }
 
@@ -224,6 +242,7 @@ final class FleetUnderFaults implements AutoCloseable {
             throw new AssertionError("scenario '" + scenario + "': " + worker + " exited " + exit + " after SIGTERM:\n"
                     + worker.process.output());
         }
+        stoppedCleanly.add(worker.id());
         workers.remove(worker.name);
     }
 
@@ -234,6 +253,7 @@ final class FleetUnderFaults implements AutoCloseable {
         worker.process.kill();
         worker.process.waitFor(Duration.ofSeconds(30));
         crashes.add(new DeliveryReport.Crash("kill -9 of " + worker, Set.of(id), now, now));
+        killed.add(id);
         workers.remove(worker.name);
     }
 
@@ -290,7 +310,11 @@ final class FleetUnderFaults implements AutoCloseable {
         await().atMost(atMost).pollInterval(Duration.ofMillis(100)).until(() -> leases.holders().size() == units);
     }
 
-    /** Stops the load, waits (bounded) until everything acknowledged has been processed, and judges. */
+    /**
+     * Stops the load, waits (bounded) until everything acknowledged has been processed, stops
+     * every running worker cleanly (SIGTERM, all at once), and judges: deliveries, the recorded
+     * checkpoint writes, and every processor instance's callbacks.
+     */
     DeliveryReport drainAndJudge() throws Exception {
         load.stop();
         Set<String> expected = new HashSet<>();
@@ -304,8 +328,77 @@ final class FleetUnderFaults implements AutoCloseable {
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // Judged below: the report names what is missing.
         }
-        return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1)
-                .judge(load.load(), load.produced(), lines(), leases.tenures(), crashes);
+        List<String> unclean = stopAllCleanly();
+        List<DeliveryReport.Line> lines = lines();
+        CheckpointHistory checkpoints = new CheckpointHistory().judge(checkpointWrites(), lines);
+        endings = new ProcessorEndings().judge(callbacks(), stoppedCleanly);
+        return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1).withCheckpoints(checkpoints)
+                .judge(load.load(), load.produced(), lines, leases.tenures(), crashes)
+                .include(unclean, "")
+                .include(checkpoints.findings(), checkpoints.summary())
+                .include(endings.findings(), endings.summary());
+    }
+
+    /** SIGTERM to every running worker at once, then each must exit 0; what did not is returned. */
+    private List<String> stopAllCleanly() throws InterruptedException {
+        List<Worker> running = workers();
+        running.forEach(Worker::id);
+        running.forEach(worker -> worker.process.terminate());
+        List<String> unclean = new ArrayList<>();
+        for (Worker worker : running) {
+            int exit = worker.process.waitFor(Duration.ofSeconds(60));
+            if (exit == 0) {
+                stoppedCleanly.add(worker.id());
+            } else {
+                unclean.add(worker + " exited " + exit + " after SIGTERM at the end");
+            }
+            workers.remove(worker.name);
+        }
+        return unclean;
+    }
+
+    /** The kills that found the killed worker with a batch in hand, after {@link #drainAndJudge}. */
+    long killsWithABatchInHand() {
+        if (endings == null) {
+            throw new IllegalStateException("judge first: drainAndJudge() reads the callback logs");
+        }
+        return endings.inHandAtEnd(killed).values().stream().filter(inHand -> inHand > 0).count();
+    }
+
+    int kills() {
+        return killed.size();
+    }
+
+    /** Every checkpoint write every worker of the fleet sent, as its call recorder saw it. */
+    private List<CheckpointHistory.Write> checkpointWrites() throws IOException {
+        List<CheckpointHistory.Write> writes = new ArrayList<>();
+        for (Worker worker : everStarted) {
+            for (AwsCallRecorder.Call call : worker.calls()) {
+                if (call.action().equals("dynamodb:UpdateItem") && call.isCheckpoint()) {
+                    writes.add(new CheckpointHistory.Write(worker.id(), call.millis(),
+                            call.key().substring(call.key().indexOf('/') + 1), call.position(), call.epoch(), call.ok()));
+                }
+            }
+        }
+        return writes;
+    }
+
+    /** Every processor callback every worker recorded, a torn last line (kill -9 mid-write) left out. */
+    private List<ProcessorEndings.Event> callbacks() throws IOException {
+        List<ProcessorEndings.Event> events = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("callbacks-")).sorted().toList()) {
+                String name = file.getFileName().toString();
+                String worker = name.substring("callbacks-".length(), name.length() - ".log".length());
+                for (String text : Files.readAllLines(file)) {
+                    ProcessorEndings.Event event = ProcessorEndings.Event.parse(worker, text);
+                    if (event != null) {
+                        events.add(event);
+                    }
+                }
+            }
+        }
+        return events;
     }
 
     /** Every line every worker of this scenario wrote, a torn last line (kill -9 mid-write) left out. */
@@ -323,7 +416,7 @@ final class FleetUnderFaults implements AutoCloseable {
                     Instant at = Instant.parse(node.get("processingTime").asText());
                     lines.add(new DeliveryReport.Line(node.get("data").asText(), node.get("unit").asText(),
                             node.get("partitionKey").asText(), node.get("worker").asText(),
-                            at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000, order));
+                            at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000, order, node.path("position").asText()));
                 }
             }
         }

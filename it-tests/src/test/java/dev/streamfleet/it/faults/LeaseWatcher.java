@@ -105,11 +105,29 @@ final class LeaseWatcher implements AutoCloseable {
         }
     }
 
-    /** Every tenure seen so far, ended or not. */
+    /**
+     * Every tenure seen so far, ended or not. A tenure ends when this watcher saw its node deleted,
+     * which trails the deletion; when another tenure of the unit followed, it ended no later than
+     * that one's node was created (the server's clock, one lease node per unit), which bounds it exactly.
+     */
     synchronized List<Tenure> tenures() {
         List<Tenure> all = new ArrayList<>(closed);
         all.addAll(open.values());
-        return all;
+        return boundedBySuccessors(all);
+    }
+
+    /** Each tenure ended no later than the next tenure of its unit began. */
+    static List<Tenure> boundedBySuccessors(List<Tenure> tenures) {
+        List<Tenure> all = new ArrayList<>(tenures);
+        all.sort(java.util.Comparator.comparing(Tenure::unit).thenComparingLong(Tenure::from));
+        List<Tenure> bounded = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            Tenure tenure = all.get(i);
+            Tenure next = i + 1 < all.size() && all.get(i + 1).unit().equals(tenure.unit()) ? all.get(i + 1) : null;
+            bounded.add(next == null || next.from() >= tenure.to() ? tenure
+                    : new Tenure(tenure.unit(), tenure.worker(), tenure.from(), Math.max(tenure.from(), next.from())));
+        }
+        return bounded;
     }
 
     /** Which worker holds each unit right now. */

@@ -7,6 +7,9 @@ import dev.streamfleet.worker.ProcessorContext;
 import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
+import dev.streamfleet.worker.RevokeContext;
+import dev.streamfleet.worker.LostContext;
+import dev.streamfleet.worker.ShardEndContext;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.internal.processors.JsonLinesSink;
 
@@ -20,9 +23,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * For the fault suite, loaded into worker processes through STREAMFLEET_CLASSPATH: writes every
- * record to the worker's JSON-lines file, as the built-in jsonl processor does, after a random
- * 0–15 ms, so that at parallelism above 1 batches of different keys finish out of order. The file
- * is {@code STREAMFLEET_TEST_JSONL} with {worker} replaced. With
+ * record to the worker's JSON-lines file, as the built-in jsonl processor does, and every callback
+ * to the worker's {@link CallbackLog}. The files are {@code STREAMFLEET_TEST_JSONL} and
+ * {@code STREAMFLEET_TEST_CALLBACKS} with {worker} replaced. With {@code STREAMFLEET_TEST_JITTER}
+ * set, each batch waits a random 0–15 ms first, so that at parallelism above 1 batches of
+ * different keys finish out of order. With
  * {@code STREAMFLEET_TEST_WORK_PER_RECORD_MS} set, each record waits that long and is written
  * when its wait is over, like a processor that makes one remote call per record. With
  * {@code STREAMFLEET_TEST_HOLD_BATCH_MS} set, each batch is written at once and then held that
@@ -33,6 +38,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
     private static final Map<String, JsonLinesSink> SINKS = new ConcurrentHashMap<>();
+    private static final Map<String, CallbackLog> LOGS = new ConcurrentHashMap<>();
+    private static final boolean JITTER = System.getenv("STREAMFLEET_TEST_JITTER") != null;
     private static final String WORK_PER_RECORD = System.getenv("STREAMFLEET_TEST_WORK_PER_RECORD_MS");
     private static final String HOLD_BATCH = System.getenv("STREAMFLEET_TEST_HOLD_BATCH_MS");
 
@@ -42,17 +49,61 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
     }
 
     private static final class Slow implements ConcurrentRecordProcessor {
+        private final String instance = CallbackLog.newInstance();
         private JsonLinesSink sink;
+        private CallbackLog log;
+        private String unit;
 
         @Override
         public void initialize(ProcessorContext context) {
             String template = System.getenv("STREAMFLEET_TEST_JSONL");
+            String callbacks = System.getenv("STREAMFLEET_TEST_CALLBACKS");
+            unit = context.unit().toString();
+            if (callbacks != null) {
+                log = LOGS.computeIfAbsent(context.worker().value(), worker -> new CallbackLog(
+                        Path.of(callbacks.replace("{worker}", worker))));
+            }
+            note("initialize");
             sink = SINKS.computeIfAbsent(context.worker().value(), worker -> new JsonLinesSink(
                     Path.of(template.replace("{worker}", worker)), context.worker(), Clock.systemUTC()));
         }
 
         @Override
         public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
+            note("process");
+            try {
+                processBatch(batch);
+            } finally {
+                note("processed");
+            }
+        }
+
+        @Override
+        public void revoked(RevokeContext context, Checkpointer checkpointer) {
+            note("revoked");
+            note("returned");
+        }
+
+        @Override
+        public void lost(LostContext context) {
+            note("lost");
+            note("returned");
+        }
+
+        @Override
+        public void shardEnded(ShardEndContext context, Checkpointer checkpointer) {
+            note("shardEnded");
+            note("returned");
+        }
+
+        /** Adds the event to the callback log, when this worker keeps one. */
+        private void note(String event) {
+            if (log != null) {
+                log.add(instance, unit, event);
+            }
+        }
+
+        private void processBatch(RecordBatch batch) throws Exception {
             if (HOLD_BATCH != null) {
                 // Written while the lease is certain; the hold is only the wait for an acknowledgement.
                 sink.write(batch);
@@ -60,7 +111,9 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
                 return;
             }
             if (WORK_PER_RECORD == null) {
-                Thread.sleep(ThreadLocalRandom.current().nextInt(16));
+                if (JITTER) {
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(16));
+                }
                 sink.write(batch);
                 return;
             }
