@@ -349,6 +349,9 @@ class FaultScenariosIT {
                     .filter(t -> hungUnits.contains(t.unit()) && !t.worker().equals(hung.id()) && t.from() >= hangFrom
                             && t.from() < exited).toList();
             assertThat(takenEarly).as("units of %s taken by another worker before it exited at %d", hung, exited).isEmpty();
+            assertThat(fleet.leases.tenures().stream().filter(t -> hungUnits.contains(t.unit())
+                    && !t.worker().equals(hung.id()) && t.from() >= exited).map(LeaseWatcher.Tenure::unit).distinct())
+                    .as("units of %s taken by another worker after it exited", hung).hasSameElementsAs(hungUnits);
 
             DeliveryReport report = fleet.drainAndJudge();
             assertThat(report.findings()).as(report.summary()).isEmpty();
