@@ -282,6 +282,85 @@ class FaultScenariosIT {
         }
     }
 
+    /**
+     * The README's exit 70: a worker whose processor hangs inside {@code process} (before it writes
+     * its batch) is asked by the leader to give a unit up when a third worker joins; the batch does
+     * not return within {@code drainTimeout}, nor {@code stuckAfter} after that, so the worker process
+     * exits with code 70, says why in its log, and its session expires; only then does any other worker
+     * take one of its units, and every record of its hung batches is processed by the new owners.
+     * The hang is noted as a crash: what it processed since its last checkpoint is read again.
+     */
+    @Test
+    void aBatchHungPastItsRevokeEndsTheWorkerWithExit70AndItsUnitsMoveLosingNothing() throws Exception {
+        FleetUnderFaults.HandOverBounds bounds = new FleetUnderFaults.HandOverBounds(Duration.ofSeconds(2),
+                Duration.ofSeconds(3));
+        long began = System.nanoTime();
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "a worker's batches hang; a join revokes"
+                + " one of its units: exit 70 after drainTimeout 2 s + stuckAfter 3 s", RATE, bounds)) {
+            java.nio.file.Path trigger = fleet.dir.resolve("hang-now");
+            FleetUnderFaults.Worker steady = fleet.startAll(1).get(0);
+            FleetUnderFaults.Worker hung = fleet.startHanging(trigger);
+            fleet.awaitBalancedOver(List.of(steady, hung), Duration.ofSeconds(60));
+            assertThat(fleet.leader()).as("the leader is the worker that does not hang").contains(steady);
+            List<String> hungUnits = fleet.leases.holders().entrySet().stream()
+                    .filter(e -> e.getValue().equals(hung.id())).map(java.util.Map.Entry::getKey).sorted().toList();
+            assertThat(hungUnits).as("units of %s, balanced by count", hung).hasSize(4);
+            await().atMost(Duration.ofSeconds(10)).until(() -> fleet.lines().stream()
+                    .anyMatch(line -> line.worker().equals(hung.id())));
+
+            long hangFrom = System.currentTimeMillis();
+            java.nio.file.Files.writeString(trigger, "");
+            // A JVM takes seconds to join; by then each of the hung worker's units, fed every few hundred ms, hangs.
+            FleetUnderFaults.Worker joining = fleet.startAll(1).get(0);
+            long joined = System.currentTimeMillis();
+
+            int exit = fleet.awaitExit(hung, bounds.exitAfterRevoke().plusSeconds(10));
+            long exited = System.currentTimeMillis();
+            fleet.noteCrash("every batch of " + hung + " hung until it exited", hung, hangFrom, exited);
+            assertThat(exit).as("%s's exit code; its log:%n%s", hung, hung.process.output()).isEqualTo(70);
+            assertThat(exited - joined).as("ms from %s joining to %s's exit (the revoke comes after the join)", joining,
+                    hung).isBetween(bounds.exitAfterRevoke().toMillis() - 500, bounds.exitAfterRevoke().toMillis() + 5_000);
+            List<String> why = hung.process.output().lines().filter(line -> line.contains("exits (code 70)")).toList();
+            assertThat(why).as("the one line in which %s says why it exits", hung).singleElement().asString()
+                    .containsPattern(": the processor has not returned 5 s after the revoke \\(processing\\.drainTimeout"
+                            + " \\+ processing\\.stuckAfter\\); this worker cannot hand the unit over");
+            String revoked = why.get(0).replaceFirst(".* - (\\S+): the processor has not returned.*", "$1");
+            assertThat(hungUnits).as("the unit named in the exit line").contains(revoked);
+            List<String> overdue = hung.process.output().lines()
+                    .filter(line -> line.contains(revoked + ": the batch in hand did not finish within 2000 ms of the revoke"))
+                    .toList();
+            assertThat(overdue).as("the drain deadline passed first, in %s's log", hung).hasSize(1);
+            long pastDeadline = millisOfDay(why.get(0)) - millisOfDay(overdue.get(0));
+            assertThat(pastDeadline).as("ms from the drain deadline to the exit line (stuckAfter)")
+                    .isBetween(bounds.stuckAfter().toMillis() - 100, bounds.stuckAfter().toMillis() + 1_000);
+
+            List<DeliveryReport.Line> lateLines = fleet.lines().stream().filter(line -> line.worker().equals(hung.id())
+                    && line.micros() / 1000 > hangFrom + 1_000).toList();
+            assertThat(lateLines).as("lines %s wrote more than 1 s after its batches began to hang", hung).isEmpty();
+
+            fleet.awaitBalancedOver(List.of(steady, joining), FAILOVER);
+            List<LeaseWatcher.Tenure> takenEarly = fleet.leases.tenures().stream()
+                    .filter(t -> hungUnits.contains(t.unit()) && !t.worker().equals(hung.id()) && t.from() >= hangFrom
+                            && t.from() < exited).toList();
+            assertThat(takenEarly).as("units of %s taken by another worker before it exited at %d", hung, exited).isEmpty();
+            assertThat(fleet.leases.tenures().stream().filter(t -> hungUnits.contains(t.unit())
+                    && !t.worker().equals(hung.id()) && t.from() >= exited).map(LeaseWatcher.Tenure::unit).distinct())
+                    .as("units of %s taken by another worker after it exited", hung).hasSameElementsAs(hungUnits);
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            System.out.printf("%s; %s exited %d ms after %s joined (bound %d ms + the rebalance), %s was the revoked"
+                    + " unit; re-delivered per unit: %s; the scenario took %.1f s%n", report.summary(), hung,
+                    exited - joined, joining, bounds.exitAfterRevoke().toMillis(), revoked, report.duplicates(),
+                    (System.nanoTime() - began) / 1e9);
+        }
+    }
+
+    /** The time of day a worker's log line starts with ({@code 21:36:36.973 WARN ...}), in ms. */
+    private static long millisOfDay(String logLine) {
+        return java.time.LocalTime.parse(logLine.substring(0, 12)).toNanoOfDay() / 1_000_000;
+    }
+
     @Test
     void killingTheLeaderRepeatedlyLosesNothing() throws Exception {
         try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "kill -9 the leader, three times", RATE)) {

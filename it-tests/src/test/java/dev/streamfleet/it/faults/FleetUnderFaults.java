@@ -81,6 +81,18 @@ final class FleetUnderFaults implements AutoCloseable {
         }
     }
 
+    /**
+     * How long a revoked unit may take to finish its batch ({@code processing.drainTimeout}) and
+     * how long a batch may run past that before its worker exits with code 70
+     * ({@code processing.stuckAfter}).
+     */
+    record HandOverBounds(Duration drainTimeout, Duration stuckAfter) {
+        /** When, at the latest, a worker whose batch hangs through a revoke exits, counted from the revoke. */
+        Duration exitAfterRevoke() {
+            return drainTimeout.plus(stuckAfter);
+        }
+    }
+
     final String scenario;
     final String application;
     final String stream;
@@ -101,6 +113,7 @@ final class FleetUnderFaults implements AutoCloseable {
     private final List<DeliveryReport.Crash> crashes = new ArrayList<>();
     private final int parallelism;
     private final Optional<Duration> holdEachBatch;
+    private final Optional<HandOverBounds> handOver;
     private int started;
 
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach) throws Exception {
@@ -119,7 +132,7 @@ final class FleetUnderFaults implements AutoCloseable {
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism, String kinesisReader)
             throws Exception {
         this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, parallelism, kinesisReader,
-                Optional.empty());
+                Optional.empty(), Optional.empty());
     }
 
     /**
@@ -130,19 +143,34 @@ final class FleetUnderFaults implements AutoCloseable {
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, Duration holdEachBatch)
             throws Exception {
         this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, 1, "polling",
-                Optional.of(holdEachBatch));
+                Optional.of(holdEachBatch), Optional.empty());
     }
 
     /** A fleet on a ZooKeeper ensemble of the scenario's own, at {@code zookeeper}, rather than the stack's. */
     FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach) throws Exception {
-        this(stack, zookeeper, scenario, recordsPerSecondEach, 1, "polling", Optional.empty());
+        this(stack, zookeeper, scenario, recordsPerSecondEach, 1, "polling", Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A fleet with short hand-over bounds, whose processor ({@link SlowJsonlProcessors}) can be
+     * made to hang on one worker ({@link #startHanging}). Every unit is pinned at the same weight,
+     * so the leader balances by count: when a worker joins two that hold 4 units each, each of
+     * them gives up one, whatever loads were measured (a hung worker's measured load is not a
+     * figure to build a scenario on).
+     */
+    FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, HandOverBounds handOver)
+            throws Exception {
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, 1, "polling", Optional.empty(),
+                Optional.of(handOver));
     }
 
     private FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach,
-                             int parallelism, String kinesisReader, Optional<Duration> holdEachBatch) throws Exception {
+                             int parallelism, String kinesisReader, Optional<Duration> holdEachBatch,
+                             Optional<HandOverBounds> handOver) throws Exception {
         this.stack = stack;
         this.parallelism = parallelism;
         this.holdEachBatch = holdEachBatch;
+        this.handOver = handOver;
         this.scenario = scenario;
         this.application = "faults-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         this.dir = Files.createDirectories(stack.workDir().resolve("faults").resolve(application));
@@ -183,7 +211,7 @@ final class FleetUnderFaults implements AutoCloseable {
                 stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), kinesisReader, topic,
                 stack.kafka().endpoint(),
                 SlowJsonlProcessors.class.getName(),
-                dir.resolve("records-{worker}.jsonl"), parallelism));
+                dir.resolve("records-{worker}.jsonl"), parallelism) + handOver.map(this::handOverYaml).orElse(""));
         this.leases = new LeaseWatcher(zookeeper, application);
         this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper, Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
@@ -195,8 +223,31 @@ final class FleetUnderFaults implements AutoCloseable {
         return this;
     }
 
+    /** The rest of the processing section, and a balancing section that pins all 8 units at one weight. */
+    private String handOverYaml(HandOverBounds bounds) {
+        StringBuilder yaml = new StringBuilder("""
+                  drainTimeout: %dms
+                  stuckAfter: %dms
+                balancing:
+                  weights:
+                """.formatted(bounds.drainTimeout().toMillis(), bounds.stuckAfter().toMillis()));
+        for (int i = 0; i < 4; i++) {
+            yaml.append("    \"kinesis/%s/shardId-%012d\": 0.5%n".formatted(stream, i));
+            yaml.append("    \"kafka/%s/%d\": 0.5%n".formatted(topic, i));
+        }
+        return yaml.toString();
+    }
+
     Worker start() throws IOException {
         return start(Map.of());
+    }
+
+    /** Starts a worker whose every batch hangs, before it is written, from the moment {@code trigger} exists. */
+    Worker startHanging(Path trigger) throws IOException {
+        if (handOver.isEmpty()) {
+            throw new IllegalStateException("a hung worker needs a fleet with hand-over bounds");
+        }
+        return start(Map.of(SlowJsonlProcessors.HANG_WHEN_VARIABLE, trigger.toString()));
     }
 
     /** Starts a worker that reaches ZooKeeper through {@code connect} only (one member, say). */
@@ -244,6 +295,20 @@ final class FleetUnderFaults implements AutoCloseable {
         }
         stoppedCleanly.add(worker.id());
         workers.remove(worker.name);
+    }
+
+    /**
+     * Waits (bounded) for a worker to exit on its own and returns its exit code; it is no longer
+     * one of the fleet's live workers.
+     */
+    int awaitExit(Worker worker, Duration atMost) throws InterruptedException {
+        try {
+            return worker.process.waitFor(atMost);
+        } finally {
+            if (!worker.process.isAlive()) {
+                workers.remove(worker.name);
+            }
+        }
     }
 
     /** kill -9, noted as a crash that may explain re-delivery. */

@@ -13,6 +13,7 @@ import dev.streamfleet.worker.ShardEndContext;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.internal.processors.JsonLinesSink;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -33,7 +34,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code STREAMFLEET_TEST_HOLD_BATCH_MS} set, each batch is written at once and then held that
  * long before {@code process} returns, like a processor that waits for an acknowledgement: a
  * worker frozen now is almost surely frozen inside {@code process}, and on thawing it returns
- * with a checkpoint due.
+ * with a checkpoint due. With {@code STREAMFLEET_TEST_HANG_WHEN} set to a file's path, from the
+ * moment that file exists every call to {@code process} blocks forever, interrupts ignored, before
+ * it writes its batch: a processor stuck in a call that never times out.
  */
 public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
@@ -42,10 +45,25 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
     private static final boolean JITTER = System.getenv("STREAMFLEET_TEST_JITTER") != null;
     private static final String WORK_PER_RECORD = System.getenv("STREAMFLEET_TEST_WORK_PER_RECORD_MS");
     private static final String HOLD_BATCH = System.getenv("STREAMFLEET_TEST_HOLD_BATCH_MS");
+    /** The variable naming the file whose existence makes every batch hang. */
+    static final String HANG_WHEN_VARIABLE = "STREAMFLEET_TEST_HANG_WHEN";
+    private static final String HANG_WHEN = System.getenv(HANG_WHEN_VARIABLE);
 
     @Override
     public RecordProcessor create(UnitId unit) {
         return new Slow();
+    }
+
+    /** Never returns, as a call without a timeout to a peer that never answers; an interrupt does not end it. */
+    @SuppressWarnings("InfiniteLoopStatement")
+    private static void hangForever() {
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // A hung call does not hear interrupts either.
+            }
+        }
     }
 
     private static final class Slow implements ConcurrentRecordProcessor {
@@ -104,6 +122,9 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
         }
 
         private void processBatch(RecordBatch batch) throws Exception {
+            if (HANG_WHEN != null && Files.exists(Path.of(HANG_WHEN))) {
+                hangForever();
+            }
             if (HOLD_BATCH != null) {
                 // Written while the lease is certain; the hold is only the wait for an acknowledgement.
                 sink.write(batch);

@@ -4,6 +4,7 @@ import dev.streamfleet.core.PublicApi;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.config.FanOut;
 import dev.streamfleet.worker.Parallelism;
+import dev.streamfleet.worker.internal.runtime.WorkerSettings;
 
 import java.net.URI;
 import java.time.Duration;
@@ -50,12 +51,30 @@ public record FleetConfig(String application, ZooKeeper zookeeper, Checkpoints c
      * @param threads           threads shared by all units of the worker
      * @param processorAttempts how often a batch is offered to a failing processor before its unit stops as FAILED
      * @param drainTimeout      how long a revoked unit may take to finish its batch and write its final checkpoint
+     * @param stuckAfter        how long past the drain deadline (or past a drop without a checkpoint) a batch may
+     *                          still run before the worker process exits with code 70, so that its session expires
+     *                          and its units move
      * @param stallAfter        how long a unit may process nothing while records wait before it is reported STALLED
      * @param parallelism       how many batches of one unit may be processed at once, in which order
      * @param deadLetter        where a record goes that failed every attempt; empty: its unit stops as FAILED
      */
-    public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter,
-                             Parallelism parallelism, Optional<DeadLetter> deadLetter) {
+    public record Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stuckAfter,
+                             Duration stallAfter, Parallelism parallelism, Optional<DeadLetter> deadLetter) {
+
+        public Processing {
+            java.util.Objects.requireNonNull(stuckAfter, "stuckAfter");
+            // Zero would end the worker on any session blip that finds a batch in hand: a drop has no drain deadline.
+            if (stuckAfter.isNegative() || stuckAfter.isZero()) {
+                throw new IllegalArgumentException("stuckAfter must be positive, not " + stuckAfter);
+            }
+        }
+
+        /** As before {@code stuckAfter} was configurable: 60 s. */
+        public Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter,
+                          Parallelism parallelism, Optional<DeadLetter> deadLetter) {
+            this(threads, processorAttempts, drainTimeout, WorkerSettings.DEFAULT_STUCK_AFTER, stallAfter, parallelism,
+                    deadLetter);
+        }
 
         /** Processing one batch per unit at a time, with no dead-letter destination. */
         public Processing(int threads, int processorAttempts, Duration drainTimeout, Duration stallAfter) {

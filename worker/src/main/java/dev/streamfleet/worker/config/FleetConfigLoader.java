@@ -178,11 +178,12 @@ public final class FleetConfigLoader {
                         st.text("advertise", ""), leaderPage(st), st.bool("jmx", false)))
                 .orElse(new FleetConfig.Status("127.0.0.1", 0));
         ConfigNode pg = root.sectionOrEmpty("processing").allowOnly(Set.of("threads", "processorAttempts", "drainTimeout",
-                "stallAfter", "parallelism", "ordering", "maxInFlight", "maxInFlightBytes", "deadLetter"));
+                "stuckAfter", "stallAfter", "parallelism", "ordering", "maxInFlight", "maxInFlightBytes", "deadLetter"));
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
                 pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)),
+                pg.duration("stuckAfter", WorkerSettings.DEFAULT_STUCK_AFTER, Duration.ofMillis(1)),
                 pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)),
                 parallelism(pg), pg.optionalSection("deadLetter").map(dl -> deadLetter(dl, regions)));
         FleetConfig.Worker worker = new FleetConfig.Worker(

@@ -143,6 +143,7 @@ final class WorkerAssembly implements AutoCloseable {
         WorkerSettings settings = WorkerSettings.defaults().withCheckpointInterval(config.checkpoints().interval())
                 .withProcessing(config.processing().threads(), config.processing().processorAttempts())
                 .withStallAfter(config.processing().stallAfter())
+                .withStuckAfter(config.processing().stuckAfter())
                 .withParallelism(config.processing().parallelism());
         if (config.processing().deadLetter().isPresent()) {
             DeadLetterSink sink = open(deadLetters(config.processing().deadLetter().get()));

@@ -81,6 +81,32 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void aHungBatchEndsTheWorkerSixtySecondsPastTheDrainDeadlineUnlessConfiguredOtherwise() throws IOException {
+        assertThat(load(MINIMAL).processing().stuckAfter()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(load(MINIMAL + "processing:\n  stuckAfter: 3s\n").processing().stuckAfter())
+                .isEqualTo(Duration.ofSeconds(3));
+        assertThat(FleetConfigLoader.load(file(MINIMAL), Map.of("STREAMFLEET_PROCESSING_STUCKAFTER", "1.5s"), Map.of())
+                .processing().stuckAfter()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(FleetConfigLoader.load(file(MINIMAL), Map.of(), Map.of("processing.stuckAfter", "2m"))
+                .processing().stuckAfter()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void aStuckAfterOfZeroOrNoDurationIsRejectedInOneLine() {
+        // Zero would end a worker on every session blip that found a batch in hand.
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  stuckAfter: 0s\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("processing.stuckAfter: expected at least 1ms, got 0s");
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  stuckAfter: PT-5S\n"))
+                .hasMessageStartingWith("processing.stuckAfter: expected at least 1ms");
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  stuckAfter: soon\n"))
+                .hasMessage("processing.stuckAfter: expected " + Durations.FORMS + ", got 'soon'");
+        assertThatThrownBy(() -> new FleetConfig.Processing(8, 4, Duration.ofSeconds(10), Duration.ZERO,
+                Duration.ofMinutes(5), Parallelism.NONE, Optional.empty()))
+                .hasMessage("stuckAfter must be positive, not PT0S");
+    }
+
+    @Test
     void aDeadLetterDestinationIsOneKafkaTopicOrOneKinesisStream() throws IOException {
         assertThat(load(MINIMAL).processing().deadLetter()).isEmpty();
         assertThat(load(MINIMAL + "processing:\n  deadLetter:\n    kafka:\n      topic: dlq\n"

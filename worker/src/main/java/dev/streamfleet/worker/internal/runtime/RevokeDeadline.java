@@ -33,8 +33,8 @@ final class RevokeDeadline {
         }, timeout);
         Scheduler.Cancellable stuck = scheduler.schedule(() -> {
             if (!done.isDone()) {
-                onStuck.accept(unit + ": the processor has not returned " + timeout.plus(stuckAfter).toSeconds()
-                        + " s after the revoke");
+                onStuck.accept(unit + ": the processor has not returned " + seconds(timeout.plus(stuckAfter))
+                        + " after the revoke (processing.drainTimeout + processing.stuckAfter)");
             }
         }, timeout.plus(stuckAfter));
         done.whenComplete((clean, error) -> {
@@ -52,10 +52,15 @@ final class RevokeDeadline {
                              Consumer<String> onStuck) {
         Scheduler.Cancellable stuck = scheduler.schedule(() -> {
             if (!done.isDone()) {
-                onStuck.accept(unit + ": the processor has not returned " + stuckAfter.toSeconds()
-                        + " s after it was dropped");
+                onStuck.accept(unit + ": the processor has not returned " + seconds(stuckAfter)
+                        + " after it was dropped (processing.stuckAfter)");
             }
         }, stuckAfter);
         done.whenComplete((ignored, error) -> stuck.cancel());
+    }
+
+    /** "70 s", or "2.5 s" for a bound configured finer than a second (processing.stuckAfter). */
+    static String seconds(Duration duration) {
+        return java.math.BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 }

@@ -57,8 +57,8 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, not " + threads);
         }
-        if (stuckAfter.isNegative()) {
-            throw new IllegalArgumentException("stuckAfter cannot be negative: " + stuckAfter);
+        if (stuckAfter.isNegative() || stuckAfter.isZero()) {
+            throw new IllegalArgumentException("stuckAfter must be positive, not " + stuckAfter);
         }
     }
 
@@ -87,6 +87,11 @@ public record WorkerSettings(CheckpointPolicy checkpoint, Backoff processorRetry
     public WorkerSettings withStuckHandling(Duration after, Consumer<String> handler) {
         return new WorkerSettings(checkpoint, processorRetry, threads, after, handler, stallAfter, parallelism,
                 deadLetters);
+    }
+
+    /** These settings with another bound for a batch past its revoke's deadline, or past a drop; same answer to it. */
+    public WorkerSettings withStuckAfter(Duration after) {
+        return withStuckHandling(after, onStuck);
     }
 
     /** These settings with batches of one unit processed {@code with} at once. */

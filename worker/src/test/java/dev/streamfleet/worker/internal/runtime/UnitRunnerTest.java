@@ -468,6 +468,35 @@ class UnitRunnerTest {
     }
 
     @Test
+    void aConfiguredStuckAfterEndsTheWaitForAHungBatchThatLongPastTheDrainDeadline() {
+        ManualScheduler.Hold neverReturns = scheduler.newHold();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                neverReturns.await();
+            }
+        };
+        UnitRunner unit = start(context(), new ScriptedSource(false, List.of(List.of(0L))), processor,
+                settings.withStuckAfter(Duration.ofMillis(1_500)), UnitMetrics.unregistered(UNIT));
+        scheduler.runReady();
+        assertThat(processor.calls).as("process() has the batch, and does not return").containsExactly("initialize",
+                "process 0");
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(2), RevokeReason.MOVED);
+
+        scheduler.advance(Duration.ofMillis(3_400));
+        assertThat(stuck).as("not before drainTimeout + stuckAfter").isEmpty();
+        scheduler.advance(Duration.ofMillis(200));
+
+        assertThat(stuck).as("the same handler as by default, at 2 s + 1.5 s").singleElement().asString()
+                .isEqualTo(UNIT + ": the processor has not returned 3.5 s after the revoke"
+                        + " (processing.drainTimeout + processing.stuckAfter)");
+        assertThat(revoked).as("the lease stays until process returns").isNotDone();
+        neverReturns.release();
+        scheduler.runReady();
+        assertThat(revoked).isCompletedWithValue(false);
+    }
+
+    @Test
     void revokeAfterFailureClosesTheProcessorExactlyOnce() {
         RecordingProcessor broken = new RecordingProcessor() {
             @Override
