@@ -3,6 +3,7 @@ package dev.streamfleet.simulation;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
 import dev.streamfleet.coordinator.AssignedUnits;
+import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
@@ -131,7 +132,25 @@ final class Garbage {
         fleet.fault("the checkpoint row of " + unit + " (at " + before + ") is garbage: " + reason);
         if (loop.random.nextBoolean()) {
             Duration after = Duration.ofMillis(2000 + loop.random.nextInt(23_000));
-            fleet.world().timer(after, () -> reset(unit, before));
+            fleet.world().timer(after, () -> resetOnceFailed(unit, before));
+        }
+    }
+
+    /**
+     * An operator resets a unit that shows FAILED, as the README tells them to. A reset deletes the
+     * lease, which the holder hears only a latency later: of a unit that still reads (it has written
+     * nothing since the row became garbage) it would overlap the holder's batch in hand with the next
+     * owner's, which the promises of this simulation do not allow for. So the operator waits until
+     * the holder shows the unit FAILED, or nobody holds it, looking every second until the faults stop.
+     */
+    private void resetOnceFailed(UnitId unit, Position to) {
+        SimZooKeeper.Lease lease = fleet.zk.leases.get(unit);
+        boolean failedOrFree = lease == null || fleet.workers.stream().anyMatch(worker -> worker.alive()
+                && worker.client.sessionId() == lease.session() && worker.states().get(unit) == UnitState.FAILED);
+        if (failedOrFree) {
+            reset(unit, to);
+        } else if (fleet.loop.elapsed().compareTo(Fleet.FAULTS_UNTIL) < 0) {
+            fleet.world().timer(Duration.ofSeconds(1), () -> resetOnceFailed(unit, to));
         }
     }
 
