@@ -14,7 +14,7 @@ import java.util.List;
  * One simulated run of a fleet, decided by its seed alone: workers start, records are produced,
  * faults fall at random for a while (crashes, freezes past the session, ZooKeeper and DynamoDB cut
  * off, store errors, lost answers, reshards, new partitions, workers leaving and joining, slow,
- * hanging and throwing processors); then the faults stop, everything heals, and the run goes on
+ * hanging and throwing processors, garbage rows and znodes); then the faults stop, everything heals, and the run goes on
  * long enough for every promise of liveness to be due.
  */
 final class Fleet {
@@ -36,6 +36,7 @@ final class Fleet {
     final SimStreams streams;
     final CheckpointStore rows;
     final History history;
+    final Garbage garbage;
     final SimStore.Errors storeErrors = new SimStore.Errors();
     final List<SimWorker> workers = new ArrayList<>();
     final List<Runnable> hangs = new ArrayList<>();
@@ -59,8 +60,10 @@ final class Fleet {
         this.start = loop.now();
         this.zk = new SimZooKeeper(loop, SESSION);
         this.streams = new SimStreams(loop, 2 + loop.random.nextInt(3), 1 + loop.random.nextInt(3));
-        this.rows = new InMemoryCheckpointTable(loop.clock).store("simulation");
+        InMemoryCheckpointTable table = new InMemoryCheckpointTable(loop.clock);
+        this.rows = table.store("simulation");
         this.history = new History(loop, streams);
+        this.garbage = new Garbage(this, table);
         streams.onFirstOpen = history::firstOpened;
         this.world = loop.host("world");
         this.calm = loop.random.nextDouble() < 0.15;
@@ -73,8 +76,10 @@ final class Fleet {
         this.start = loop.now();
         this.zk = new SimZooKeeper(loop, SESSION);
         this.streams = new SimStreams(loop, partitions, 0);
-        this.rows = new InMemoryCheckpointTable(loop.clock).store("simulation");
+        InMemoryCheckpointTable table = new InMemoryCheckpointTable(loop.clock);
+        this.rows = table.store("simulation");
         this.history = new History(loop, streams);
+        this.garbage = new Garbage(this, table);
         streams.onFirstOpen = history::firstOpened;
         this.world = loop.host("world");
         this.calm = true;
@@ -165,7 +170,7 @@ final class Fleet {
         } else {
             behaviour = new Probe.Behaviour(0, 0, 0, Duration.ZERO, 0.01, false, false);
         }
-        Probe probe = new Probe(++probes, worker, unit, behaviour, history);
+        Probe probe = new Probe(++probes, worker, unit, behaviour, history, garbage.deliveries());
         history.started(probe);
         return probe;
     }
@@ -199,7 +204,11 @@ final class Fleet {
         world.timer(after, task);
     }
 
-    private void fault(String what) {
+    SimLoop.Host world() {
+        return world;
+    }
+
+    void fault(String what) {
         faults++;
         trace.add(loop.now(), "world", "FAULT " + what);
     }
@@ -223,7 +232,7 @@ final class Fleet {
             loop.close();
         }
         return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
-                faults, loop.taskFailures.size(), calm);
+                faults, loop.taskFailures.size(), calm, garbage.counts());
     }
 
     private void produce() {
@@ -250,7 +259,7 @@ final class Fleet {
             return;
         }
         List<SimWorker> live = live();
-        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(14);
+        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(16);
         switch (kind) {
             case 0 -> {
                 if (!live.isEmpty()) {
@@ -326,6 +335,14 @@ final class Fleet {
                 zk.maxLatencyMillis = slow;
                 at(length, () -> zk.maxLatencyMillis = 15);
             }
+            case 14 -> garbage.tamperRow();
+            case 15 -> {
+                if (loop.random.nextBoolean()) {
+                    garbage.garbleAssignment(live);
+                } else {
+                    garbage.forgeEndedReport();
+                }
+            }
             default -> {
                 if (!hangs.isEmpty()) {
                     fault("a hung processor returns");
@@ -373,7 +390,20 @@ final class Fleet {
                 }
             }
             if (failedOn != null) {
+                garbage.failedVisibly(unit);
                 trace.add(loop.now(), "world", unit + " FAILED visibly on " + failedOn);
+                continue;
+            }
+            java.util.Optional<UnitId> garbageParent = garbage.garbageAncestor(unit);
+            if (garbageParent.isPresent()) {
+                // Order before availability: a parent whose row is garbage is never read to its end.
+                trace.add(loop.now(), "world", unit + " waits for " + garbageParent.get() + ", whose row is garbage");
+                continue;
+            }
+            if (garbage.isGarbage(unit) && history.processedUpTo(unit) < log.records.size()) {
+                history.violation(unit + ": its row is garbage, yet it is not visibly FAILED with a reason and records #"
+                        + history.processedUpTo(unit) + " to #" + (log.records.size() - 1) + " were never processed; held by: "
+                        + describeHolders(unit, live));
                 continue;
             }
             boolean ended = log.closed && history.processedUpTo(unit) >= log.records.size();
@@ -413,6 +443,7 @@ final class Fleet {
                 history.violation(probe + " on " + probe.worker + " got no ending, though its worker no longer runs it");
             }
         }
+        garbage.checkSettled();
         for (String failure : loop.taskFailures) {
             history.violation("a task threw, which production logs at ERROR: " + failure);
         }
@@ -431,7 +462,7 @@ final class Fleet {
 
     /** The outcome of one seed. */
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints, int faults,
-                   int taskFailures, boolean calm) {
+                   int taskFailures, boolean calm, Garbage.Counts garbage) {
         boolean passed() {
             return violations.isEmpty();
         }

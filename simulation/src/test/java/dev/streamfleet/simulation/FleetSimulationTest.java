@@ -34,12 +34,14 @@ class FleetSimulationTest {
         long checkpoints = 0;
         long faults = 0;
         long calmRecords = 0;
+        Garbage.Counts garbage = Garbage.Counts.none();
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
             processed += verdict.processed();
             checkpoints += verdict.checkpoints();
             faults += verdict.faults();
+            garbage = garbage.plus(verdict.garbage());
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -47,6 +49,7 @@ class FleetSimulationTest {
         searchers.shutdown();
         System.out.printf("simulation: %d seeds from %d, %d records processed, %d checkpoints, %d faults, %d failed%n",
                 SEEDS, START, processed, checkpoints, faults, failed.size());
+        System.out.println("garbage: " + garbage);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -62,6 +65,9 @@ class FleetSimulationTest {
         assertThat(faults).as("faults injected over all seeds").isPositive();
         if (SEEDS >= 100) {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
+            for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
+                assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
+            }
         }
         assertThat(failed.stream().map(v -> v.seed() + ": " + v.violations().get(0)).toList())
                 .as("seeds that broke a promise (replay: see the output)").isEmpty();

@@ -45,7 +45,11 @@ final class Probe implements ConcurrentRecordProcessor {
     /** The session its worker had when it was initialized. */
     long session = -1;
 
-    Probe(int id, SimWorker worker, UnitId unit, Behaviour behaviour, History history) {
+    /** The last assignment handed to a keeper before this instance was made: a revoke needs a later one. */
+    final long madeAfterDelivery;
+
+    Probe(int id, SimWorker worker, UnitId unit, Behaviour behaviour, History history, long madeAfterDelivery) {
+        this.madeAfterDelivery = madeAfterDelivery;
         this.id = id;
         this.worker = worker;
         this.unit = unit;
@@ -103,6 +107,7 @@ final class Probe implements ConcurrentRecordProcessor {
         session = worker.client.sessionId();
         try {
             worker.fleet.childStarted(this);
+            worker.fleet.garbage.started(this);
         } finally {
             exit();
         }
@@ -151,6 +156,7 @@ final class Probe implements ConcurrentRecordProcessor {
         // Not necessarily under a live lease: a worker that is SUSPENDED when it shuts down hands its units over
         // without knowing whether its session lives; the fencing epoch rejects what such a processor writes.
         enter("revoked", false);
+        worker.fleet.garbage.revoked(this);
         try {
             ending = "revoked";
             if (behaviour.checkpointsInRevoked()) {

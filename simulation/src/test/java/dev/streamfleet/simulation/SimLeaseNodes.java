@@ -18,9 +18,11 @@ final class SimLeaseNodes implements LeaseNodes {
 
     private final SimClient client;
     private final SimZooKeeper zk;
+    private final Garbage garbage;
 
-    SimLeaseNodes(SimClient client) {
+    SimLeaseNodes(SimClient client, Garbage garbage) {
         this.client = client;
+        this.garbage = garbage;
         this.zk = client.zk;
     }
 
@@ -36,8 +38,10 @@ final class SimLeaseNodes implements LeaseNodes {
         }).thenApply(found -> {
             Optional<?> body = (Optional<?>) found;
             if (body.isPresent() && !(body.get() instanceof AssignedUnits)) {
+                garbage.handed(client.worker, null);
                 throw new UnreadableAssignmentException("the assignment of " + me() + " does not parse: " + body.get());
             }
+            garbage.handed(client.worker, body.<java.util.Set<UnitId>>map(b -> ((AssignedUnits) b).units()).orElse(java.util.Set.of()));
             return body.map(AssignedUnits.class::cast);
         });
     }

@@ -3,6 +3,7 @@ package dev.streamfleet.simulation;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.CheckpointStoreUnavailableException;
+import dev.streamfleet.checkpoint.QuarantinedRowException;
 import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
@@ -35,8 +36,10 @@ final class SimStore implements CheckpointStore {
     private final SimLoop.Host host;
     private final History history;
     private final Errors errors;
+    private final Garbage garbage;
 
-    SimStore(CheckpointStore rows, SimLoop loop, SimLoop.Host host, History history, Errors errors) {
+    SimStore(CheckpointStore rows, SimLoop loop, SimLoop.Host host, History history, Errors errors, Garbage garbage) {
+        this.garbage = garbage;
         this.rows = rows;
         this.loop = loop;
         this.host = host;
@@ -74,7 +77,18 @@ final class SimStore implements CheckpointStore {
     @Override
     public Checkpoint claim(UnitId unit, Epoch epoch, String owner) {
         return call("claim", unit, () -> {
-            Checkpoint claimed = rows.claim(unit, epoch, owner);
+            Checkpoint claimed;
+            try {
+                claimed = rows.claim(unit, epoch, owner);
+            } catch (QuarantinedRowException e) {
+                loop.trace.add(loop.now(), host.name, "claim of " + unit + " refused: " + e.getMessage());
+                garbage.claimed(host.name, unit, true);
+                throw e;
+            } catch (RuntimeException e) {
+                garbage.claimed(host.name, unit, false);
+                throw e;
+            }
+            garbage.claimed(host.name, unit, false);
             loop.trace.add(loop.now(), host.name, "claimed " + unit + " with epoch " + epoch + " at "
                     + claimed.position().map(Object::toString).orElse("no position"));
             return claimed;

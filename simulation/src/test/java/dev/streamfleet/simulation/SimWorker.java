@@ -54,7 +54,7 @@ final class SimWorker {
         SimLoop.Queue claims = host.serial("claims");
         Scheduler keeperScheduler = host.scheduler(keeperThread, true);
         Scheduler units = host.scheduler(pool, false);
-        SimStore store = new SimStore(fleet.rows, loop, host, fleet.history, fleet.storeErrors);
+        SimStore store = new SimStore(fleet.rows, loop, host, fleet.history, fleet.storeErrors, fleet.garbage);
         this.parallel = loop.random.nextDouble() < 0.3;
         WorkerSettings settings = WorkerSettings.defaults()
                 .withParallelism(parallel ? Parallelism.of(4) : Parallelism.NONE)
@@ -62,7 +62,7 @@ final class SimWorker {
                 .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
         UnitWorkFactory factory = UnitWorks.factory(fleet.streams.bindings(), unit -> fleet.newProbe(this, unit), units,
                 pool, settings, loop.clock, new MetricRegistry(), stalls, new Random(loop.random.nextLong()));
-        this.keeper = new LeaseKeeper(new SimLeaseNodes(client), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
+        this.keeper = new LeaseKeeper(new SimLeaseNodes(client, fleet.garbage), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
                 claims, client.confirmations::current);
         this.leader = new SimLeader(this, host.serial("leader"), store);
         client.listen(new SimClient.Listener() {
@@ -101,6 +101,11 @@ final class SimWorker {
         loop.trace.add(loop.now(), id.value(), "FAULT exits 70: " + reason);
         fleet.exitedStuck.add(id.value() + ": " + reason);
         host.timer(Duration.ZERO, this::crash);
+    }
+
+    /** It was told to leave: it hands every unit over. */
+    boolean leaving() {
+        return leaving;
     }
 
     boolean alive() {

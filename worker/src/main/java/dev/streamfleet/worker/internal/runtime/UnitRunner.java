@@ -368,6 +368,13 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
             done.complete(false);
             return;
         }
+        if (!context.validity().current()) {
+            // Not confirmed lately (a worker thawed after a freeze past its session, told to leave before it hears
+            // that the session expired): another worker may read the unit already, which is what lost() says.
+            processor.lost("the lease may have lapsed: the session was not confirmed lately");
+            done.complete(false);
+            return;
+        }
         if (!processor.revoked(reason, checkpointer)) {
             LOG.warn("{}: revoked() did not return normally; dropping the unit without a final checkpoint",
                     context.unit());

@@ -323,6 +323,22 @@ class LeaseSeamTest {
     }
 
     @Test
+    void aHandOverWhoseLeaseMayHaveLapsedSaysLostNotRevoked() {
+        // Fleet simulation seed 1113: a worker frozen past its session is told to leave; thawed, it hands its
+        // units over before it hears that its session expired, while another worker already reads them.
+        leases.assign(1, A);
+        scheduler.advance(Duration.ofMillis(12));
+        validity = false;
+        keeper.handOver();
+        scheduler.advance(Duration.ofSeconds(1));
+
+        Runner runner = runners.get(0);
+        assertThat(runner.calls).as("the runner started").contains("initialize");
+        assertThat(runner.calls).as("another worker may own the unit: its ending").last().isEqualTo("lost");
+        promisesHold();
+    }
+
+    @Test
     void aLapsedSessionConfirmationHandsOutNoBatch() {
         leases.assign(1, A);
         scheduler.advance(Duration.ofMillis(12));
