@@ -23,13 +23,24 @@ final class CheckpointHistory {
     record Write(String worker, long millis, String unit, String position, long epoch, boolean accepted) {
     }
 
+    /** An accepted claim: the position its row held, where the claimant resumed; empty when none. */
+    record Claim(String worker, long millis, String unit, String resumed) {
+    }
+
     private final List<String> findings = new ArrayList<>();
     private final Map<String, List<Write>> acceptedByUnit = new HashMap<>();
+    private final List<Claim> claims = new ArrayList<>();
     private int accepted;
     private int checkedCoverage;
 
     /** Every claim over {@code writes}; {@code lines} are every record any worker processed. */
     CheckpointHistory judge(List<Write> writes, List<DeliveryReport.Line> lines) {
+        return judge(writes, List.of(), lines);
+    }
+
+    /** As {@link #judge(List, List)}, knowing also where each claimant resumed. */
+    CheckpointHistory judge(List<Write> writes, List<Claim> claimed, List<DeliveryReport.Line> lines) {
+        claims.addAll(claimed);
         writes.stream().filter(Write::accepted).forEach(w -> acceptedByUnit.computeIfAbsent(w.unit(), u -> new ArrayList<>()).add(w));
         accepted = (int) writes.stream().filter(Write::accepted).count();
         if (accepted == 0) {
@@ -39,6 +50,10 @@ final class CheckpointHistory {
         checkNeverBackwards(writes);
         checkNoOwnerTriesToMoveBack(writes);
         checkCoverOnlyProcessedRecords(writes, lines);
+        if (checkedCoverage == 0) {
+            findings.add("no accepted checkpoint covered a processed record: the check on coverage saw nothing"
+                    + " (do the writes' units match the lines' units?)");
+        }
         return this;
     }
 
@@ -165,6 +180,16 @@ final class CheckpointHistory {
 
     static int compare(String a, String b) {
         return key(a).compareTo(key(b));
+    }
+
+    /**
+     * Where the worker resumed the unit by its last claim at or before {@code millis}: empty
+     * outside when no such claim was recorded, an empty position inside when its row held none.
+     */
+    java.util.Optional<java.util.Optional<String>> resumedBy(String worker, String unit, long millis) {
+        return claims.stream().filter(c -> c.worker().equals(worker) && c.unit().equals(unit) && c.millis() <= millis)
+                .max(Comparator.comparingLong(Claim::millis))
+                .map(c -> c.resumed().isEmpty() ? java.util.Optional.<String>empty() : java.util.Optional.of(c.resumed()));
     }
 
     /** The furthest checkpoint of the unit DynamoDB had accepted by {@code millis}, if any. */

@@ -113,4 +113,25 @@ class CheckpointHistoryTest {
         assertThatThrownBy(() -> CheckpointHistory.compare("TRIM_HORIZON", "seq:1"))
                 .hasMessageContaining("not a record's position: TRIM_HORIZON");
     }
+
+    @Test
+    void acceptedCheckpointsThatCoverNoProcessedRecordAreAFinding() {
+        processed("k-1", "kinesis/s/shardId-1", "seq:5", 1_000);
+        wrote("w1", SHARD, "seq:5", 1, 1_100, true);
+
+        assertThat(findings()).containsExactly("no accepted checkpoint covered a processed record: the check on coverage"
+                + " saw nothing (do the writes' units match the lines' units?)");
+    }
+
+    @Test
+    void whereAWorkerResumedIsItsLastClaimBeforeThen() {
+        CheckpointHistory history = new CheckpointHistory().judge(List.of(), List.of(
+                new CheckpointHistory.Claim("w2", 1_000, SHARD, ""),
+                new CheckpointHistory.Claim("w2", 5_000, SHARD, "seq:7")), lines);
+
+        assertThat(history.resumedBy("w2", SHARD, 500)).isEmpty();
+        assertThat(history.resumedBy("w2", SHARD, 2_000)).contains(java.util.Optional.empty());
+        assertThat(history.resumedBy("w2", SHARD, 6_000)).contains(java.util.Optional.of("seq:7"));
+        assertThat(history.resumedBy("w1", SHARD, 6_000)).isEmpty();
+    }
 }

@@ -112,7 +112,7 @@ final class DeliveryReport {
         List<Line> ordered = new ArrayList<>(lines);
         ordered.sort(Comparator.comparingLong(Line::micros).thenComparingLong(Line::order));
         checkNothingLost(producedRecords, ordered);
-        checkDuplicatesAreExplained(ordered, crashes);
+        checkDuplicatesAreExplained(ordered, crashes, tenures);
         checkOneReaderAtATime(ordered, tenures);
         checkOrderPerKey(ordered);
         return this;
@@ -146,7 +146,7 @@ final class DeliveryReport {
         missing.forEach((where, ids) -> finding("lost " + ids.size() + " records of " + where + ": " + sample(ids)));
     }
 
-    private void checkDuplicatesAreExplained(List<Line> lines, List<Crash> crashes) {
+    private void checkDuplicatesAreExplained(List<Line> lines, List<Crash> crashes, List<LeaseWatcher.Tenure> tenures) {
         Map<String, Line> first = new HashMap<>();
         Map<String, List<Line>> redelivered = new LinkedHashMap<>();
         for (Line line : lines) {
@@ -160,7 +160,15 @@ final class DeliveryReport {
         for (String id : redelivered.keySet()) {
             Line original = first.get(id);
             duplicates.merge(original.unit(), redelivered.get(id).size(), Integer::sum);
-            boolean explained = crashes.stream().anyMatch(c -> explains(c, original));
+            List<Line> deliveries = new ArrayList<>();
+            deliveries.add(original);
+            deliveries.addAll(redelivered.get(id));
+            boolean explained = true;
+            for (int i = 1; i < deliveries.size(); i++) {
+                Line before = deliveries.get(i - 1);
+                Line again = deliveries.get(i);
+                explained &= crashes.stream().anyMatch(c -> explains(c, before, again, tenures));
+            }
             if (!explained) {
                 unexplained.computeIfAbsent(original.unit() + " (first by " + original.worker() + ", again by "
                         + redelivered.get(id).get(0).worker() + ")", k -> new ArrayList<>()).add(id);
@@ -203,19 +211,31 @@ final class DeliveryReport {
     }
 
     /**
-     * Whether a crash explains processing this record again. With the checkpoints known, exactly:
-     * the record was first processed by a worker the crash stopped, before the crash ended, and
-     * lies beyond the unit's checkpoint as DynamoDB had accepted it when the crash began (what a
-     * successor resumes from is that or later). Otherwise, and for faults that stopped every
-     * worker, by time: first processed within a checkpoint interval (and 1.5 s) before the fault.
+     * Whether a crash explains processing a record again. With the checkpoints known, exactly: the
+     * delivery before was by a worker the crash stopped, before the crash ended, while that worker
+     * held the unit until the crash began (so no graceful hand-over left it unwritten); and the
+     * worker that delivered it again had resumed, by its last claim of the unit, from a checkpoint
+     * that did not cover it (a claim's answer is the row it resumes from). Without a recorded
+     * claim, against the checkpoint DynamoDB had accepted when the crash began. Without
+     * checkpoints, and for faults that stopped every worker, by time: first processed within a
+     * checkpoint interval (and 1.5 s) before the fault.
      */
-    private boolean explains(Crash crash, Line original) {
-        if (checkpoints == null || crash.workers().isEmpty() || original.position().isEmpty()) {
-            return crash.explains(original.worker(), original.micros(), checkpointIntervalMillis);
+    private boolean explains(Crash crash, Line before, Line again, List<LeaseWatcher.Tenure> tenures) {
+        if (checkpoints == null || crash.workers().isEmpty() || before.position().isEmpty()) {
+            return crash.explains(before.worker(), before.micros(), checkpointIntervalMillis);
         }
-        return crash.workers().contains(original.worker()) && original.micros() / 1000 <= crash.toMillis()
-                && checkpoints.acceptedBy(original.unit(), crash.fromMillis())
-                        .map(checkpoint -> CheckpointHistory.compare(original.position(), checkpoint) > 0).orElse(true);
+        long millis = before.micros() / 1000;
+        if (!crash.workers().contains(before.worker()) || millis > crash.toMillis()) {
+            return false;
+        }
+        boolean heldUntilTheCrash = tenures.stream().anyMatch(t -> t.unit().equals(before.unit())
+                && t.worker().equals(before.worker()) && t.covers(millis, OBSERVATION_SLACK) && t.to() >= crash.fromMillis());
+        if (!heldUntilTheCrash) {
+            return false;
+        }
+        java.util.Optional<String> resumedFrom = checkpoints.resumedBy(again.worker(), again.unit(), again.micros() / 1000)
+                .orElseGet(() -> checkpoints.acceptedBy(before.unit(), crash.fromMillis()));
+        return resumedFrom.map(checkpoint -> CheckpointHistory.compare(before.position(), checkpoint) > 0).orElse(true);
     }
 
     /**

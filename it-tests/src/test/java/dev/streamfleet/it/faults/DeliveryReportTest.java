@@ -194,4 +194,42 @@ class DeliveryReportTest {
         assertThat(report.findings()).singleElement().asString()
                 .contains("1 records of kinesis/shard-0 (first by w1, again by w2) were processed twice without a crash");
     }
+
+    /** k-0 (seq:100, checkpointed by w1 at 2 s) and k-1 (seq:101), processed by w1, then again by w2 at 12 s. */
+    private CheckpointHistory w1ProcessedTwoAndW2ResumedFrom(String resumed) {
+        lines.add(new DeliveryReport.Line("k-0", "kinesis/shard-0", "key-0", "w1", 1_000_000, 0, "seq:100"));
+        lines.add(new DeliveryReport.Line("k-1", "kinesis/shard-0", "key-1", "w1", 3_000_000, 1, "seq:101"));
+        lines.add(new DeliveryReport.Line("k-1", "kinesis/shard-0", "key-1", "w2", 12_000_000, 2, "seq:101"));
+        List.of("k-0", "k-1").forEach(id -> produced.add(new LoadProducer.Produced(id, "key-" + id.charAt(2), STREAM)));
+        return new CheckpointHistory().judge(List.of(
+                        new CheckpointHistory.Write("w1", 2_000, "kinesis/shard-0", "seq:100", 1, true)),
+                List.of(new CheckpointHistory.Claim("w2", 11_000, "kinesis/shard-0", resumed)), lines);
+    }
+
+    private DeliveryReport judgeWith(CheckpointHistory checkpoints, List<LeaseWatcher.Tenure> tenures) {
+        return new DeliveryReport("made up", 1_000).withCheckpoints(checkpoints).judge(
+                new DeliveryReport.Load(List.of(STREAM), RATE, Duration.ZERO, List.of()), produced, lines, tenures, W1_KILLED);
+    }
+
+    @Test
+    void aSuccessorThatResumedBeforeTheRecordIsExplainedByTheCrash() {
+        assertThat(judgeWith(w1ProcessedTwoAndW2ResumedFrom("seq:100"), W1_THEN_W2).findings()).isEmpty();
+    }
+
+    @Test
+    void aSuccessorThatResumedPastTheRecordAndStillProcessedItAgainIsNotExplained() {
+        assertThat(judgeWith(w1ProcessedTwoAndW2ResumedFrom("seq:101"), W1_THEN_W2).findings()).singleElement().asString()
+                .contains("1 records of kinesis/shard-0 (first by w1, again by w2) were processed twice without a crash");
+    }
+
+    @Test
+    void aKillAfterTheWorkerHadHandedTheUnitOverDoesNotExplainItsRepeats() {
+        // w1 handed the shard to w2 at 5 s (a graceful move that should have written its final checkpoint), killed at 10 s.
+        List<LeaseWatcher.Tenure> handedOver = List.of(
+                new LeaseWatcher.Tenure("kinesis/shard-0", "w1", 0, 5_000),
+                new LeaseWatcher.Tenure("kinesis/shard-0", "w2", 5_000, Long.MAX_VALUE));
+
+        assertThat(judgeWith(w1ProcessedTwoAndW2ResumedFrom("seq:100"), handedOver).findings()).singleElement().asString()
+                .contains("were processed twice without a crash that explains it: [k-1]");
+    }
 }

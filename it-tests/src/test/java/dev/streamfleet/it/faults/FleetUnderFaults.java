@@ -317,7 +317,8 @@ final class FleetUnderFaults implements AutoCloseable {
         long now = System.currentTimeMillis();
         worker.process.kill();
         worker.process.waitFor(Duration.ofSeconds(30));
-        crashes.add(new DeliveryReport.Crash("kill -9 of " + worker, Set.of(id), now, now));
+        // Until the signal lands the worker goes on: the crash ends when the process is gone.
+        crashes.add(new DeliveryReport.Crash("kill -9 of " + worker, Set.of(id), now, System.currentTimeMillis()));
         killed.add(id);
         workers.remove(worker.name);
     }
@@ -395,7 +396,7 @@ final class FleetUnderFaults implements AutoCloseable {
         }
         List<String> unclean = stopAllCleanly();
         List<DeliveryReport.Line> lines = lines();
-        CheckpointHistory checkpoints = new CheckpointHistory().judge(checkpointWrites(), lines);
+        CheckpointHistory checkpoints = new CheckpointHistory().judge(checkpointWrites(), claims(), lines);
         endings = new ProcessorEndings().judge(callbacks(), stoppedCleanly);
         return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1).withCheckpoints(checkpoints)
                 .judge(load.load(), load.produced(), lines, leases.tenures(), crashes)
@@ -415,7 +416,7 @@ final class FleetUnderFaults implements AutoCloseable {
             if (exit == 0) {
                 stoppedCleanly.add(worker.id());
             } else {
-                unclean.add(worker + " exited " + exit + " after SIGTERM at the end");
+                unclean.add(worker + " exited " + exit + " after SIGTERM at the end; its output:\n" + worker.process.output());
             }
             workers.remove(worker.name);
         }
@@ -446,6 +447,20 @@ final class FleetUnderFaults implements AutoCloseable {
             }
         }
         return writes;
+    }
+
+    /** Every accepted claim every worker made, with where it resumed, as its call recorder saw it. */
+    private List<CheckpointHistory.Claim> claims() throws IOException {
+        List<CheckpointHistory.Claim> claims = new ArrayList<>();
+        for (Worker worker : everStarted) {
+            for (AwsCallRecorder.Call call : worker.calls()) {
+                if (call.claimed()) {
+                    claims.add(new CheckpointHistory.Claim(worker.id(), call.millis(),
+                            call.key().substring(call.key().indexOf('/') + 1), call.resumed().equals("-") ? "" : call.resumed()));
+                }
+            }
+        }
+        return claims;
     }
 
     /** Every processor callback every worker recorded, a torn last line (kill -9 mid-write) left out. */

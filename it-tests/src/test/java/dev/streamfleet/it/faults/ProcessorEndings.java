@@ -48,12 +48,14 @@ final class ProcessorEndings {
      */
     ProcessorEndings judge(List<Event> events, Set<String> stoppedCleanly) {
         Map<String, List<Event>> byInstance = new LinkedHashMap<>();
-        events.forEach(event -> byInstance.computeIfAbsent(event.instance(), k -> new ArrayList<>()).add(event));
+        // Process ids repeat across a scenario's workers, so an instance is named within its worker.
+        events.forEach(event -> byInstance.computeIfAbsent(event.worker() + " " + event.instance(), k -> new ArrayList<>())
+                .add(event));
         instances = byInstance.size();
         if (instances == 0) {
             findings.add("no processor callback was recorded: the checks on endings saw nothing");
         }
-        byInstance.forEach((instance, heard) -> judgeInstance(instance, heard, stoppedCleanly));
+        byInstance.forEach((key, heard) -> judgeInstance(heard.get(0).instance(), heard, stoppedCleanly));
         return this;
     }
 

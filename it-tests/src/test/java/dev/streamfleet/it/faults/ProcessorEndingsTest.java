@@ -94,4 +94,15 @@ class ProcessorEndingsTest {
     void noCallbackAtAllIsAFinding() {
         assertThat(findings(Set.of())).containsExactly("no processor callback was recorded: the checks on endings saw nothing");
     }
+
+    @Test
+    void instancesOfTwoWorkersWithTheSameProcessIdAreKeptApart() {
+        heard("w1", "4242.1", "initialize", "revoked", "returned");
+        heard("w2", "4242.1", "initialize", "lost", "returned");
+
+        ProcessorEndings endings = new ProcessorEndings().judge(events, Set.of("w1", "w2"));
+
+        assertThat(endings.findings()).isEmpty();
+        assertThat(endings.summary()).startsWith("2 processor instances");
+    }
 }
