@@ -9,7 +9,10 @@ import dev.streamfleet.it.worker.TestStreams;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,6 +50,13 @@ class FaultScenariosIT {
     private static final int WORK_PER_RECORD_MS = 20;
     /** Shards 0 and 1 split, 2 and 3 merged: 5 open shards, and 4 partitions. */
     private static final int UNITS_AFTER_RESHARDS = 9;
+    /** Long enough for a checkpoint write to time out (5 s a call) and be tried again. */
+    private static final Duration DYNAMODB_CUT = Duration.ofSeconds(8);
+    /** Longer than the session. */
+    private static final Duration ZOOKEEPER_CUT = Duration.ofSeconds(10);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void scalingOutAndInGracefullyLosesAndRepeatsNothing() throws Exception {
@@ -452,6 +462,129 @@ class FaultScenariosIT {
             assertThat(report.findings()).as(report.summary()).isEmpty();
             System.out.printf("%s; re-delivered per unit: %s%n", report.summary(), report.duplicates());
         }
+    }
+
+    /**
+     * One worker (not the leader) reaches ZooKeeper and DynamoDB only through {@link TcpProxy}s
+     * that the test cuts as a network partition does. Cut from DynamoDB for
+     * {@link #DYNAMODB_CUT}: its leases stay where they are, its checkpoint writes fail and are
+     * retried, its status shows that while it lasts, and once healed its checkpoints land again.
+     * Then cut from the whole ensemble for {@link #ZOOKEEPER_CUT}, past its session: it stops,
+     * its units move to the others, and once healed it rejoins and holds units again.
+     */
+    @Test
+    void workerPartitionedFromDynamoDbThenFromZooKeeperRetriesVisiblyStopsInTimeAndRejoins() throws Exception {
+        long began = System.nanoTime();
+        List<TcpProxy> zookeeper = new ArrayList<>();
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "a worker cut from DynamoDB for "
+                + DYNAMODB_CUT.toSeconds() + " s, then from ZooKeeper for " + ZOOKEEPER_CUT.toSeconds() + " s", RATE);
+             TcpProxy dynamodb = TcpProxy.to("dynamodb", SERVERS.stack().dynamodb().endpoint())) {
+            for (String member : SERVERS.stack().zookeeper().endpoint().split(",")) {
+                zookeeper.add(TcpProxy.to("zookeeper-" + zookeeper.size(), member));
+            }
+            List<FleetUnderFaults.Worker> running = new ArrayList<>(fleet.startAll(2));
+            FleetUnderFaults.Worker cut = fleet.start(Map.of(
+                    "STREAMFLEET_ZOOKEEPER_CONNECT", String.join(",", zookeeper.stream().map(TcpProxy::address).toList()),
+                    "STREAMFLEET_CHECKPOINTS_ENDPOINT", "http://" + dynamodb.address()));
+            running.add(cut);
+            fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            assertThat(fleet.leader()).as("the leader").isPresent().get().isNotSameAs(cut);
+            String status = fleet.statusUrl(cut);
+            List<FleetUnderFaults.Worker> others = running.stream().filter(w -> w != cut).toList();
+
+            // Phase 1: DynamoDB out of reach; ZooKeeper is fine, so nothing moves.
+            Map<String, String> before = fleet.leases.holders();
+            long dynamoCut = System.currentTimeMillis();
+            dynamodb.cut();
+            List<String> shown = new ArrayList<>();
+            while (System.currentTimeMillis() < dynamoCut + DYNAMODB_CUT.toMillis()) {
+                troubles(status).ifPresent(shown::add);
+                Thread.sleep(250);
+            }
+            dynamodb.heal();
+            long dynamoHealed = System.currentTimeMillis();
+            assertThat(fleet.leases.holders()).as("the leases after %d ms without DynamoDB", dynamoHealed - dynamoCut)
+                    .isEqualTo(before);
+            List<String> units = unitsOf(fleet, cut);
+            await("every unit of the cut worker checkpointed after the heal").atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> checkpointedAfter(cut, dynamoHealed).containsAll(units));
+            await("the cut worker's status clear again").atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(250)).until(() -> troubles(status).isEmpty());
+            List<AwsCallRecorder.Call> duringTheCut = cut.calls().stream()
+                    .filter(call -> call.action().equals("dynamodb:UpdateItem"))
+                    .filter(call -> call.millis() > dynamoCut + 1_000 && call.millis() <= dynamoHealed).toList();
+            assertThat(duringTheCut).as("the cut worker's checkpoint writes during the cut").isNotEmpty()
+                    .noneMatch(AwsCallRecorder.Call::ok);
+            assertThat(dynamodb.droppedBytes()).as("bytes the DynamoDB proxy dropped").isPositive();
+
+            // Phase 2: ZooKeeper out of reach past the session; the worker must stop before its units move.
+            long zooKeeperCut = System.currentTimeMillis();
+            zookeeper.forEach(TcpProxy::cut);
+            fleet.awaitBalancedOver(others, FAILOVER);
+            Thread.sleep(Math.max(0, zooKeeperCut + ZOOKEEPER_CUT.toMillis() - System.currentTimeMillis()));
+            zookeeper.forEach(TcpProxy::heal);
+            long zooKeeperHealed = System.currentTimeMillis();
+            fleet.noteCrash(cut + " cut from ZooKeeper", cut, zooKeeperCut, zooKeeperHealed);
+            try {
+                fleet.awaitBalancedOver(running, FAILOVER);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the cut worker did not rejoin after the heal; its log:\n" + cut.process.output(), e);
+            }
+            long faultsOver = System.nanoTime();
+
+            DeliveryReport report = fleet.drainAndJudge();
+            assertThat(report.findings()).as(report.summary()).isEmpty();
+            assertThat(shown).as("what the cut worker's /api/worker and /health said was wrong during the %d s without"
+                    + " DynamoDB (%d failed checkpoint writes)", DYNAMODB_CUT.toSeconds(), duringTheCut.size()).isNotEmpty();
+            System.out.printf("%s; status during the DynamoDB cut: %s; checkpoint writes that failed in it: %d;"
+                    + " re-delivered per unit: %s; %d s from start to the faults' end, %d s in all%n", report.summary(),
+                    shown.get(0), duringTheCut.size(), report.duplicates(),
+                    Duration.ofNanos(faultsOver - began).toSeconds(), Duration.ofNanos(System.nanoTime() - began).toSeconds());
+        } finally {
+            zookeeper.forEach(TcpProxy::close);
+        }
+    }
+
+    /** What the worker's status says is wrong with its units ({@code /api/worker} and {@code /health}), if anything. */
+    private static java.util.Optional<String> troubles(String statusUrl) throws Exception {
+        List<String> troubles = new ArrayList<>();
+        JsonNode worker = JSON.readTree(get(statusUrl + "/api/worker"));
+        for (JsonNode unit : worker.path("units")) {
+            for (String field : List.of("retrying", "stalled", "failure")) {
+                if (unit.has(field)) {
+                    troubles.add(unit.path("unit").asText() + " " + field + ": " + unit.path(field).asText());
+                }
+            }
+        }
+        JsonNode health = JSON.readTree(get(statusUrl + "/health"));
+        for (String list : List.of("failed", "stalled")) {
+            if (!health.path(list).isEmpty()) {
+                troubles.add("/health " + list + ": " + health.path(list));
+            }
+        }
+        return troubles.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", troubles));
+    }
+
+    private static String get(String url) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(2))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static List<String> unitsOf(FleetUnderFaults fleet, FleetUnderFaults.Worker worker) {
+        return fleet.leases.holders().entrySet().stream().filter(e -> e.getValue().equals(worker.id()))
+                .map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /** The units whose checkpoint the worker wrote after {@code millis}. */
+    private static java.util.Set<String> checkpointedAfter(FleetUnderFaults.Worker worker, long millis) throws Exception {
+        java.util.Set<String> units = new java.util.TreeSet<>();
+        for (AwsCallRecorder.Call call : worker.calls()) {
+            if (call.action().equals("dynamodb:UpdateItem") && call.ok() && call.millis() > millis) {
+                units.add(call.key().substring(call.key().indexOf('/') + 1));
+            }
+        }
+        return units;
     }
 
     @Test

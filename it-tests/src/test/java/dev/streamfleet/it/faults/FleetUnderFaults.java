@@ -255,7 +255,11 @@ final class FleetUnderFaults implements AutoCloseable {
         return start(Map.of("STREAMFLEET_ZOOKEEPER_CONNECT", connect));
     }
 
-    private Worker start(Map<String, String> environment) throws IOException {
+    /**
+     * Starts a worker with these configuration overrides in its environment
+     * ({@code STREAMFLEET_CHECKPOINTS_ENDPOINT}, say: a worker of its own path to DynamoDB).
+     */
+    Worker start(Map<String, String> environment) throws IOException {
         String name = "w" + (++started);
         Path calls = dir.resolve(name + "-aws-calls.txt");
         Map<String, String> variables = new java.util.HashMap<>(everyWorkersEnvironment);
@@ -334,6 +338,18 @@ final class FleetUnderFaults implements AutoCloseable {
 
     List<Worker> workers() {
         return List.copyOf(workers.values());
+    }
+
+    /** The URL of the worker's status endpoints, from its registration; waits (bounded) until it has joined. */
+    String statusUrl(Worker worker) {
+        String id = worker.id();
+        String[] url = new String[1];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            url[0] = reader.read(application).workers().stream().filter(w -> w.id().value().equals(id))
+                    .map(w -> w.statusUrl()).filter(u -> !u.isBlank()).findFirst().orElse(null);
+            return url[0] != null;
+        });
+        return url[0];
     }
 
     Optional<Worker> leader() {

@@ -67,7 +67,10 @@ public final class EmbeddedWorker implements AutoCloseable {
         return worker.stalled();
     }
 
-    /** The units whose reads of their source fail now (they try again), with the last failure. */
+    /**
+     * The units whose reads of their source or checkpoint writes fail now (they try again), or whose
+     * checkpoint write has not returned for 2 s, with the last failure.
+     */
     public Map<UnitId, String> retrying() {
         return worker.retrying();
     }

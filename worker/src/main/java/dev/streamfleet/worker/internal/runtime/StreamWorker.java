@@ -37,10 +37,12 @@ public final class StreamWorker implements AutoCloseable {
     private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
     private final LoadReporter loads;
+    private final Clock clock;
 
     private StreamWorker(FleetMember member, UnitThreads threads, MetricRegistry metrics, UnitMetrics.Board unitMetrics,
-                         StalledUnits stalls, LoadReporter loads) {
+                         StalledUnits stalls, LoadReporter loads, Clock clock) {
         this.loads = loads;
+        this.clock = clock;
         this.threads = threads;
         this.stalls = stalls;
         this.unitMetrics = unitMetrics;
@@ -81,7 +83,7 @@ public final class StreamWorker implements AutoCloseable {
             metrics.register("streamfleet.worker.zookeeper.skipped.nodes", new ReadCounter(member::skippedNodes));
             LoadReporter loads = LoadReporter.start(unitMetrics, member::publishLoads,
                     dev.streamfleet.worker.internal.load.LoadPublication.MIN_INTERVAL, unitFailures);
-            return new StreamWorker(member, threads, metrics, unitMetrics, stalls, loads);
+            return new StreamWorker(member, threads, metrics, unitMetrics, stalls, loads, clock);
         } catch (RuntimeException e) {
             threads.close();
             throw e;
@@ -146,9 +148,12 @@ public final class StreamWorker implements AutoCloseable {
         return stalls.snapshot();
     }
 
-    /** The units whose reads of their source fail now (they try again), with the last failure. */
+    /**
+     * The units whose reads of their source or checkpoint writes fail now (they try again), or
+     * whose checkpoint write has not returned for a while, with the last failure.
+     */
     public Map<UnitId, String> retrying() {
-        return stalls.retryingSnapshot();
+        return stalls.retryingSnapshot(clock.instant());
     }
 
     /** Each held unit's measured load (processor time plus the worker's cost per record, records and bytes per second). */

@@ -28,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * inside a batch that then failed, and the unit's own write of what it processed must not move
  * the row backwards.
  *
+ * <p>Every write is on the status ({@link StalledUnits}) while it takes long or after it failed,
+ * until one lands: a store out of reach holds the unit inside a write for as long as the store's
+ * own retries last, and nothing else would show that.
+ *
  * <p>Runs on the unit's mailbox only.
  */
 final class UnitCheckpoints {
@@ -53,6 +57,7 @@ final class UnitCheckpoints {
     private final UnitContext context;
     private final RecordSource source;
     private final UnitMetrics metrics;
+    private final StalledUnits troubles;
     private final Clock clock;
     private Position written;
     private FinishedBeyond writtenFinished;
@@ -60,10 +65,11 @@ final class UnitCheckpoints {
     private Instant retryNotBefore = Instant.MIN;
     private String fencedReason;
 
-    UnitCheckpoints(UnitContext context, RecordSource source, UnitMetrics metrics, Clock clock) {
+    UnitCheckpoints(UnitContext context, RecordSource source, UnitMetrics metrics, StalledUnits troubles, Clock clock) {
         this.context = context;
         this.source = source;
         this.metrics = metrics;
+        this.troubles = troubles;
         this.clock = clock;
         this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
         this.writtenFinished = context.claimed().finished();
@@ -121,6 +127,7 @@ final class UnitCheckpoints {
             return Outcome.WRITTEN;
         }
         long started = System.nanoTime();
+        troubles.checkpointWriting(context.unit(), clock.instant());
         try {
             context.store().checkpoint(context.unit(), position, finished, context.epoch());
         } catch (OwnershipLostException | UnitEndedException | QuarantinedRowException e) {
@@ -128,6 +135,7 @@ final class UnitCheckpoints {
         } catch (CheckpointException e) {
             return retryLater("checkpoint", e);
         }
+        troubles.checkpointRecovered(context.unit());
         metrics.checkpointed(System.nanoTime() - started);
         source.checkpointed(position);
         written = position;
@@ -142,8 +150,10 @@ final class UnitCheckpoints {
         if (fencedReason != null) {
             return Outcome.FENCED;
         }
+        troubles.checkpointWriting(context.unit(), clock.instant());
         try {
             context.store().markEnded(context.unit(), context.epoch());
+            troubles.checkpointRecovered(context.unit());
             return Outcome.WRITTEN;
         } catch (OwnershipLostException | UnitEndedException | QuarantinedRowException e) {
             return fence(e);
@@ -153,12 +163,14 @@ final class UnitCheckpoints {
     }
 
     private Outcome fence(CheckpointException e) {
+        troubles.checkpointRecovered(context.unit());
         fencedReason = e.getMessage();
         return Outcome.FENCED;
     }
 
     private Outcome retryLater(String what, CheckpointException e) {
         metrics.failed();
+        troubles.checkpointFailed(context.unit(), what + ": " + e.getMessage());
         retryNotBefore = clock.instant().plus(RETRY_AFTER);
         LOG.warn("{}: {} failed, will retry: {}", context.unit(), what, e.getMessage());
         return Outcome.RETRY_LATER;

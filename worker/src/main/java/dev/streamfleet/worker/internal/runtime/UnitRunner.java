@@ -112,7 +112,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         this.metrics = metrics;
         this.stalls = stalls;
         this.progress = new ProgressWatch(settings.stallAfter(), clock.instant());
-        this.checkpoints = new UnitCheckpoints(context, source, metrics, clock);
+        this.checkpoints = new UnitCheckpoints(context, source, metrics, stalls, clock);
         this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
         this.reads = new UnitReads(context.unit(), source, metrics, progress, stalls, clock);
         this.processor = new UnitProcessor(context.unit(), metrics);
@@ -312,6 +312,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         progress.close();
         stalls.clear(context.unit());
         stalls.readRecovered(context.unit());
+        stalls.checkpointRecovered(context.unit());
         mailbox.cancelStep();
         source.close();
         context.events().failed(reason);
@@ -323,6 +324,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         progress.close();
         stalls.clear(context.unit());
         stalls.readRecovered(context.unit());
+        stalls.checkpointRecovered(context.unit());
         mailbox.cancelStep();
         if (endRetry != null) {
             endRetry.cancel();

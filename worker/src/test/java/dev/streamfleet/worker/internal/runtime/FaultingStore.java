@@ -26,6 +26,8 @@ final class FaultingStore implements CheckpointStore {
     private final CheckpointStore real;
     private final Deque<Optional<Fault>> script = new ArrayDeque<>();
     int writes;
+    /** Runs as each write starts, on the writer's thread: to look at the world while a write is in flight. */
+    Runnable duringEachWrite = () -> { };
 
     FaultingStore(CheckpointStore real) {
         this.real = real;
@@ -44,6 +46,7 @@ final class FaultingStore implements CheckpointStore {
 
     private void maybeFail(UnitId unit) {
         writes++;
+        duringEachWrite.run();
         Optional<Fault> fault = script.isEmpty() ? Optional.empty() : script.poll();
         if (fault.isEmpty()) {
             return;

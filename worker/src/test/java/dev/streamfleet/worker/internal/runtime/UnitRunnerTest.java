@@ -984,6 +984,46 @@ class UnitRunnerTest {
         assertThat(stored()).as("written while the source fails").contains(new Position.Offset(2));
     }
 
+    /**
+     * The checkpoint store out of reach: its writes fail only after their own retries, and the unit
+     * goes on retrying them. The status says so from the first failure until a write lands.
+     */
+    @Test
+    void aCheckpointThatFailsShowsAsRetryingWithItsReasonUntilAWriteLands() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 2, FaultingStore.Fault.UNAVAILABLE);
+        java.util.Map<UnitId, String> shown = new java.util.HashMap<>();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                shown.putAll(stalls.retryingSnapshot(scheduler.clock.instant()));
+            }
+        };
+        start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(false, List.of(List.of(0L), List.of(1L),
+                List.of(2L), List.of(3L))), processor);
+
+        scheduler.advanceUntil(() -> faulting.writes >= 3 && stored().isPresent(), STEP, LIMIT);
+
+        assertThat(shown).as("the status while the writes failed").containsKey(UNIT);
+        assertThat(shown.get(UNIT)).contains("checkpoint write failed, will retry").contains("the table did not answer");
+        assertThat(stalls.retryingSnapshot(scheduler.clock.instant())).as("once a write landed").isEmpty();
+    }
+
+    /** A store that does not answer holds the unit inside the write; the status says so while it lasts. */
+    @Test
+    void aCheckpointWriteThatDoesNotReturnShowsAsRetryingWhileItHangs() {
+        java.util.Map<UnitId, String> during = new java.util.HashMap<>();
+        FaultingStore slow = new FaultingStore(store);
+        // What the status would say 3 s into each write, as the store's own retries go on.
+        slow.duringEachWrite = () -> during.putAll(stalls.retryingSnapshot(scheduler.clock.instant().plusSeconds(3)));
+        start(context(slow, LeaseValidity.ALWAYS), new ScriptedSource(false, List.of(List.of(0L))),
+                new RecordingProcessor());
+
+        scheduler.advanceUntil(() -> stored().isPresent(), STEP, LIMIT);
+
+        assertThat(during).containsEntry(UNIT, "checkpoint write not answered for 3 s");
+        assertThat(stalls.retryingSnapshot(scheduler.clock.instant().plusSeconds(3))).as("after it returned").isEmpty();
+    }
+
     /** A read that fails is on the status from its first failure, not only once it lasts long enough to stall. */
     @Test
     void aUnitWhoseReadsFailShowsTheReasonAtOnceUntilAReadSucceeds() {
@@ -1010,12 +1050,12 @@ class UnitRunnerTest {
         };
         start(context(), refusedThenReading, new RecordingProcessor());
         scheduler.advanceUntil(() -> fetches.get() >= 1, STEP, LIMIT);
-        assertThat(stalls.retryingSnapshot()).containsEntry(UNIT,
+        assertThat(stalls.retryingSnapshot(scheduler.clock.instant())).containsEntry(UNIT,
                 "another subscription holds the shard; taking it over in 5 s");
         assertThat(stalls.snapshot()).as("not stalled: 5 s is well within the bound").isEmpty();
 
         scheduler.advanceUntil(() -> fetches.get() >= 5, STEP, LIMIT);
-        assertThat(stalls.retryingSnapshot()).as("a read succeeded").isEmpty();
+        assertThat(stalls.retryingSnapshot(scheduler.clock.instant())).as("a read succeeded").isEmpty();
     }
 
     @Test
