@@ -28,13 +28,35 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code STREAMFLEET_TEST_HOLD_BATCH_MS} set, each batch is written at once and then held that
  * long before {@code process} returns, like a processor that waits for an acknowledgement: a
  * worker frozen now is almost surely frozen inside {@code process}, and on thawing it returns
- * with a checkpoint due.
+ * with a checkpoint due. With {@code STREAMFLEET_TEST_POISON_EVERY} set to n, a batch that holds a
+ * poison record ({@link #isPoison}) fails before anything of it is written, every time, in every
+ * worker: what the dead letters are for.
  */
 public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
     private static final Map<String, JsonLinesSink> SINKS = new ConcurrentHashMap<>();
     private static final String WORK_PER_RECORD = System.getenv("STREAMFLEET_TEST_WORK_PER_RECORD_MS");
     private static final String HOLD_BATCH = System.getenv("STREAMFLEET_TEST_HOLD_BATCH_MS");
+    private static final String POISON_EVERY = System.getenv("STREAMFLEET_TEST_POISON_EVERY");
+    /** Which record of each {@code every} is poison: not the first, so a key's first record is healthy. */
+    private static final long POISON_REMAINDER = 7;
+
+    /**
+     * The rule, on the load's ids ({@code k-<n>}, {@code f-<n>}, see {@link LoadProducer}): poison
+     * when {@code n % every} is 7. Deterministic, so the test knows which records must become
+     * dead letters.
+     */
+    public static boolean isPoison(String id, int every) {
+        int dash = id.indexOf('-');
+        if (every <= 0 || dash < 0) {
+            return false;
+        }
+        try {
+            return Long.parseLong(id.substring(dash + 1)) % every == POISON_REMAINDER % every;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
 
     @Override
     public RecordProcessor create(UnitId unit) {
@@ -53,6 +75,15 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
         @Override
         public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
+            if (POISON_EVERY != null) {
+                // Before anything is written: a batch that fails leaves no line, so its retry repeats nothing.
+                for (StreamRecord record : batch.records()) {
+                    String id = StreamRecord.utf8(record.data()).orElse("");
+                    if (isPoison(id, Integer.parseInt(POISON_EVERY))) {
+                        throw new IllegalStateException("poison record " + id);
+                    }
+                }
+            }
             if (HOLD_BATCH != null) {
                 // Written while the lease is certain; the hold is only the wait for an acknowledgement.
                 sink.write(batch);
