@@ -81,6 +81,7 @@ final class DeliveryReport {
     private final Map<String, Integer> producedBySource = new TreeMap<>();
     private int processed;
     private int produced;
+    private Set<String> deadLettered = Set.of();
 
     DeliveryReport(String scenario, long checkpointIntervalMillis) {
         this(scenario, checkpointIntervalMillis, false);
@@ -100,6 +101,15 @@ final class DeliveryReport {
     /** Judges re-delivery against these checkpoints rather than by time alone; see {@link #explains}. */
     DeliveryReport withCheckpoints(CheckpointHistory history) {
         this.checkpoints = history;
+        return this;
+    }
+
+    /**
+     * The records the dead-letter destination acknowledged ({@link DeadLetterReport}): delivered,
+     * though no line says so. Before {@link #judge}.
+     */
+    DeliveryReport withDeadLettered(Set<String> ids) {
+        deadLettered = Set.copyOf(ids);
         return this;
     }
 
@@ -139,7 +149,7 @@ final class DeliveryReport {
         Set<String> seen = lines.stream().map(Line::id).collect(Collectors.toSet());
         Map<String, List<String>> missing = new TreeMap<>();
         for (LoadProducer.Produced record : producedRecords) {
-            if (!seen.contains(record.id())) {
+            if (!seen.contains(record.id()) && !deadLettered.contains(record.id())) {
                 missing.computeIfAbsent(record.source() + " " + record.key(), k -> new ArrayList<>()).add(record.id());
             }
         }

@@ -57,6 +57,8 @@ class FaultScenariosIT {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(2)).build();
+    /** One record in 50 is poison ({@link SlowJsonlProcessors#isPoison}): 2 a second on each source at twice the rate. */
+    private static final int POISON_EVERY = 50;
 
     @Test
     void scalingOutAndInGracefullyLosesAndRepeatsNothing() throws Exception {
@@ -108,12 +110,20 @@ class FaultScenariosIT {
         }
     }
 
+    /**
+     * Also the dead letters under kill -9 (README, "Dead letters"): one record in
+     * {@link #POISON_EVERY} fails in every worker on every attempt, and goes to the scenario's
+     * dead-letter topic. Nothing lost counts a record as delivered when it was processed or
+     * dead-lettered; every poison record is dead-lettered and never processed, no healthy one is,
+     * and a letter written twice is explained by the kill of the worker that wrote the first.
+     */
     @Test
     void killingWorkersUnderParallelLoadLosesNothingKeepsKeyOrderAndRepeatsOnlyUnfinishedRecords() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "parallelism 8 by key: kill -9 a random"
-                + " worker three times (seed " + seed + ")", RATE * 2, 8)) {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), "parallelism 8 by key, one record in "
+                + POISON_EVERY + " dead-lettered: kill -9 a random worker three times (seed " + seed + ")", RATE * 2,
+                FleetUnderFaults.Variant.usual().withParallelism(8).withPoisonEvery(POISON_EVERY))) {
             fleet.awaitBalancedOver(fleet.startAll(3), Duration.ofSeconds(60));
             for (int kill = 0; kill < 3; kill++) {
                 Thread.sleep(3_000 + random.nextInt(3_000));
@@ -124,8 +134,11 @@ class FaultScenariosIT {
             fleet.awaitBalancedOver(fleet.workers(), FAILOVER);
 
             DeliveryReport report = fleet.drainAndJudge();
+            DeadLetterReport letters = fleet.deadLetterReport();
             assertThat(report.findings()).as(report.summary()).isEmpty();
-            System.out.printf("%s; re-delivered per unit: %s%n", report.summary(), report.duplicates());
+            assertThat(letters.findings()).as(letters.summary()).isEmpty();
+            System.out.printf("%s; re-delivered per unit: %s; %s%n", report.summary(), report.duplicates(),
+                    letters.summary());
         }
     }
 
@@ -616,21 +629,32 @@ class FaultScenariosIT {
         }
     }
 
+    /**
+     * Under the default initial position (LATEST, for the stream and the topic): it applies only
+     * to the units read at the application's first start, and the child shards of the split and
+     * the merge start at their beginning (README, {@code initialPosition}), so none of their
+     * records is lost. The load starts only once every unit is READING, since LATEST rightly skips
+     * what came before; and each child shard must have processed records, or "nothing lost" of
+     * the children proved nothing.
+     */
     @Test
     void splittingTwoShardsAndMergingTwoWhileRecordsFlowKeepsEveryKeyInOrder() throws Exception {
-        splitAndMerge("split two shards, merge two others", 1);
+        splitAndMerge("split two shards, merge two others, initial position LATEST (the default)",
+                FleetUnderFaults.Variant.usual().withDefaultInitialPosition());
     }
 
     @Test
     void splittingAndMergingUnderParallelLoadKeepsEveryKeyInOrderAcrossParentsAndChildren() throws Exception {
-        splitAndMerge("parallelism 8 by key: split two shards, merge two others", 8);
+        splitAndMerge("parallelism 8 by key: split two shards, merge two others",
+                FleetUnderFaults.Variant.usual().withParallelism(8));
     }
 
-    private void splitAndMerge(String scenario, int parallelism) throws Exception {
-        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), scenario, RATE, parallelism);
+    private void splitAndMerge(String scenario, FleetUnderFaults.Variant variant) throws Exception {
+        try (FleetUnderFaults fleet = new FleetUnderFaults(SERVERS.stack(), scenario, RATE, variant);
              KinesisClient kinesis = TestStreams.client(SERVERS.stack().kinesis().endpoint())) {
             List<FleetUnderFaults.Worker> running = fleet.startAll(3);
             fleet.awaitBalancedOver(running, Duration.ofSeconds(60));
+            fleet.startLoadOnceEveryUnitIsReading(8, Duration.ofSeconds(30));
             Thread.sleep(2_000);
             TestStreams.splitInHalf(kinesis, fleet.stream, "shardId-000000000000");
             Thread.sleep(2_000);
@@ -646,6 +670,15 @@ class FaultScenariosIT {
             DeliveryReport report = fleet.drainAndJudge();
             assertThat(report.findings()).as(report.summary()).isEmpty();
             assertThat(report.duplicates()).as("no worker crashed: %s", report.summary()).isEmpty();
+            // Shards 4–7 are the children of the splits, 8 of the merge.
+            java.util.Map<String, Long> childLines = new java.util.TreeMap<>();
+            for (int child = 4; child <= 8; child++) {
+                childLines.put("kinesis/" + fleet.stream + "/shardId-00000000000" + child, 0L);
+            }
+            fleet.lines().forEach(line -> childLines.computeIfPresent(line.unit(), (unit, n) -> n + 1));
+            assertThat(childLines).as("records processed of each child shard: %s", report.summary())
+                    .allSatisfy((unit, n) -> assertThat(n).isPositive());
+            System.out.printf("%s; processed of the child shards: %s%n", report.summary(), childLines);
         }
     }
 }

@@ -39,6 +39,37 @@ final class FleetUnderFaults implements AutoCloseable {
     static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     private static final Pattern JOINED = Pattern.compile("worker (\\S+) joined fleet");
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Offers of a failing batch, then of its failing record, before the record is dead-lettered: quick retries. */
+    static final int PROCESSOR_ATTEMPTS = 2;
+
+    /**
+     * How a scenario's fleet differs from the usual one.
+     *
+     * @param poisonEvery            above 0: the processor fails on every record that
+     *                               {@link SlowJsonlProcessors#isPoison} names, and the workers write those to
+     *                               a dead-letter topic of the scenario's own
+     * @param defaultInitialPosition no {@code initialPosition} for either source (LATEST, the default), and no
+     *                               load until {@link #startLoadOnceEveryUnitIsReading}
+     */
+    record Variant(int parallelism, String kinesisReader, Optional<Duration> holdEachBatch, int poisonEvery,
+                   boolean defaultInitialPosition) {
+
+        static Variant usual() {
+            return new Variant(1, "polling", Optional.empty(), 0, false);
+        }
+
+        Variant withParallelism(int value) {
+            return new Variant(value, kinesisReader, holdEachBatch, poisonEvery, defaultInitialPosition);
+        }
+
+        Variant withPoisonEvery(int value) {
+            return new Variant(parallelism, kinesisReader, holdEachBatch, value, defaultInitialPosition);
+        }
+
+        Variant withDefaultInitialPosition() {
+            return new Variant(parallelism, kinesisReader, holdEachBatch, poisonEvery, true);
+        }
+    }
 
     /** A worker process of this fleet. */
     final class Worker {
@@ -114,6 +145,9 @@ final class FleetUnderFaults implements AutoCloseable {
     private final int parallelism;
     private final Optional<Duration> holdEachBatch;
     private final Optional<HandOverBounds> handOver;
+    private final Variant variant;
+    private final Optional<DeadLetterTopic> deadLetters;
+    private DeadLetterReport deadLetterReport;
     private int started;
 
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach) throws Exception {
@@ -131,8 +165,13 @@ final class FleetUnderFaults implements AutoCloseable {
     /** @param kinesisReader how the workers read the stream: {@code polling} or {@code fanout} */
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism, String kinesisReader)
             throws Exception {
-        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, parallelism, kinesisReader,
-                Optional.empty(), Optional.empty());
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach,
+                new Variant(parallelism, kinesisReader, Optional.empty(), 0, false), Optional.empty());
+    }
+
+    /** A fleet as {@code variant} says. */
+    FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, Variant variant) throws Exception {
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, variant, Optional.empty());
     }
 
     /**
@@ -142,13 +181,13 @@ final class FleetUnderFaults implements AutoCloseable {
      */
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, Duration holdEachBatch)
             throws Exception {
-        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, 1, "polling",
-                Optional.of(holdEachBatch), Optional.empty());
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach,
+                new Variant(1, "polling", Optional.of(holdEachBatch), 0, false), Optional.empty());
     }
 
     /** A fleet on a ZooKeeper ensemble of the scenario's own, at {@code zookeeper}, rather than the stack's. */
     FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach) throws Exception {
-        this(stack, zookeeper, scenario, recordsPerSecondEach, 1, "polling", Optional.empty(), Optional.empty());
+        this(stack, zookeeper, scenario, recordsPerSecondEach, Variant.usual(), Optional.empty());
     }
 
     /**
@@ -160,17 +199,17 @@ final class FleetUnderFaults implements AutoCloseable {
      */
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, HandOverBounds handOver)
             throws Exception {
-        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, 1, "polling", Optional.empty(),
-                Optional.of(handOver));
+        this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach, Variant.usual(), Optional.of(handOver));
     }
 
     private FleetUnderFaults(LocalStack stack, String zookeeper, String scenario, int recordsPerSecondEach,
-                             int parallelism, String kinesisReader, Optional<Duration> holdEachBatch,
-                             Optional<HandOverBounds> handOver) throws Exception {
+                             Variant variant, Optional<HandOverBounds> handOver) throws Exception {
         this.stack = stack;
-        this.parallelism = parallelism;
-        this.holdEachBatch = holdEachBatch;
+        this.variant = variant;
         this.handOver = handOver;
+        this.parallelism = variant.parallelism();
+        this.holdEachBatch = variant.holdEachBatch();
+        String kinesisReader = variant.kinesisReader();
         this.scenario = scenario;
         this.application = "faults-" + java.util.UUID.randomUUID().toString().substring(0, 8);
         this.dir = Files.createDirectories(stack.workDir().resolve("faults").resolve(application));
@@ -179,6 +218,9 @@ final class FleetUnderFaults implements AutoCloseable {
         }
         this.topic = TestTopics.create(stack.kafka().endpoint(), "faults", 4);
         this.config = dir.resolve("fleet.yaml");
+        this.deadLetters = variant.poisonEvery() > 0 ? Optional.of(new DeadLetterTopic(stack.kafka().endpoint()))
+                : Optional.empty();
+        String initialPosition = variant.defaultInitialPosition() ? "" : "initialPosition: TRIM_HORIZON";
         Files.writeString(config, """
                 application: %s
                 zookeeper:
@@ -194,13 +236,13 @@ final class FleetUnderFaults implements AutoCloseable {
                       stream: %s
                       region: us-east-1
                       endpoint: %s
-                      initialPosition: TRIM_HORIZON
+                      %s
                       idleWait: 100ms
                       reader: %s
                   - kafka:
                       topic: %s
                       bootstrapServers: %s
-                      initialPosition: TRIM_HORIZON
+                      %s
                 processor:
                   type: %s
                   options:
@@ -208,13 +250,22 @@ final class FleetUnderFaults implements AutoCloseable {
                 processing:
                   parallelism: %d
                 """.formatted(application, zookeeper, SESSION_TIMEOUT.toSeconds(),
-                stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(), kinesisReader, topic,
-                stack.kafka().endpoint(),
+                stack.dynamodb().endpoint(), CHECKPOINT_INTERVAL.toMillis(), stream, stack.kinesis().endpoint(),
+                initialPosition, kinesisReader, topic, stack.kafka().endpoint(), initialPosition,
                 SlowJsonlProcessors.class.getName(),
-                dir.resolve("records-{worker}.jsonl"), parallelism) + handOver.map(this::handOverYaml).orElse(""));
+                dir.resolve("records-{worker}.jsonl"), parallelism)
+                + deadLetters.map(d -> """
+                  processorAttempts: %d
+                  deadLetter:
+                    kafka:
+                      topic: %s
+                      bootstrapServers: %s
+                """.formatted(PROCESSOR_ATTEMPTS, d.topic, stack.kafka().endpoint())).orElse("")
+                + handOver.map(this::handOverYaml).orElse(""));
         this.leases = new LeaseWatcher(zookeeper, application);
         this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper, Duration.ofSeconds(5));
-        this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach);
+        this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach,
+                !variant.defaultInitialPosition());
     }
 
     /** Sets an environment variable for every worker started from now on (a test processor's behaviour, say). */
@@ -272,6 +323,9 @@ final class FleetUnderFaults implements AutoCloseable {
             variables.put("STREAMFLEET_TEST_JITTER", "true");
         }
         holdEachBatch.ifPresent(hold -> variables.put("STREAMFLEET_TEST_HOLD_BATCH_MS", Long.toString(hold.toMillis())));
+        if (variant.poisonEvery() > 0) {
+            variables.put("STREAMFLEET_TEST_POISON_EVERY", Integer.toString(variant.poisonEvery()));
+        }
         WorkerProcess process = WorkerProcess.start(dir.resolve(name + ".log"), variables,
                 "worker", "--config", config.toString());
         Worker worker = new Worker(name, process, calls);
@@ -393,9 +447,49 @@ final class FleetUnderFaults implements AutoCloseable {
     }
 
     /**
-     * Stops the load, waits (bounded) until everything acknowledged has been processed, stops
-     * every running worker cleanly (SIGTERM, all at once), and judges: deliveries, the recorded
-     * checkpoint writes, and every processor instance's callbacks.
+     * Waits until every worker's status API ({@code /api/worker}) shows each of the {@code units}
+     * units READING, each by the worker that holds its lease, then starts the load: under the
+     * default initial position (LATEST) what is produced before a unit's start was settled is
+     * rightly skipped, so the load must not run ahead of that.
+     */
+    void startLoadOnceEveryUnitIsReading(int units, Duration atMost) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        java.util.concurrent.atomic.AtomicReference<Map<String, String>> reading =
+                new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+        try {
+            await().atMost(atMost).pollInterval(Duration.ofMillis(200)).until(() -> {
+                Map<String, String> now = new java.util.HashMap<>();
+                for (var info : reader.read(application).workers()) {
+                    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(info.statusUrl() + "/api/worker"))
+                            .timeout(Duration.ofSeconds(2)).build();
+                    JsonNode report;
+                    try {
+                        report = JSON.readTree(http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                    } catch (IOException e) {
+                        continue; // not listening yet: none of its units counts as reading
+                    }
+                    for (JsonNode unit : report.path("units")) {
+                        if (unit.path("state").asText().equals("READING")) {
+                            now.put(unit.path("unit").asText(), info.id().value());
+                        }
+                    }
+                }
+                reading.set(now);
+                return now.size() == units && now.equals(leases.holders());
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("scenario '" + scenario + "': not every one of " + units + " units was READING"
+                    + " by its lease holder within " + atMost.toSeconds() + " s; reading: " + reading.get()
+                    + ", leases: " + leases.holders(), e);
+        }
+        load.start();
+    }
+
+    /**
+     * Stops the load, waits (bounded) until everything acknowledged has been processed or
+     * dead-lettered, stops every running worker cleanly (SIGTERM, all at once), and judges:
+     * deliveries, the dead letters, the recorded checkpoint writes, and every processor instance's
+     * callbacks.
      */
     DeliveryReport drainAndJudge() throws Exception {
         load.stop();
@@ -405,6 +499,7 @@ final class FleetUnderFaults implements AutoCloseable {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
                 Set<String> seen = new HashSet<>();
                 lines().forEach(line -> seen.add(line.id()));
+                deadLetters.ifPresent(d -> d.readToEnd(Duration.ofSeconds(30)).forEach(letter -> seen.add(letter.id())));
                 return seen.containsAll(expected);
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
@@ -414,11 +509,31 @@ final class FleetUnderFaults implements AutoCloseable {
         List<DeliveryReport.Line> lines = lines();
         CheckpointHistory checkpoints = new CheckpointHistory().judge(checkpointWrites(), claims(), lines);
         endings = new ProcessorEndings().judge(callbacks(), stoppedCleanly);
-        return new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1).withCheckpoints(checkpoints)
-                .judge(load.load(), load.produced(), lines, leases.tenures(), crashes)
+        DeliveryReport report = new DeliveryReport(scenario, CHECKPOINT_INTERVAL.toMillis(), parallelism > 1)
+                .withCheckpoints(checkpoints);
+        if (deadLetters.isPresent()) {
+            DeliveryReport.Load ran = load.load();
+            // A quarter of the poison records the rate gives over the load's time, as the load's own floor.
+            long floor = Math.max(1, ran.floor() / variant.poisonEvery());
+            deadLetterReport = new DeadLetterReport(scenario, CHECKPOINT_INTERVAL.toMillis(),
+                    id -> SlowJsonlProcessors.isPoison(id, variant.poisonEvery()), PROCESSOR_ATTEMPTS)
+                    .judge(ran.sources(), floor, load.produced(), lines,
+                            deadLetters.get().readToEnd(Duration.ofSeconds(30)), deadLetters.get().unreadable(),
+                            leases.tenures(), crashes);
+            report.withDeadLettered(deadLetterReport.deadLettered());
+        }
+        return report.judge(load.load(), load.produced(), lines, leases.tenures(), crashes)
                 .include(unclean, "")
                 .include(checkpoints.findings(), checkpoints.summary())
                 .include(endings.findings(), endings.summary());
+    }
+
+    /** The judgement of the dead letters, after {@link #drainAndJudge()}, for a fleet with poison records. */
+    DeadLetterReport deadLetterReport() {
+        if (deadLetterReport == null) {
+            throw new IllegalStateException("no dead letters judged: a fleet without poison records, or not drained yet");
+        }
+        return deadLetterReport;
     }
 
     /** SIGTERM to every running worker at once, then each must exit 0; what did not is returned. */
@@ -527,5 +642,6 @@ final class FleetUnderFaults implements AutoCloseable {
         }
         leases.close();
         reader.close();
+        deadLetters.ifPresent(DeadLetterTopic::close);
     }
 }

@@ -41,12 +41,22 @@ final class LoadProducer implements AutoCloseable {
     private final AtomicBoolean kinesisPaused = new AtomicBoolean(false);
     private final Thread thread;
     private final List<String> problems = new ArrayList<>();
-    private final long startedNanos = System.nanoTime();
+    private final AtomicBoolean started = new AtomicBoolean(false);
+    private volatile long startedNanos;
     private long stoppedNanos;
     private long nextKinesis;
     private long nextKafka;
 
     LoadProducer(String kinesisEndpoint, String stream, String bootstrap, String topic, int recordsPerSecondEach) {
+        this(kinesisEndpoint, stream, bootstrap, topic, recordsPerSecondEach, true);
+    }
+
+    /**
+     * @param startNow false: nothing is produced until {@link #start()}, for a fleet that must be
+     *                 reading every unit first (initial position LATEST skips what came before)
+     */
+    LoadProducer(String kinesisEndpoint, String stream, String bootstrap, String topic, int recordsPerSecondEach,
+                 boolean startNow) {
         this.kinesis = TestStreams.client(kinesisEndpoint);
         this.stream = stream;
         Properties props = new Properties();
@@ -61,7 +71,17 @@ final class LoadProducer implements AutoCloseable {
         this.perTick = Math.max(1, recordsPerSecondEach / 10);
         this.thread = new Thread(this::run, "load-producer");
         thread.setDaemon(true);
-        thread.start();
+        if (startNow) {
+            start();
+        }
+    }
+
+    /** Starts producing; the load's time runs from here. Called again, it does nothing. */
+    void start() {
+        if (started.compareAndSet(false, true)) {
+            startedNanos = System.nanoTime();
+            thread.start();
+        }
     }
 
     private void run() {
@@ -163,14 +183,16 @@ final class LoadProducer implements AutoCloseable {
         if (running.getAndSet(false)) {
             stoppedNanos = System.nanoTime();
         }
-        thread.join(Duration.ofSeconds(30).toMillis());
+        if (started.get()) {
+            thread.join(Duration.ofSeconds(30).toMillis());
+        }
     }
 
     /** What it did, for the report: the stream and the topic, the rate on each, how long it ran, its problems. */
     DeliveryReport.Load load() {
         long until = running.get() ? System.nanoTime() : stoppedNanos;
-        return new DeliveryReport.Load(List.of(stream, topic), perTick * 10, Duration.ofNanos(until - startedNanos),
-                problems());
+        Duration ran = started.get() ? Duration.ofNanos(until - startedNanos) : Duration.ZERO;
+        return new DeliveryReport.Load(List.of(stream, topic), perTick * 10, ran, problems());
     }
 
     @Override

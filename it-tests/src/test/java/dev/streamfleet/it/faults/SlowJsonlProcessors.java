@@ -36,7 +36,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * worker frozen now is almost surely frozen inside {@code process}, and on thawing it returns
  * with a checkpoint due. With {@code STREAMFLEET_TEST_HANG_WHEN} set to a file's path, from the
  * moment that file exists every call to {@code process} blocks forever, interrupts ignored, before
- * it writes its batch: a processor stuck in a call that never times out.
+ * it writes its batch: a processor stuck in a call that never times out. With
+ * {@code STREAMFLEET_TEST_POISON_EVERY} set to n, a batch that holds a
+ * poison record ({@link #isPoison}) fails before anything of it is written, every time, in every
+ * worker: what the dead letters are for.
  */
 public final class SlowJsonlProcessors implements RecordProcessorFactory {
 
@@ -48,6 +51,26 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
     /** The variable naming the file whose existence makes every batch hang. */
     static final String HANG_WHEN_VARIABLE = "STREAMFLEET_TEST_HANG_WHEN";
     private static final String HANG_WHEN = System.getenv(HANG_WHEN_VARIABLE);
+    private static final String POISON_EVERY = System.getenv("STREAMFLEET_TEST_POISON_EVERY");
+    /** Which record of each {@code every} is poison: not the first, so a key's first record is healthy. */
+    private static final long POISON_REMAINDER = 7;
+
+    /**
+     * The rule, on the load's ids ({@code k-<n>}, {@code f-<n>}, see {@link LoadProducer}): poison
+     * when {@code n % every} is 7. Deterministic, so the test knows which records must become
+     * dead letters.
+     */
+    public static boolean isPoison(String id, int every) {
+        int dash = id.indexOf('-');
+        if (every <= 0 || dash < 0) {
+            return false;
+        }
+        try {
+            return Long.parseLong(id.substring(dash + 1)) % every == POISON_REMAINDER % every;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
 
     @Override
     public RecordProcessor create(UnitId unit) {
@@ -124,6 +147,15 @@ public final class SlowJsonlProcessors implements RecordProcessorFactory {
         private void processBatch(RecordBatch batch) throws Exception {
             if (HANG_WHEN != null && Files.exists(Path.of(HANG_WHEN))) {
                 hangForever();
+            }
+            if (POISON_EVERY != null) {
+                // Before anything is written: a batch that fails leaves no line, so its retry repeats nothing.
+                for (StreamRecord record : batch.records()) {
+                    String id = StreamRecord.utf8(record.data()).orElse("");
+                    if (isPoison(id, Integer.parseInt(POISON_EVERY))) {
+                        throw new IllegalStateException("poison record " + id);
+                    }
+                }
             }
             if (HOLD_BATCH != null) {
                 // Written while the lease is certain; the hold is only the wait for an acknowledgement.
