@@ -77,6 +77,9 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     private final UnitContext context;
     private final RecordSource source;
     private final RecordProcessorFactory processors;
+    /** How often a revoke whose session was not confirmed lately looks again, until its deadline. */
+    private static final Duration UNCONFIRMED_REVOKE_POLL = Duration.ofMillis(50);
+
     private final Scheduler scheduler;
     private final WorkerSettings settings;
     private final Clock clock;
@@ -359,21 +362,31 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
             return;
         }
         boolean failed = phase == Phase.FAILED;
+        if (!failed && processor.started() && !context.validity().current() && !clock.instant().isAfter(deadline)) {
+            // Not confirmed lately: a healthy worker whose last confirmation is a moment old (a slow answer, a
+            // ZooKeeper blip) waits for the next one, so that its graceful move still writes its final checkpoint;
+            // a worker whose session is gone hears lost() through the keeper meanwhile, or at the deadline below.
+            mailbox.cancelStep();
+            scheduler.schedule(() -> post(() -> revokeMessage(deadline, reason, done)), UNCONFIRMED_REVOKE_POLL);
+            return;
+        }
         close();
         if (failed || !processor.started()) {
             processor.lost(failed ? "taken away after it failed" : "taken away before it started");
             done.complete(false);
             return;
         }
-        if (clock.instant().isAfter(deadline)) {
-            processor.lost("the batch in hand outlived the revoke's deadline");
+        if (!context.validity().current()) {
+            // Not confirmed again by the deadline (a worker thawed after a freeze past its session, told to leave
+            // before it hears that the session expired): another worker may read the unit already, as lost() says.
+            LOG.warn("{}: revoked, but the session was not confirmed again before the revoke's deadline; the lease may"
+                    + " have lapsed, so the processor hears lost() and no final checkpoint is written", context.unit());
+            processor.lost("the lease may have lapsed: the session was not confirmed before the revoke's deadline");
             done.complete(false);
             return;
         }
-        if (!context.validity().current()) {
-            // Not confirmed lately (a worker thawed after a freeze past its session, told to leave before it hears
-            // that the session expired): another worker may read the unit already, which is what lost() says.
-            processor.lost("the lease may have lapsed: the session was not confirmed lately");
+        if (clock.instant().isAfter(deadline)) {
+            processor.lost("the batch in hand outlived the revoke's deadline");
             done.complete(false);
             return;
         }
@@ -385,6 +398,8 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         }
         // From here on a store failure changes only what is reported: the processor has had its ending.
         UnitCheckpoints.Outcome outcome = finalWrite(true);
+        // The unit is no longer this worker's: a failed final write is logged below, not left on the status.
+        stalls.checkpointRecovered(context.unit());
         if (outcome != UnitCheckpoints.Outcome.WRITTEN) {
             LOG.warn("{}: the final checkpoint was not written ({}); the next owner resumes from the last one",
                     context.unit(), checkpoints.fenced().orElse("the store failed"));

@@ -3,6 +3,7 @@ package dev.streamfleet.worker.internal.runtime;
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.checkpoint.internal.memory.InMemoryCheckpointTable;
+import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.LeaseKeeper;
 import dev.streamfleet.coordinator.ManualScheduler;
 import dev.streamfleet.coordinator.ScriptedLeaseNodes;
@@ -331,10 +332,13 @@ class LeaseSeamTest {
         validity = false;
         keeper.handOver();
         scheduler.advance(Duration.ofSeconds(1));
-
         Runner runner = runners.get(0);
+        assertThat(runner.calls).as("no ending while a confirmation may still come").doesNotContain("revoked", "lost");
+        scheduler.advance(CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT);
+
         assertThat(runner.calls).as("the runner started").contains("initialize");
-        assertThat(runner.calls).as("another worker may own the unit: its ending").last().isEqualTo("lost");
+        assertThat(runner.calls).as("never confirmed again by the deadline: another worker may own the unit")
+                .last().isEqualTo("lost");
         promisesHold();
     }
 

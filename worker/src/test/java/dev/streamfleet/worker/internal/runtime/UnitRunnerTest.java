@@ -1232,4 +1232,61 @@ class UnitRunnerTest {
         scheduler.advance(Duration.ofSeconds(6));
         assertThat(attempts).as("offered again once the backoff is over").hasValue(2);
     }
+
+    @Test
+    void aGracefulRevokeWhoseSessionWasNotConfirmedForAMomentWaitsForTheNextConfirmationAndWritesItsFinalCheckpoint() {
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = start(context(confirmed::get), new ScriptedSource(false, List.of(List.of(0L, 1L), List.of(2L))),
+                processor, rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 2, STEP, LIMIT);
+
+        confirmed.set(false);
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10), RevokeReason.SHUTDOWN);
+        scheduler.advance(Duration.ofMillis(200));
+        assertThat(processor.calls).as("no ending while the confirmation is a moment old").doesNotContain("lost")
+                .noneMatch(call -> call.startsWith("revoked"));
+        confirmed.set(true);
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(processor.calls).contains("revoked SHUTDOWN").doesNotContain("lost");
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(stored()).as("the final checkpoint: the next owner repeats nothing").contains(new Position.Offset(3));
+    }
+
+    @Test
+    void aRevokeWhoseSessionIsNotConfirmedAgainBeforeItsDeadlineIsHeardAsLostWithoutAFinalCheckpoint() {
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = start(context(confirmed::get), new ScriptedSource(false, List.of(List.of(0L, 1L))),
+                processor, rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 1, STEP, LIMIT);
+
+        confirmed.set(false);
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(2), RevokeReason.MOVED);
+        scheduler.advance(Duration.ofSeconds(3));
+
+        assertThat(processor.calls).last().isEqualTo("lost");
+        assertThat(processor.calls).noneMatch(call -> call.startsWith("revoked"));
+        assertThat(revoked).isCompletedWithValue(false);
+        assertThat(stored()).as("nothing written under a lease that may have lapsed").isEmpty();
+    }
+
+    @Test
+    void aFinalCheckpointThatFailedLeavesNoRetryingEntryForTheUnitItHandedOver() {
+        FaultingStore faulting = new FaultingStore(store).failAfter(0, 1, FaultingStore.Fault.UNAVAILABLE);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = start(context(faulting, LeaseValidity.ALWAYS), new ScriptedSource(false,
+                List.of(List.of(0L))), processor, rarely, UnitMetrics.unregistered(UNIT));
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 1, STEP, LIMIT);
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(5), RevokeReason.MOVED);
+        scheduler.advance(Duration.ofMinutes(10));
+
+        assertThat(revoked).as("the final write failed").isCompletedWithValue(false);
+        assertThat(stalls.retryingSnapshot(scheduler.clock.instant())).as("the unit is no longer this worker's").isEmpty();
+    }
 }
