@@ -40,9 +40,11 @@ public final class KafkaDeadLetterSink implements DeadLetterSink {
         // linger + request timeout (and lingers 5 ms by default since Kafka 4.0), so it follows from those two.
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
         props.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(REQUEST_TIMEOUT.toMillis()));
-        this.deliveryTimeoutMillis = Math.max(ACK_TIMEOUT.toMillis(), millis(props, ProducerConfig.LINGER_MS_CONFIG)
-                + millis(props, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG));
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(deliveryTimeoutMillis));
+        // A delivery timeout the user set is theirs (the client refuses it, naming it, if it is too short).
+        props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.min(Integer.MAX_VALUE,
+                Math.max(ACK_TIMEOUT.toMillis(), millis(props, ProducerConfig.LINGER_MS_CONFIG)
+                        + millis(props, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)))));
+        this.deliveryTimeoutMillis = millis(props, ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
         try {
             this.producer = new KafkaProducer<>(props);
         } catch (KafkaException e) {

@@ -35,4 +35,12 @@ class KafkaDeadLetterSinkTest {
                 .hasMessageStartingWith("cannot write dead letters to Kafka topic letters at " + NOWHERE + ": ")
                 .hasMessageContaining("compression.type");
     }
+
+    @Test
+    void aDeliveryTimeoutTheUserSetIsTheirsNotOverwritten() {
+        // Too short for the request timeout: the client refuses it, which shows the user's value reached it.
+        assertThatThrownBy(() -> new KafkaDeadLetterSink("letters", NOWHERE, Map.of("delivery.timeout.ms", "1000")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("delivery.timeout.ms").hasMessageNotContaining("\n");
+    }
 }
