@@ -50,24 +50,29 @@ final class FleetUnderFaults implements AutoCloseable {
      *                               a dead-letter topic of the scenario's own
      * @param defaultInitialPosition no {@code initialPosition} for either source (LATEST, the default), and no
      *                               load until {@link #startLoadOnceEveryUnitIsReading}
+     * @param loadOnceReading        no load until {@link #startLoadOnceEveryUnitIsReading}
      */
     record Variant(int parallelism, String kinesisReader, Optional<Duration> holdEachBatch, int poisonEvery,
-                   boolean defaultInitialPosition) {
+                   boolean defaultInitialPosition, boolean loadOnceReading) {
 
         static Variant usual() {
-            return new Variant(1, "polling", Optional.empty(), 0, false);
+            return new Variant(1, "polling", Optional.empty(), 0, false, false);
         }
 
         Variant withParallelism(int value) {
-            return new Variant(value, kinesisReader, holdEachBatch, poisonEvery, defaultInitialPosition);
+            return new Variant(value, kinesisReader, holdEachBatch, poisonEvery, defaultInitialPosition, loadOnceReading);
         }
 
         Variant withPoisonEvery(int value) {
-            return new Variant(parallelism, kinesisReader, holdEachBatch, value, defaultInitialPosition);
+            return new Variant(parallelism, kinesisReader, holdEachBatch, value, defaultInitialPosition, loadOnceReading);
         }
 
         Variant withDefaultInitialPosition() {
-            return new Variant(parallelism, kinesisReader, holdEachBatch, poisonEvery, true);
+            return new Variant(parallelism, kinesisReader, holdEachBatch, poisonEvery, true, true);
+        }
+
+        Variant withLoadOnceReading() {
+            return new Variant(parallelism, kinesisReader, holdEachBatch, poisonEvery, defaultInitialPosition, true);
         }
     }
 
@@ -166,7 +171,7 @@ final class FleetUnderFaults implements AutoCloseable {
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, int parallelism, String kinesisReader)
             throws Exception {
         this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach,
-                new Variant(parallelism, kinesisReader, Optional.empty(), 0, false), Optional.empty());
+                new Variant(parallelism, kinesisReader, Optional.empty(), 0, false, false), Optional.empty());
     }
 
     /** A fleet as {@code variant} says. */
@@ -182,7 +187,7 @@ final class FleetUnderFaults implements AutoCloseable {
     FleetUnderFaults(LocalStack stack, String scenario, int recordsPerSecondEach, Duration holdEachBatch)
             throws Exception {
         this(stack, stack.zookeeper().endpoint(), scenario, recordsPerSecondEach,
-                new Variant(1, "polling", Optional.of(holdEachBatch), 0, false), Optional.empty());
+                new Variant(1, "polling", Optional.of(holdEachBatch), 0, false, false), Optional.empty());
     }
 
     /** A fleet on a ZooKeeper ensemble of the scenario's own, at {@code zookeeper}, rather than the stack's. */
@@ -265,7 +270,7 @@ final class FleetUnderFaults implements AutoCloseable {
         this.leases = new LeaseWatcher(zookeeper, application);
         this.reader = dev.streamfleet.coordinator.internal.zk.FleetReader.connect(zookeeper, Duration.ofSeconds(5));
         this.load = new LoadProducer(stack.kinesis().endpoint(), stream, stack.kafka().endpoint(), topic, recordsPerSecondEach,
-                !variant.defaultInitialPosition());
+                !variant.loadOnceReading());
     }
 
     /** Sets an environment variable for every worker started from now on (a test processor's behaviour, say). */
