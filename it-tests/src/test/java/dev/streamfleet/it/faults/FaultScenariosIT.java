@@ -514,8 +514,10 @@ class FaultScenariosIT {
             long dynamoCut = System.currentTimeMillis();
             dynamodb.cut();
             List<String> shown = new ArrayList<>();
+            java.util.Set<String> surfaces = new java.util.TreeSet<>();
             while (System.currentTimeMillis() < dynamoCut + DYNAMODB_CUT.toMillis()) {
                 troubles(status).ifPresent(shown::add);
+                surfaces.addAll(surfacesShowingRetrying(status));
                 Thread.sleep(250);
             }
             dynamodb.heal();
@@ -554,6 +556,8 @@ class FaultScenariosIT {
             assertThat(report.findings()).as(report.summary()).isEmpty();
             assertThat(shown).as("what the cut worker's /api/worker and /health said was wrong during the %d s without"
                     + " DynamoDB (%d failed checkpoint writes)", DYNAMODB_CUT.toSeconds(), duringTheCut.size()).isNotEmpty();
+            assertThat(surfaces).as("where the cut worker showed its units retrying during the cut: %s", shown)
+                    .containsExactly("/api/worker", "/health", "/metrics");
             System.out.printf("%s; status during the DynamoDB cut: %s; checkpoint writes that failed in it: %d;"
                     + " re-delivered per unit: %s; %d s from start to the faults' end, %d s in all%n", report.summary(),
                     shown.get(0), duringTheCut.size(), report.duplicates(),
@@ -575,12 +579,31 @@ class FaultScenariosIT {
             }
         }
         JsonNode health = JSON.readTree(get(statusUrl + "/health"));
-        for (String list : List.of("failed", "stalled")) {
+        for (String list : List.of("failed", "stalled", "retrying")) {
             if (!health.path(list).isEmpty()) {
                 troubles.add("/health " + list + ": " + health.path(list));
             }
         }
         return troubles.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join("; ", troubles));
+    }
+
+    /** Which of the worker's status endpoints show a unit retrying now. */
+    private static java.util.Set<String> surfacesShowingRetrying(String statusUrl) throws Exception {
+        java.util.Set<String> surfaces = new java.util.TreeSet<>();
+        for (JsonNode unit : JSON.readTree(get(statusUrl + "/api/worker")).path("units")) {
+            if (unit.has("retrying")) {
+                surfaces.add("/api/worker");
+            }
+        }
+        if (!JSON.readTree(get(statusUrl + "/health")).path("retrying").isEmpty()) {
+            surfaces.add("/health");
+        }
+        for (String line : get(statusUrl + "/metrics").split("\n")) {
+            if (line.startsWith("streamfleet_worker_units_retrying ") && Double.parseDouble(line.split(" ")[1]) > 0) {
+                surfaces.add("/metrics");
+            }
+        }
+        return surfaces;
     }
 
     private static String get(String url) throws Exception {

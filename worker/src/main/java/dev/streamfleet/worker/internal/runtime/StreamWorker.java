@@ -77,6 +77,8 @@ public final class StreamWorker implements AutoCloseable {
                         () -> () -> member.units().values().stream().filter(state::equals).count());
             }
             metrics.gauge("streamfleet.worker.units.stalled", () -> () -> stalls.snapshot().size());
+            // Units whose reads or checkpoint writes fail now (a store or stream out of reach), with no unit stopped.
+            metrics.gauge("streamfleet.worker.units.retrying", () -> () -> stalls.retryingSnapshot(clock.instant()).size());
             // Counters read from the coordinator, which counts them: alert on any increase.
             metrics.register("streamfleet.worker.task.failures", new ReadCounter(
                     () -> member.taskFailures().count() + unitFailures.count()));

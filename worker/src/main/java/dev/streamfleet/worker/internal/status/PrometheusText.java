@@ -54,6 +54,8 @@ public final class PrometheusText {
             Map.entry("streamfleet_worker_errors", "Processor failures on this worker; each one stops its unit."),
             Map.entry("streamfleet_worker_units_stalled", "Units on this worker that have made no progress for"
                     + " processing.stallAfter."),
+            Map.entry("streamfleet_worker_units_retrying", "Units on this worker whose reads or checkpoint writes fail"
+                    + " now, or whose checkpoint write has not been answered for 2 s; each is on /health with its reason."),
             Map.entry("streamfleet_worker_task_failures", "Background tasks of this worker that threw; each is logged at"
                     + " ERROR and the last one is on /health."),
             Map.entry("streamfleet_worker_zookeeper_skipped_nodes", "Bad values of ZooKeeper nodes this worker skipped"

@@ -242,6 +242,9 @@ public final class WorkerStatusServer implements AutoCloseable {
             ArrayNode stalled = body.putArray("stalled");
             new TreeMap<>(current.stalled()).forEach((unit, reason) ->
                     stalled.addObject().put("unit", unit.toString()).put("reason", reason));
+            ArrayNode retrying = body.putArray("retrying");
+            new TreeMap<>(current.retrying()).forEach((unit, reason) ->
+                    retrying.addObject().put("unit", unit.toString()).put("reason", reason));
             // Background tasks that threw (each logged at ERROR) and ZooKeeper nodes skipped as unreadable (each
             // logged at WARN): never silent, and still 200, as a restart would not mend either.
             var taskFailures = current.taskFailures();
