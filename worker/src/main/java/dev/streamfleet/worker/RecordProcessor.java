@@ -39,9 +39,9 @@ public interface RecordProcessor {
      * The unit is taken away while this worker still holds it: it moves to another worker, or
      * this worker is leaving ({@link RevokeContext#reason}). The worker writes a final checkpoint
      * after this returns; the processor may also. Comes only after the last {@code process} has
-     * returned, and only within {@code processing.drainTimeout} of the revoke; past that, or when
-     * ZooKeeper has not confirmed this worker's session lately (a process thawed after a freeze
-     * past its session), the processor hears {@link #lost} instead.
+     * returned, and only within {@code processing.drainTimeout} of the revoke, while ZooKeeper has
+     * confirmed this worker's session lately (a revoke that finds it unconfirmed waits for the next
+     * confirmation); past that deadline the processor hears {@link #lost} instead.
      */
     default void revoked(RevokeContext context, Checkpointer checkpointer) {
     }
