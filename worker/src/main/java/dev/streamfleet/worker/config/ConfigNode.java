@@ -180,6 +180,16 @@ final class ConfigNode {
         return value;
     }
 
+    /** A duration between {@code min} and {@code max}. */
+    Duration duration(String name, Duration fallback, Duration min, Duration max) {
+        Duration value = duration(name, fallback, min);
+        if (value.compareTo(max) > 0) {
+            throw new ConfigException(key(name) + ": expected at most " + Durations.format(max) + ", got "
+                    + node.get(name).asText().trim());
+        }
+        return value;
+    }
+
     Optional<URI> uri(String name) {
         if (!has(name)) {
             return Optional.empty();

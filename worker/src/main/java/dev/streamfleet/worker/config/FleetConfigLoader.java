@@ -42,6 +42,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 @PublicApi
 public final class FleetConfigLoader {
 
+    /**
+     * The most a revoke may wait for its batch (drainTimeout) and then for the stuck handler
+     * (stuckAfter): a day, well within what the scheduler can count in millis when both are added.
+     */
+    private static final Duration HAND_OVER_BOUND = Duration.ofDays(1);
+
     private FleetConfigLoader() {
     }
 
@@ -182,8 +188,8 @@ public final class FleetConfigLoader {
         FleetConfig.Processing processing = new FleetConfig.Processing(
                 pg.integer("threads", WorkerSettings.DEFAULT_THREADS, 1, 1024),
                 pg.integer("processorAttempts", WorkerSettings.DEFAULT_PROCESSOR_RETRY.maxAttempts(), 1, 1000),
-                pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1)),
-                pg.duration("stuckAfter", WorkerSettings.DEFAULT_STUCK_AFTER, Duration.ofMillis(1)),
+                pg.duration("drainTimeout", CoordinatorConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ofMillis(1), HAND_OVER_BOUND),
+                pg.duration("stuckAfter", WorkerSettings.DEFAULT_STUCK_AFTER, Duration.ofMillis(1), HAND_OVER_BOUND),
                 pg.duration("stallAfter", WorkerSettings.DEFAULT_STALL_AFTER, Duration.ofMillis(1)),
                 parallelism(pg), pg.optionalSection("deadLetter").map(dl -> deadLetter(dl, regions)));
         FleetConfig.Worker worker = new FleetConfig.Worker(

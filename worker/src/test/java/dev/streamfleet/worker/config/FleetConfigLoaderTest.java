@@ -92,6 +92,17 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void aHandOverDurationTooLongToScheduleIsRejectedInOneLineAtLoad() {
+        // It failed only at the first revoke, on the keeper's thread: drainTimeout + stuckAfter overflowed millis.
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  stuckAfter: 9223372036854775807ms\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("processing.stuckAfter: expected at most 24h, got 9223372036854775807ms");
+        assertThatThrownBy(() -> load(MINIMAL + "processing:\n  drainTimeout: 25h\n"))
+                .hasMessage("processing.drainTimeout: expected at most 24h, got 25h");
+        assertThat(load(MINIMAL + "processing:\n  stuckAfter: 24h\n").processing().stuckAfter()).isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
     void aStuckAfterOfZeroOrNoDurationIsRejectedInOneLine() {
         // Zero would end a worker on every session blip that found a batch in hand.
         assertThatThrownBy(() -> load(MINIMAL + "processing:\n  stuckAfter: 0s\n"))
