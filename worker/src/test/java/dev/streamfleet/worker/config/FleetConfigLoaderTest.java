@@ -92,7 +92,7 @@ class FleetConfigLoaderTest {
     }
 
     @Test
-    void aHandOverDurationTooLongToScheduleIsRejectedInOneLineAtLoad() {
+    void aHandOverDurationTooLongToScheduleIsRejectedInOneLineAtLoad() throws Exception {
         // It failed only at the first revoke, on the keeper's thread: drainTimeout + stuckAfter overflowed millis.
         assertThatThrownBy(() -> load(MINIMAL + "processing:\n  stuckAfter: 9223372036854775807ms\n"))
                 .isInstanceOf(ConfigException.class)

@@ -185,7 +185,8 @@ final class FleetStatus {
             if (report == null) {
                 return 2;
             }
-            return report.path("state").asText().equals("FAILED") ? 0 : report.has("stalled") ? 1 : 2;
+            return report.path("state").asText().equals("FAILED") ? 0
+                    : report.has("stalled") || report.has("retrying") ? 1 : 2;
         }).thenComparing(java.util.Comparator.naturalOrder())).toList();
     }
 }

@@ -63,9 +63,10 @@
     return typeof iso === 'string' && iso.length >= 19 ? iso.substring(11, 19) : '';
   }
 
-  // Failed units first, then stalled ones, then the rest: what needs an operator leads.
+  // Failed units first, then stalled or retrying ones (a stream or the checkpoint table out of reach), then the
+  // rest: what needs an operator leads.
   function attention(unit) {
-    return unit.state === 'FAILED' ? 0 : unit.stalled !== undefined ? 1 : 2;
+    return unit.state === 'FAILED' ? 0 : unit.stalled !== undefined || unit.retrying !== undefined ? 1 : 2;
   }
 
   function lagValue(unit) {
@@ -391,7 +392,7 @@
     UNIT_COLUMNS.forEach(function (column) {
       var th = element('th', null, column.title);
       th.setAttribute('data-key', column.key);
-      th.title = 'sort by ' + column.title + ' (failed and stalled units stay first)';
+      th.title = 'sort by ' + column.title + ' (failed, stalled and retrying units stay first)';
       th.addEventListener('click', function () {
         if (view.sortKey === column.key) {
           view.ascending = !view.ascending;

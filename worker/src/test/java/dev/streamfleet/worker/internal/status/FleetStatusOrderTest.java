@@ -45,4 +45,14 @@ class FleetStatusOrderTest {
 
         assertThat(FleetStatus.attentionFirst(List.of(a, b, c), reports, Set.of(c))).containsExactly(c, b, a);
     }
+
+    @Test
+    void aUnitRetryingItsCheckpointWritesLeadsAsAStalledOneDoes() {
+        UnitId a = UnitId.kafka("orders", 0);
+        UnitId b = UnitId.kafka("orders", 1);
+        Map<UnitId, JsonNode> reports = Map.of(a, report("READING", null), b, JSON.createObjectNode().put("state", "READING")
+                .put("retrying", "checkpoint write not answered for 2 s"));
+
+        assertThat(FleetStatus.attentionFirst(List.of(a, b), reports, Set.of())).containsExactly(b, a);
+    }
 }
