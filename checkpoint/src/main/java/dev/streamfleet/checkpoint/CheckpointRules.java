@@ -1,8 +1,10 @@
 package dev.streamfleet.checkpoint;
 
 import dev.streamfleet.core.Epoch;
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
+import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.core.UnitId;
 
 import java.util.Optional;
@@ -35,14 +37,28 @@ public final class CheckpointRules {
         }
     }
 
-    public static void checkCheckpoint(UnitId unit, Optional<Checkpoint> stored, Position position, Epoch epoch) {
-        requireRecordPosition(unit, position);
+    /**
+     * A checkpoint moves a row forward under its owner's epoch: to a record position, or, while no
+     * record of the unit is finished since its starting point, to that same starting point with the
+     * records finished beyond it (see {@link #requireCheckpointPosition}).
+     */
+    public static void checkCheckpoint(UnitId unit, Optional<Checkpoint> stored, Position position,
+                                       FinishedBeyond finished, Epoch epoch) {
+        requireCheckpointPosition(unit, position, finished);
         checkOwner(unit, stored, epoch);
         Checkpoint row = stored.orElseThrow();
         if (row.isEnded()) {
             throw new UnitEndedException(unit + " is ENDED; its position cannot change");
         }
         Optional<Position> current = row.position().filter(Position::isRecordPosition);
+        if (!position.isRecordPosition()) {
+            if (!row.position().equals(Optional.of(position))) {
+                throw new PositionRegressionException("checkpoint of " + unit + " at its starting point "
+                        + PositionCodec.encode(position) + " would replace "
+                        + row.position().map(PositionCodec::encode).orElse("no position"));
+            }
+            return;
+        }
         if (current.isPresent() && PositionCodec.sortKey(position).compareTo(PositionCodec.sortKey(current.get())) < 0) {
             throw new PositionRegressionException("checkpoint of " + unit + " at " + PositionCodec.encode(position)
                     + " would move it back from " + PositionCodec.encode(current.get()));
@@ -87,6 +103,25 @@ public final class CheckpointRules {
                     + PositionCodec.encode(position));
         }
         requireKind(unit, position);
+    }
+
+    /**
+     * What a checkpoint may name: a record position of the unit's own kind; or, for a Kinesis unit
+     * none of whose records is finished since the starting point it was read from, that starting
+     * point (TRIM_HORIZON or a timestamp, which every owner resolves alike) with the records
+     * finished beyond it, whose set names the first record read from there. Anything else is a
+     * caller's bug.
+     */
+    public static void requireCheckpointPosition(UnitId unit, Position position, FinishedBeyond finished) {
+        if (position.isRecordPosition()) {
+            requireKind(unit, position);
+            return;
+        }
+        if (unit.kind() != SourceKind.KINESIS || position instanceof Position.Latest || finished.isEmpty()
+                || finished.first().isEmpty()) {
+            throw new IllegalArgumentException("a checkpoint of " + unit + " needs a record position, not "
+                    + PositionCodec.encode(position) + (finished.isEmpty() ? "" : " with records finished beyond it"));
+        }
     }
 
     private static void requireKind(UnitId unit, Position position) {

@@ -351,6 +351,45 @@ public abstract class CheckpointStoreContract {
         assertThat(store.read(PARTITION).flatMap(Checkpoint::position)).contains(new Position.Offset(50));
     }
 
+    /** A shard read at parallelism above 1 whose first record is not finished yet: its starting point stands for the watermark. */
+    @Test
+    void recordsFinishedBeyondTheStartingPointAreStoredWithItUntilARecordPositionReplacesThem() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+        store.claim(SHARD, epoch(1), "worker-a");
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(1, 4).build().anchoredAt(seq("100"));
+
+        store.checkpoint(SHARD, Position.TRIM_HORIZON, finished, epoch(1));
+        Checkpoint claimed = store.claim(SHARD, epoch(2), "worker-b");
+        assertThat(claimed.position()).contains(Position.TRIM_HORIZON);
+        assertThat(claimed.finished()).isEqualTo(finished);
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, Position.TRIM_HORIZON, finished, epoch(1)))
+                .as("a stale owner").isInstanceOf(OwnershipLostException.class);
+        assertThatThrownBy(() -> store.checkpoint(SHARD, new Position.AtTimestamp(Instant.EPOCH), finished, epoch(2)))
+                .as("another starting point than the row's").isInstanceOf(PositionRegressionException.class);
+        store.checkpoint(SHARD, seq("104"), epoch(2));
+        assertThatThrownBy(() -> store.checkpoint(SHARD, Position.TRIM_HORIZON, finished, epoch(2)))
+                .as("back to the start once a record position is stored").isInstanceOf(PositionRegressionException.class);
+        assertThat(store.read(SHARD).orElseThrow().position()).contains(seq("104"));
+    }
+
+    @Test
+    void aStartingPointIsACheckpointOnlyOfAKinesisUnitWithRecordsFinishedBeyondIt() {
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(2).build().anchoredAt(seq("100"));
+        store.seed(SHARD, Position.TRIM_HORIZON);
+        store.claim(SHARD, epoch(1), "worker-a");
+        store.claim(PARTITION, epoch(1), "worker-a");
+
+        assertThatThrownBy(() -> store.checkpoint(SHARD, Position.TRIM_HORIZON, FinishedBeyond.NONE, epoch(1)))
+                .as("nothing finished").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.checkpoint(SHARD, Position.LATEST, finished, epoch(1)))
+                .as("LATEST moves").isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.checkpoint(PARTITION, Position.TRIM_HORIZON,
+                new FinishedBeyond.Builder().add(2).build(), epoch(1)))
+                .as("a Kafka set always counts from an offset").isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.read(SHARD).orElseThrow().finished().isEmpty()).isTrue();
+    }
+
     @Test
     void startingPointIsNotACheckpoint() {
         store.claim(SHARD, epoch(10), "worker-a");

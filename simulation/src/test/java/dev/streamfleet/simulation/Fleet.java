@@ -232,7 +232,7 @@ final class Fleet {
             loop.close();
         }
         return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
-                faults, loop.taskFailures.size(), calm, garbage.counts());
+                history.finishedBeyond, history.atStart, faults, loop.taskFailures.size(), calm, garbage.counts());
     }
 
     private void produce() {
@@ -461,7 +461,8 @@ final class Fleet {
     }
 
     /** The outcome of one seed. */
-    record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints, int faults,
+    record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints,
+                   long checkpointsNamingFinished, long checkpointsAtStart, int faults,
                    int taskFailures, boolean calm, Garbage.Counts garbage) {
         boolean passed() {
             return violations.isEmpty();

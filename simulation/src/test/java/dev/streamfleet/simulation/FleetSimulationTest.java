@@ -32,6 +32,8 @@ class FleetSimulationTest {
         List<Fleet.Verdict> failed = new ArrayList<>();
         long processed = 0;
         long checkpoints = 0;
+        long namingFinished = 0;
+        long atStart = 0;
         long faults = 0;
         long calmRecords = 0;
         Garbage.Counts garbage = Garbage.Counts.none();
@@ -40,6 +42,8 @@ class FleetSimulationTest {
             calmRecords += verdict.calm() ? verdict.processed() : 0;
             processed += verdict.processed();
             checkpoints += verdict.checkpoints();
+            namingFinished += verdict.checkpointsNamingFinished();
+            atStart += verdict.checkpointsAtStart();
             faults += verdict.faults();
             garbage = garbage.plus(verdict.garbage());
             if (!verdict.passed()) {
@@ -49,6 +53,8 @@ class FleetSimulationTest {
         searchers.shutdown();
         System.out.printf("simulation: %d seeds from %d, %d records processed, %d checkpoints, %d faults, %d failed%n",
                 SEEDS, START, processed, checkpoints, faults, failed.size());
+        System.out.printf("checkpoints naming records finished beyond their position: %d, of which at a starting point: %d%n",
+                namingFinished, atStart);
         System.out.println("garbage: " + garbage);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
@@ -65,6 +71,8 @@ class FleetSimulationTest {
         assertThat(faults).as("faults injected over all seeds").isPositive();
         if (SEEDS >= 100) {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
+            assertThat(namingFinished).as("checkpoints naming records finished beyond their position").isPositive();
+            assertThat(atStart).as("checkpoints at a starting point, with records finished beyond it").isPositive();
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }

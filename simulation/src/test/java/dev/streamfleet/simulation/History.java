@@ -1,5 +1,6 @@
 package dev.streamfleet.simulation;
 
+import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
@@ -34,6 +35,10 @@ final class History {
     long processedRecords;
     long duplicates;
     long checkpoints;
+    /** Checkpoints that named records finished beyond their position. */
+    long finishedBeyond;
+    /** Checkpoints at a starting point, with records finished beyond it. */
+    long atStart;
 
     History(SimLoop loop, SimStreams streams) {
         this.loop = loop;
@@ -118,19 +123,43 @@ final class History {
         keyDoneUpTo.put(key, upTo);
     }
 
-    /** The store took a checkpoint at {@code position}, after {@code before}. */
-    void checkpointed(String worker, UnitId unit, Position position, Position before) {
+    /**
+     * The store took a checkpoint at {@code position} with the records {@code finished} beyond it,
+     * after {@code before}. A Kinesis set counts from the record it names; a Kafka set from the
+     * offset after the watermark. A starting point (a Kinesis unit with nothing finished since it)
+     * covers no record itself.
+     */
+    void checkpointed(String worker, UnitId unit, Position position, FinishedBeyond finished, Position before) {
         checkpoints++;
         SimStreams.Log log = streams.logs.get(unit);
-        int index = indexOf(log, position);
+        boolean atStartingPoint = !position.isRecordPosition();
+        int index = atStartingPoint ? -1 : indexOf(log, position);
         int upTo = processedUpTo.getOrDefault(unit, log.firstOpenIndex < 0 ? 0 : log.firstOpenIndex);
         if (index >= upTo) {
             violation(worker + " checkpointed " + unit + " at record #" + index + " but #" + upTo
                     + " was never processed");
         }
-        if (before != null && before.isRecordPosition() && indexOf(log, before) > index) {
-            violation(worker + " moved the checkpoint of " + unit + " back from #" + indexOf(log, before) + " to #" + index);
+        if (before != null && before.isRecordPosition() && (atStartingPoint || indexOf(log, before) > index)) {
+            violation(worker + " moved the checkpoint of " + unit + " back from #" + indexOf(log, before) + " to "
+                    + (atStartingPoint ? position : "#" + index));
         }
+        if (finished.isEmpty()) {
+            return;
+        }
+        finishedBeyond++;
+        atStart += atStartingPoint ? 1 : 0;
+        int base = finished.first().map(first -> indexOf(log, first)).orElse(index + 1);
+        Set<Integer> done = processed.getOrDefault(unit, Set.of());
+        finished.forEachRange((start, end) -> {
+            for (long ordinal = start; ordinal < end; ordinal++) {
+                int recordIndex = (int) (base + ordinal);
+                if (!done.contains(recordIndex)) {
+                    violation(worker + " checkpointed " + unit + " at " + (atStartingPoint ? position : "#" + index)
+                            + " with record #" + recordIndex + " finished beyond it, but it was never processed");
+                    return;
+                }
+            }
+        });
     }
 
     int processedUpTo(UnitId unit) {

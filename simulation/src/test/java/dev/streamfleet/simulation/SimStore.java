@@ -101,7 +101,7 @@ final class SimStore implements CheckpointStore {
             Position before = rows.read(unit).flatMap(Checkpoint::position).orElse(null);
             rows.checkpoint(unit, position, finished, epoch);
             loop.trace.add(loop.now(), host.name, "checkpointed " + unit + " at " + position + " epoch " + epoch);
-            history.checkpointed(host.name, unit, position, before);
+            history.checkpointed(host.name, unit, position, finished, before);
             return null;
         });
     }

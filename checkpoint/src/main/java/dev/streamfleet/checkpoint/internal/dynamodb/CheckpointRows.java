@@ -300,7 +300,10 @@ final class CheckpointRows {
             throw new Untrusted("attribute '" + FINISHED + "' is " + describe(value) + ", which reaches " + set.end()
                     + " records after the watermark, more than any worker keeps (" + FinishedBeyond.MAX_END + ")");
         }
-        if (position.isEmpty() || !position.get().isRecordPosition()) {
+        // A Kinesis unit with nothing finished since its starting point counts from that point.
+        boolean fromStart = position.isPresent() && !position.get().isRecordPosition()
+                && unit.kind() == SourceKind.KINESIS && !(position.get() instanceof Position.Latest);
+        if (position.isEmpty() || !position.get().isRecordPosition() && !fromStart) {
             throw new Untrusted("attribute '" + FINISHED + "' is " + describe(value)
                     + " but the row has no record position for it to count from");
         }
@@ -309,12 +312,17 @@ final class CheckpointRows {
             throw new Untrusted("attribute '" + FINISHED + "' is " + describe(value)
                     + ", which does not name the record it is counted from");
         }
-        if (first.isPresent() && !(first.get() instanceof Position.Sequence anchor
-                && position.get() instanceof Position.Sequence watermark && anchor.compareTo(watermark) > 0)) {
+        if (first.isPresent() && !(first.get() instanceof Position.Sequence anchor && countsFrom(anchor, position.get()))) {
             throw new Untrusted("attribute '" + FINISHED + "' is " + describe(value) + ", counted from "
                     + PositionCodec.encode(first.get()) + ", which is not a record after the watermark");
         }
         return set;
+    }
+
+    /** Whether a set counted from {@code anchor} can follow {@code position}: any record follows a starting point. */
+    private static boolean countsFrom(Position.Sequence anchor, Position position) {
+        return !position.isRecordPosition()
+                || position instanceof Position.Sequence watermark && anchor.compareTo(watermark) > 0;
     }
 
     private static FinishedBeyond ignored(UnitId unit, String why) {

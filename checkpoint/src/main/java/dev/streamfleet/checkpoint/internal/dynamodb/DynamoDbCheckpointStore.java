@@ -133,15 +133,17 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
 
     @Override
     public void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch) {
-        CheckpointRules.requireRecordPosition(unit, position);
+        CheckpointRules.requireCheckpointPosition(unit, position, finished);
+        // A starting point (with records finished beyond it) only ever stays the one the row holds.
+        String samePosition = position.isRecordPosition() ? "" : " AND #" + POSITION + " = :" + POSITION;
         Write write = new Write(unit)
                 .set(POSITION, s(PositionCodec.encode(position)))
-                .set(POSITION_KEY, s(PositionCodec.sortKey(position)))
+                .set(POSITION_KEY, s(sortKey(position)))
                 .value(":active", s(ACTIVE))
                 .value(":epoch", n(epoch.value()))
                 .value(":domain", s(epoch.domain()))
                 .condition("#domain = :domain AND #epoch = :epoch AND #state = :active"
-                        + " AND (attribute_not_exists(#posKey) OR #posKey <= :posKey)");
+                        + " AND (attribute_not_exists(#posKey) OR #posKey <= :posKey)" + samePosition);
         if (finished.isEmpty()) {
             write.remove(FINISHED);
         } else {
@@ -150,7 +152,8 @@ final class DynamoDbCheckpointStore implements CheckpointStore {
         try {
             calls.call("UpdateItem", attempt -> client.updateItem(write.request(ReturnValue.NONE)));
         } catch (ConditionalCheckFailedException e) {
-            CheckpointRules.checkCheckpoint(unit, read(unit).map(DynamoDbCheckpointStore::trusted), position, epoch);
+            CheckpointRules.checkCheckpoint(unit, read(unit).map(DynamoDbCheckpointStore::trusted), position, finished,
+                    epoch);
             throw new OwnershipLostException("checkpoint of " + unit + " with epoch " + epoch + " lost a race");
         }
     }

@@ -47,7 +47,7 @@ final class InMemoryCheckpointStore implements CheckpointStore {
     @Override
     public void checkpoint(UnitId unit, Position position, FinishedBeyond finished, Epoch epoch) {
         rows.compute(unit.toString(), (key, stored) -> {
-            CheckpointRules.checkCheckpoint(unit, trusted(stored), position, epoch);
+            CheckpointRules.checkCheckpoint(unit, trusted(stored), position, finished, epoch);
             return new Checkpoint(unit, Optional.of(position), stored.epoch(), stored.owner(), stored.state(), clock.instant(),
                     finished);
         });

@@ -170,6 +170,22 @@ class UntrustedRowsTest {
     }
 
     @Test
+    void aSetCountedFromAKinesisStartingPointIsReadButOneBeyondLatestIsQuarantined() {
+        FinishedBeyond set = new FinishedBeyond.Builder().add(3).build().anchoredAt(Position.Sequence.of(SEQUENCE));
+        Map<String, AttributeValue> item = with(CheckpointTableSchema.POSITION, AttributeValue.fromS("TRIM_HORIZON"));
+        item.put(CheckpointTableSchema.POSITION_KEY, AttributeValue.fromS(CheckpointRows.STARTING_POINT_KEY));
+        item.put(CheckpointTableSchema.FINISHED, AttributeValue.fromS(CheckpointRows.storedFinished(set)));
+        Checkpoint row = CheckpointRows.toCheckpoint(UNIT, item);
+        assertThat(row.isQuarantined()).isFalse();
+        assertThat(row.position()).contains(Position.TRIM_HORIZON);
+        assertThat(row.finished()).isEqualTo(set);
+
+        item.put(CheckpointTableSchema.POSITION, AttributeValue.fromS("LATEST"));
+        assertThat(reason(item)).as("LATEST resolves anew: nothing can count from it")
+                .endsWith("but the row has no record position for it to count from");
+    }
+
+    @Test
     void aListedRowIsNamedByItsKeyAndARowOfNoUnitIsLeftOutOfTheListing() {
         Map<String, AttributeValue> garbledUnit = with(CheckpointTableSchema.UNIT, AttributeValue.fromS("kinesis/orders"));
         assertThat(CheckpointRows.listed(APP, garbledUnit)).hasValueSatisfying(row -> {

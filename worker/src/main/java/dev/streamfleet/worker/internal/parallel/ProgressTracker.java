@@ -125,13 +125,15 @@ public final class ProgressTracker {
     /**
      * @param kind            the unit's source
      * @param resumedFrom     the checkpointed watermark the unit resumes after, if it is a record position
-     * @param resumedFinished the records the checkpoint recorded as finished beyond it
+     * @param resumedFinished the records the checkpoint recorded as finished beyond it; for a Kinesis unit
+     *                        without a watermark, beyond the starting point it is read from
      */
     public ProgressTracker(SourceKind kind, Optional<Position> resumedFrom, FinishedBeyond resumedFinished) {
         this.byOffset = kind == SourceKind.KAFKA;
         this.resumedFinished = resumedFinished;
         this.watermark = resumedFrom.filter(Position::isRecordPosition).orElse(null);
-        if (watermark == null && !resumedFinished.isEmpty()) {
+        if (watermark == null && !resumedFinished.isEmpty() && byOffset) {
+            // A Kinesis set may count from the starting point the unit was read from; a Kafka set always has an offset.
             throw new IllegalArgumentException("finished records beyond a watermark that is not a record position");
         }
         if (watermark instanceof Position.Offset offset) {

@@ -7,6 +7,7 @@ import dev.streamfleet.checkpoint.UnitEndedException;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
 import dev.streamfleet.core.Position;
+import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.worker.RecordSource;
 
 import java.time.Clock;
@@ -59,7 +60,14 @@ final class UnitCheckpoints {
     private final UnitMetrics metrics;
     private final StalledUnits troubles;
     private final Clock clock;
+    /** The last record position written (or claimed), or null while there is none. */
     private Position written;
+    /**
+     * The starting point the unit was claimed at, when it may stand for a watermark: a Kinesis
+     * unit none of whose records is finished since then stores its records finished beyond that
+     * point (TRIM_HORIZON or a timestamp; never LATEST, which moves). Null otherwise.
+     */
+    private final Position start;
     private FinishedBeyond writtenFinished;
     private Instant writtenAt;
     private Instant retryNotBefore = Instant.MIN;
@@ -72,11 +80,15 @@ final class UnitCheckpoints {
         this.troubles = troubles;
         this.clock = clock;
         this.written = context.claimed().position().filter(Position::isRecordPosition).orElse(null);
+        this.start = context.claimed().position()
+                .filter(position -> context.unit().kind() == SourceKind.KINESIS && !position.isRecordPosition()
+                        && !(position instanceof Position.Latest))
+                .orElse(null);
         this.writtenFinished = context.claimed().finished();
         this.writtenAt = clock.instant();
     }
 
-    /** The last position written (or claimed), or null when there is none. */
+    /** The last record position written (or claimed), or null when there is none. */
     Position written() {
         return written;
     }
@@ -109,11 +121,17 @@ final class UnitCheckpoints {
             return Outcome.RETRY_LATER;
         }
         Instant now = clock.instant();
-        Position watermark = steps.processed().filter(Position::isRecordPosition).orElse(null);
+        // Before any record is finished since the starting point, the records finished beyond it are
+        // stored with the starting point itself, so that neither a move nor a crash delivers them again.
+        Position watermark = steps.processed().filter(Position::isRecordPosition)
+                .orElse(written == null ? start : null);
         if (watermark == null || !policy.shouldWrite(true, writtenAt, now, mustWrite)) {
             return Outcome.WRITTEN;
         }
         FinishedBeyond finished = steps.finishedBeyond();
+        if (!watermark.isRecordPosition() && finished.isEmpty()) {
+            return Outcome.WRITTEN;
+        }
         boolean moved = !watermark.equals(written) || !finished.equals(writtenFinished);
         return policy.shouldWrite(moved, writtenAt, now, mustWrite) ? write(watermark, finished) : Outcome.WRITTEN;
     }
@@ -123,7 +141,7 @@ final class UnitCheckpoints {
         if (fencedReason != null) {
             return Outcome.FENCED;
         }
-        if (written != null && CheckpointRange.isBefore(position, written)) {
+        if (written != null && (CheckpointRange.isBefore(position, written) || !position.isRecordPosition())) {
             return Outcome.WRITTEN;
         }
         long started = System.nanoTime();
@@ -137,8 +155,10 @@ final class UnitCheckpoints {
         }
         troubles.checkpointRecovered(context.unit());
         metrics.checkpointed(System.nanoTime() - started);
-        source.checkpointed(position);
-        written = position;
+        if (position.isRecordPosition()) {
+            source.checkpointed(position);
+            written = position;
+        }
         writtenFinished = finished;
         writtenAt = clock.instant();
         retryNotBefore = Instant.MIN;

@@ -655,4 +655,102 @@ class ParallelUnitTest {
         assertThat(stream.next).as("reading again once the key's batch returned").isGreaterThan(readWhenHeld + 1_000);
         assertThat(stalls.snapshot()).isEmpty();
     }
+
+    private static final UnitId SHARD = UnitId.kinesis("clicks", "shardId-000000000000");
+
+    /** Sequence numbers 1..count with keys k0..k(keys-1), from the start or after the record the unit resumes after. */
+    private static final class Shard implements RecordSource {
+        private final int count;
+        private final int keys;
+        long next;
+
+        Shard(int count, int keys, Optional<Position> resumeAfter) {
+            this.count = count;
+            this.keys = keys;
+            this.next = resumeAfter.filter(Position::isRecordPosition)
+                    .map(p -> ((Position.Sequence) p).sequenceNumber().longValueExact()).orElse(0L);
+        }
+
+        @Override
+        public Fetch fetch() {
+            List<StreamRecord> records = new ArrayList<>();
+            while (next < count && records.size() < 50) {
+                next++;
+                records.add(new StreamRecord(SHARD, Position.Sequence.of(Long.toString(next)), "k" + (next % keys),
+                        new byte[] {(byte) next}, Instant.EPOCH));
+            }
+            return new Fetch(records, OptionalLong.of(0), OptionalLong.empty(), false, Optional.empty());
+        }
+
+        @Override
+        public Duration nextDelay(Fetch last) {
+            return last.records().isEmpty() ? Duration.ofMillis(100) : Duration.ZERO;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** A runner of {@link #SHARD} whose failed batches wait 20 s before they are offered again. */
+    private UnitRunner startShard(RecordSource source, RecordProcessor processor) {
+        Epoch epoch = new Epoch("zk-test", epochs++);
+        Checkpoint claimed = store.claim(SHARD, epoch, "w" + epoch.value());
+        UnitContext context = new UnitContext(SHARD, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
+                new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
+        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
+                new Backoff(5, Duration.ofSeconds(20), Duration.ofSeconds(20)), 2)
+                .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
+                .withParallelism(new Parallelism(4, Ordering.KEY, 100));
+        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+                UnitMetrics.unregistered(SHARD), new StalledUnits());
+    }
+
+    /** Records the sequence numbers it processed; fails every batch of {@code failOnKey}. */
+    private static ConcurrentRecordProcessor sequences(List<Long> processed, String[] failOnKey) {
+        return (batch, checkpointer) -> {
+            if (batch.records().get(0).partitionKey().equals(failOnKey[0])) {
+                throw new IllegalStateException("poison on " + failOnKey[0]);
+            }
+            batch.records().forEach(r -> processed.add(((Position.Sequence) r.position()).sequenceNumber().longValueExact()));
+        };
+    }
+
+    /**
+     * The first record of a shard read from its starting point is unfinished at a graceful move (its
+     * batch failed and waits for a retry), while records of other keys finished: there is no
+     * watermark, so the row must say "finished beyond the start", or the next owner processes them again.
+     */
+    @Test
+    void aGracefulMoveOfAShardWhoseFirstRecordIsUnfinishedDeliversNothingTwice() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+        List<Long> first = new ArrayList<>();
+        String[] failOnKey = {"k1"};
+        UnitRunner unit = startShard(new Shard(40, 4, Optional.empty()), sequences(first, failOnKey));
+        scheduler.runReady();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        assertThat(first).as("the keys other than k1's, whose first record is the shard's first").hasSize(30)
+                .doesNotContain(1L);
+
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(30), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(revoked).isCompletedWithValue(true);
+        Checkpoint row = store.read(SHARD).orElseThrow();
+        assertThat(row.position()).as("still the start: no record before k1's first is finished")
+                .contains(Position.TRIM_HORIZON);
+        assertThat(row.finished().count()).as("the records finished beyond the start").isEqualTo(30);
+
+        List<Long> second = new ArrayList<>();
+        failOnKey[0] = "none";
+        startShard(new Shard(40, 4, row.position()), sequences(second, failOnKey));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return first.size() + second.size() >= 40 && out.isEmpty();
+        }, STEP, LIMIT);
+        assertThat(second).as("only k1's records, once each").hasSize(10).allMatch(s -> s % 4 == 1)
+                .doesNotHaveDuplicates();
+        assertThat(second).as("delivered twice after a graceful move").doesNotContainAnyElementsOf(first);
+    }
 }
