@@ -20,9 +20,10 @@ public interface UnitDiscovery {
     /**
      * Where a unit of the application's first start begins, resolved once so that every later
      * owner starts at the same point: the configured initial position when it moves with time
-     * (LATEST) turned into one that does not. Empty when the initial position needs no resolving
-     * (TRIM_HORIZON, AT_TIMESTAMP). Called on the leader's rebalance thread, only for units seen
-     * at their source's first start; may block on I/O for a bounded time.
+     * (LATEST) turned into one that does not; a source may also return a start that needs no
+     * resolving, to have it stored in the unit's row. Empty when nothing is to be stored. Called
+     * on the leader's rebalance thread, only for units seen at their source's first start; may
+     * block on I/O for a bounded time.
      *
      * @throws CoordinatorException when the source cannot answer now; the unit is then not assigned yet
      */

@@ -157,6 +157,8 @@ final class CheckpointHistory {
         return write.position() + " (" + write.worker() + ", epoch " + write.epoch() + ", at " + write.millis() + ")";
     }
 
+    private static final Key STARTING_POINT = new Key(BigInteger.ONE.negate(), 0);
+
     /** A record position of one unit, comparable as the stream orders it. */
     private record Key(BigInteger sequence, long sub) implements Comparable<Key> {
         @Override
@@ -166,8 +168,15 @@ final class CheckpointHistory {
         }
     }
 
-    /** {@code seq:<n>[.<sub>]} or {@code offset:<n>}; anything else is not a record's position. */
+    /**
+     * {@code seq:<n>[.<sub>]} or {@code offset:<n>}; a starting point ({@code TRIM_HORIZON},
+     * {@code AT_TIMESTAMP:…}, which a Kinesis unit's checkpoint keeps with records finished beyond
+     * it until its first record is finished) comes before every record and covers none.
+     */
     private static Key key(String position) {
+        if (position.equals("TRIM_HORIZON") || position.equals("LATEST") || position.startsWith("AT_TIMESTAMP:")) {
+            return STARTING_POINT;
+        }
         if (position.startsWith("offset:")) {
             return new Key(new BigInteger(position.substring("offset:".length())), 0);
         }

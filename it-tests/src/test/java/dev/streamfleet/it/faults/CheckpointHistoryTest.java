@@ -110,8 +110,22 @@ class CheckpointHistoryTest {
                 "seq:9")).isPositive();
         assertThat(CheckpointHistory.compare("seq:7.2", "seq:7.10")).isNegative();
         assertThat(CheckpointHistory.compare("offset:9", "offset:10")).isNegative();
-        assertThatThrownBy(() -> CheckpointHistory.compare("TRIM_HORIZON", "seq:1"))
-                .hasMessageContaining("not a record's position: TRIM_HORIZON");
+        assertThat(CheckpointHistory.compare("TRIM_HORIZON", "seq:1")).as("a starting point precedes every record")
+                .isNegative();
+        assertThat(CheckpointHistory.compare("AT_TIMESTAMP:2026-12-08T00:00:00Z", "TRIM_HORIZON")).isZero();
+        assertThatThrownBy(() -> CheckpointHistory.compare("seq:1", "shardId-1"))
+                .hasMessageContaining("not a record's position: shardId-1");
+    }
+
+    @Test
+    void aCheckpointAtTheStartingPointCoversNothingAndOneBackToItFromARecordIsAFinding() {
+        processed("k-1", SHARD, "seq:5", 1_000);
+        wrote("w1", SHARD, "TRIM_HORIZON", 1, 900, true);
+        wrote("w1", SHARD, "seq:5", 1, 1_100, true);
+        wrote("w1", SHARD, "TRIM_HORIZON", 1, 1_200, false);
+
+        assertThat(findings()).singleElement().asString()
+                .startsWith("a checkpoint of " + SHARD + " by w1 under epoch 1 tried to move back from seq:5");
     }
 
     @Test

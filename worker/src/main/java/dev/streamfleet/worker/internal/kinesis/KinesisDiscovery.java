@@ -51,14 +51,16 @@ public final class KinesisDiscovery implements UnitDiscovery {
     /**
      * LATEST becomes the arrival time it stands for (less {@link #LATEST_MARGIN}), which every
      * owner's AT_TIMESTAMP read finds alike; a shard read from there delivers the records of the
-     * fleet's first seconds too, never fewer.
+     * fleet's first seconds too, never fewer. TRIM_HORIZON and a timestamp stay as configured, but
+     * are stored too: a checkpoint of records finished beyond the start, before the first record
+     * is, names the start it counts from, which must be the row's.
      */
     @Override
     public Optional<Position> firstStart(UnitId unit) {
         if (initialPosition instanceof Position.Latest) {
             return Optional.of(new Position.AtTimestamp(clock.instant().minus(LATEST_MARGIN)));
         }
-        return Optional.empty();
+        return Optional.of(initialPosition);
     }
 
     @Override
