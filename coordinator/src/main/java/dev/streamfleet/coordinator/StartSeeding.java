@@ -45,6 +45,8 @@ public final class StartSeeding {
     private final Set<UnitId> settled = new HashSet<>();
     /** Units seen at their source's first look whose start could not be settled then: still units of the first start. */
     private final Set<UnitId> heldAtFirstLook = new HashSet<>();
+    /** Units this leader seeded with the first start's position: such a row alone does not say the unit was read. */
+    private final Set<UnitId> seededAtFirstStart = new HashSet<>();
 
     StartSeeding(CheckpointStore store) {
         this(store, List::of);
@@ -116,6 +118,9 @@ public final class StartSeeding {
             Optional<Position> resolved = discovery.firstStart(unit);
             if (resolved.isPresent()) {
                 boolean created = store.seed(unit, resolved.get());
+                if (created) {
+                    seededAtFirstStart.add(unit);
+                }
                 LOG.debug("{} starts at {}{}", unit, PositionCodec.encode(resolved.get()),
                         created ? "" : " unless its row, written meanwhile, says otherwise");
             }
@@ -124,7 +129,12 @@ public final class StartSeeding {
 
     private boolean anyParentRead(List<UnitId> parents) {
         for (UnitId parent : parents) {
-            if (rowsAtStart.contains(parent) || store.read(parent).isPresent()) {
+            if (rowsAtStart.contains(parent)) {
+                return true;
+            }
+            // A row this leader seeded for the first start says the parent was read only once someone claimed it.
+            Optional<Checkpoint> row = store.read(parent);
+            if (row.isPresent() && (!seededAtFirstStart.contains(parent) || row.get().epoch().isPresent())) {
                 return true;
             }
         }

@@ -7,7 +7,9 @@ import dev.streamfleet.core.Epoch;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -256,5 +258,27 @@ class StartSeedingTest {
 
         assertThat(discovery.asked).isZero();
         assertThat(rows.read(P0)).isEmpty();
+    }
+
+    /** A stream already resharded when an application configured AT_TIMESTAMP first starts. */
+    @Test
+    void childrenOfAFirstStartParentKeepTheConfiguredTimestampWhileTheParentIsUnread() {
+        Position configured = new Position.AtTimestamp(Instant.parse("2026-01-01T00:00:00Z"));
+        UnitDiscovery discovery = new UnitDiscovery() {
+            @Override
+            public List<UnitSpec> discover() {
+                return List.of();
+            }
+
+            @Override
+            public Optional<Position> firstStart(UnitId unit) {
+                return Optional.of(configured);
+            }
+        };
+        Set<UnitId> held = new StartSeeding(store, discovery).settle(
+                units(UnitSpec.of(PARENT), UnitSpec.child(LEFT, PARENT), UnitSpec.child(RIGHT, PARENT)), Set.of());
+        assertThat(held).isEmpty();
+        assertThat(startOf(PARENT)).contains(configured);
+        assertThat(startOf(LEFT)).as("a child seen at the first start, its parent unread").contains(configured);
     }
 }

@@ -20,14 +20,25 @@ class FleetSimulationTest {
 
     private static final int SEEDS = Integer.getInteger("streamfleet.sim.seeds", 2000);
     private static final long START = Long.getLong("streamfleet.sim.start", 1);
+    /** {@code -Dstreamfleet.sim.list=2285,3104}: exactly these seeds, in place of the range. */
+    private static final String LIST = System.getProperty("streamfleet.sim.list", "");
 
     @Test
     void noSeedBreaksAPromise() throws Exception {
         ExecutorService searchers = Executors.newFixedThreadPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
         List<Future<Fleet.Verdict>> runs = new ArrayList<>();
-        for (long seed = START; seed < START + SEEDS; seed++) {
-            long s = seed;
-            runs.add(searchers.submit(() -> new Fleet(s).run()));
+        List<Long> seeds = new ArrayList<>();
+        if (LIST.isBlank()) {
+            for (long seed = START; seed < START + SEEDS; seed++) {
+                seeds.add(seed);
+            }
+        } else {
+            for (String seed : LIST.split(",")) {
+                seeds.add(Long.parseLong(seed.trim()));
+            }
+        }
+        for (long seed : seeds) {
+            runs.add(searchers.submit(() -> new Fleet(seed).run()));
         }
         List<Fleet.Verdict> failed = new ArrayList<>();
         long processed = 0;
@@ -52,7 +63,7 @@ class FleetSimulationTest {
         }
         searchers.shutdown();
         System.out.printf("simulation: %d seeds from %d, %d records processed, %d checkpoints, %d faults, %d failed%n",
-                SEEDS, START, processed, checkpoints, faults, failed.size());
+                seeds.size(), seeds.get(0), processed, checkpoints, faults, failed.size());
         System.out.printf("checkpoints naming records finished beyond their position: %d, of which at a starting point: %d%n",
                 namingFinished, atStart);
         System.out.println("garbage: " + garbage);
@@ -69,7 +80,7 @@ class FleetSimulationTest {
         assertThat(processed).as("records processed over all seeds").isPositive();
         assertThat(checkpoints).as("checkpoints written over all seeds").isPositive();
         assertThat(faults).as("faults injected over all seeds").isPositive();
-        if (SEEDS >= 100) {
+        if (seeds.size() >= 100) {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
             assertThat(namingFinished).as("checkpoints naming records finished beyond their position").isPositive();
             assertThat(atStart).as("checkpoints at a starting point, with records finished beyond it").isPositive();

@@ -132,7 +132,9 @@ final class UnitCheckpoints {
         if (!watermark.isRecordPosition() && finished.isEmpty()) {
             return Outcome.WRITTEN;
         }
-        boolean moved = !watermark.equals(written) || !finished.equals(writtenFinished);
+        // The row holds the starting point (with a set) while no record position was written and a set was.
+        Position stored = written != null ? written : writtenFinished.isEmpty() ? null : start;
+        boolean moved = !watermark.equals(stored) || !finished.equals(writtenFinished);
         return policy.shouldWrite(moved, writtenAt, now, mustWrite) ? write(watermark, finished) : Outcome.WRITTEN;
     }
 

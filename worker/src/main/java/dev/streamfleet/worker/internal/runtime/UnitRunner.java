@@ -9,6 +9,8 @@ import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.Checkpointer;
 import dev.streamfleet.worker.Fetch;
+import dev.streamfleet.worker.Ordering;
+import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.ProcessorContext;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
@@ -119,9 +121,14 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
         this.reads = new UnitReads(context.unit(), source, metrics, progress, stalls, clock);
         this.processor = new UnitProcessor(context.unit(), metrics);
-        this.steps = settings.usesLanes()
-                ? new LaneSteps(this, context, settings, scheduler, laneThreads, clock, random, metrics, progress,
-                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(checkpoints.written()),
+        // A row that records records finished beyond its position (written at a higher parallelism) is
+        // resumed through lanes even here, one batch of the whole unit at a time: they skip those records.
+        WorkerSettings stepping = settings.usesLanes() || checkpoints.writtenFinished().isEmpty() ? settings
+                : settings.withParallelism(new Parallelism(1, Ordering.UNIT, settings.parallelism().maxInFlight(),
+                        settings.parallelism().maxInFlightBytes()));
+        this.steps = settings.usesLanes() || stepping != settings
+                ? new LaneSteps(this, context, stepping, scheduler, laneThreads, clock, random, metrics, progress,
+                        new LaneWork(context.unit(), stepping.parallelism(), Optional.ofNullable(checkpoints.written()),
                                 checkpoints.writtenFinished(), LANE_BATCH, LaneSteps.LANES_PER_RUN))
                 : new SerialSteps(this, context, settings, clock, random, metrics, progress, checkpoints);
         this.checkpointer = new ProcessorCheckpointer(checkpoints, steps::handedOver);
@@ -153,7 +160,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     /** A message threw: a bug, and the unit must not stall silently on it. */
     private void unexpected(Throwable e) {
         LOG.error("{}: unexpected failure", context.unit(), e);
-        fail("stopped by " + e);
+        stopFailed("stopped by " + e);
     }
 
     // ---- messages ----------------------------------------------------------------------------
@@ -165,7 +172,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         Optional<String> refused = processor.start(processors, settings.parallelism(), new ProcessorContext(
                 context.unit(), context.worker(), context.claimed().position().filter(Position::isRecordPosition)));
         if (refused.isPresent()) {
-            fail(refused.get());
+            stopFailed(refused.get());
             return;
         }
         phase = Phase.READING;
@@ -201,7 +208,8 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
             lose(e.getMessage());
         } catch (SourceFailedException e) {
             LOG.error("{} stopped: {}", context.unit(), e.getMessage());
-            fail(e.getMessage());
+            // Nothing is written: what the source handed over may not be what the positions name any more.
+            stopFailed(e.getMessage());
         } catch (CheckpointException e) {
             metrics.failed();
             LOG.warn("{}: checkpoint failed, will retry: {}", context.unit(), e.getMessage());
@@ -213,7 +221,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         } catch (Error e) {
             String reason = "stopped by " + e;
             LOG.error("{} {}", context.unit(), reason, e);
-            fail(reason);
+            stopFailed(reason);
         }
     }
 
@@ -303,9 +311,21 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         context.events().lost(reason);
     }
 
-    /** Stops reading; the processor stays, the lease stays, the metrics stay, until a revoke or abandon. */
+    /**
+     * The processor gave up on records (its retries spent, or their dead letter refused): what is
+     * finished is written first, so that the unit's next owner does not process it again, and
+     * then the unit stops as {@link #stopFailed} does.
+     */
     @Override
     public void fail(String reason) {
+        if (phase == Phase.READING) {
+            finalWrite(true);
+        }
+        stopFailed(reason);
+    }
+
+    /** Stops reading; the processor stays, the lease stays, the metrics stay, until a revoke or abandon. */
+    private void stopFailed(String reason) {
         if (phase == Phase.FAILED || phase == Phase.ENDING || phase == Phase.CLOSED) {
             return;
         }

@@ -369,6 +369,36 @@ class ParallelUnitTest {
         assertThat(next).as("the watermark stops before k3's first record").isLessThanOrEqualTo(3);
     }
 
+    /** Found by the simulation (seed 6846): a FAILED unit had written nothing, so its next owner processed it all again. */
+    @Test
+    void aUnitThatFailsWritesWhatItFinishedSoItsNextOwnerDoesNotProcessItAgain() {
+        Recorder first = new Recorder();
+        first.failOnKey = "k3";
+        start(new Stream(100, 5, false, Optional.empty()), first, new Parallelism(4, Ordering.KEY, 200));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return events.stream().anyMatch(e -> e.startsWith("failed"));
+        }, STEP, LIMIT);
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        assertThat(first.processed).as("the other keys' records").hasSize(80);
+        Checkpoint row = store.read(UNIT).orElseThrow();
+        assertThat(row.position()).as("the watermark before k3's first record").contains(new Position.Offset(3));
+
+        Recorder second = new Recorder();
+        start(new Stream(100, 5, false, resumePoint()), second, new Parallelism(4, Ordering.KEY, 200));
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return second.processed.size() >= 20 && out.isEmpty();
+        }, STEP, LIMIT);
+        assertThat(second.processed).as("processed again although finished before the failure")
+                .doesNotContainAnyElementsOf(first.processed.stream().filter(o -> o < 3 || isCoveredBy(row, o)).toList())
+                .contains(3L, 98L);
+        assertThat(second.processed.stream().filter(first.processed::contains).count())
+                .as("only the records finished while the batches out at the failure returned").isLessThan(20);
+    }
+
     @Test
     void aPoisonRecordIsDeadLetteredOnceAndTheRestOfItsKeyAndUnitFlowOn() {
         Letters letters = new Letters();
@@ -752,5 +782,80 @@ class ParallelUnitTest {
         assertThat(second).as("only k1's records, once each").hasSize(10).allMatch(s -> s % 4 == 1)
                 .doesNotHaveDuplicates();
         assertThat(second).as("delivered twice after a graceful move").doesNotContainAnyElementsOf(first);
+    }
+
+    private UnitRunner startShardOn(CheckpointStore through, RecordSource source, RecordProcessor processor,
+                                    Parallelism parallelism) {
+        Epoch epoch = new Epoch("zk-test", epochs++);
+        Checkpoint claimed = through.claim(SHARD, epoch, "w" + epoch.value());
+        UnitContext context = new UnitContext(SHARD, epoch, WorkerId.of("w" + epoch.value()), claimed, through,
+                new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
+        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
+                new Backoff(1000, Duration.ofSeconds(20), Duration.ofSeconds(20)), 2)
+                .withStuckHandling(Duration.ofSeconds(600), reason -> events.add("stuck"))
+                .withParallelism(parallelism);
+        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+                UnitMetrics.unregistered(SHARD), new StalledUnits());
+    }
+
+    /** A fleet of mixed parallelism: an owner at 4 stores TRIM_HORIZON and a set at a graceful move; one at 1 takes over. */
+    @Test
+    void anOwnerAtParallelismOneSkipsTheRecordsAnEarlierOwnerRecordedAsFinished() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+        List<Long> first = new ArrayList<>();
+        String[] failOnKey = {"k1"};
+        UnitRunner unit = startShardOn(store, new Shard(40, 4, Optional.empty()), sequences(first, failOnKey),
+                new Parallelism(4, Ordering.KEY, 100));
+        scheduler.runReady();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(30), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(revoked).isCompletedWithValue(true);
+        Checkpoint row = store.read(SHARD).orElseThrow();
+        assertThat(row.position()).contains(Position.TRIM_HORIZON);
+        assertThat(row.finished().count()).isEqualTo(30);
+
+        List<Long> second = new ArrayList<>();
+        failOnKey[0] = "none";
+        startShardOn(store, new Shard(40, 4, row.position()), sequences(second, failOnKey), Parallelism.NONE);
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return second.size() >= 10 && out.isEmpty();
+        }, STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(second).as("delivered twice after a graceful move (next owner at parallelism 1)")
+                .doesNotContainAnyElementsOf(first);
+        assertThat(second).as("k1's records, in stream order").hasSize(10).isSorted().allMatch(s -> s % 4 == 1);
+    }
+
+    /** While the first record is unfinished and nothing else changes, nothing is written again: idle costs nothing. */
+    @Test
+    void anUnchangedStartingPointCheckpointIsNotWrittenAgainEveryInterval() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+        FaultingStore counting = new FaultingStore(store);
+        List<Long> first = new ArrayList<>();
+        String[] failOnKey = {"k1"};
+        startShardOn(counting, new Shard(40, 4, Optional.empty()), sequences(first, failOnKey),
+                new Parallelism(4, Ordering.KEY, 100));
+        scheduler.runReady();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        scheduler.advance(Duration.ofSeconds(6));
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        int after6s = counting.writes;
+        assertThat(store.read(SHARD).orElseThrow().finished().count()).isEqualTo(30);
+        for (int i = 0; i < 12; i++) {
+            scheduler.advance(Duration.ofSeconds(5));
+            while (!out.isEmpty()) {
+                returnSome(1);
+            }
+        }
+        assertThat(store.read(SHARD).orElseThrow().finished().count()).isEqualTo(30);
+        assertThat(counting.writes - after6s).as("writes of an unchanged start + set in 60 s").isZero();
     }
 }
