@@ -21,7 +21,7 @@ final class Fleet {
 
     static final String DOMAIN = "sim-domain";
     /** The changes of a calm run: split, merge, new partition, a worker leaving gracefully, a worker joining. */
-    private static final int[] GRACEFUL = {6, 7, 8, 9, 10};
+    private static final int[] GRACEFUL = {6, 7, 8, 9, 10, 13};
     static final Duration SESSION = Duration.ofSeconds(10);
     static final Duration FAULTS_FROM = Duration.ofSeconds(3);
     static final Duration FAULTS_UNTIL = Duration.ofSeconds(45);
@@ -41,6 +41,8 @@ final class Fleet {
     final List<SimWorker> workers = new ArrayList<>();
     final List<Runnable> hangs = new ArrayList<>();
     final List<String> exitedStuck = new ArrayList<>();
+    final ProcessorCosts costs;
+    final Measures measures = new Measures();
     private final SimLoop.Host world;
     private final Instant start;
     private int names;
@@ -67,6 +69,7 @@ final class Fleet {
         streams.onFirstOpen = history::firstOpened;
         this.world = loop.host("world");
         this.calm = loop.random.nextDouble() < 0.15;
+        this.costs = new ProcessorCosts(loop, measures);
     }
 
     /** A fleet for the scale mode: one topic of {@code partitions} partitions, no records, no faults but the planned ones. */
@@ -83,6 +86,7 @@ final class Fleet {
         streams.onFirstOpen = history::firstOpened;
         this.world = loop.host("world");
         this.calm = true;
+        this.costs = new ProcessorCosts(loop, measures);
     }
 
     /**
@@ -234,7 +238,7 @@ final class Fleet {
             loop.close();
         }
         return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
-                history.finishedBeyond, history.atStart, faults, loop.taskFailures.size(), calm, garbage.counts());
+                history.finishedBeyond, history.atStart, faults, loop.taskFailures.size(), calm, garbage.counts(), measures.summary());
     }
 
     private void produce() {
@@ -261,7 +265,7 @@ final class Fleet {
             return;
         }
         List<SimWorker> live = live();
-        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(16);
+        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(17);
         switch (kind) {
             case 0 -> {
                 if (!live.isEmpty()) {
@@ -336,6 +340,10 @@ final class Fleet {
                 fault("ZooKeeper slow: answers take up to " + slow + " ms for " + length.toMillis() + " ms");
                 zk.maxLatencyMillis = slow;
                 at(length, () -> zk.maxLatencyMillis = 15);
+            }
+            case 13 -> {
+                faults++;
+                costs.change(streams.logs.values().stream().filter(log -> !log.closed).map(log -> log.unit).toList());
             }
             case 14 -> garbage.tamperRow();
             case 15 -> {
@@ -465,7 +473,7 @@ final class Fleet {
     /** The outcome of one seed. */
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints,
                    long checkpointsNamingFinished, long checkpointsAtStart, int faults,
-                   int taskFailures, boolean calm, Garbage.Counts garbage) {
+                   int taskFailures, boolean calm, Garbage.Counts garbage, Measures.Summary measures) {
         boolean passed() {
             return violations.isEmpty();
         }

@@ -48,6 +48,8 @@ class FleetSimulationTest {
         long faults = 0;
         long calmRecords = 0;
         Garbage.Counts garbage = Garbage.Counts.none();
+        Measures.Summary measures = Measures.Summary.none();
+        long calmLoadMoves = 0;
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -57,6 +59,8 @@ class FleetSimulationTest {
             atStart += verdict.checkpointsAtStart();
             faults += verdict.faults();
             garbage = garbage.plus(verdict.garbage());
+            measures = measures.plus(verdict.measures());
+            calmLoadMoves += verdict.calm() ? verdict.measures().loadMoves() : 0;
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -67,6 +71,7 @@ class FleetSimulationTest {
         System.out.printf("checkpoints naming records finished beyond their position: %d, of which at a starting point: %d%n",
                 namingFinished, atStart);
         System.out.println("garbage: " + garbage);
+        System.out.println("loads: " + measures + "; " + calmLoadMoves + " moves for load in calm runs");
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -84,6 +89,16 @@ class FleetSimulationTest {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
             assertThat(namingFinished).as("checkpoints naming records finished beyond their position").isPositive();
             assertThat(atStart).as("checkpoints at a starting point, with records finished beyond it").isPositive();
+            assertThat(measures.loadMoves()).as("units moved for load: " + measures).isPositive();
+            assertThat(measures.loadMovesOverTrigger()).as("moves away from a worker above the trigger: " + measures)
+                    .isPositive();
+            assertThat(calmLoadMoves).as("moves for load in calm runs, where nothing may be delivered twice").isPositive();
+            assertThat(measures.costChanges()).as("processors that got slower or faster: " + measures).isPositive();
+            assertThat(measures.inFlightPeak()).as("the most records in flight seen at parallelism 4: " + measures)
+                    .isPositive();
+            assertThat(measures.spanPeak()).as("the most records kept after the first unfinished one: " + measures)
+                    .isPositive();
+            assertThat(measures.serialPeak()).as("the most records kept at parallelism 1: " + measures).isPositive();
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }

@@ -162,6 +162,11 @@ final class History {
         });
     }
 
+    /** Whether a processor processed the unit's record at {@code index} at least once. */
+    boolean wasProcessed(UnitId unit, int index) {
+        return processed.getOrDefault(unit, Set.of()).contains(index);
+    }
+
     int processedUpTo(UnitId unit) {
         return processedUpTo.getOrDefault(unit, 0);
     }

@@ -42,6 +42,8 @@ final class Probe implements ConcurrentRecordProcessor {
     int inside;
     String ending;
     boolean threw;
+    /** What it processed and how long it was busy, which its worker's load meter samples. */
+    final LoadMeter.Counts counts = new LoadMeter.Counts();
     /** The session its worker had when it was initialized. */
     long session = -1;
 
@@ -105,6 +107,7 @@ final class Probe implements ConcurrentRecordProcessor {
         // before any batch (seed 1506): no record is handed over under a lapsed lease.
         enter("initialize", false);
         session = worker.client.sessionId();
+        worker.loads.started(this);
         try {
             worker.fleet.childStarted(this);
             worker.fleet.garbage.started(this);
@@ -117,6 +120,7 @@ final class Probe implements ConcurrentRecordProcessor {
     public void process(RecordBatch batch, Checkpointer checkpointer) throws Exception {
         StreamRecord first = batch.records().get(0);
         enter("process " + describe(first) + "+" + batch.records().size(), true);
+        long startedAt = worker.loop.nanos();
         try {
             List<SimStreams.Rec> recs = new ArrayList<>();
             for (StreamRecord record : batch.records()) {
@@ -126,6 +130,8 @@ final class Probe implements ConcurrentRecordProcessor {
             }
             history.handed(this, recs);
             SimLoop loop = worker.loop;
+            // Busy for its unit's cost per record, whatever the outcome, as production times a batch.
+            counts.busyNanos += worker.fleet.costs.busy(unit, recs.size()).toNanos();
             double draw = loop.random.nextDouble();
             if (draw < behaviour.hangPerBatch() && loop.mayWait() && !worker.fleet.healed) {
                 loop.trace.add(loop.now(), worker.id.value(), this + " hangs");
@@ -143,10 +149,16 @@ final class Probe implements ConcurrentRecordProcessor {
                 throw new AssertionError("simulated Error of " + this);
             }
             recs.forEach(history::processed);
+            worker.memory.processed(unit, recs);
+            counts.records += recs.size();
+            for (StreamRecord record : batch.records()) {
+                counts.bytes += record.data().length;
+            }
             if (behaviour.checkpointsInProcess()) {
                 checkpointer.checkpoint();
             }
         } finally {
+            counts.busyNanos += worker.loop.nanos() - startedAt;
             exit();
         }
     }

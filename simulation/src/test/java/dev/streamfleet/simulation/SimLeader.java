@@ -4,10 +4,12 @@ import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.checkpoint.CheckpointStore;
 import dev.streamfleet.coordinator.AssignedUnits;
 import dev.streamfleet.coordinator.AssignmentNodes;
+import dev.streamfleet.coordinator.BalancePolicy;
 import dev.streamfleet.coordinator.Balancing;
 import dev.streamfleet.coordinator.CoordinatorConfig;
 import dev.streamfleet.coordinator.FleetReads;
 import dev.streamfleet.coordinator.LeaderDecisions;
+import dev.streamfleet.coordinator.LoadMove;
 import dev.streamfleet.coordinator.RebalanceSchedule;
 import dev.streamfleet.coordinator.StartSeeding;
 import dev.streamfleet.coordinator.StickyBalancedStrategy;
@@ -16,6 +18,7 @@ import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +40,17 @@ final class SimLeader {
     private final SimWorker worker;
     private final SimLoop.Queue thread;
     private final CheckpointStore store;
-    private final LeaderDecisions decisions = new LeaderDecisions(new StickyBalancedStrategy(), Balancing.DEFAULT);
+    /**
+     * The production policy, but for its minimum stay: 5 minutes outlast a run of 150 s, in which a
+     * unit that moved once (at the start, at a join) could never move for load again. 30 s is three
+     * load samples: a unit's new owner has published its figure before the unit may move again.
+     */
+    static final BalancePolicy POLICY = new BalancePolicy(BalancePolicy.DEFAULT.trigger(), BalancePolicy.DEFAULT.target(),
+            BalancePolicy.DEFAULT.maxMovedShare(), Duration.ofSeconds(30), BalancePolicy.DEFAULT.minGain(),
+            BalancePolicy.DEFAULT.idleBelow());
+
+    private final LeaderDecisions decisions = new LeaderDecisions(new StickyBalancedStrategy(POLICY),
+            new Balancing(POLICY, Map.of()));
     private StartSeeding starts;
     private RebalanceSchedule schedule;
     private boolean leading;
@@ -170,7 +183,7 @@ final class SimLeader {
         Set<UnitId> held = starts.settle(units, nodes.owners().keySet());
         List<UnitId> reports = List.copyOf(zk.ended);
         LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(workers, Map.of(), units, nodes,
-                reports, held, Map.of()), this::endedInTheStore, worker.loop.now());
+                reports, held, loads(nodes.owners())), this::endedInTheStore, worker.loop.now());
         if (!decision.writes().isEmpty()) {
             if (!zk.alive(leadingSession) || zk.leader().filter(worker.id::equals).isEmpty()) {
                 deposed();
@@ -182,6 +195,7 @@ final class SimLeader {
             zk.publish(generation, written);
             worker.loop.trace.add(worker.loop.now(), worker.id.value(), "published generation " + generation + ": "
                     + written.values() + " (" + decision.reason() + ")");
+            countLoadMoves(decision);
         }
         decisions.published(decision, worker.loop.now());
         decision.departed().forEach(zk::deleteAssignment);
@@ -190,6 +204,32 @@ final class SimLeader {
             schedule.changed(worker.loop.now().plusSeconds(1));
             changed();
         }
+    }
+
+    /** The published moves of units that had an owner, which the strategy made for load. */
+    private void countLoadMoves(LeaderDecisions.Decision decision) {
+        Set<UnitId> moved = decision.moved();
+        for (LoadMove move : decision.assignment().loadMoves()) {
+            if (moved.contains(move.unit())) {
+                worker.fleet.measures.loadMoves++;
+                if (move.fromLevel() > POLICY.trigger()) {
+                    worker.fleet.measures.loadMovesOverTrigger++;
+                }
+            }
+        }
+    }
+
+    /** As production's {@code LeaderReads.loads}: each unit's owner's figure, or another worker's. */
+    private Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) {
+        Map<UnitId, Double> loads = new HashMap<>();
+        zk().loads.forEach((w, published) -> published.loads().forEach((unit, load) -> {
+            if (w.equals(owners.get(unit))) {
+                loads.put(unit, load.load());
+            } else {
+                loads.putIfAbsent(unit, load.load());
+            }
+        }));
+        return loads;
     }
 
     private Map<UnitId, UnitSpec> units() {
@@ -238,7 +278,7 @@ final class SimLeader {
 
             @Override
             public Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) {
-                return Map.of();
+                return SimLeader.this.loads(owners);
             }
 
             @Override

@@ -6,6 +6,7 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.UnitWorkFactory;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.worker.Ordering;
 import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.internal.runtime.CheckpointPolicy;
 import dev.streamfleet.worker.internal.runtime.StalledUnits;
@@ -41,6 +42,10 @@ final class SimWorker {
     boolean handedOver;
     /** Whether its units hand batches of different keys to their processors at once (parallelism 4, by key). */
     final boolean parallel;
+    /** Measures its units' loads and publishes them. */
+    final LoadMeter loads;
+    /** Checks that its unit runners keep no more records than their bounds allow. */
+    final MemoryBounds memory;
 
     SimWorker(Fleet fleet, String name) {
         this.fleet = fleet;
@@ -56,11 +61,17 @@ final class SimWorker {
         Scheduler units = host.scheduler(pool, false);
         SimStore store = new SimStore(fleet.rows, loop, host, fleet.history, fleet.storeErrors, fleet.garbage);
         this.parallel = loop.random.nextDouble() < 0.3;
+        // A small bound on the records in flight (at least the parallelism, as production requires), so
+        // that the runners reach it, and the span bound after a hung key, at the simulation's rates.
+        Parallelism parallelism = parallel ? new Parallelism(4, Ordering.KEY, 4 + loop.random.nextInt(13))
+                : Parallelism.NONE;
+        this.memory = new MemoryBounds(this, parallelism);
+        this.loads = new LoadMeter(this);
         WorkerSettings settings = WorkerSettings.defaults()
-                .withParallelism(parallel ? Parallelism.of(4) : Parallelism.NONE)
+                .withParallelism(parallelism)
                 .withCheckpointInterval(CheckpointPolicy.DEFAULT_INTERVAL)
                 .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
-        UnitWorkFactory factory = UnitWorks.factory(fleet.streams.bindings(), unit -> fleet.newProbe(this, unit), units,
+        UnitWorkFactory factory = UnitWorks.factory(memory.counting(fleet.streams.bindings()), unit -> fleet.newProbe(this, unit), units,
                 pool, settings, loop.clock, new MetricRegistry(), stalls, new Random(loop.random.nextLong()));
         this.keeper = new LeaseKeeper(new SimLeaseNodes(client, fleet.garbage), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
                 claims, client.confirmations::current);
@@ -93,6 +104,7 @@ final class SimWorker {
         keeper.start();
         client.start();
         leader.start();
+        loads.start();
         loop.trace.add(loop.now(), id.value(), "FAULT started");
     }
 

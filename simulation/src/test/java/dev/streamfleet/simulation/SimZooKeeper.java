@@ -1,6 +1,7 @@
 package dev.streamfleet.simulation;
 
 import dev.streamfleet.coordinator.AssignedUnits;
+import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 
@@ -38,6 +39,8 @@ final class SimZooKeeper {
     final Map<WorkerId, Object> assignments = new TreeMap<>();
     long generation;
     final TreeSet<UnitId> ended = new TreeSet<>();
+    /** Each worker's ephemeral loads node: the loads it published last, in the session that wrote them. */
+    final Map<WorkerId, PublishedLoads> loads = new TreeMap<>();
     /** The watches set, by path, in the order set. */
     private final Map<String, List<Watch>> watches = new java.util.LinkedHashMap<>();
     /** How many requests the clients sent and how many watch events reached them, for the scale report. */
@@ -45,6 +48,9 @@ final class SimZooKeeper {
     long watchEvents;
 
     record Lease(long session, long czxid) {
+    }
+
+    record PublishedLoads(long session, Map<UnitId, UnitLoad> loads) {
     }
 
     private record Watch(String path, long session, SimClient client, Runnable fire) {
@@ -103,6 +109,7 @@ final class SimZooKeeper {
             loop.trace.add(loop.now(), session.client.worker.value(), "lease of " + unit + " gone with the session");
             fire("lease/" + unit);
         }
+        loads.values().removeIf(published -> published.session() == session.id);
         if (members.remove(session.id) != null) {
             fire("members");
         }
@@ -180,6 +187,15 @@ final class SimZooKeeper {
             assignments.put(worker, body);
             fire("assignment/" + worker.value());
         });
+    }
+
+    /**
+     * A worker writes its loads node, as production's {@code FleetMember.publishLoads}: its data set,
+     * or, when it is gone (a new session), created again as an ephemeral of the writing session.
+     */
+    void publishLoads(WorkerId worker, long session, Map<UnitId, UnitLoad> published) {
+        PublishedLoads node = loads.get(worker);
+        loads.put(worker, new PublishedLoads(node == null ? session : node.session(), Map.copyOf(published)));
     }
 
     void deleteAssignment(WorkerId worker) {
