@@ -96,11 +96,19 @@ final class LeaseTaker {
             lease.czxid = czxid.getAsLong();
             lease.epoch = new Epoch(domain, lease.czxid);
             lease.step = UnitLease.Step.CLAIMING;
-            leases.watch(lease.unit, () -> keeper.execute(() -> {
+            long created = lease.czxid;
+            keeper.whenDone(leases.watch(lease.unit, () -> keeper.execute(() -> {
                 if (lease.isCurrent() && lease.step != UnitLease.Step.RELEASING) {
                     outcome.deletedBySomeoneElse().accept(lease);
                 }
-            }));
+            })), (now, watchError) -> {
+                // A watch is set only on a node that exists: a lease deleted before it (an operator's reset
+                // right after the create) fires nothing, and the unit would keep a lease it no longer has.
+                if (watchError == null && now.map(found -> found.czxid() != created).orElse(true) && lease.isCurrent()
+                        && lease.czxid == created && lease.step != UnitLease.Step.RELEASING) {
+                    outcome.deletedBySomeoneElse().accept(lease);
+                }
+            });
             outcome.taken().accept(lease);
         }
     }

@@ -437,6 +437,23 @@ class LeaseKeeperTest {
     }
 
     @Test
+    void aLeaseDeletedBeforeItsWatchWasSetIsDroppedAndTakenAgain() {
+        // An operator's reset deletes the lease between its create and the watch on it (fleet simulation, seed 317
+        // of the search with loads): no deletion event ever comes, and the unit kept a lease it no longer had.
+        leases.deleteBeforeNextWatch = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        scheduler.advance(Duration.ofSeconds(30));
+        started.stream().filter(work -> work != work(A)).forEach(dropped -> dropped.abandoned.complete(null));
+        scheduler.advance(Duration.ofSeconds(30));
+
+        assertThat(leases.lease(A)).as("the lease taken again").isPresent();
+        assertThat(work(A).context.epoch()).as("the unit reads under the lease that exists")
+                .isEqualTo(new Epoch(DOMAIN, leases.lease(A).orElseThrow().czxid()));
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+    }
+
+    @Test
     void aFailedClaimGivesTheLeaseUpAndTriesAgain() {
         failingClaims = 1;
         leases.assign(1, A);

@@ -48,6 +48,8 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     public boolean loseNextCreateAnswer;
     /** The check of a lease cannot be made (the connection dropped again): {@code stillHeld} fails. */
     public boolean stillHeldFails;
+    /** Someone deletes the lease just before the next look at it reaches the server (an operator's reset). */
+    public boolean deleteBeforeNextWatch;
     /** How many of the next reports of an ended unit fail. */
     public int failingEndedReports;
 
@@ -139,6 +141,12 @@ public final class ScriptedLeaseNodes implements LeaseNodes {
     public CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted) {
         if (watchFails) {
             return CompletableFuture.failedFuture(new IllegalStateException("ConnectionLoss"));
+        }
+        if (deleteBeforeNextWatch) {
+            deleteBeforeNextWatch = false;
+            deletedBySomeone(unit);
+            // As ZooKeeper's exists on a missing node: the watch set waits for a create, which a deletion watch ignores.
+            return CompletableFuture.completedFuture(Optional.empty());
         }
         deletionWatches.computeIfAbsent(unit, u -> new ArrayList<>()).add(onDeleted);
         return CompletableFuture.completedFuture(Optional.ofNullable(nodes.get(unit))
