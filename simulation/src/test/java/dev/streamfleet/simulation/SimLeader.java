@@ -18,6 +18,7 @@ import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,6 +55,8 @@ final class SimLeader {
     private StartSeeding starts;
     private RebalanceSchedule schedule;
     private boolean leading;
+    /** When this leader last moved each unit, as it published. */
+    private final Map<UnitId, Instant> movedAt = new HashMap<>();
     private long leadingSession;
     private dev.streamfleet.coordinator.Scheduler.Cancellable tick;
 
@@ -206,17 +209,31 @@ final class SimLeader {
         }
     }
 
-    /** The published moves of units that had an owner, which the strategy made for load. */
+    /**
+     * Counts the published moves of units that had an owner, which the strategy made for load, and
+     * checks the policy's promise of calm: a unit moves for load only {@code minStay} after this
+     * leader last moved it (production's leader remembers its own moves only). Exempt: a move to a
+     * worker that held nothing, which an empty worker takes at once, however recently the unit moved.
+     */
     private void countLoadMoves(LeaderDecisions.Decision decision) {
         Set<UnitId> moved = decision.moved();
+        Instant now = worker.loop.now();
         for (LoadMove move : decision.assignment().loadMoves()) {
-            if (moved.contains(move.unit())) {
-                worker.fleet.measures.loadMoves++;
-                if (move.fromLevel() > POLICY.trigger()) {
-                    worker.fleet.measures.loadMovesOverTrigger++;
-                }
+            if (!moved.contains(move.unit())) {
+                continue;
+            }
+            worker.fleet.measures.loadMoves++;
+            if (move.fromLevel() > POLICY.trigger()) {
+                worker.fleet.measures.loadMovesOverTrigger++;
+            }
+            Instant before = movedAt.get(move.unit());
+            if (move.toLevel() > 0 && before != null && before.plus(POLICY.minStay()).isAfter(now)) {
+                worker.fleet.history.violation(move.unit() + " moved for load from " + move.from() + " to " + move.to()
+                        + " " + Duration.between(before, now).toMillis() + " ms after " + worker
+                        + " last moved it, before its minimum stay of " + POLICY.minStay().toSeconds() + " s");
             }
         }
+        moved.forEach(unit -> movedAt.put(unit, now));
     }
 
     /** As production's {@code LeaderReads.loads}: each unit's owner's figure, or another worker's. */
