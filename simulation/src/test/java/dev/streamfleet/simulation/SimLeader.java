@@ -32,9 +32,10 @@ import java.util.TreeSet;
 /**
  * A worker's leader side, deciding with the production {@link LeaderDecisions} and
  * {@link StartSeeding}: while the ensemble names it leader, it rebalances after the fleet
- * changes (quiet period and longest delay as configured by default), and checks for new units
- * every discovery interval, publishing only the assignments that changed, under a new generation,
- * and only while its session still leads.
+ * changes (quiet period and longest delay as configured by default), decides from the loads the
+ * workers published, and checks for new units and other loads every discovery interval,
+ * publishing only the assignments that changed, under a new generation, and only while its
+ * session still leads.
  */
 final class SimLeader {
 
