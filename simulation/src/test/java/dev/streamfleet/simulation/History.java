@@ -103,6 +103,7 @@ final class History {
         Set<Integer> done = processed.computeIfAbsent(rec.unit(), u -> new HashSet<>());
         if (!done.add(rec.index())) {
             duplicates++;
+            loop.trace.add(loop.now(), "history", rec.unit() + " #" + rec.index() + " processed again");
         }
         processedRecords++;
         int upTo = processedUpTo.getOrDefault(rec.unit(), 0);
