@@ -94,7 +94,7 @@ class FleetSimulationTest {
                     .isPositive();
             assertThat(calmLoadMoves).as("moves for load in calm runs, where nothing may be delivered twice").isPositive();
             assertThat(measures.costChanges()).as("processors that got slower or faster: " + measures).isPositive();
-            assertThat(measures.inFlightPeak()).as("the most records in flight seen at parallelism 4: " + measures)
+            assertThat(measures.inFlightPeak()).as("the most records in flight seen through lanes: " + measures)
                     .isPositive();
             assertThat(measures.spanPeak()).as("the most records kept after the first unfinished one: " + measures)
                     .isPositive();

@@ -18,10 +18,10 @@ final class Measures {
     /** The most records a runner at parallelism 1 kept, and the most its bound allowed then. */
     int serialPeak;
     int serialBoundAtPeak;
-    /** The most records a runner at parallelism above 1 kept in flight, and the bound then. */
+    /** The most records a runner reading through lanes kept in flight, and the bound then. */
     int inFlightPeak;
     int inFlightBoundAtPeak;
-    /** The most records a runner at parallelism above 1 kept after its first unfinished one, and the bound then. */
+    /** The most records a runner reading through lanes kept after its first unfinished one, and the bound then. */
     int spanPeak;
     int spanBoundAtPeak;
 
@@ -54,7 +54,7 @@ final class Measures {
         public String toString() {
             return String.format("%d load publications, %d processor cost changes, %d moves for load (%d from a worker"
                             + " above the trigger); memory: %d fetches checked, most records kept at parallelism 1:"
-                            + " %d of %d allowed, in flight at parallelism 4: %d of %d, after the first unfinished: %d of %d",
+                            + " %d of %d allowed, in flight through lanes: %d of %d, after the first unfinished: %d of %d",
                     loadPublications, costChanges, loadMoves, loadMovesOverTrigger, boundChecks, serialPeak, serialBound,
                     inFlightPeak, inFlightBound, spanPeak, spanBound);
         }
