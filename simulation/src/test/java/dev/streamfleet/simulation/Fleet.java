@@ -65,6 +65,7 @@ final class Fleet {
         this.history = new History(loop, streams);
         this.garbage = new Garbage(this, table);
         streams.onFirstOpen = history::firstOpened;
+        streams.onTrim = history::trimmed;
         this.world = loop.host("world");
         this.calm = loop.random.nextDouble() < 0.15;
     }
@@ -232,7 +233,8 @@ final class Fleet {
             loop.close();
         }
         return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
-                faults, loop.taskFailures.size(), calm, garbage.counts());
+                faults, loop.taskFailures.size(), calm, garbage.counts(), new Trims(streams.trims, streams.truncations,
+                        history.trimmedUnprocessed(), streams.skipsReported, streams.skipsUnpositioned));
     }
 
     private void produce() {
@@ -259,7 +261,7 @@ final class Fleet {
             return;
         }
         List<SimWorker> live = live();
-        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(16);
+        int kind = calm ? GRACEFUL[loop.random.nextInt(GRACEFUL.length)] : loop.random.nextInt(17);
         switch (kind) {
             case 0 -> {
                 if (!live.isEmpty()) {
@@ -336,6 +338,11 @@ final class Fleet {
                 at(length, () -> zk.maxLatencyMillis = 15);
             }
             case 14 -> garbage.tamperRow();
+            case 16 -> {
+                if (streams.trim()) {
+                    faults++;
+                }
+            }
             case 15 -> {
                 if (loop.random.nextBoolean()) {
                     garbage.garbleAssignment(live);
@@ -444,6 +451,11 @@ final class Fleet {
             }
         }
         garbage.checkSettled();
+        long reported = workers.stream().mapToLong(w -> w.metrics.counter("streamfleet.worker.retention.skips").getCount()).sum();
+        if (reported != streams.skipsReported) {
+            history.violation(streams.skipsReported + " reads skipped records the stream no longer retains, but the workers"
+                    + " reported " + reported + " (streamfleet_worker_retention_skips): a skip went unreported");
+        }
         for (String failure : loop.taskFailures) {
             history.violation("a task threw, which production logs at ERROR: " + failure);
         }
@@ -462,9 +474,31 @@ final class Fleet {
 
     /** The outcome of one seed. */
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints, int faults,
-                   int taskFailures, boolean calm, Garbage.Counts garbage) {
+                   int taskFailures, boolean calm, Garbage.Counts garbage, Trims trims) {
         boolean passed() {
             return violations.isEmpty();
+        }
+    }
+
+    /**
+     * What retention took: Kinesis trims, Kafka truncations, the records they removed before any worker
+     * processed them, and the reads that skipped records no longer retained (each reported).
+     */
+    record Trims(long trims, long truncations, long unprocessed, long skips, long unpositioned) {
+        static Trims none() {
+            return new Trims(0, 0, 0, 0, 0);
+        }
+
+        Trims plus(Trims other) {
+            return new Trims(trims + other.trims, truncations + other.truncations, unprocessed + other.unprocessed,
+                    skips + other.skips, unpositioned + other.unpositioned);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d Kinesis retention trims, %d Kafka truncations, %d records trimmed unprocessed,"
+                    + " %d reads skipped past trimmed records (each reported), %d before their first position was"
+                    + " fixed (not reported, as in production)", trims, truncations, unprocessed, skips, unpositioned);
         }
     }
 }

@@ -35,6 +35,7 @@ class FleetSimulationTest {
         long faults = 0;
         long calmRecords = 0;
         Garbage.Counts garbage = Garbage.Counts.none();
+        Fleet.Trims trims = Fleet.Trims.none();
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -42,6 +43,7 @@ class FleetSimulationTest {
             checkpoints += verdict.checkpoints();
             faults += verdict.faults();
             garbage = garbage.plus(verdict.garbage());
+            trims = trims.plus(verdict.trims());
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -50,6 +52,7 @@ class FleetSimulationTest {
         System.out.printf("simulation: %d seeds from %d, %d records processed, %d checkpoints, %d faults, %d failed%n",
                 SEEDS, START, processed, checkpoints, faults, failed.size());
         System.out.println("garbage: " + garbage);
+        System.out.println("retention: " + trims);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -65,6 +68,8 @@ class FleetSimulationTest {
         assertThat(faults).as("faults injected over all seeds").isPositive();
         if (SEEDS >= 100) {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
+            assertThat(List.of(trims.trims(), trims.truncations(), trims.unprocessed(), trims.skips()))
+                    .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }
