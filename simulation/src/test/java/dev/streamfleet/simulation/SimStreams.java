@@ -74,6 +74,8 @@ final class SimStreams {
     java.util.function.Consumer<Log> onFirstOpen = log -> { };
     /** The probability that a fetch fails (a throttled or failed read). */
     double failingReads;
+    /** Told as a unit's reader opens, with the position it resumes after: a fault may strike then. */
+    java.util.function.BiConsumer<Log, Optional<Position>> beforeOpen = (log, resume) -> { };
     /** Told of each trim: the log and the records' indexes trimmed, from inclusive, to exclusive. */
     TrimListener onTrim = (log, from, to) -> { };
     /** Kinesis retention trims and Kafka truncations so far. */
@@ -158,9 +160,15 @@ final class SimStreams {
             return false;
         }
         Log log = trimmable.get(loop.random.nextInt(trimmable.size()));
-        int from = log.trimmedTo;
         // Half the time everything so far: a reader that lags at all, or a unit nobody reads now, loses records.
-        int to = loop.random.nextBoolean() ? log.records.size() : from + 1 + loop.random.nextInt(log.records.size() - from);
+        trim(log, loop.random.nextBoolean() ? log.records.size()
+                : log.trimmedTo + 1 + loop.random.nextInt(log.records.size() - log.trimmedTo));
+        return true;
+    }
+
+    /** Retention removes the records of {@code log} before index {@code to}. */
+    void trim(Log log, int to) {
+        int from = log.trimmedTo;
         log.trimmedTo = to;
         boolean kafka = log.unit.kind() == SourceKind.KAFKA;
         if (kafka) {
@@ -172,7 +180,6 @@ final class SimStreams {
                 + ": records #" + from + " to #" + (to - 1) + " gone, the oldest retained is #" + to + " of "
                 + log.records.size());
         onTrim.trimmed(log, from, to);
-        return true;
     }
 
     /** Produces one record of a random key to the partition or shard the key belongs to. */
@@ -246,7 +253,10 @@ final class SimStreams {
                 return Optional.of(new Position.AtTimestamp(loop.now().minusSeconds(1)));
             }
         };
-        return new SourceBinding(kind, stream, discovery, (unit, resumeAfter) -> new Source(logs.get(unit), resumeAfter));
+        return new SourceBinding(kind, stream, discovery, (unit, resumeAfter) -> {
+            beforeOpen.accept(logs.get(unit), resumeAfter);
+            return new Source(logs.get(unit), resumeAfter);
+        });
     }
 
     /** A unit's reader: from where the claim says, a batch per fetch, the end once a closed shard is read. */
