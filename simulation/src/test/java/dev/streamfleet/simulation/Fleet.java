@@ -46,6 +46,10 @@ final class Fleet {
     private int names;
     private int probes;
     int faults;
+    /** Wall clocks stepped forward, and back. */
+    final int[] clockSteps = new int[2];
+    /** Draws the clock steps apart from the other faults, so that adding them left every seed's other faults as they were. */
+    private final java.util.Random clockDraw;
     /** Retention trims that took the record a row's finished-beyond set was counted from. */
     int trimsPastFinishedSets;
     /**
@@ -71,6 +75,7 @@ final class Fleet {
         streams.beforeOpen = this::trimAsFinishedSetIsResumed;
         this.world = loop.host("world");
         this.calm = loop.random.nextDouble() < 0.15;
+        this.clockDraw = new java.util.Random(seed * 0x9E3779B97F4A7C15L);
     }
 
     /** A fleet for the scale mode: one topic of {@code partitions} partitions, no records, no faults but the planned ones. */
@@ -87,6 +92,7 @@ final class Fleet {
         streams.onFirstOpen = history::firstOpened;
         this.world = loop.host("world");
         this.calm = true;
+        this.clockDraw = new java.util.Random(seed);
     }
 
     /**
@@ -225,6 +231,9 @@ final class Fleet {
         }
         produce();
         at(FAULTS_FROM, this::nextFault);
+        if (!calm) {
+            at(FAULTS_FROM.plusMillis(clockDraw.nextInt(5000)), this::nextClockStep);
+        }
         at(FAULTS_UNTIL, this::heal);
         at(Duration.ofSeconds(1), this::keepOneAlive);
         try {
@@ -237,7 +246,8 @@ final class Fleet {
         }
         return new Verdict(seed, List.copyOf(history.violations), trace, history.processedRecords, history.checkpoints,
                 faults, loop.taskFailures.size(), calm, garbage.counts(), new Trims(streams.trims, streams.truncations,
-                        history.trimmedUnprocessed(), streams.skipsReported, streams.skipsUnpositioned, trimsPastFinishedSets));
+                        history.trimmedUnprocessed(), streams.skipsReported, streams.skipsUnpositioned, trimsPastFinishedSets),
+                clockSteps[0], clockSteps[1]);
     }
 
     private void produce() {
@@ -387,6 +397,28 @@ final class Fleet {
         }
     }
 
+    /**
+     * A worker's wall clock steps by seconds to minutes, forward or back (NTP correcting a drifted
+     * clock, an operator setting it), while time itself runs on: timers and the monotonic clock do
+     * not move. The clock keeps its new offset.
+     */
+    private void nextClockStep() {
+        List<SimWorker> live = live();
+        if (loop.elapsed().compareTo(FAULTS_UNTIL) >= 0) {
+            return;
+        }
+        if (!live.isEmpty()) {
+            SimWorker worker = live.get(clockDraw.nextInt(live.size()));
+            Duration by = Duration.ofMillis((long) Math.pow(10, 3 + 2.5 * clockDraw.nextDouble()));
+            by = clockDraw.nextBoolean() ? by : by.negated();
+            fault("the wall clock of " + worker + " steps " + (by.isNegative() ? "back " : "forward ")
+                    + by.abs().toMillis() + " ms");
+            worker.clock.step(by);
+            clockSteps[by.isNegative() ? 1 : 0]++;
+        }
+        at(Duration.ofMillis(2000 + clockDraw.nextInt(8000)), this::nextClockStep);
+    }
+
     /** The faults stop: every process thaws and reconnects, the store and the streams stop failing. */
     private void heal() {
         trace.add(loop.now(), "world", "FAULT healed: no faults from here on" + (calm ? " (a calm run)" : ""));
@@ -501,7 +533,8 @@ final class Fleet {
 
     /** The outcome of one seed. */
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints, int faults,
-                   int taskFailures, boolean calm, Garbage.Counts garbage, Trims trims) {
+                   int taskFailures, boolean calm, Garbage.Counts garbage, Trims trims, int clockStepsForward,
+                   int clockStepsBack) {
         boolean passed() {
             return violations.isEmpty();
         }

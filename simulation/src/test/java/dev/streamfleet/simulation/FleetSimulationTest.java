@@ -36,6 +36,8 @@ class FleetSimulationTest {
         long calmRecords = 0;
         Garbage.Counts garbage = Garbage.Counts.none();
         Fleet.Trims trims = Fleet.Trims.none();
+        long stepsForward = 0;
+        long stepsBack = 0;
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -44,6 +46,8 @@ class FleetSimulationTest {
             faults += verdict.faults();
             garbage = garbage.plus(verdict.garbage());
             trims = trims.plus(verdict.trims());
+            stepsForward += verdict.clockStepsForward();
+            stepsBack += verdict.clockStepsBack();
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -53,6 +57,7 @@ class FleetSimulationTest {
                 SEEDS, START, processed, checkpoints, faults, failed.size());
         System.out.println("garbage: " + garbage);
         System.out.println("retention: " + trims);
+        System.out.printf("clock steps: %d forward, %d back%n", stepsForward, stepsBack);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -70,6 +75,7 @@ class FleetSimulationTest {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
             assertThat(List.of(trims.trims(), trims.truncations(), trims.unprocessed(), trims.skips()))
                     .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
+            assertThat(List.of(stepsForward, stepsBack)).as("wall clocks stepped forward, back").allMatch(n -> n > 0);
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }
