@@ -48,6 +48,9 @@ class FleetSimulationTest {
         long faults = 0;
         long calmRecords = 0;
         Garbage.Counts garbage = Garbage.Counts.none();
+        Fleet.Trims trims = Fleet.Trims.none();
+        long stepsForward = 0;
+        long stepsBack = 0;
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -57,6 +60,9 @@ class FleetSimulationTest {
             atStart += verdict.checkpointsAtStart();
             faults += verdict.faults();
             garbage = garbage.plus(verdict.garbage());
+            trims = trims.plus(verdict.trims());
+            stepsForward += verdict.clockStepsForward();
+            stepsBack += verdict.clockStepsBack();
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -67,6 +73,8 @@ class FleetSimulationTest {
         System.out.printf("checkpoints naming records finished beyond their position: %d, of which at a starting point: %d%n",
                 namingFinished, atStart);
         System.out.println("garbage: " + garbage);
+        System.out.println("retention: " + trims);
+        System.out.printf("clock steps: %d forward, %d back%n", stepsForward, stepsBack);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -84,6 +92,9 @@ class FleetSimulationTest {
             assertThat(calmRecords).as("records processed in calm runs, where nothing may be delivered twice").isPositive();
             assertThat(namingFinished).as("checkpoints naming records finished beyond their position").isPositive();
             assertThat(atStart).as("checkpoints at a starting point, with records finished beyond it").isPositive();
+            assertThat(List.of(trims.trims(), trims.truncations(), trims.unprocessed(), trims.skips()))
+                    .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
+            assertThat(List.of(stepsForward, stepsBack)).as("wall clocks stepped forward, back").allMatch(n -> n > 0);
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }
