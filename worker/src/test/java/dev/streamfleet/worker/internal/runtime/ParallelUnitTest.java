@@ -760,18 +760,9 @@ class ParallelUnitTest {
         }
     }
 
-    /** A runner of {@link #SHARD} whose failed batches wait 20 s before they are offered again. */
+    /** A runner of {@link #SHARD} at parallelism 4 by key, whose failed batches wait 20 s before they are offered again. */
     private UnitRunner startShard(RecordSource source, RecordProcessor processor) {
-        Epoch epoch = new Epoch("zk-test", epochs++);
-        Checkpoint claimed = store.claim(SHARD, epoch, "w" + epoch.value());
-        UnitContext context = new UnitContext(SHARD, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
-                new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
-        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
-                new Backoff(5, Duration.ofSeconds(20), Duration.ofSeconds(20)), 2)
-                .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
-                .withParallelism(new Parallelism(4, Ordering.KEY, 100));
-        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
-                UnitMetrics.unregistered(SHARD), new StalledUnits());
+        return startShardOn(store, source, processor, new Parallelism(4, Ordering.KEY, 100));
     }
 
     /** Records the sequence numbers it processed; fails every batch of {@code failOnKey}. */
