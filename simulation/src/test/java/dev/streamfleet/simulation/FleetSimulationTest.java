@@ -50,6 +50,9 @@ class FleetSimulationTest {
         Garbage.Counts garbage = Garbage.Counts.none();
         Measures.Summary measures = Measures.Summary.none();
         long calmLoadMoves = 0;
+        Fleet.Trims trims = Fleet.Trims.none();
+        long stepsForward = 0;
+        long stepsBack = 0;
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -61,6 +64,9 @@ class FleetSimulationTest {
             garbage = garbage.plus(verdict.garbage());
             measures = measures.plus(verdict.measures());
             calmLoadMoves += verdict.calm() ? verdict.measures().loadMoves() : 0;
+            trims = trims.plus(verdict.trims());
+            stepsForward += verdict.clockStepsForward();
+            stepsBack += verdict.clockStepsBack();
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -72,6 +78,8 @@ class FleetSimulationTest {
                 namingFinished, atStart);
         System.out.println("garbage: " + garbage);
         System.out.println("loads: " + measures + "; " + calmLoadMoves + " moves for load in calm runs");
+        System.out.println("retention: " + trims);
+        System.out.printf("clock steps: %d forward, %d back%n", stepsForward, stepsBack);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -99,6 +107,9 @@ class FleetSimulationTest {
             assertThat(measures.spanPeak()).as("the most records kept after the first unfinished one: " + measures)
                     .isPositive();
             assertThat(measures.serialPeak()).as("the most records kept at parallelism 1: " + measures).isPositive();
+            assertThat(List.of(trims.trims(), trims.truncations(), trims.unprocessed(), trims.skips()))
+                    .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
+            assertThat(List.of(stepsForward, stepsBack)).as("wall clocks stepped forward, back").allMatch(n -> n > 0);
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }

@@ -24,7 +24,7 @@ final class History {
     final List<String> violations = new ArrayList<>();
     /** Each unit's record indexes processed at least once. */
     private final Map<UnitId, Set<Integer>> processed = new HashMap<>();
-    /** Per unit: every index below this is processed, from where the unit was first read. */
+    /** Per unit: every index below this is processed or trimmed, from where the unit was first read. */
     private final Map<UnitId, Integer> processedUpTo = new HashMap<>();
     /** Per key: every key sequence number below this was processed or lies before where its unit began. */
     private final Map<String, Integer> keyDoneUpTo = new HashMap<>();
@@ -106,12 +106,44 @@ final class History {
             loop.trace.add(loop.now(), "history", rec.unit() + " #" + rec.index() + " processed again");
         }
         processedRecords++;
-        int upTo = processedUpTo.getOrDefault(rec.unit(), 0);
-        while (done.contains(upTo)) {
+        advance(streams.logs.get(rec.unit()));
+        keyMark(rec.key(), rec.keySeq());
+    }
+
+    /**
+     * Retention removed these records. One no worker processed is not lost by the fleet, but nobody
+     * owes it any more: checkpoints may cover it, and its key's later records may be handed over.
+     */
+    void trimmed(SimStreams.Log log, int from, int to) {
+        Set<Integer> done = processed.getOrDefault(log.unit, Set.of());
+        for (int i = from; i < to; i++) {
+            SimStreams.Rec rec = log.records.get(i);
+            if (!done.contains(i)) {
+                keyMark(rec.key(), rec.keySeq());
+            }
+        }
+        advance(log);
+    }
+
+    /** Records that retention removed and that no worker processed, before or after (a batch in hand when it struck). */
+    long trimmedUnprocessed() {
+        long count = 0;
+        for (SimStreams.Log log : streams.logs.values()) {
+            Set<Integer> done = processed.getOrDefault(log.unit, Set.of());
+            for (int i = Math.max(0, log.firstOpenIndex); i < log.trimmedTo; i++) {
+                count += done.contains(i) ? 0 : 1;
+            }
+        }
+        return count;
+    }
+
+    private void advance(SimStreams.Log log) {
+        Set<Integer> done = processed.getOrDefault(log.unit, Set.of());
+        int upTo = processedUpTo.getOrDefault(log.unit, 0);
+        while (done.contains(upTo) || upTo < log.trimmedTo) {
             upTo++;
         }
-        processedUpTo.put(rec.unit(), upTo);
-        keyMark(rec.key(), rec.keySeq());
+        processedUpTo.put(log.unit, upTo);
     }
 
     private void keyMark(String key, int seq) {

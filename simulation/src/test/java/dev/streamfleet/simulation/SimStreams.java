@@ -24,7 +24,9 @@ import java.util.OptionalLong;
 /**
  * The streams of a run: a Kafka topic whose partitions may grow, and a Kinesis stream whose shards
  * split and merge by hash range. Records carry a key and that key's sequence number, so that
- * per-key order can be checked across partitions and shards.
+ * per-key order can be checked across partitions and shards. Retention trims a shard and truncates
+ * a partition (its log start moves up); a read whose position is gone goes on at the oldest record
+ * retained, and says so as production's adapters do.
  */
 final class SimStreams {
 
@@ -48,6 +50,8 @@ final class SimStreams {
         boolean closed;
         /** Where the unit was first opened, or -1 before that. */
         int firstOpenIndex = -1;
+        /** The oldest record retained: those before it were trimmed (Kinesis) or truncated (Kafka). */
+        int trimmedTo;
 
         Log(UnitId unit, List<UnitId> parents, int fromHash, int toHash) {
             this.unit = unit;
@@ -70,6 +74,22 @@ final class SimStreams {
     java.util.function.Consumer<Log> onFirstOpen = log -> { };
     /** The probability that a fetch fails (a throttled or failed read). */
     double failingReads;
+    /** Told as a unit's reader opens, with the position it resumes after: a fault may strike then. */
+    java.util.function.BiConsumer<Log, Optional<Position>> beforeOpen = (log, resume) -> { };
+    /** Told of each trim: the log and the records' indexes trimmed, from inclusive, to exclusive. */
+    TrimListener onTrim = (log, from, to) -> { };
+    /** Kinesis retention trims and Kafka truncations so far. */
+    int trims;
+    int truncations;
+    /** Reads that skipped records no longer retained, each reported to the unit as production's adapters do. */
+    int skipsReported;
+    /** Reads that went on past trimmed records before they had a record position: production cannot tell, nor report. */
+    int skipsUnpositioned;
+
+    /** Hears of records trimmed from a log. */
+    interface TrimListener {
+        void trimmed(Log log, int from, int to);
+    }
 
     SimStreams(SimLoop loop, int partitions, int shards) {
         this.loop = loop;
@@ -125,6 +145,41 @@ final class SimStreams {
             }
         }
         return false;
+    }
+
+    /**
+     * Moves the oldest retained record of one unit already read up: Kinesis retention trims a
+     * shard, Kafka retention or DeleteRecords moves a partition's log start. Units never read are
+     * left alone (their first start would skip the trimmed records unreported, in production too,
+     * since TRIM_HORIZON means the oldest record retained). False when no unit has records to trim.
+     */
+    boolean trim() {
+        List<Log> trimmable = logs.values().stream()
+                .filter(l -> l.firstOpenIndex >= 0 && l.trimmedTo < l.records.size()).toList();
+        if (trimmable.isEmpty()) {
+            return false;
+        }
+        Log log = trimmable.get(loop.random.nextInt(trimmable.size()));
+        // Half the time everything so far: a reader that lags at all, or a unit nobody reads now, loses records.
+        trim(log, loop.random.nextBoolean() ? log.records.size()
+                : log.trimmedTo + 1 + loop.random.nextInt(log.records.size() - log.trimmedTo));
+        return true;
+    }
+
+    /** Retention removes the records of {@code log} before index {@code to}. */
+    void trim(Log log, int to) {
+        int from = log.trimmedTo;
+        log.trimmedTo = to;
+        boolean kafka = log.unit.kind() == SourceKind.KAFKA;
+        if (kafka) {
+            truncations++;
+        } else {
+            trims++;
+        }
+        loop.trace.add(loop.now(), "streams", "FAULT " + (kafka ? "truncate " : "retention trims ") + log.unit
+                + ": records #" + from + " to #" + (to - 1) + " gone, the oldest retained is #" + to + " of "
+                + log.records.size());
+        onTrim.trimmed(log, from, to);
     }
 
     /** Produces one record of a random key to the partition or shard the key belongs to. */
@@ -198,16 +253,27 @@ final class SimStreams {
                 return Optional.of(new Position.AtTimestamp(loop.now().minusSeconds(1)));
             }
         };
-        return new SourceBinding(kind, stream, discovery, (unit, resumeAfter) -> new Source(logs.get(unit), resumeAfter));
+        return new SourceBinding(kind, stream, discovery, (unit, resumeAfter) -> {
+            beforeOpen.accept(logs.get(unit), resumeAfter);
+            return new Source(logs.get(unit), resumeAfter);
+        });
     }
 
     /** A unit's reader: from where the claim says, a batch per fetch, the end once a closed shard is read. */
     private final class Source implements RecordSource {
         private final Log log;
         private int next;
+        /** Why the next fetch skipped records, as production's adapters report it, until it is handed over. */
+        private String notRetained;
+        /**
+         * Whether the read is at a record position: it resumed from one or returned a record. Until then
+         * production resolves TRIM_HORIZON, LATEST or a timestamp when it first reads, at the records retained then.
+         */
+        private boolean positioned;
 
         Source(Log log, Optional<Position> resumeAfter) {
             this.log = log;
+            this.positioned = resumeAfter.filter(Position::isRecordPosition).isPresent();
             this.next = start(resumeAfter.orElse(Position.LATEST));
             if (log.firstOpenIndex < 0) {
                 log.firstOpenIndex = next;
@@ -217,13 +283,13 @@ final class SimStreams {
 
         private int start(Position from) {
             if (from instanceof Position.TrimHorizon) {
-                return 0;
+                return log.trimmedTo;
             }
             if (from instanceof Position.Latest) {
                 return log.records.size();
             }
             if (from instanceof Position.AtTimestamp at) {
-                int i = 0;
+                int i = log.trimmedTo;
                 while (i < log.records.size() && log.records.get(i).arrival().isBefore(at.timestamp())) {
                     i++;
                 }
@@ -231,20 +297,47 @@ final class SimStreams {
             }
             if (from instanceof Position.Offset offset) {
                 // Kafka's position is the next offset to read: Offset(0) before the first record.
-                return (int) offset.nextOffset();
+                int at = (int) offset.nextOffset();
+                if (at < log.trimmedTo) {
+                    // The consumer (auto.offset.reset=none) hears OffsetOutOfRange, seeks to the log start and says so.
+                    return skipTo("offset " + at + " is no longer retained by Kafka");
+                }
+                return at;
             }
             for (int i = 0; i < log.records.size(); i++) {
                 if (log.records.get(i).position().equals(from)) {
+                    if (i < log.trimmedTo) {
+                        // AT_SEQUENCE_NUMBER of a trimmed record: Kinesis answers with its oldest record, and the
+                        // source sees that the first record is not the one it resumed at.
+                        return skipTo("the record at #" + i + " that the read resumed from is no longer in the shard");
+                    }
                     return i + 1;
                 }
             }
             throw new IllegalStateException(log.unit + " has no record at " + from);
         }
 
+        private int skipTo(String why) {
+            notRetained = why;
+            return log.trimmedTo;
+        }
+
         @Override
         public Fetch fetch() {
             if (loop.random.nextDouble() < failingReads) {
                 return Fetch.failed(Duration.ofMillis(200), "simulated read failure");
+            }
+            if (next < log.trimmedTo && !positioned) {
+                skipsUnpositioned++;
+                loop.trace.add(loop.now(), "streams", log.unit + ": a read not yet positioned goes on at #" + log.trimmedTo
+                        + ", as TRIM_HORIZON or a timestamp resolves when first read (not reported)");
+                next = log.trimmedTo;
+            } else if (next < log.trimmedTo) {
+                // Kafka: the fetch position fell out of range. Kinesis: the reader lags by the retention
+                // period, so its iterator expired (5 minutes) and a new one AT the last record read finds it
+                // trimmed. (A live iterator inside trimmed records is not modelled: see docs/testing.md.)
+                next = skipTo(log.unit.kind() == SourceKind.KAFKA ? "offset " + next + " is no longer retained by Kafka"
+                        : "the record at #" + (next - 1) + " that the read resumed from is no longer in the shard");
             }
             int until = Math.min(log.records.size(), next + BATCH);
             List<StreamRecord> batch = new ArrayList<>();
@@ -254,8 +347,17 @@ final class SimStreams {
                         (rec.key() + "#" + rec.keySeq()).getBytes(StandardCharsets.UTF_8), rec.arrival()));
             }
             next = until;
+            positioned |= !batch.isEmpty();
             boolean end = log.closed && next == log.records.size();
-            return new Fetch(batch, OptionalLong.empty(), OptionalLong.of(log.records.size() - next), end, Optional.empty());
+            Optional<String> skipped = Optional.ofNullable(notRetained);
+            if (notRetained != null) {
+                skipsReported++;
+                loop.trace.add(loop.now(), "streams", log.unit + ": a read skipped to #" + (next - batch.size())
+                        + ", reported to the unit: " + notRetained);
+                notRetained = null;
+            }
+            return new Fetch(batch, OptionalLong.empty(), OptionalLong.of(log.records.size() - next), end, Optional.empty(),
+                    Optional.empty(), 0, skipped);
         }
 
         @Override

@@ -36,6 +36,10 @@ final class SimWorker {
     final SimClient client;
     final LeaseKeeper keeper;
     final StalledUnits stalls = new StalledUnits();
+    /** The worker's totals, as its /metrics shows them: the simulation reads the retention skips it reported. */
+    final MetricRegistry metrics = new MetricRegistry();
+    /** The worker's wall clock, which may step while time runs on. */
+    final SteppedClock clock;
     final SimLeader leader;
     private boolean leaving;
     /** It left after handing every unit over: each of its processors must have heard its ending. */
@@ -52,6 +56,7 @@ final class SimWorker {
         this.loop = fleet.loop;
         this.id = WorkerId.of(name);
         this.host = loop.host(name);
+        this.clock = new SteppedClock(loop.clock);
         host.threaded = loop.random.nextDouble() < 0.35;
         this.client = new SimClient(fleet.zk, host, id);
         SimLoop.Queue keeperThread = host.serial("keeper");
@@ -72,7 +77,7 @@ final class SimWorker {
                 .withCheckpointInterval(CheckpointPolicy.DEFAULT_INTERVAL)
                 .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
         UnitWorkFactory factory = memory.watching(UnitWorks.factory(memory.counting(fleet.streams.bindings()),
-                unit -> fleet.newProbe(this, unit), units, pool, settings, loop.clock, new MetricRegistry(), stalls,
+                unit -> fleet.newProbe(this, unit), units, pool, settings, clock, metrics, stalls,
                 new Random(loop.random.nextLong())));
         this.keeper = new LeaseKeeper(new SimLeaseNodes(client, fleet.garbage), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
                 claims, client.confirmations::current);

@@ -16,12 +16,23 @@ import java.util.OptionalLong;
  * @param failure            why reading failed, when it did; a unit whose reads keep failing is reported stalled
  * @param droppedOutsideRange Kinesis: user records of KPL aggregates dropped because their hash keys lie outside
  *                           the shard's range (they belong to another shard after a reshard)
+ * @param notRetained        why this read skipped records: the position it resumed from is no longer retained by
+ *                           the stream (a Kinesis retention trim, a Kafka log start moved by retention or
+ *                           DeleteRecords), so it went on at the oldest record retained; empty when it skipped none.
+ *                           The unit reports it (ERROR and {@code streamfleet_worker_retention_skips}): a skip is
+ *                           never silent
  */
 public record Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag,
-                    boolean endOfUnit, Optional<Duration> retryAfter, Optional<String> failure, long droppedOutsideRange) {
+                    boolean endOfUnit, Optional<Duration> retryAfter, Optional<String> failure, long droppedOutsideRange,
+                    Optional<String> notRetained) {
 
     public Fetch {
         records = List.copyOf(records);
+    }
+
+    public Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag, boolean endOfUnit,
+                 Optional<Duration> retryAfter, Optional<String> failure, long droppedOutsideRange) {
+        this(records, millisBehindLatest, offsetLag, endOfUnit, retryAfter, failure, droppedOutsideRange, Optional.empty());
     }
 
     public Fetch(List<StreamRecord> records, OptionalLong millisBehindLatest, OptionalLong offsetLag, boolean endOfUnit,

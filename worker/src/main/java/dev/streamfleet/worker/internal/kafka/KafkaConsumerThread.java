@@ -188,8 +188,16 @@ public final class KafkaConsumerThread implements AutoCloseable {
                     continue;
                 } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
                     for (Map.Entry<TopicPartition, Long> gone : e.offsetOutOfRangePartitions().entrySet()) {
-                        LOG.error("{}: offset {} is no longer retained by Kafka; records before the earliest retained one"
-                                + " are gone, reading from there", gone.getKey(), gone.getValue());
+                        String why = "offset " + gone.getValue() + " is no longer retained by Kafka (retention or"
+                                + " DeleteRecords moved the log start past it): the records before the earliest retained"
+                                + " one are gone, reading goes on there";
+                        PartitionSource source = sources.get(gone.getKey());
+                        if (source != null) {
+                            // The unit reports it, by its name, with its next fetch.
+                            source.notRetained(why);
+                        } else {
+                            LOG.error("{}: {}", gone.getKey(), why);
+                        }
                         consumer.seekToBeginning(List.of(gone.getKey()));
                     }
                     continue;
@@ -340,6 +348,8 @@ public final class KafkaConsumerThread implements AutoCloseable {
         // Guarded by this source's monitor: the consumer thread fills the buffer, the unit drains it.
         private boolean closed;
         private String failure;
+        /** Why records were skipped since the last fetch, when they were: the next fetch carries it. */
+        private String notRetained;
         private Runnable wake = () -> { };
 
         PartitionSource(UnitId unit, TopicPartition partition) {
@@ -405,6 +415,11 @@ public final class KafkaConsumerThread implements AutoCloseable {
             return record.data().length + record.key().length;
         }
 
+        /** The partition's position was no longer retained; the consumer goes on at its earliest offset. */
+        synchronized void notRetained(String why) {
+            notRetained = notRetained == null ? why : notRetained + "; " + why;
+        }
+
         /** The consumer cannot serve this partition any more; its unit stops as FAILED at its next fetch. */
         void fail(String reason) {
             Runnable toWake;
@@ -429,7 +444,9 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 batch.add(next);
             }
             OptionalLong remaining = lag.isPresent() ? OptionalLong.of(lag.getAsLong() + buffer.size()) : lag;
-            return new Fetch(batch, OptionalLong.empty(), remaining, false, Optional.empty());
+            Optional<String> skipped = Optional.ofNullable(notRetained);
+            notRetained = null;
+            return new Fetch(batch, OptionalLong.empty(), remaining, false, Optional.empty(), Optional.empty(), 0, skipped);
         }
 
         @Override

@@ -242,7 +242,7 @@ final class FanOutShardSource implements RecordSource {
             subscription.request(1);
         }
         return new Fetch(batch, millisBehind, OptionalLong.empty(), whole && endsWithSlices, Optional.empty(),
-                Optional.empty(), records.takeDroppedOutsideRange());
+                Optional.empty(), records.takeDroppedOutsideRange(), records.takeNotRetained());
     }
 
     private Fetch subscribe() {

@@ -124,7 +124,7 @@ final class KinesisShardSource implements RecordSource {
         records.take(batch, USER_RECORDS_PER_FETCH);
         boolean end = iterator == null && !records.hasPending();
         return new Fetch(batch, behind, OptionalLong.empty(), end, Optional.empty(), Optional.empty(),
-                records.takeDroppedOutsideRange());
+                records.takeDroppedOutsideRange(), records.takeNotRetained());
     }
 
     private Duration backoff() {

@@ -29,6 +29,9 @@ final class ShardRecords {
     private final UnitId unit;
     private HashKeyRange range;
     private Position.Sequence skipThrough;
+    /** Where the current read started, until its first record shows whether that record is still there. */
+    private Position.Sequence resumedAt;
+    private String notRetained;
     private Position lastReturned;
     private long droppedOutsideRange;
     private final ArrayDeque<Record> pending = new ArrayDeque<>();
@@ -77,9 +80,22 @@ final class ShardRecords {
         return dropped;
     }
 
-    /** Drops user records up to and including {@code position} from now on; null drops none. */
+    /**
+     * A read starts at {@code position} (AT_SEQUENCE_NUMBER): drops user records up to and including
+     * it from now on; null drops none. The read's first record must be that record itself: Kinesis
+     * answers a position it no longer retains with its oldest record, silently, so a later first
+     * record means the records in between were trimmed (see {@link #takeNotRetained}).
+     */
     void skipThrough(Position.Sequence position) {
         this.skipThrough = position;
+        this.resumedAt = position;
+    }
+
+    /** Why the read skipped records, once, if its first record was not the one it started at. */
+    Optional<String> takeNotRetained() {
+        Optional<String> why = Optional.ofNullable(notRetained);
+        notRetained = null;
+        return why;
     }
 
     /** The last user record handed out, if any: where a new read resumes. */
@@ -89,6 +105,15 @@ final class ShardRecords {
 
     /** Keeps Kinesis records read, to be split into user records by {@link #take}, in order. */
     void offer(List<Record> records) {
+        if (resumedAt != null && !records.isEmpty()) {
+            BigInteger first = new BigInteger(records.get(0).sequenceNumber());
+            if (first.compareTo(resumedAt.sequenceNumber()) > 0) {
+                notRetained = "the record at sequence number " + resumedAt.sequenceNumber() + " that the read resumed"
+                        + " from is no longer in the shard (the stream's retention trimmed it): records after it and"
+                        + " before " + first + " may be gone unread; reading goes on at " + first;
+            }
+            resumedAt = null;
+        }
         pending.addAll(records);
     }
 

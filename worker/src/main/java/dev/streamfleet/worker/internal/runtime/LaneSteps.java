@@ -231,22 +231,28 @@ final class LaneSteps implements UnitSteps {
             long started = System.nanoTime();
             stage.whenComplete((ignored, error) -> {
                 long busy = System.nanoTime() - started;
-                host.post(() -> runReturned(run, new Throwable[] {error}, busy));
+                host.post(() -> runReturned(run, new Throwable[] {error}, 1, busy));
             });
             return;
         }
         laneThreads.execute(() -> {
             long started = System.nanoTime();
             Throwable[] errors = new Throwable[run.size()];
-            for (int i = 0; i < run.size(); i++) {
+            // The lease is checked before each batch: a run may wait for a thread, and its batches follow one
+            // another, while the worker freezes past its session (a pause, a slow batch). What was not started
+            // goes back unprocessed, to be handed out once the session is confirmed again, or to the next owner.
+            int done = 0;
+            while (done < run.size() && context.validity().current()) {
                 try {
-                    processor.process(batchOf(run.get(i)), laneCheckpointer);
+                    processor.process(batchOf(run.get(done)), laneCheckpointer);
                 } catch (Exception | LinkageError | AssertionError | StackOverflowError e) {
-                    errors[i] = e;
+                    errors[done] = e;
                 }
+                done++;
             }
             long busy = System.nanoTime() - started;
-            host.post(() -> runReturned(run, errors, busy));
+            int processed = done;
+            host.post(() -> runReturned(run, errors, processed, busy));
         });
     }
 
@@ -254,12 +260,20 @@ final class LaneSteps implements UnitSteps {
         return new RecordBatch(context.unit(), lane.records(), OptionalLong.empty(), OptionalLong.empty());
     }
 
-    /** A run is back: each of its lanes is finished, offered again or dead-lettered, then the unit moves on. */
-    private void runReturned(List<KeyLanes.LaneBatch> run, Throwable[] errors, long busyNanos) {
+    /**
+     * A run is back: each of its first {@code started} lanes is finished, offered again or
+     * dead-lettered; the others were not started and wait for the next run, as a retry does,
+     * without counting an attempt. Then the unit moves on.
+     */
+    private void runReturned(List<KeyLanes.LaneBatch> run, Throwable[] errors, int started, long busyNanos) {
         runsOut--;
         metrics.busy(busyNanos);
         for (int i = 0; i < run.size(); i++) {
-            laneReturned(run.get(i), errors[i]);
+            if (i < started) {
+                laneReturned(run.get(i), errors[i]);
+            } else {
+                awaitRun(run.get(i));
+            }
         }
         afterReturn();
     }

@@ -54,11 +54,13 @@ final class UnitMetrics {
         private final Meter workerRecords;
         private final Meter workerBytes;
         private final Counter workerErrors;
+        private final Counter workerRetentionSkips;
 
         Board(MetricRegistry totals) {
             this.workerRecords = totals.meter("streamfleet.worker.records");
             this.workerBytes = totals.meter("streamfleet.worker.bytes");
             this.workerErrors = totals.counter("streamfleet.worker.errors");
+            this.workerRetentionSkips = totals.counter("streamfleet.worker.retention.skips");
         }
 
         /** The metrics of a unit starting on this worker; they replace any earlier ones of the unit. */
@@ -124,6 +126,11 @@ final class UnitMetrics {
 
     void droppedOutsideRange(long records) {
         droppedOutsideRange.inc(records);
+    }
+
+    /** A read skipped records that the stream no longer retains. */
+    void notRetained() {
+        board.workerRetentionSkips.inc();
     }
 
     void deadLettered() {

@@ -12,8 +12,8 @@ import org.slf4j.event.Level;
 
 /**
  * A unit's reads from its source, and what each says beyond its records: how long it took, how
- * far behind the unit is, why a read failed (which the watchdog reports once it lasts), and KPL
- * user records dropped as another shard's. Runs on the unit's mailbox.
+ * far behind the unit is, why a read failed (which the watchdog reports once it lasts), records
+ * skipped because the stream no longer retains them, and KPL user records dropped as another shard's. Runs on the unit's mailbox.
  */
 final class UnitReads {
 
@@ -45,6 +45,11 @@ final class UnitReads {
         long started = System.nanoTime();
         Fetch fetch = source.fetch();
         metrics.fetched(System.nanoTime() - started);
+        fetch.notRetained().ifPresent(why -> {
+            // Records the stream no longer has were skipped: nobody can process them now, but nobody may miss it either.
+            metrics.notRetained();
+            LOG.error("{}: records skipped, no longer retained by the stream: {}", unit, why);
+        });
         if (fetch.retryAfter().isPresent()) {
             fetch.failure().ifPresent(reason -> {
                 progress.readFailed(clock.instant(), reason);

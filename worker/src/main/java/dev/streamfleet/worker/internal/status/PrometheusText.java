@@ -52,6 +52,9 @@ public final class PrometheusText {
             Map.entry("streamfleet_worker_records", "Records processed by this worker."),
             Map.entry("streamfleet_worker_bytes", "Bytes of record data processed by this worker."),
             Map.entry("streamfleet_worker_errors", "Processor failures on this worker; each one stops its unit."),
+            Map.entry("streamfleet_worker_retention_skips", "Reads of this worker's units that skipped records because"
+                    + " the stream no longer retains where they resumed (a Kinesis retention trim, a Kafka log start moved"
+                    + " by retention or DeleteRecords); each is logged at ERROR with the positions."),
             Map.entry("streamfleet_worker_units_stalled", "Units on this worker that have made no progress for"
                     + " processing.stallAfter."),
             Map.entry("streamfleet_worker_units_retrying", "Units on this worker whose reads or checkpoint writes fail"

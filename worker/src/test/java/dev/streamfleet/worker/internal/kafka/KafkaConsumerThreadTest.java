@@ -87,4 +87,33 @@ class KafkaConsumerThreadTest {
             thread.close();
         }
     }
+
+    @Test
+    void anOffsetNoLongerRetainedIsReportedWithTheNextFetchAndReadingGoesOnAtTheLogStart() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        TopicPartition partition = new TopicPartition("orders", 0);
+        consumer.updateBeginningOffsets(java.util.Map.of(partition, 10L));
+        consumer.updateEndOffsets(java.util.Map.of(partition, 11L));
+        consumer.schedulePollTask(() -> consumer.setPollException(
+                new org.apache.kafka.clients.consumer.OffsetOutOfRangeException("truncated", java.util.Map.of(partition, 5L))));
+        consumer.schedulePollTask(() -> consumer.addRecord(
+                new org.apache.kafka.clients.consumer.ConsumerRecord<>("orders", 0, 10L, new byte[] {1}, new byte[] {2})));
+        KafkaConsumerThread thread = new KafkaConsumerThread("test:9092", consumer, "test", Optional.empty());
+        try {
+            dev.streamfleet.worker.RecordSource source = thread.topic(new Position.Offset(0))
+                    .open(UnitId.kafka("orders", 0), Optional.of(new Position.Offset(5)));
+            java.util.List<dev.streamfleet.worker.Fetch> fetches = new java.util.ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                fetches.add(source.fetch());
+                return fetches.stream().anyMatch(f -> !f.records().isEmpty());
+            });
+
+            assertThat(fetches.stream().flatMap(f -> f.notRetained().stream()).toList())
+                    .singleElement().asString().contains("offset 5 is no longer retained");
+            assertThat(fetches.stream().flatMap(f -> f.records().stream()).map(r -> r.position()).toList())
+                    .containsExactly(new Position.Offset(11));
+        } finally {
+            thread.close();
+        }
+    }
 }

@@ -130,6 +130,36 @@ class ShardRecordsTest {
         assertThat(first.hasPending()).isFalse();
     }
 
+    @Test
+    void aResumeWhoseRecordWasTrimmedIsReportedOnceInsteadOfSkippingSilently() {
+        ShardRecords records = lower();
+        List<StreamRecord> out = new ArrayList<>();
+        records.skipThrough(new Position.Sequence(BigInteger.valueOf(100), 0));
+
+        records.offer(List.of());
+        records.offer(List.of(record(130, "after the trim".getBytes(StandardCharsets.UTF_8), keyIn(true))));
+        records.take(out, Integer.MAX_VALUE);
+
+        assertThat(out).hasSize(1);
+        assertThat(records.takeNotRetained()).hasValueSatisfying(why -> assertThat(why).contains("100", "130"));
+        assertThat(records.takeNotRetained()).isEmpty();
+    }
+
+    @Test
+    void aResumeThatFindsItsOwnRecordReportsNothing() {
+        ShardRecords records = lower();
+        List<StreamRecord> out = new ArrayList<>();
+        records.skipThrough(new Position.Sequence(BigInteger.valueOf(100), 0));
+
+        records.offer(List.of(record(100, "seen".getBytes(StandardCharsets.UTF_8), keyIn(true)),
+                record(101, "new".getBytes(StandardCharsets.UTF_8), keyIn(true))));
+        records.take(out, Integer.MAX_VALUE);
+        records.offer(List.of(record(140, "later".getBytes(StandardCharsets.UTF_8), keyIn(true))));
+
+        assertThat(out).extracting(r -> new String(r.data(), StandardCharsets.UTF_8)).containsExactly("new");
+        assertThat(records.takeNotRetained()).isEmpty();
+    }
+
     private static ShardRecords lower() {
         ShardRecords records = new ShardRecords(UNIT);
         records.range(LOWER);

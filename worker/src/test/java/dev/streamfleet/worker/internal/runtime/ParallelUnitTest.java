@@ -399,6 +399,44 @@ class ParallelUnitTest {
                 .as("only the records finished while the batches out at the failure returned").isLessThan(20);
     }
 
+    /**
+     * Found by the simulation (seed 2285): a run waited for a lane thread, the worker froze past its
+     * session, and on thawing the thread called {@code process} under a lease that had lapsed.
+     */
+    @Test
+    void aRunThatWaitedForAThreadWhileTheLeaseLapsedGoesBackUnprocessed() {
+        boolean[] leaseCurrent = {true};
+        Recorder recorder = new Recorder();
+        Epoch epoch = new Epoch("zk-test", epochs++);
+        UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w1"), store.claim(UNIT, epoch, "w1"), store,
+                new RecordingUnitEvents(events), () -> leaseCurrent[0]);
+        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
+                new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
+                .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
+                .withParallelism(new Parallelism(4, Ordering.KEY, 100));
+        UnitRunner.start(context, new Stream(20, 4, false, Optional.empty()), unit -> recorder, scheduler, out::add,
+                settings, scheduler.clock, UnitMetrics.unregistered(UNIT), new StalledUnits());
+        scheduler.runReady();
+        assertThat(out).as("runs handed to lane threads, not started yet").isNotEmpty();
+
+        leaseCurrent[0] = false;
+        List<Runnable> waiting = new ArrayList<>(out);
+        out.clear();
+        waiting.forEach(Runnable::run);
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(recorder.processed).as("nothing processed while the lease may have lapsed").isEmpty();
+        assertThat(out).as("nothing handed out again meanwhile").isEmpty();
+
+        leaseCurrent[0] = true;
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return recorder.processed.size() == 20 && out.isEmpty();
+        }, STEP, LIMIT);
+        assertThat(recorder.processed).as("every record once, once the session is confirmed").doesNotHaveDuplicates()
+                .hasSize(20);
+        assertThat(events).isEmpty();
+    }
+
     @Test
     void aPoisonRecordIsDeadLetteredOnceAndTheRestOfItsKeyAndUnitFlowOn() {
         Letters letters = new Letters();
@@ -722,18 +760,9 @@ class ParallelUnitTest {
         }
     }
 
-    /** A runner of {@link #SHARD} whose failed batches wait 20 s before they are offered again. */
+    /** A runner of {@link #SHARD} at parallelism 4 by key, whose failed batches wait 20 s before they are offered again. */
     private UnitRunner startShard(RecordSource source, RecordProcessor processor) {
-        Epoch epoch = new Epoch("zk-test", epochs++);
-        Checkpoint claimed = store.claim(SHARD, epoch, "w" + epoch.value());
-        UnitContext context = new UnitContext(SHARD, epoch, WorkerId.of("w" + epoch.value()), claimed, store,
-                new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
-        WorkerSettings settings = new WorkerSettings(new CheckpointPolicy(Duration.ofSeconds(5)),
-                new Backoff(5, Duration.ofSeconds(20), Duration.ofSeconds(20)), 2)
-                .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
-                .withParallelism(new Parallelism(4, Ordering.KEY, 100));
-        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
-                UnitMetrics.unregistered(SHARD), new StalledUnits());
+        return startShardOn(store, source, processor, new Parallelism(4, Ordering.KEY, 100));
     }
 
     /** Records the sequence numbers it processed; fails every batch of {@code failOnKey}. */

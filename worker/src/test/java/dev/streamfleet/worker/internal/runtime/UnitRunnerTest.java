@@ -314,6 +314,26 @@ class UnitRunnerTest {
     }
 
     @Test
+    void aReadThatSkippedRecordsTheStreamNoLongerRetainsIsCountedNotSilent() {
+        com.codahale.metrics.MetricRegistry registry = new com.codahale.metrics.MetricRegistry();
+        UnitMetrics.Board board = new UnitMetrics.Board(registry);
+        ScriptedSource trimmed = new ScriptedSource(false, List.of(List.of(7L, 8L))) {
+            @Override
+            public Fetch fetch() {
+                Fetch read = super.fetch();
+                return fetches > 1 ? read : new Fetch(read.records(), read.millisBehindLatest(), read.offsetLag(),
+                        read.endOfUnit(), read.retryAfter(), read.failure(), 0,
+                        Optional.of("offset 3 is no longer retained by Kafka"));
+            }
+        };
+        start(context(), trimmed, new RecordingProcessor(), settings, board.open(UNIT));
+
+        scheduler.advanceUntil(() -> board.snapshots().get(UNIT).records() == 2, STEP, LIMIT);
+
+        assertThat(registry.counter("streamfleet.worker.retention.skips").getCount()).isEqualTo(1);
+    }
+
+    @Test
     void processorThatKeepsFailingStopsTheUnitVisiblyWithoutCheckpointingPastIt() {
         RecordProcessor broken = (batch, checkpointer) -> {
             if (batch.records().get(0).data()[0] == 3) {
