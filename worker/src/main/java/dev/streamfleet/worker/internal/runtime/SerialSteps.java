@@ -54,6 +54,7 @@ final class SerialSteps implements UnitSteps {
     private int failedAttempts;
     /** When a failed batch may be offered again. */
     private Instant retryNotBefore = Instant.MIN;
+    private Duration retryDelay = Duration.ZERO;
     /** With dead letters: the rest of a batch that kept failing, offered one record at a time. */
     private final Deque<StreamRecord> singles = new ArrayDeque<>();
 
@@ -74,7 +75,8 @@ final class SerialSteps implements UnitSteps {
     @Override
     public void step() {
         Instant now = clock.instant();
-        if (failedBatch != null && now.isBefore(retryNotBefore)) {
+        // A wall clock stepped back past when the backoff began ends the backoff: it would last as long as the step.
+        if (failedBatch != null && now.isBefore(retryNotBefore) && !now.isBefore(retryNotBefore.minus(retryDelay))) {
             // An early step (the unit resumed after a pause) keeps the retry's backoff.
             host.scheduleStep(Duration.between(now, retryNotBefore), false);
             return;
@@ -164,6 +166,7 @@ final class SerialSteps implements UnitSteps {
             }
             Duration delay = settings.processorRetry().delayAfter(failedAttempts, random);
             retryNotBefore = clock.instant().plus(delay);
+            retryDelay = delay;
             LOG.warn("{}: processor failed (attempt {}), offering the batch again in {} ms: {}", context.unit(),
                     failedAttempts, delay.toMillis(), e.toString());
             host.scheduleStep(delay, false);

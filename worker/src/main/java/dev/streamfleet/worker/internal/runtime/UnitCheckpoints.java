@@ -108,7 +108,9 @@ final class UnitCheckpoints {
 
     /** Whether a failed write asked the unit's own writes to wait a little longer. */
     boolean backingOff() {
-        return clock.instant().isBefore(retryNotBefore);
+        Instant now = clock.instant();
+        // A wall clock stepped back past when the wait began ends the wait: it would last as long as the step.
+        return now.isBefore(retryNotBefore) && !now.isBefore(retryNotBefore.minus(RETRY_AFTER));
     }
 
     /**

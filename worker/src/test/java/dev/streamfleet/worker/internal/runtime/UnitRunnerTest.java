@@ -28,8 +28,11 @@ import dev.streamfleet.worker.SourceFailedException;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -366,6 +369,51 @@ class UnitRunnerTest {
         assertThat(events).singleElement().asString()
                 .startsWith("failed: processor failed 3 times on the batch after the start").contains("NoSuchMethodError");
         assertThat(stored()).isEmpty();
+    }
+
+    /** Found by the simulation's clock steps (seed 107, beside the checkpoint writes' wait). */
+    @Test
+    void aWallClockSteppedBackWhileAFailedBatchWaitsForItsRetryDoesNotLengthenTheWait() {
+        Duration[] stepped = {Duration.ZERO};
+        Clock wall = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return scheduler.clock.instant().plus(stepped[0]);
+            }
+        };
+        boolean[] failed = {false};
+        RecordingProcessor failsOnce = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch batch, Checkpointer checkpointer) {
+                if (!failed[0]) {
+                    failed[0] = true;
+                    throw new IllegalStateException("once");
+                }
+            }
+        };
+        WorkerSettings slowRetries = new WorkerSettings(new CheckpointPolicy(Duration.ZERO),
+                new Backoff(3, Duration.ofSeconds(2), Duration.ofSeconds(2)), 2)
+                .withStuckHandling(Duration.ofSeconds(60), stuck::add);
+        UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L))), unit -> failsOnce, scheduler,
+                scheduler::execute, slowRetries, wall, UnitMetrics.unregistered(UNIT), stalls, LONGEST);
+        scheduler.runReady();
+        assertThat(processedOffsets(failsOnce)).as("the first try, which failed").containsExactly(0L);
+
+        stepped[0] = Duration.ofSeconds(-90);
+        scheduler.advance(Duration.ofSeconds(3));
+        assertThat(processedOffsets(failsOnce)).as("offered again after its 2 s, not 90 s later")
+                .containsExactly(0L, 0L);
+        assertThat(stored()).contains(new Position.Offset(2));
     }
 
     @Test
