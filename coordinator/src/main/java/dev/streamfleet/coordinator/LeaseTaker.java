@@ -96,21 +96,34 @@ final class LeaseTaker {
             lease.czxid = czxid.getAsLong();
             lease.epoch = new Epoch(domain, lease.czxid);
             lease.step = UnitLease.Step.CLAIMING;
-            long created = lease.czxid;
-            keeper.whenDone(leases.watch(lease.unit, () -> keeper.execute(() -> {
-                if (lease.isCurrent() && lease.step != UnitLease.Step.RELEASING) {
-                    outcome.deletedBySomeoneElse().accept(lease);
-                }
-            })), (now, watchError) -> {
-                // A watch is set only on a node that exists: a lease deleted before it (an operator's reset
-                // right after the create) fires nothing, and the unit would keep a lease it no longer has.
-                if (watchError == null && now.map(found -> found.czxid() != created).orElse(true) && lease.isCurrent()
-                        && lease.czxid == created && lease.step != UnitLease.Step.RELEASING) {
-                    outcome.deletedBySomeoneElse().accept(lease);
-                }
-            });
+            watchOwn(lease, lease.czxid);
             outcome.taken().accept(lease);
         }
+    }
+
+    /**
+     * Watches our own lease, created at {@code created}, so that its deletion by someone else (an
+     * operator's reset) drops the unit. A watch is set only on a node that exists: a lease deleted
+     * before it fires nothing, so its answer is looked at too; a watch that could not be set is set
+     * again later rather than leaving the lease unwatched for its whole tenure.
+     */
+    private void watchOwn(UnitLease lease, long created) {
+        keeper.whenDone(leases.watch(lease.unit, () -> keeper.execute(() -> {
+            if (lease.isCurrent() && lease.step != UnitLease.Step.RELEASING) {
+                outcome.deletedBySomeoneElse().accept(lease);
+            }
+        })), (now, watchError) -> {
+            if (!lease.isCurrent() || lease.czxid != created || lease.step == UnitLease.Step.RELEASING) {
+                return;
+            }
+            if (watchError != null) {
+                LOG.warn("could not watch our own lease of {}, watching again in {} ms: {}", lease.unit,
+                        retryAfter.toMillis(), watchError.toString());
+                keeper.executeAfter(() -> watchOwn(lease, created), retryAfter);
+            } else if (now.map(found -> found.czxid() != created).orElse(true)) {
+                outcome.deletedBySomeoneElse().accept(lease);
+            }
+        });
     }
 
     private void waitForHolder(UnitLease lease) {

@@ -453,6 +453,25 @@ class LeaseKeeperTest {
         assertThat(keeper.states()).containsEntry(A, UnitState.READING);
     }
 
+    /** Review: a watch on our own lease that could not be set left the lease unwatched for its whole tenure. */
+    @Test
+    void aWatchOnOurOwnLeaseThatCouldNotBeSetIsSetAgainSoAResetIsStillNoticed() {
+        leases.watchFails = true;
+        leases.assign(1, A);
+        scheduler.runReady();
+        assertThat(keeper.states()).containsEntry(A, UnitState.READING);
+        leases.watchFails = false;
+        scheduler.advance(Duration.ofSeconds(30));
+
+        leases.deletedBySomeone(A);
+        scheduler.runReady();
+        started.stream().filter(work -> work != work(A)).forEach(dropped -> dropped.abandoned.complete(null));
+        work(A).abandoned.complete(null);
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(startedCount(A)).as("dropped and taken again after the operator's delete").isEqualTo(2);
+        assertThat(work(A).context.epoch()).isEqualTo(new Epoch(DOMAIN, leases.lease(A).orElseThrow().czxid()));
+    }
+
     @Test
     void aFailedClaimGivesTheLeaseUpAndTriesAgain() {
         failingClaims = 1;

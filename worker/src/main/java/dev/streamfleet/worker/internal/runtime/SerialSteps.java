@@ -10,11 +10,13 @@ import dev.streamfleet.worker.FailedRecord;
 import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.StreamRecord;
+import dev.streamfleet.worker.internal.parallel.ProgressTracker;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -49,6 +51,13 @@ final class SerialSteps implements UnitSteps {
      * hand; otherwise what was processed. A batch that threw is not covered by it.
      */
     private Position handedOver;
+    /**
+     * The records the resumed row recorded as finished beyond its position (an owner at a higher
+     * parallelism wrote it): they are not handed over again. Null once none is left to meet.
+     */
+    private ProgressTracker resumedFinished;
+    /** The last record read, when records after the batch in hand were recorded as finished: processed with it. */
+    private Position finishedAfterBatch;
     /** A batch to offer again: one that failed, one held back while the lease was uncertain, or a single. */
     private RecordBatch failedBatch;
     private int failedAttempts;
@@ -70,6 +79,38 @@ final class SerialSteps implements UnitSteps {
         this.checkpoints = checkpoints;
         this.processed = checkpoints.written();
         this.handedOver = processed;
+        this.resumedFinished = checkpoints.writtenFinished().isEmpty() ? null : new ProgressTracker(context.unit().kind(),
+                Optional.ofNullable(checkpoints.written()), checkpoints.writtenFinished());
+    }
+
+    /**
+     * The records of a fetch not recorded as finished by the resumed row, counted as the lanes
+     * count them. When every record was, they count as processed at once.
+     */
+    private List<StreamRecord> unfinished(List<StreamRecord> records) {
+        if (resumedFinished == null) {
+            return records;
+        }
+        List<StreamRecord> kept = new ArrayList<>(records.size());
+        for (StreamRecord record : records) {
+            long ordinal = resumedFinished.dispatch(record.position());
+            if (ordinal >= 0) {
+                resumedFinished.finish(ordinal);
+                kept.add(record);
+            }
+        }
+        resumedFinished.ignoredResumedSet().ifPresent(why -> LOG.warn("{}: {}", context.unit(), why));
+        Position last = records.get(records.size() - 1).position();
+        if (kept.isEmpty()) {
+            processed = last;
+            handedOver = last;
+        } else if (!kept.get(kept.size() - 1).position().equals(last)) {
+            finishedAfterBatch = last;
+        }
+        if (resumedFinished.ignoredResumedSet().isPresent() || resumedFinished.finishedBeyond().isEmpty()) {
+            resumedFinished = null;
+        }
+        return kept;
     }
 
     @Override
@@ -94,8 +135,9 @@ final class SerialSteps implements UnitSteps {
             if (fetch == null) {
                 return;
             }
-            if (!fetch.records().isEmpty()) {
-                batch = new RecordBatch(context.unit(), fetch.records(), fetch.millisBehindLatest(), fetch.offsetLag());
+            List<StreamRecord> records = fetch.records().isEmpty() ? fetch.records() : unfinished(fetch.records());
+            if (!records.isEmpty()) {
+                batch = new RecordBatch(context.unit(), records, fetch.millisBehindLatest(), fetch.offsetLag());
             } else {
                 progress.progressed(clock.instant(), false);
             }
@@ -175,7 +217,8 @@ final class SerialSteps implements UnitSteps {
         metrics.busy(System.nanoTime() - started);
         failedBatch = nextSingle();
         failedAttempts = 0;
-        processed = batch.last().position();
+        processed = failedBatch == null && finishedAfterBatch != null ? finishedAfterBatch : batch.last().position();
+        finishedAfterBatch = failedBatch == null ? null : finishedAfterBatch;
         handedOver = processed;
         metrics.processed(batch.records());
         Optional<String> fenced = checkpoints.fenced();

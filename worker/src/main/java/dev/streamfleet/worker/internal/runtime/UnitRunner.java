@@ -9,8 +9,6 @@ import dev.streamfleet.coordinator.UnitWork;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.Checkpointer;
 import dev.streamfleet.worker.Fetch;
-import dev.streamfleet.worker.Ordering;
-import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.ProcessorContext;
 import dev.streamfleet.worker.RecordProcessor;
 import dev.streamfleet.worker.RecordProcessorFactory;
@@ -121,14 +119,9 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         this.mailbox = new UnitMailbox(scheduler, this::step, this::unexpected);
         this.reads = new UnitReads(context.unit(), source, metrics, progress, stalls, clock);
         this.processor = new UnitProcessor(context.unit(), metrics);
-        // A row that records records finished beyond its position (written at a higher parallelism) is
-        // resumed through lanes even here, one batch of the whole unit at a time: they skip those records.
-        WorkerSettings stepping = settings.usesLanes() || checkpoints.writtenFinished().isEmpty() ? settings
-                : settings.withParallelism(new Parallelism(1, Ordering.UNIT, settings.parallelism().maxInFlight(),
-                        settings.parallelism().maxInFlightBytes()));
-        this.steps = settings.usesLanes() || stepping != settings
-                ? new LaneSteps(this, context, stepping, scheduler, laneThreads, clock, random, metrics, progress,
-                        new LaneWork(context.unit(), stepping.parallelism(), Optional.ofNullable(checkpoints.written()),
+        this.steps = settings.usesLanes()
+                ? new LaneSteps(this, context, settings, scheduler, laneThreads, clock, random, metrics, progress,
+                        new LaneWork(context.unit(), settings.parallelism(), Optional.ofNullable(checkpoints.written()),
                                 checkpoints.writtenFinished(), LANE_BATCH, LaneSteps.LANES_PER_RUN))
                 : new SerialSteps(this, context, settings, clock, random, metrics, progress, checkpoints);
         this.checkpointer = new ProcessorCheckpointer(checkpoints, steps::handedOver);
@@ -318,8 +311,10 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
      */
     @Override
     public void fail(String reason) {
-        if (phase == Phase.READING) {
-            finalWrite(true);
+        if (phase == Phase.READING && finalWrite(true) == UnitCheckpoints.Outcome.FENCED) {
+            // Another owner holds the row (or it became one this build does not write): that is what stops the unit.
+            lose(checkpoints.fenced().orElse("the checkpoint was fenced"));
+            return;
         }
         stopFailed(reason);
     }

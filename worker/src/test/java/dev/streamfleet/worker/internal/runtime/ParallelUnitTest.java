@@ -887,4 +887,42 @@ class ParallelUnitTest {
         assertThat(store.read(SHARD).orElseThrow().finished().count()).isEqualTo(30);
         assertThat(counting.writes - after6s).as("writes of an unchanged start + set in 60 s").isZero();
     }
+
+    /** Review: at parallelism 1 the processor keeps its serial contract, its own checkpoint(position) included (README). */
+    @Test
+    void aSerialProcessorResumingARowWithAFinishedSetMayStillCheckpointItsOwnPosition() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+        List<Long> first = new ArrayList<>();
+        String[] failOnKey = {"k1"};
+        UnitRunner unit = startShardOn(store, new Shard(40, 4, Optional.empty()), sequences(first, failOnKey),
+                new Parallelism(4, Ordering.KEY, 100));
+        scheduler.runReady();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(30), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(revoked).isCompletedWithValue(true);
+        Checkpoint row = store.read(SHARD).orElseThrow();
+
+        List<Long> second = new ArrayList<>();
+        List<Throwable> thrown = new ArrayList<>();
+        RecordProcessor serial = (batch, checkpointer) -> {
+            batch.records().forEach(r -> second.add(((Position.Sequence) r.position()).sequenceNumber().longValueExact()));
+            try {
+                checkpointer.checkpoint(batch.last().position());
+            } catch (RuntimeException e) {
+                thrown.add(e);
+                throw e;
+            }
+        };
+        startShardOn(store, new Shard(40, 4, row.position()), serial, Parallelism.NONE);
+        scheduler.advanceUntil(() -> {
+            returnSome(4);
+            return second.size() >= 10 && out.isEmpty();
+        }, STEP, LIMIT);
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(thrown).as("checkpoint(position) at parallelism 1").isEmpty();
+        assertThat(second).doesNotHaveDuplicates().hasSize(10);
+    }
 }

@@ -1357,4 +1357,25 @@ class UnitRunnerTest {
         assertThat(revoked).as("the final write failed").isCompletedWithValue(false);
         assertThat(stalls.retryingSnapshot(scheduler.clock.instant())).as("the unit is no longer this worker's").isEmpty();
     }
+
+    /** Review: a fenced write when the processor gives up means another owner reads; it must not pass for a processor failure. */
+    @Test
+    void aFencedWriteWhenTheProcessorGivesUpStopsTheUnitAsLost() {
+        RecordProcessor broken = (batch, checkpointer) -> {
+            if (batch.records().get(0).data()[0] == 3) {
+                throw new IllegalStateException("poison record");
+            }
+        };
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofMinutes(10)),
+                new Backoff(3, Duration.ofMillis(1), Duration.ofMillis(5)), 2)
+                .withStuckHandling(Duration.ofSeconds(60), stuck::add);
+        UnitContext context = context();
+        store.claim(UNIT, new Epoch("zk-test", 9), "w2");
+        start(context, new ScriptedSource(false, List.of(List.of(0L, 1L, 2L), List.of(3L, 4L))), broken, rarely,
+                UnitMetrics.unregistered(UNIT));
+
+        scheduler.advanceUntil(() -> !events.isEmpty(), STEP, LIMIT);
+
+        assertThat(events).containsExactly("lost");
+    }
 }
