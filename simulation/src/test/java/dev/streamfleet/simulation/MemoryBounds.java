@@ -1,6 +1,5 @@
 package dev.streamfleet.simulation;
 
-import dev.streamfleet.coordinator.UnitWorkFactory;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Fetch;
@@ -24,8 +23,7 @@ import java.util.Set;
  * At parallelism 1 a runner reads its next batch only once the last one was processed; above 1 it
  * reads only while fewer than {@code maxInFlight} records are in flight and fewer than
  * {@code maxSpan} are kept after the first unfinished one ({@link Parallelism}), so a fetch may
- * exceed each bound by at most its own records less one. A runner at parallelism 1 that resumes a
- * row with records finished beyond its position reads through lanes too, under the same bounds. Records that were processed before
+ * exceed each bound by at most its own records less one. Records that were processed before
  * they were read (a resumed checkpoint may skip them) are not counted: the check errs on the
  * side of counting fewer.
  */
@@ -36,14 +34,11 @@ final class MemoryBounds {
     /** Each unit's tally on this worker, of the source opened last for it. */
     private final Map<UnitId, Tally> current = new HashMap<>();
 
-    /** Whether the runner being started resumes a row with records finished beyond its position. */
-    private boolean resumesFinished;
-
     /** One source's records that its runner has not processed, in the order read. */
     private static final class Tally {
         final Set<Integer> unprocessed = new HashSet<>();
         final Deque<Integer> kept = new ArrayDeque<>();
-        /** Whether its runner reads through lanes (parallelism above 1, or a resumed set of finished records). */
+        /** Whether its runner reads through lanes (parallelism above 1). */
         final boolean lanes;
 
         Tally(boolean lanes) {
@@ -56,22 +51,10 @@ final class MemoryBounds {
         this.parallelism = parallelism;
     }
 
-    /** The worker's unit runtime, told which runners resume a set of finished records as each starts. */
-    UnitWorkFactory watching(UnitWorkFactory units) {
-        return context -> {
-            resumesFinished = !context.claimed().finished().isEmpty();
-            try {
-                return units.start(context);
-            } finally {
-                resumesFinished = false;
-            }
-        };
-    }
-
     /** The worker's sources, each counted. */
     List<SourceBinding> counting(List<SourceBinding> bindings) {
         return bindings.stream().map(b -> new SourceBinding(b.kind(), b.stream(), b.discovery(), (unit, resumeAfter) -> {
-            Tally tally = new Tally(parallelism.parallelism() > 1 || resumesFinished);
+            Tally tally = new Tally(parallelism.parallelism() > 1);
             current.put(unit, tally);
             return new Counted(unit, b.sources().open(unit, resumeAfter), tally);
         })).toList();

@@ -76,9 +76,9 @@ final class SimWorker {
                 .withParallelism(parallelism)
                 .withCheckpointInterval(CheckpointPolicy.DEFAULT_INTERVAL)
                 .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
-        UnitWorkFactory factory = memory.watching(UnitWorks.factory(memory.counting(fleet.streams.bindings()),
+        UnitWorkFactory factory = UnitWorks.factory(memory.counting(fleet.streams.bindings()),
                 unit -> fleet.newProbe(this, unit), units, pool, settings, clock, metrics, stalls,
-                new Random(loop.random.nextLong())));
+                new Random(loop.random.nextLong()));
         this.keeper = new LeaseKeeper(new SimLeaseNodes(client, fleet.garbage), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
                 claims, client.confirmations::current);
         this.leader = new SimLeader(this, host.serial("leader"), store);
