@@ -53,7 +53,9 @@ final class SerialSteps implements UnitSteps {
     private Position handedOver;
     /**
      * The records the resumed row recorded as finished beyond its position (an owner at a higher
-     * parallelism wrote it): they are not handed over again. Null once none is left to meet.
+     * parallelism wrote it): they are not handed over again. Kept for the runner's life (each record
+     * costs it a constant), since only the tracker knows where the set ends; null when there is none,
+     * or once it was found not to name the records read.
      */
     private ProgressTracker resumedFinished;
     /** The last record read, when records after the batch in hand were recorded as finished: processed with it. */
@@ -107,7 +109,7 @@ final class SerialSteps implements UnitSteps {
         } else if (!kept.get(kept.size() - 1).position().equals(last)) {
             finishedAfterBatch = last;
         }
-        if (resumedFinished.ignoredResumedSet().isPresent() || resumedFinished.finishedBeyond().isEmpty()) {
+        if (resumedFinished.ignoredResumedSet().isPresent()) {
             resumedFinished = null;
         }
         return kept;

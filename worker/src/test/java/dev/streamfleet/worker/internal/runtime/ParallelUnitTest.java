@@ -859,6 +859,31 @@ class ParallelUnitTest {
         assertThat(second).as("k1's records, in stream order").hasSize(10).isSorted().allMatch(s -> s % 4 == 1);
     }
 
+    /** The recorded set reaches over several fetches: the owner at parallelism 1 skips it all, not only the first page's. */
+    @Test
+    void anOwnerAtParallelismOneSkipsRecordsRecordedAsFinishedAcrossManyFetches() {
+        assertThat(store.seed(SHARD, Position.TRIM_HORIZON)).isTrue();
+        List<Long> first = new ArrayList<>();
+        String[] failOnKey = {"k1"};
+        UnitRunner unit = startShardOn(store, new Shard(200, 4, Optional.empty()), sequences(first, failOnKey),
+                new Parallelism(4, Ordering.KEY, 100));
+        scheduler.runReady();
+        while (!out.isEmpty()) {
+            returnSome(1);
+        }
+        unit.revoke(Duration.ofSeconds(30), RevokeReason.MOVED);
+        scheduler.runReady();
+        assertThat(store.read(SHARD).orElseThrow().finished().count()).as("recorded beyond the start").isEqualTo(150);
+
+        List<Long> second = new ArrayList<>();
+        failOnKey[0] = "none";
+        startShardOn(store, new Shard(200, 4, store.read(SHARD).orElseThrow().position()), sequences(second, failOnKey),
+                Parallelism.NONE);
+        scheduler.advance(Duration.ofSeconds(5));
+        assertThat(second).as("only k1's records, over four pages of 50").hasSize(50).isSorted()
+                .allMatch(s -> s % 4 == 1);
+    }
+
     /** While the first record is unfinished and nothing else changes, nothing is written again: idle costs nothing. */
     @Test
     void anUnchangedStartingPointCheckpointIsNotWrittenAgainEveryInterval() {
