@@ -96,15 +96,6 @@ public final class CheckpointRules {
         }
     }
 
-    /** A checkpoint names a record position of the unit's own kind; anything else is a caller's bug. */
-    public static void requireRecordPosition(UnitId unit, Position position) {
-        if (!position.isRecordPosition()) {
-            throw new IllegalArgumentException("a checkpoint of " + unit + " needs a record position, not "
-                    + PositionCodec.encode(position));
-        }
-        requireKind(unit, position);
-    }
-
     /**
      * What a checkpoint may name: a record position of the unit's own kind; or, for a Kinesis unit
      * none of whose records is finished since the starting point it was read from, that starting

@@ -381,9 +381,11 @@ public abstract class CheckpointStoreContract {
         store.claim(PARTITION, epoch(1), "worker-a");
 
         assertThatThrownBy(() -> store.checkpoint(SHARD, Position.TRIM_HORIZON, FinishedBeyond.NONE, epoch(1)))
-                .as("nothing finished").isInstanceOf(IllegalArgumentException.class);
+                .as("nothing finished").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("needs a record position, not TRIM_HORIZON");
         assertThatThrownBy(() -> store.checkpoint(SHARD, Position.LATEST, finished, epoch(1)))
-                .as("LATEST moves").isInstanceOf(IllegalArgumentException.class);
+                .as("LATEST moves").isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("needs a record position, not LATEST with records finished beyond it");
         assertThatThrownBy(() -> store.checkpoint(PARTITION, Position.TRIM_HORIZON,
                 new FinishedBeyond.Builder().add(2).build(), epoch(1)))
                 .as("a Kafka set always counts from an offset").isInstanceOf(IllegalArgumentException.class);
