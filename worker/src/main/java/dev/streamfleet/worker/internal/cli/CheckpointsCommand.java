@@ -26,7 +26,9 @@ public final class CheckpointsCommand {
         ConfigOptions options = new ConfigOptions();
 
         @Option(names = "--output", defaultValue = "text", description = "text (default), or json: an array of rows, each"
-                + " with unit, state, position (as `checkpoints reset --to` takes it; null before the first checkpoint),"
+                + " with unit, state, position (as `checkpoints reset --to` takes it: the last record checkpointed, or"
+                + " the starting point the unit reads from while none is; null when the row names none), finishedBeyond"
+                + " (how many records after the position are processed already and will not be delivered again),"
                 + " epoch and owner (null when unclaimed); a row this build does not trust has state QUARANTINED and"
                 + " 'quarantined', the attribute and value that do not parse.")
         StatusCommand.Output output = StatusCommand.Output.text;
@@ -40,16 +42,20 @@ public final class CheckpointsCommand {
                     return 0;
                 }
                 for (Checkpoint row : rows) {
-                    if (row.isQuarantined()) {
-                        System.out.printf("%-48s QUARANTINED %s%n", row.unit(), row.quarantined().get());
-                        continue;
-                    }
-                    System.out.printf("%-48s %-7s %-60s epoch %s owner %s%n", row.unit(), row.state(),
-                            row.position().map(PositionCodec::encode).orElse("-"),
-                            row.epoch().map(Object::toString).orElse("-"), row.owner().orElse("-"));
+                    System.out.println(text(row));
                 }
             }
             return 0;
+        }
+
+        static String text(Checkpoint row) {
+            if (row.isQuarantined()) {
+                return String.format("%-48s QUARANTINED %s", row.unit(), row.quarantined().get());
+            }
+            String position = row.position().map(PositionCodec::encode).orElse("-")
+                    + (row.finished().isEmpty() ? "" : " (+" + row.finished().count() + " finished beyond)");
+            return String.format("%-48s %-7s %-60s epoch %s owner %s", row.unit(), row.state(), position,
+                    row.epoch().map(Object::toString).orElse("-"), row.owner().orElse("-"));
         }
 
         static String json(java.util.List<Checkpoint> rows) {
@@ -59,6 +65,7 @@ public final class CheckpointsCommand {
                 com.fasterxml.jackson.databind.node.ObjectNode node = array.addObject().put("unit", row.unit().toString())
                         .put("state", row.isQuarantined() ? "QUARANTINED" : row.state().name())
                         .put("position", row.position().map(PositionCodec::encode).orElse(null))
+                        .put("finishedBeyond", row.finished().count())
                         .put("epoch", row.epoch().map(Object::toString).orElse(null))
                         .put("owner", row.owner().orElse(null));
                 row.quarantined().ifPresent(reason -> node.put("quarantined", reason));

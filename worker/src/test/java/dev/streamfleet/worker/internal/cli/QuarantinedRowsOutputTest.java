@@ -46,6 +46,23 @@ class QuarantinedRowsOutputTest {
     }
 
     @Test
+    void checkpointsListCountsTheRecordsARowNamesFinishedBeyondItsPosition() throws Exception {
+        UnitId started = UnitId.kinesis("orders", "shardId-000000000002");
+        FinishedBeyond finished = new FinishedBeyond.Builder().add(1).add(3, 5).build()
+                .anchoredAt(Position.Sequence.of("4960"));
+        List<Checkpoint> rows = List.of(ROWS.get(0), new Checkpoint(started, Optional.of(Position.TRIM_HORIZON),
+                Optional.empty(), Optional.empty(), CheckpointState.ACTIVE, NOW, finished));
+
+        JsonNode json = new ObjectMapper().readTree(CheckpointsCommand.List.json(rows));
+        assertThat(json.get(0).path("finishedBeyond").asLong(-1)).isZero();
+        assertThat(json.get(1).path("position").asText()).isEqualTo("TRIM_HORIZON");
+        assertThat(json.get(1).path("finishedBeyond").asLong()).isEqualTo(3);
+
+        assertThat(CheckpointsCommand.List.text(rows.get(1))).contains("TRIM_HORIZON (+3 finished beyond)");
+        assertThat(CheckpointsCommand.List.text(rows.get(0))).contains("seq:4959").doesNotContain("finished beyond");
+    }
+
+    @Test
     void statusShowsTheUnitFailedWithTheRowsReasonWhileNoWorkerReportsIt() throws Exception {
         FleetSnapshot fleet = new FleetSnapshot("app", Optional.empty(), 3, List.of(), Map.of(), Map.of());
 
