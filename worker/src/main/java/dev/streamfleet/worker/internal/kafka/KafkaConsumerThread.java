@@ -61,6 +61,8 @@ public final class KafkaConsumerThread implements AutoCloseable {
     private static final int BATCH_LIMIT = MAX_POLL_RECORDS;
     /** An idle partition's loop is woken when records arrive; this only bounds a missed wake-up. */
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+    /** How long the consumer thread waits for a partition's end offset when it is asked where the log ends. */
+    private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
 
     private final String bootstrapServers;
     private final Optional<String> mirrorGroup;
@@ -187,19 +189,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
                 } catch (WakeupException e) {
                     continue;
                 } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
-                    for (Map.Entry<TopicPartition, Long> gone : e.offsetOutOfRangePartitions().entrySet()) {
-                        String why = "offset " + gone.getValue() + " is no longer retained by Kafka (retention or"
-                                + " DeleteRecords moved the log start past it): the records before the earliest retained"
-                                + " one are gone, reading goes on there";
-                        PartitionSource source = sources.get(gone.getKey());
-                        if (source != null) {
-                            // The unit reports it, by its name, with its next fetch.
-                            source.notRetained(why);
-                        } else {
-                            LOG.error("{}: {}", gone.getKey(), why);
-                        }
-                        consumer.seekToBeginning(List.of(gone.getKey()));
-                    }
+                    e.offsetOutOfRangePartitions().forEach(this::outOfRange);
                     continue;
                 } catch (KafkaException e) {
                     failed(e, sources.keySet());
@@ -269,6 +259,50 @@ public final class KafkaConsumerThread implements AutoCloseable {
      * partitions it concerns with the broker's message; anything else is retried, with a warning
      * the first and every tenth time. Either way the thread backs off and goes on.
      */
+    /**
+     * The partition has no record at {@code offset}. Before its log start, retention or DeleteRecords
+     * removed the records in between: reading goes on at the log start and the unit reports the
+     * skip. Past its end, the log is not the one the checkpoint was taken on (the topic was
+     * recreated, or an unclean leader election cut records): the records written next would take
+     * offsets the checkpoint already counts as processed, so the unit fails, naming both offsets,
+     * until an operator says where to start. When the log's end cannot be read now, the next poll
+     * asks again.
+     */
+    private void outOfRange(TopicPartition partition, long offset) {
+        long end;
+        try {
+            end = consumer.endOffsets(List.of(partition), OFFSETS_TIMEOUT).getOrDefault(partition, Long.MAX_VALUE);
+        } catch (KafkaException e) {
+            LOG.warn("{}: offset {} is out of range and the log's end cannot be read now, asking again: {}", partition,
+                    offset, e.toString());
+            backoff(Duration.ofSeconds(1));
+            return;
+        }
+        PartitionSource source = sources.get(partition);
+        if (offset > end) {
+            String why = "offset " + offset + " is past the end of " + partition + " (offset " + end + "): the topic was"
+                    + " recreated or lost records (an unclean leader election), so the checkpoint does not belong to"
+                    + " this log; nothing is read until `checkpoints reset` says where to start";
+            // Not among the partitions paused for back-pressure: nothing resumes it but a new assignment.
+            consumer.pause(List.of(partition));
+            if (source != null) {
+                source.fail(why);
+            } else {
+                LOG.error("{}: {}", partition, why);
+            }
+            return;
+        }
+        String why = "offset " + offset + " is no longer retained by Kafka (retention or DeleteRecords moved the log"
+                + " start past it): the records before the earliest retained one are gone, reading goes on there";
+        if (source != null) {
+            // The unit reports it, by its name, with its next fetch.
+            source.notRetained(why);
+        } else {
+            LOG.error("{}: {}", partition, why);
+        }
+        consumer.seekToBeginning(List.of(partition));
+    }
+
     private void failed(KafkaException e, Set<TopicPartition> partitions) {
         failures++;
         if (isFatal(e)) {

@@ -116,4 +116,40 @@ class KafkaConsumerThreadTest {
             thread.close();
         }
     }
+    @Test
+    void anOffsetPastTheLogsEndFailsTheUnitNamingItInsteadOfRereadingFromTheLogStart() {
+        // The checkpoint names offset 5; the log now ends at 3: the topic was recreated, or an unclean
+        // leader election cut records. Reading from the log start would take the next records written at
+        // offsets 3 and 4 for ones the checkpoint says were processed, and call the loss retention.
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        TopicPartition partition = new TopicPartition("orders", 0);
+        consumer.updateBeginningOffsets(java.util.Map.of(partition, 0L));
+        consumer.updateEndOffsets(java.util.Map.of(partition, 3L));
+        consumer.schedulePollTask(() -> consumer.setPollException(
+                new org.apache.kafka.clients.consumer.OffsetOutOfRangeException("past the end", java.util.Map.of(partition, 5L))));
+        KafkaConsumerThread thread = new KafkaConsumerThread("test:9092", consumer, "test", Optional.empty());
+        try {
+            dev.streamfleet.worker.RecordSource source = thread.topic(new Position.Offset(0))
+                    .open(UnitId.kafka("orders", 0), Optional.of(new Position.Offset(5)));
+            java.util.List<dev.streamfleet.worker.Fetch> fetches = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                try {
+                    fetches.add(source.fetch());
+                    return false;
+                } catch (dev.streamfleet.worker.SourceFailedException e) {
+                    failure.set(e);
+                    return true;
+                }
+            });
+
+            assertThat(failure.get()).hasMessageContaining("offset 5 is past the end of orders-0 (offset 3)")
+                    .hasMessageContaining("checkpoints reset");
+            assertThat(fetches.stream().flatMap(f -> f.notRetained().stream()).toList()).as("no retention skip").isEmpty();
+            assertThat(fetches.stream().flatMap(f -> f.records().stream()).toList()).isEmpty();
+            assertThat(consumer.paused()).contains(partition);
+        } finally {
+            thread.close();
+        }
+    }
 }
