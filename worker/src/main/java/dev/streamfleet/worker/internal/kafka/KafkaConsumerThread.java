@@ -265,20 +265,26 @@ public final class KafkaConsumerThread implements AutoCloseable {
      * skip. Past its end, the log is not the one the checkpoint was taken on (the topic was
      * recreated, or an unclean leader election cut records): the records written next would take
      * offsets the checkpoint already counts as processed, so the unit fails, naming both offsets,
-     * until an operator says where to start. When the log's end cannot be read now, the next poll
-     * asks again.
+     * until an operator says where to start. When the log's bounds cannot be read now, or hold the
+     * offset again, the next poll decides.
      */
     private void outOfRange(TopicPartition partition, long offset) {
+        long start;
         long end;
         try {
+            start = consumer.beginningOffsets(List.of(partition), OFFSETS_TIMEOUT).getOrDefault(partition, 0L);
             end = consumer.endOffsets(List.of(partition), OFFSETS_TIMEOUT).getOrDefault(partition, Long.MAX_VALUE);
         } catch (KafkaException e) {
-            LOG.warn("{}: offset {} is out of range and the log's end cannot be read now, asking again: {}", partition,
-                    offset, e.toString());
+            LOG.warn("{}: offset {} is out of range and the log's start and end cannot be read now, asking again: {}",
+                    partition, offset, e.toString());
             backoff(Duration.ofSeconds(1));
             return;
         }
         PartitionSource source = sources.get(partition);
+        if (offset >= start && offset <= end) {
+            // The log grew back to it meanwhile: the next poll reads there, or says again where it is out of range.
+            return;
+        }
         if (offset > end) {
             String why = "offset " + offset + " is past the end of " + partition + " (offset " + end + "): the topic was"
                     + " recreated or lost records (an unclean leader election), so the checkpoint does not belong to"

@@ -152,4 +152,32 @@ class KafkaConsumerThreadTest {
             thread.close();
         }
     }
+    @Test
+    void anOffsetTheLogHoldsAgainByTheTimeItsBoundsAreReadIsReadOnWithoutSkipOrFailure() {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none");
+        TopicPartition partition = new TopicPartition("orders", 0);
+        consumer.updateBeginningOffsets(java.util.Map.of(partition, 0L));
+        consumer.updateEndOffsets(java.util.Map.of(partition, 6L));
+        consumer.schedulePollTask(() -> consumer.setPollException(
+                new org.apache.kafka.clients.consumer.OffsetOutOfRangeException("moments ago", java.util.Map.of(partition, 5L))));
+        consumer.schedulePollTask(() -> consumer.addRecord(
+                new org.apache.kafka.clients.consumer.ConsumerRecord<>("orders", 0, 5L, new byte[] {1}, new byte[] {2})));
+        KafkaConsumerThread thread = new KafkaConsumerThread("test:9092", consumer, "test", Optional.empty());
+        try {
+            dev.streamfleet.worker.RecordSource source = thread.topic(new Position.Offset(0))
+                    .open(UnitId.kafka("orders", 0), Optional.of(new Position.Offset(5)));
+            java.util.List<dev.streamfleet.worker.Fetch> fetches = new java.util.ArrayList<>();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                fetches.add(source.fetch());
+                return fetches.stream().anyMatch(f -> !f.records().isEmpty());
+            });
+
+            assertThat(fetches.stream().flatMap(f -> f.notRetained().stream()).toList()).isEmpty();
+            assertThat(fetches.stream().flatMap(f -> f.records().stream()).map(r -> r.position()).toList())
+                    .containsExactly(new Position.Offset(6));
+            assertThat(consumer.paused()).isEmpty();
+        } finally {
+            thread.close();
+        }
+    }
 }
