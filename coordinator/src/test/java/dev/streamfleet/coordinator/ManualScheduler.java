@@ -50,7 +50,8 @@ public final class ManualScheduler implements Scheduler {
     private final List<PoolThread> taken = new ArrayList<>();
     /** Pool threads between tasks. */
     private final Deque<PoolThread> idle = new ArrayDeque<>();
-    private volatile Instant now = Instant.parse("2026-11-29T12:00:00Z");
+    private static final Instant ORIGIN = Instant.parse("2026-11-29T12:00:00Z");
+    private volatile Instant now = ORIGIN;
     private long sequence;
     private int threadsStarted;
     /** The thread running a timer task now, if any. */
@@ -202,6 +203,11 @@ public final class ManualScheduler implements Scheduler {
     };
 
     /** A hold for tasks to hang on. */
+    /** Nanoseconds since an origin of its own, as {@link System#nanoTime()} counts them: moved only by {@link #advance}. */
+    public long nanoTime() {
+        return Duration.between(ORIGIN, now).toNanos();
+    }
+
     public Hold newHold() {
         return new Hold();
     }

@@ -237,9 +237,8 @@ final class Fleet {
         }
         produce();
         at(FAULTS_FROM, this::nextFault);
-        if (!calm) {
-            at(FAULTS_FROM.plusMillis(clockDraw.nextInt(5000)), this::nextClockStep);
-        }
+        // Calm runs too: a step forward must not cut a graceful move short, where duplicates count.
+        at(FAULTS_FROM.plusMillis(clockDraw.nextInt(5000)), this::nextClockStep);
         at(FAULTS_UNTIL, this::heal);
         at(Duration.ofSeconds(1), this::keepOneAlive);
         try {

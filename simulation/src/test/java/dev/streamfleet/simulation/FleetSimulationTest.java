@@ -50,6 +50,7 @@ class FleetSimulationTest {
         Garbage.Counts garbage = Garbage.Counts.none();
         Measures.Summary measures = Measures.Summary.none();
         long calmLoadMoves = 0;
+        long calmStepsForward = 0;
         Fleet.Trims trims = Fleet.Trims.none();
         long stepsForward = 0;
         long stepsBack = 0;
@@ -66,6 +67,7 @@ class FleetSimulationTest {
             calmLoadMoves += verdict.calm() ? verdict.measures().loadMoves() : 0;
             trims = trims.plus(verdict.trims());
             stepsForward += verdict.clockStepsForward();
+            calmStepsForward += verdict.calm() ? verdict.clockStepsForward() : 0;
             stepsBack += verdict.clockStepsBack();
             if (!verdict.passed()) {
                 failed.add(verdict);
@@ -79,7 +81,8 @@ class FleetSimulationTest {
         System.out.println("garbage: " + garbage);
         System.out.println("loads: " + measures + "; " + calmLoadMoves + " moves for load in calm runs");
         System.out.println("retention: " + trims);
-        System.out.printf("clock steps: %d forward, %d back%n", stepsForward, stepsBack);
+        System.out.printf("clock steps: %d forward, %d back; %d forward in calm runs%n", stepsForward, stepsBack,
+                calmStepsForward);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -101,6 +104,8 @@ class FleetSimulationTest {
             assertThat(measures.loadMovesOverTrigger()).as("moves away from a worker above the trigger: " + measures)
                     .isPositive();
             assertThat(calmLoadMoves).as("moves for load in calm runs, where nothing may be delivered twice").isPositive();
+            assertThat(calmStepsForward).as("wall clocks stepped forward in calm runs, where nothing may be delivered twice")
+                    .isPositive();
             assertThat(measures.costChanges()).as("processors that got slower or faster: " + measures).isPositive();
             assertThat(measures.inFlightPeak()).as("the most records in flight seen through lanes: " + measures)
                     .isPositive();

@@ -9,6 +9,7 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Ordering;
 import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.internal.runtime.CheckpointPolicy;
+import dev.streamfleet.worker.internal.runtime.MonotonicClock;
 import dev.streamfleet.worker.internal.runtime.StalledUnits;
 import dev.streamfleet.worker.internal.runtime.UnitWorks;
 import dev.streamfleet.worker.internal.runtime.WorkerSettings;
@@ -38,7 +39,11 @@ final class SimWorker {
     final StalledUnits stalls = new StalledUnits();
     /** The worker's totals, as its /metrics shows them: the simulation reads the retention skips it reported. */
     final MetricRegistry metrics = new MetricRegistry();
-    /** The worker's wall clock, which may step while time runs on. */
+    /**
+     * The worker's wall clock, which may step while time runs on. Production reads it where a wall
+     * time is meant (the checkpoint table's timestamps, a LATEST start, the page), none of which the
+     * simulation runs with a worker's clock; its units measure durations on their own clock.
+     */
     final SteppedClock clock;
     final SimLeader leader;
     private boolean leaving;
@@ -77,7 +82,7 @@ final class SimWorker {
                 .withCheckpointInterval(CheckpointPolicy.DEFAULT_INTERVAL)
                 .withStuckHandling(WorkerSettings.DEFAULT_STUCK_AFTER, this::exitStuck);
         UnitWorkFactory factory = UnitWorks.factory(memory.counting(fleet.streams.bindings()),
-                unit -> fleet.newProbe(this, unit), units, pool, settings, clock, metrics, stalls,
+                unit -> fleet.newProbe(this, unit), units, pool, settings, unitClock(), metrics, stalls,
                 new Random(loop.random.nextLong()));
         this.keeper = new LeaseKeeper(new SimLeaseNodes(client, fleet.garbage), id, Fleet.DOMAIN, store, factory, DRAIN, keeperScheduler,
                 claims, client.confirmations::current);
@@ -112,6 +117,14 @@ final class SimWorker {
         leader.start();
         loads.start();
         loop.trace.add(loop.now(), id.value(), "FAULT started");
+    }
+
+    /**
+     * The units' clock, built as {@code StreamWorker} builds it: the wall clock's time at the start,
+     * then the monotonic time that passes, which no step of the wall clock moves.
+     */
+    private MonotonicClock unitClock() {
+        return MonotonicClock.startingAt(clock.instant(), loop::nanos);
     }
 
     /** The stuck handler: production exits with 70 so that the platform restarts the process. */

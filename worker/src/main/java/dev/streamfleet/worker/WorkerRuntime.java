@@ -17,7 +17,10 @@ import com.codahale.metrics.MetricRegistry;
  *
  * @param unitPool an application's pool to run the units' messages (and so their processors) on; the worker
  *                 schedules nothing on it, and it stays the application's: the worker never shuts it down
- * @param clock    the clock of checkpoint timing, stall detection and rates
+ * @param clock    the wall clock: the checkpoint table's timestamps and a LATEST first start's. The units
+ *                 measure durations (the checkpoint interval, retry backoffs, a revoke's deadline, stall
+ *                 detection) on {@link System#nanoTime()}, counted from this clock's time at the start,
+ *                 so that a step of the wall clock (NTP, an operator) neither shortens nor lengthens them
  * @param metrics  where the worker's totals go, under {@code streamfleet.worker.*}
  */
 @PublicApi

@@ -8,6 +8,7 @@ import dev.streamfleet.worker.DeadLetterSink;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
+import dev.streamfleet.worker.internal.runtime.MonotonicClock;
 import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.WorkerRuntime;
 import dev.streamfleet.worker.internal.runtime.WorkerSettings;
@@ -100,6 +101,7 @@ final class WorkerAssembly implements AutoCloseable {
         Map<String, KinesisAsyncClient> kinesisAsyncClients = new HashMap<>();
         Map<String, KafkaConsumerThread> kafkaConsumers = new HashMap<>();
         List<SourceBinding> bindings = new ArrayList<>();
+        MonotonicClock listingClock = MonotonicClock.system(runtime.clock());
         for (FleetConfig.Source source : config.sources()) {
             if (source instanceof FleetConfig.Kinesis kinesis) {
                 KinesisClient client = clients.kinesis().orElseGet(() -> kinesisClients.computeIfAbsent(
@@ -109,12 +111,13 @@ final class WorkerAssembly implements AutoCloseable {
                         kinesis.limit(), new Polling(kinesis.idleWait(), kinesis.idleWaitMax(), kinesis.maxReadsPerSecond()));
                 KinesisDiscovery discovery = new KinesisDiscovery(client, kinesis.stream(), kinesis.initialPosition(),
                         runtime.clock());
-                ShardRanges ranges = new ShardRanges(kinesis.stream(), discovery::hashKeyRanges, runtime.clock());
+                // How long since the last listing is a duration: a wall clock stepped back must not hold off a relisting.
+                ShardRanges ranges = new ShardRanges(kinesis.stream(), discovery::hashKeyRanges, listingClock);
                 RecordSourceFactory sources = kinesis.fanOut().isPresent()
                         ? new FanOutSources(clients.kinesisAsync().orElseGet(() -> kinesisAsyncClients.computeIfAbsent(
                                 kinesis.region() + " " + kinesis.endpoint(), key -> open(KinesisClients.fanOut(kinesis.region(),
                                         kinesis.endpoint())))), reading, kinesis.fanOut().get(), ranges,
-                                new ClosedShards(kinesis.stream(), discovery::closedShards, runtime.clock(),
+                                new ClosedShards(kinesis.stream(), discovery::closedShards, listingClock,
                                         listingThread(kinesis.stream())))
                         : new KinesisSources(client, reading, ranges);
                 bindings.add(new SourceBinding(SourceKind.KINESIS, kinesis.stream(), discovery, sources));

@@ -89,7 +89,12 @@ public final class WorkerBuilder {
         return this;
     }
 
-    /** The clock of checkpoint timing, stall detection and rates; the system clock by default. */
+    /**
+     * The wall clock, the system clock by default: the checkpoint table's timestamps, a LATEST first
+     * start's, and the start of the units' own clock, which then runs on {@link System#nanoTime()} so
+     * that no step of the wall clock changes a duration (the checkpoint interval, backoffs, a
+     * revoke's deadline, stall detection).
+     */
     public WorkerBuilder clock(Clock clock) {
         this.runtime = runtime.withClock(Objects.requireNonNull(clock, "clock"));
         return this;

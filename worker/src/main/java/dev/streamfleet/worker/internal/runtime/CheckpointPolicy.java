@@ -36,12 +36,10 @@ public record CheckpointPolicy(Duration interval) {
     }
 
     /**
-     * Whether to write now, given whether the progress moved since the last write. A wall clock
-     * that stepped back past the last write (NTP, an operator) makes the write due at once: waiting
-     * for the clock to catch up would stop checkpointing for as long as the step.
+     * Whether to write now, given whether the progress moved since the last write. The times are
+     * the unit's {@link MonotonicClock}'s, which no step of the wall clock moves back.
      */
     public boolean shouldWrite(boolean moved, Instant writtenAt, Instant now, boolean mustWrite) {
-        return moved && (mustWrite || writtenAt == null || now.isBefore(writtenAt)
-                || !now.isBefore(writtenAt.plus(interval)));
+        return moved && (mustWrite || writtenAt == null || !now.isBefore(writtenAt.plus(interval)));
     }
 }

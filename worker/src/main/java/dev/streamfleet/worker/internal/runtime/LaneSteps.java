@@ -18,7 +18,6 @@ import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.internal.parallel.KeyLanes;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -65,7 +64,7 @@ final class LaneSteps implements UnitSteps {
     private final WorkerSettings settings;
     private final Scheduler scheduler;
     private final Executor laneThreads;
-    private final Clock clock;
+    private final MonotonicClock clock;
     private final RandomGenerator random;
     private final UnitMetrics metrics;
     private final ProgressWatch progress;
@@ -82,7 +81,7 @@ final class LaneSteps implements UnitSteps {
     private boolean heldReported;
 
     LaneSteps(Host host, UnitContext context, WorkerSettings settings, Scheduler scheduler, Executor laneThreads,
-              Clock clock, RandomGenerator random, UnitMetrics metrics, ProgressWatch progress, LaneWork lanes) {
+              MonotonicClock clock, RandomGenerator random, UnitMetrics metrics, ProgressWatch progress, LaneWork lanes) {
         this.host = host;
         this.context = context;
         this.settings = settings;

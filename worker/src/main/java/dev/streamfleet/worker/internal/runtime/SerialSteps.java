@@ -12,7 +12,6 @@ import dev.streamfleet.worker.RecordBatch;
 import dev.streamfleet.worker.StreamRecord;
 import dev.streamfleet.worker.internal.parallel.ProgressTracker;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -40,7 +39,7 @@ final class SerialSteps implements UnitSteps {
     private final Host host;
     private final UnitContext context;
     private final WorkerSettings settings;
-    private final Clock clock;
+    private final MonotonicClock clock;
     private final RandomGenerator random;
     private final UnitMetrics metrics;
     private final ProgressWatch progress;
@@ -65,11 +64,10 @@ final class SerialSteps implements UnitSteps {
     private int failedAttempts;
     /** When a failed batch may be offered again. */
     private Instant retryNotBefore = Instant.MIN;
-    private Duration retryDelay = Duration.ZERO;
     /** With dead letters: the rest of a batch that kept failing, offered one record at a time. */
     private final Deque<StreamRecord> singles = new ArrayDeque<>();
 
-    SerialSteps(Host host, UnitContext context, WorkerSettings settings, Clock clock, RandomGenerator random,
+    SerialSteps(Host host, UnitContext context, WorkerSettings settings, MonotonicClock clock, RandomGenerator random,
                 UnitMetrics metrics, ProgressWatch progress, UnitCheckpoints checkpoints) {
         this.host = host;
         this.context = context;
@@ -118,8 +116,7 @@ final class SerialSteps implements UnitSteps {
     @Override
     public void step() {
         Instant now = clock.instant();
-        // A wall clock stepped back past when the backoff began ends the backoff: it would last as long as the step.
-        if (failedBatch != null && now.isBefore(retryNotBefore) && !now.isBefore(retryNotBefore.minus(retryDelay))) {
+        if (failedBatch != null && now.isBefore(retryNotBefore)) {
             // An early step (the unit resumed after a pause) keeps the retry's backoff.
             host.scheduleStep(Duration.between(now, retryNotBefore), false);
             return;
@@ -210,7 +207,6 @@ final class SerialSteps implements UnitSteps {
             }
             Duration delay = settings.processorRetry().delayAfter(failedAttempts, random);
             retryNotBefore = clock.instant().plus(delay);
-            retryDelay = delay;
             LOG.warn("{}: processor failed (attempt {}), offering the batch again in {} ms: {}", context.unit(),
                     failedAttempts, delay.toMillis(), e.toString());
             host.scheduleStep(delay, false);

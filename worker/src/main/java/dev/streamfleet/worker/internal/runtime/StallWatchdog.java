@@ -3,7 +3,6 @@ package dev.streamfleet.worker.internal.runtime;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.core.UnitId;
 
-import java.time.Clock;
 import java.util.Optional;
 
 import org.slf4j.Logger;
@@ -22,11 +21,11 @@ final class StallWatchdog {
     private final UnitId unit;
     private final ProgressWatch progress;
     private final StalledUnits stalls;
-    private final Clock clock;
+    private final MonotonicClock clock;
     private final Scheduler scheduler;
     private boolean reported;
 
-    private StallWatchdog(UnitId unit, ProgressWatch progress, StalledUnits stalls, Clock clock, Scheduler scheduler) {
+    private StallWatchdog(UnitId unit, ProgressWatch progress, StalledUnits stalls, MonotonicClock clock, Scheduler scheduler) {
         this.unit = unit;
         this.progress = progress;
         this.stalls = stalls;
@@ -35,7 +34,7 @@ final class StallWatchdog {
     }
 
     /** Watches the unit until its progress watch is closed. */
-    static void start(UnitId unit, ProgressWatch progress, StalledUnits stalls, Clock clock, Scheduler scheduler) {
+    static void start(UnitId unit, ProgressWatch progress, StalledUnits stalls, MonotonicClock clock, Scheduler scheduler) {
         StallWatchdog watchdog = new StallWatchdog(unit, progress, stalls, clock, scheduler);
         scheduler.schedule(watchdog::watch, progress.checkEvery());
     }

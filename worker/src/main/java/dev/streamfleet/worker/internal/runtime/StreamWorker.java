@@ -16,7 +16,6 @@ import dev.streamfleet.worker.SourceBinding;
 import dev.streamfleet.worker.UnitMetricsSnapshot;
 import dev.streamfleet.worker.WorkerRuntime;
 
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +36,10 @@ public final class StreamWorker implements AutoCloseable {
     private final UnitMetrics.Board unitMetrics;
     private final StalledUnits stalls;
     private final LoadReporter loads;
-    private final Clock clock;
+    private final MonotonicClock clock;
 
     private StreamWorker(FleetMember member, UnitThreads threads, MetricRegistry metrics, UnitMetrics.Board unitMetrics,
-                         StalledUnits stalls, LoadReporter loads, Clock clock) {
+                         StalledUnits stalls, LoadReporter loads, MonotonicClock clock) {
         this.loads = loads;
         this.clock = clock;
         this.threads = threads;
@@ -63,7 +62,9 @@ public final class StreamWorker implements AutoCloseable {
                                      WorkerSettings settings, WorkerRuntime runtime) {
         TaskFailures unitFailures = new TaskFailures("worker " + info.id() + "'s units");
         UnitThreads threads = UnitThreads.start(settings, runtime, unitFailures);
-        Clock clock = runtime.clock();
+        // Durations (a revoke's deadline, backoffs, the checkpoint interval, stall detection) must not
+        // follow the wall clock when NTP or an operator steps it.
+        MonotonicClock clock = MonotonicClock.system(runtime.clock());
         MetricRegistry metrics = runtime.metrics();
         UnitMetrics.Board unitMetrics = new UnitMetrics.Board(metrics);
         StalledUnits stalls = new StalledUnits();

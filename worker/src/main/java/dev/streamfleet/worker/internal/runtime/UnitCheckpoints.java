@@ -10,7 +10,6 @@ import dev.streamfleet.core.Position;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.worker.RecordSource;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -59,7 +58,7 @@ final class UnitCheckpoints {
     private final RecordSource source;
     private final UnitMetrics metrics;
     private final StalledUnits troubles;
-    private final Clock clock;
+    private final MonotonicClock clock;
     /** The last record position written (or claimed), or null while there is none. */
     private Position written;
     /**
@@ -73,7 +72,7 @@ final class UnitCheckpoints {
     private Instant retryNotBefore = Instant.MIN;
     private String fencedReason;
 
-    UnitCheckpoints(UnitContext context, RecordSource source, UnitMetrics metrics, StalledUnits troubles, Clock clock) {
+    UnitCheckpoints(UnitContext context, RecordSource source, UnitMetrics metrics, StalledUnits troubles, MonotonicClock clock) {
         this.context = context;
         this.source = source;
         this.metrics = metrics;
@@ -108,9 +107,7 @@ final class UnitCheckpoints {
 
     /** Whether a failed write asked the unit's own writes to wait a little longer. */
     boolean backingOff() {
-        Instant now = clock.instant();
-        // A wall clock stepped back past when the wait began ends the wait: it would last as long as the step.
-        return now.isBefore(retryNotBefore) && !now.isBefore(retryNotBefore.minus(RETRY_AFTER));
+        return clock.instant().isBefore(retryNotBefore);
     }
 
     /**

@@ -4,7 +4,6 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Fetch;
 import dev.streamfleet.worker.RecordSource;
 
-import java.time.Clock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,14 +23,14 @@ final class UnitReads {
     private final UnitMetrics metrics;
     private final ProgressWatch progress;
     private final StalledUnits troubles;
-    private final Clock clock;
+    private final MonotonicClock clock;
     /** Whether a failed read is on the status as retrying, so that only the first success after it clears it. */
     private boolean retryingShown;
     /** Whether a drop of out-of-range KPL user records has been logged at INFO for this unit. */
     private boolean droppedOutsideRangeLogged;
 
     UnitReads(UnitId unit, RecordSource source, UnitMetrics metrics, ProgressWatch progress, StalledUnits troubles,
-              Clock clock) {
+              MonotonicClock clock) {
         this.unit = unit;
         this.source = source;
         this.metrics = metrics;

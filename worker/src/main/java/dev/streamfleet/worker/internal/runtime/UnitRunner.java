@@ -15,7 +15,6 @@ import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.SourceFailedException;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -82,7 +81,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
 
     private final Scheduler scheduler;
     private final WorkerSettings settings;
-    private final Clock clock;
+    private final MonotonicClock clock;
     private final UnitMetrics metrics;
     private final StalledUnits stalls;
     /** Spreads the retries of failed batches; seeded in tests and simulations. */
@@ -103,7 +102,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     private final UnitSteps steps;
 
     private UnitRunner(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                       Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
+                       Scheduler scheduler, Executor laneThreads, WorkerSettings settings, MonotonicClock clock,
                        UnitMetrics metrics, StalledUnits stalls, RandomGenerator random) {
         this.context = context;
         this.random = random;
@@ -132,7 +131,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
      * on the caller's thread.
      */
     static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                            Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
+                            Scheduler scheduler, Executor laneThreads, WorkerSettings settings, MonotonicClock clock,
                             UnitMetrics metrics, StalledUnits stalls) {
         return start(context, source, processors, scheduler, laneThreads, settings, clock, metrics, stalls,
                 RandomGenerator.getDefault());
@@ -140,7 +139,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
 
     /** Starts the unit with its retries spread by {@code random}. */
     static UnitRunner start(UnitContext context, RecordSource source, RecordProcessorFactory processors,
-                            Scheduler scheduler, Executor laneThreads, WorkerSettings settings, Clock clock,
+                            Scheduler scheduler, Executor laneThreads, WorkerSettings settings, MonotonicClock clock,
                             UnitMetrics metrics, StalledUnits stalls, RandomGenerator random) {
         UnitRunner unit = new UnitRunner(context, source, processors, scheduler, laneThreads, settings, clock, metrics,
                 stalls, random);

@@ -7,7 +7,6 @@ import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSource;
 import dev.streamfleet.worker.SourceBinding;
 
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
@@ -33,14 +32,14 @@ public final class UnitWorks {
      * @param random    the jitter of retries
      */
     public static UnitWorkFactory factory(List<SourceBinding> bindings, RecordProcessorFactory processors,
-                                          Scheduler scheduler, Executor lanes, WorkerSettings settings, Clock clock,
+                                          Scheduler scheduler, Executor lanes, WorkerSettings settings, MonotonicClock clock,
                                           MetricRegistry metrics, StalledUnits stalls, RandomGenerator random) {
         return factory(bindings, processors, scheduler, lanes, settings, clock, new UnitMetrics.Board(metrics), stalls,
                 random);
     }
 
     static UnitWorkFactory factory(List<SourceBinding> bindings, RecordProcessorFactory processors, Scheduler scheduler,
-                                   Executor lanes, WorkerSettings settings, Clock clock, UnitMetrics.Board metrics,
+                                   Executor lanes, WorkerSettings settings, MonotonicClock clock, UnitMetrics.Board metrics,
                                    StalledUnits stalls, RandomGenerator random) {
         return context -> {
             UnitId unit = context.unit();

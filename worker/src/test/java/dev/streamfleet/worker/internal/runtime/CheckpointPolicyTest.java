@@ -31,13 +31,6 @@ class CheckpointPolicyTest {
     }
 
     @Test
-    void aWallClockSteppedBackPastTheLastWriteDoesNotStopCheckpointingForTheLengthOfTheStep() {
-        Position written = new Position.Offset(10);
-        Position processed = new Position.Offset(20);
-        assertThat(policy.shouldWrite(processed, written, T0, T0.minusSeconds(90), false)).isTrue();
-    }
-
-    @Test
     void revokeShardEndAndShutdownWriteProgressAtOnce() {
         assertThat(policy.shouldWrite(new Position.Offset(20), new Position.Offset(10), T0, T0.plusMillis(1), true)).isTrue();
     }

@@ -90,7 +90,7 @@ class HungProcessorsTest {
         UnitContext context = new UnitContext(unit, EPOCH, WorkerId.of("w1"), claimed, store,
                 new RecordingUnitEvents(events), LeaseValidity.ALWAYS);
         return UnitRunner.start(context, new EndlessSource(unit), ignored -> processor, unitThreads.scheduler(),
-                unitThreads.lanes(), settings, threads.clock, UnitMetrics.unregistered(unit), stalls);
+                unitThreads.lanes(), settings, MonotonicClock.startingAt(threads.clock.instant(), threads::nanoTime), UnitMetrics.unregistered(unit), stalls);
     }
 
     /** Production's scheduler reports a task that throws instead of failing the script: none may have. */

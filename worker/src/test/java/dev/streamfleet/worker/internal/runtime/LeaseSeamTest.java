@@ -50,6 +50,7 @@ class LeaseSeamTest {
     private static final long RECORDS = 6;
 
     private final ManualScheduler scheduler = new ManualScheduler();
+    private final MonotonicClock time = MonotonicClock.startingAt(scheduler.clock.instant(), scheduler::nanoTime);
     private final ScriptedLeaseNodes leases = new ScriptedLeaseNodes("session-a");
     private final CheckpointStore store = new InMemoryCheckpointTable(scheduler.clock).store("seam");
     private final List<String> stuck = new ArrayList<>();
@@ -167,7 +168,7 @@ class LeaseSeamTest {
             Runner runner = new Runner();
             runners.add(runner);
             return UnitRunner.start(context, new Partition(context.claimed()), unit -> runner, scheduler, scheduler::execute,
-                    settings, scheduler.clock, UnitMetrics.unregistered(context.unit()), new StalledUnits());
+                    settings, time, UnitMetrics.unregistered(context.unit()), new StalledUnits());
         }, DRAIN, scheduler, scheduler::execute, () -> validity);
         keeper.start();
         scheduler.runReady();

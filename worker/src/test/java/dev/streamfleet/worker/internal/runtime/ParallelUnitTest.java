@@ -59,6 +59,7 @@ class ParallelUnitTest {
     private static final Duration STEP = Duration.ofMillis(10);
 
     private final ManualScheduler scheduler = new ManualScheduler();
+    private final MonotonicClock time = MonotonicClock.startingAt(scheduler.clock.instant(), scheduler::nanoTime);
     private final CheckpointStore store = new InMemoryCheckpointTable().store("parallel-test");
     private final List<Runnable> out = new ArrayList<>();
     private final List<String> events = new ArrayList<>();
@@ -165,7 +166,7 @@ class ParallelUnitTest {
         if (deadLetters.isPresent()) {
             settings = settings.withDeadLetters(deadLetters.get());
         }
-        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, time,
                 UnitMetrics.unregistered(UNIT), new StalledUnits());
     }
 
@@ -415,7 +416,7 @@ class ParallelUnitTest {
                 .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
                 .withParallelism(new Parallelism(4, Ordering.KEY, 100));
         UnitRunner.start(context, new Stream(20, 4, false, Optional.empty()), unit -> recorder, scheduler, out::add,
-                settings, scheduler.clock, UnitMetrics.unregistered(UNIT), new StalledUnits());
+                settings, time, UnitMetrics.unregistered(UNIT), new StalledUnits());
         scheduler.runReady();
         assertThat(out).as("runs handed to lane threads, not started yet").isNotEmpty();
 
@@ -705,7 +706,7 @@ class ParallelUnitTest {
                 .withStuckHandling(Duration.ofSeconds(60), reason -> events.add("stuck"))
                 .withStallAfter(Duration.ofSeconds(30))
                 .withParallelism(new Parallelism(4, Ordering.KEY, 100));
-        UnitRunner.start(context, stream, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+        UnitRunner.start(context, stream, unit -> processor, scheduler, out::add, settings, time,
                 UnitMetrics.unregistered(UNIT), stalls);
 
         scheduler.advance(Duration.ofSeconds(5));
@@ -823,7 +824,7 @@ class ParallelUnitTest {
                 new Backoff(1000, Duration.ofSeconds(20), Duration.ofSeconds(20)), 2)
                 .withStuckHandling(Duration.ofSeconds(600), reason -> events.add("stuck"))
                 .withParallelism(parallelism);
-        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, scheduler.clock,
+        return UnitRunner.start(context, source, unit -> processor, scheduler, out::add, settings, time,
                 UnitMetrics.unregistered(SHARD), new StalledUnits());
     }
 

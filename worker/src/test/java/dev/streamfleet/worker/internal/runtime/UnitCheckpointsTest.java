@@ -67,25 +67,32 @@ class UnitCheckpointsTest {
         }
     };
 
-    /** Found by the simulation's clock steps (seed 107): a unit whose write failed wrote nothing for as long as the step. */
+    /**
+     * Found by the simulation's clock steps (seed 107), when the wait was measured on the wall clock:
+     * a unit whose write failed wrote nothing for as long as the step. The wait now runs on the
+     * units' monotonic clock, which only starts at the wall clock's time.
+     */
     @Test
-    void aWallClockSteppedBackDuringTheWaitAfterAFailedWriteEndsTheWait() {
+    void aWallClockSteppedBackDuringTheWaitAfterAFailedWriteDoesNotLengthenIt() {
         CheckpointStore real = new InMemoryCheckpointTable().store("checkpoints-test");
         FaultingStore store = new FaultingStore(real).failAfter(0, 1, FaultingStore.Fault.UNAVAILABLE);
         Epoch epoch = new Epoch("zk-test", 1);
         UnitContext context = new UnitContext(UNIT, epoch, WorkerId.of("w1"), store.claim(UNIT, epoch, "w1"), store,
                 new RecordingUnitEvents(new ArrayList<>()), LeaseValidity.ALWAYS);
-        SetClock clock = new SetClock();
+        SetClock wall = new SetClock();
+        long[] nanos = {0};
         UnitCheckpoints checkpoints = new UnitCheckpoints(context, NOTHING, UnitMetrics.unregistered(UNIT),
-                new StalledUnits(), clock);
+                new StalledUnits(), MonotonicClock.startingAt(wall.instant(), () -> nanos[0]));
 
         assertThat(checkpoints.write(new Position.Offset(10), FinishedBeyond.NONE))
                 .isEqualTo(UnitCheckpoints.Outcome.RETRY_LATER);
         assertThat(checkpoints.backingOff()).as("just after the failure").isTrue();
 
-        clock.now = clock.now.minus(Duration.ofSeconds(90));
-        assertThat(checkpoints.backingOff()).as("the clock stepped back 90 s: the wait is over, not 90 s longer")
-                .isFalse();
+        wall.now = wall.now.minus(Duration.ofSeconds(90));
+        nanos[0] += UnitCheckpoints.RETRY_AFTER.toNanos() - 1;
+        assertThat(checkpoints.backingOff()).as("the wall clock stepped back 90 s: still the same wait").isTrue();
+        nanos[0] += 1;
+        assertThat(checkpoints.backingOff()).as("the wait is over after its 1 s, not 90 s later").isFalse();
         assertThat(checkpoints.write(new Position.Offset(10), FinishedBeyond.NONE))
                 .isEqualTo(UnitCheckpoints.Outcome.WRITTEN);
         assertThat(real.read(UNIT).flatMap(Checkpoint::position)).contains(new Position.Offset(10));

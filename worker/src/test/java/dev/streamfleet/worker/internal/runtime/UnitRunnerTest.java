@@ -73,6 +73,8 @@ class UnitRunnerTest {
     };
 
     private final ManualScheduler scheduler = new ManualScheduler();
+    /** The units' clock, as a worker builds it: here it reads the scheduler's time, which nothing steps. */
+    private final MonotonicClock time = MonotonicClock.startingAt(scheduler.clock.instant(), scheduler::nanoTime);
     private final InMemoryCheckpointTable table = new InMemoryCheckpointTable();
     private final CheckpointStore store = table.store("unit-test");
     private final List<String> events = new ArrayList<>();
@@ -197,7 +199,7 @@ class UnitRunnerTest {
 
     private UnitRunner start(UnitContext context, RecordSource source, RecordProcessor processor, WorkerSettings with,
                              UnitMetrics metrics) {
-        return UnitRunner.start(context, source, unit -> processor, scheduler, scheduler::execute, with, scheduler.clock,
+        return UnitRunner.start(context, source, unit -> processor, scheduler, scheduler::execute, with, time,
                 metrics, stalls, LONGEST);
     }
 
@@ -217,7 +219,7 @@ class UnitRunnerTest {
         UnitRunner.start(context(), new ScriptedSource(false, List.of()), unit -> {
             created.incrementAndGet();
             return processor;
-        }, scheduler, scheduler::execute, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
+        }, scheduler, scheduler::execute, settings, time, UnitMetrics.unregistered(UNIT), stalls);
 
         assertThat(created).as("nothing runs on the caller's thread").hasValue(0);
         scheduler.runReady();
@@ -229,7 +231,7 @@ class UnitRunnerTest {
     void aProcessorThatCannotBeCreatedFailsTheUnitWithItsReason() {
         UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L))), unit -> {
             throw new IllegalStateException("no database URL");
-        }, scheduler, scheduler::execute, settings, scheduler.clock, UnitMetrics.unregistered(UNIT), stalls);
+        }, scheduler, scheduler::execute, settings, time, UnitMetrics.unregistered(UNIT), stalls);
 
         scheduler.runReady();
 
@@ -371,26 +373,13 @@ class UnitRunnerTest {
         assertThat(stored()).isEmpty();
     }
 
-    /** Found by the simulation's clock steps (seed 107, beside the checkpoint writes' wait). */
+    /**
+     * Found by the simulation's clock steps (seed 107, beside the checkpoint writes' wait), when the
+     * units measured durations on the wall clock; now they do not read it.
+     */
     @Test
     void aWallClockSteppedBackWhileAFailedBatchWaitsForItsRetryDoesNotLengthenTheWait() {
-        Duration[] stepped = {Duration.ZERO};
-        Clock wall = new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return scheduler.clock.instant().plus(stepped[0]);
-            }
-        };
+        SteppedWall wall = new SteppedWall();
         boolean[] failed = {false};
         RecordingProcessor failsOnce = new RecordingProcessor() {
             @Override
@@ -405,11 +394,11 @@ class UnitRunnerTest {
                 new Backoff(3, Duration.ofSeconds(2), Duration.ofSeconds(2)), 2)
                 .withStuckHandling(Duration.ofSeconds(60), stuck::add);
         UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L, 1L))), unit -> failsOnce, scheduler,
-                scheduler::execute, slowRetries, wall, UnitMetrics.unregistered(UNIT), stalls, LONGEST);
+                scheduler::execute, slowRetries, unitClock(wall), UnitMetrics.unregistered(UNIT), stalls, LONGEST);
         scheduler.runReady();
         assertThat(processedOffsets(failsOnce)).as("the first try, which failed").containsExactly(0L);
 
-        stepped[0] = Duration.ofSeconds(-90);
+        wall.stepped = Duration.ofSeconds(-90);
         scheduler.advance(Duration.ofSeconds(3));
         assertThat(processedOffsets(failsOnce)).as("offered again after its 2 s, not 90 s later")
                 .containsExactly(0L, 0L);
@@ -1321,6 +1310,84 @@ class UnitRunnerTest {
         assertThat(processor.calls).contains("revoked SHUTDOWN").doesNotContain("lost");
         assertThat(revoked).isCompletedWithValue(true);
         assertThat(stored()).as("the final checkpoint: the next owner repeats nothing").contains(new Position.Offset(3));
+    }
+
+    /** The wall clock of the worker's host: the scheduler's time plus whatever NTP or an operator stepped it by. */
+    private final class SteppedWall extends Clock {
+        Duration stepped = Duration.ZERO;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return scheduler.clock.instant().plus(stepped);
+        }
+    }
+
+    /** The units' clock as a worker builds it from its wall clock: started at the wall's time, then on nanoTime. */
+    private MonotonicClock unitClock(Clock wall) {
+        return MonotonicClock.startingAt(wall.instant(), scheduler::nanoTime);
+    }
+
+    /** A graceful move cut short by an NTP correction processes records twice (issue 27's clock-step table). */
+    @Test
+    void aWallClockStepForwardWhileAGracefulRevokeWaitsForItsConfirmationDoesNotCutItShort() {
+        SteppedWall wall = new SteppedWall();
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        RecordingProcessor processor = new RecordingProcessor();
+        WorkerSettings rarely = new WorkerSettings(new CheckpointPolicy(Duration.ofHours(1)), settings.processorRetry(), 2);
+        UnitRunner unit = UnitRunner.start(context(confirmed::get), new ScriptedSource(false,
+                List.of(List.of(0L, 1L), List.of(2L))), ignored -> processor, scheduler, scheduler::execute, rarely, unitClock(wall),
+                UnitMetrics.unregistered(UNIT), stalls, LONGEST);
+        scheduler.advanceUntil(() -> processedOffsets(processor).size() == 2, STEP, LIMIT);
+
+        confirmed.set(false);
+        CompletableFuture<Boolean> revoked = unit.revoke(Duration.ofSeconds(10), RevokeReason.MOVED);
+        scheduler.advance(Duration.ofMillis(200));
+        wall.stepped = Duration.ofMinutes(5);
+        scheduler.advance(Duration.ofMillis(200));
+        confirmed.set(true);
+        scheduler.advance(Duration.ofSeconds(1));
+
+        assertThat(processor.calls).as("a graceful move, 0.4 s into a 10 s deadline").contains("revoked MOVED")
+                .doesNotContain("lost");
+        assertThat(revoked).isCompletedWithValue(true);
+        assertThat(stored()).as("the final checkpoint: the next owner repeats nothing").contains(new Position.Offset(3));
+    }
+
+    @Test
+    void aWallClockStepForwardDuringAHealthyBatchDoesNotReportTheUnitStalled() {
+        SteppedWall wall = new SteppedWall();
+        ManualScheduler.Hold batch = scheduler.newHold();
+        RecordingProcessor processor = new RecordingProcessor() {
+            @Override
+            void handle(RecordBatch records, Checkpointer checkpointer) {
+                batch.await();
+            }
+        };
+        UnitRunner.start(context(), new ScriptedSource(false, List.of(List.of(0L))), ignored -> processor, scheduler,
+                scheduler::execute, settings.withStallAfter(Duration.ofSeconds(30)), unitClock(wall), UnitMetrics.unregistered(UNIT),
+                stalls, LONGEST);
+        scheduler.runReady();
+        assertThat(processor.calls).as("the batch is in hand").contains("process 0");
+
+        wall.stepped = Duration.ofMinutes(5);
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(stalls.snapshot()).as("10 s into a batch, with a 30 s bound").doesNotContainKey(UNIT);
+
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(stalls.snapshot().get(UNIT)).as("the watchdog does look: 40 s into the batch")
+                .matches("no record processed for [34][0-9] s .*");
+        batch.release();
+        scheduler.advance(Duration.ofSeconds(10));
     }
 
     @Test
