@@ -9,7 +9,7 @@ import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Ordering;
 import dev.streamfleet.worker.Parallelism;
 import dev.streamfleet.worker.internal.runtime.CheckpointPolicy;
-import dev.streamfleet.worker.internal.runtime.MonotonicClock;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.worker.internal.runtime.StalledUnits;
 import dev.streamfleet.worker.internal.runtime.UnitWorks;
 import dev.streamfleet.worker.internal.runtime.WorkerSettings;

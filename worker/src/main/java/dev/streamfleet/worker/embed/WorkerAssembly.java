@@ -8,7 +8,7 @@ import dev.streamfleet.worker.DeadLetterSink;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSourceFactory;
 import dev.streamfleet.worker.SourceBinding;
-import dev.streamfleet.worker.internal.runtime.MonotonicClock;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.worker.internal.runtime.StreamWorker;
 import dev.streamfleet.worker.WorkerRuntime;
 import dev.streamfleet.worker.internal.runtime.WorkerSettings;

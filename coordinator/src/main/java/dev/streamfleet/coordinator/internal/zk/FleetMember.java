@@ -14,6 +14,7 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.UnitWorkFactory;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.UnitId;
 
 import java.time.Clock;
@@ -89,7 +90,16 @@ public final class FleetMember implements AutoCloseable {
     public static FleetMember start(CoordinatorConfig config, WorkerInfo info, UnitDiscovery discovery,
                                     CheckpointStore store, UnitWorkFactory factory) {
         return start(config, info, discovery, store, factory, new StickyBalancedStrategy(config.balancing().policy()),
-                Clock.systemUTC());
+                leaderClock());
+    }
+
+    /**
+     * The clock the leader's schedule (the quiet period, retries, how long a unit stayed) runs on: a
+     * wall clock stepped back by NTP or an operator would hold a rebalance off for the length of the
+     * step, so it runs on the monotonic counter from the wall's time at the start.
+     */
+    static Clock leaderClock() {
+        return MonotonicClock.system(Clock.systemUTC());
     }
 
     /**

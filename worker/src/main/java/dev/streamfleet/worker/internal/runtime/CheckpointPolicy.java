@@ -1,5 +1,6 @@
 package dev.streamfleet.worker.internal.runtime;
 
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.Position;
 
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.streamfleet.worker.internal.runtime;
 import dev.streamfleet.checkpoint.OwnershipLostException;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.PositionCodec;
 import dev.streamfleet.worker.DeadLetterSink;

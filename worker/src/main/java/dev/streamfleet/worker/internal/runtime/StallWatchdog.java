@@ -1,6 +1,7 @@
 package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.coordinator.Scheduler;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.UnitId;
 
 import java.util.Optional;

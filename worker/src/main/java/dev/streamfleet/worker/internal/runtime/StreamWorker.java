@@ -9,6 +9,7 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.coordinator.WorkerInfo;
 import dev.streamfleet.coordinator.internal.zk.FleetMember;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.RecordProcessorFactory;

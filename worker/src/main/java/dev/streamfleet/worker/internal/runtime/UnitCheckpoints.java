@@ -6,6 +6,7 @@ import dev.streamfleet.checkpoint.QuarantinedRowException;
 import dev.streamfleet.checkpoint.UnitEndedException;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.core.FinishedBeyond;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.SourceKind;
 import dev.streamfleet.worker.RecordSource;

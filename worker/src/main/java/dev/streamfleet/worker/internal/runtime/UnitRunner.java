@@ -6,6 +6,7 @@ import dev.streamfleet.coordinator.RevokeReason;
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.UnitContext;
 import dev.streamfleet.coordinator.UnitWork;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.worker.Checkpointer;
 import dev.streamfleet.worker.Fetch;

@@ -2,6 +2,7 @@ package dev.streamfleet.worker.internal.runtime;
 
 import dev.streamfleet.coordinator.Scheduler;
 import dev.streamfleet.coordinator.UnitWorkFactory;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.RecordProcessorFactory;
 import dev.streamfleet.worker.RecordSource;

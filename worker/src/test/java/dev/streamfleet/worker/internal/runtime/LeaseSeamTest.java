@@ -10,6 +10,7 @@ import dev.streamfleet.coordinator.ScriptedLeaseNodes;
 import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Backoff;
+import dev.streamfleet.core.MonotonicClock;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
 import dev.streamfleet.worker.Checkpointer;

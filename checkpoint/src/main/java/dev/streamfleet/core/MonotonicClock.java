@@ -1,4 +1,4 @@
-package dev.streamfleet.worker.internal.runtime;
+package dev.streamfleet.core;
 
 import java.time.Clock;
 import java.time.Duration;
