@@ -53,6 +53,7 @@ class FleetSimulationTest {
         Fleet.Trims trims = Fleet.Trims.none();
         long stepsForward = 0;
         long stepsBack = 0;
+        Fleet.Kpl kpl = Fleet.Kpl.none();
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -67,6 +68,7 @@ class FleetSimulationTest {
             trims = trims.plus(verdict.trims());
             stepsForward += verdict.clockStepsForward();
             stepsBack += verdict.clockStepsBack();
+            kpl = kpl.plus(verdict.kpl());
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -80,6 +82,7 @@ class FleetSimulationTest {
         System.out.println("loads: " + measures + "; " + calmLoadMoves + " moves for load in calm runs");
         System.out.println("retention: " + trims);
         System.out.printf("clock steps: %d forward, %d back%n", stepsForward, stepsBack);
+        System.out.println("KPL: " + kpl);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -110,6 +113,7 @@ class FleetSimulationTest {
             assertThat(List.of(trims.trims(), trims.truncations(), trims.unprocessed(), trims.skips()))
                     .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
             assertThat(List.of(stepsForward, stepsBack)).as("wall clocks stepped forward, back").allMatch(n -> n > 0);
+            assertThat(kpl.all()).as("KPL aggregates over all seeds: " + kpl).allMatch(n -> n > 0);
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }

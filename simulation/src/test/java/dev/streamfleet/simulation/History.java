@@ -39,6 +39,9 @@ final class History {
     long finishedBeyond;
     /** Checkpoints at a starting point, with records finished beyond it. */
     long atStart;
+    /** User records of KPL aggregates processed; checkpoints inside an aggregate (user records of it on either side). */
+    long aggregatedProcessed;
+    long checkpointsInsideAggregates;
 
     History(SimLoop loop, SimStreams streams) {
         this.loop = loop;
@@ -106,7 +109,9 @@ final class History {
             loop.trace.add(loop.now(), "history", rec.unit() + " #" + rec.index() + " processed again");
         }
         processedRecords++;
-        advance(streams.logs.get(rec.unit()));
+        SimStreams.Log log = streams.logs.get(rec.unit());
+        aggregatedProcessed += log.aggregated(rec.index()) ? 1 : 0;
+        advance(log);
         keyMark(rec.key(), rec.keySeq());
     }
 
@@ -168,6 +173,7 @@ final class History {
         boolean atStartingPoint = !position.isRecordPosition();
         int index = atStartingPoint ? -1 : indexOf(log, position);
         int upTo = processedUpTo.getOrDefault(unit, log.firstOpenIndex < 0 ? 0 : log.firstOpenIndex);
+        checkpointsInsideAggregates += index >= 0 && log.insideAggregate(index) ? 1 : 0;
         if (index >= upTo) {
             violation(worker + " checkpointed " + unit + " at record #" + index + " but #" + upTo
                     + " was never processed");
@@ -208,11 +214,6 @@ final class History {
         if (position instanceof Position.Offset offset) {
             return (int) offset.nextOffset() - 1;
         }
-        for (SimStreams.Rec rec : log.records) {
-            if (rec.position().equals(position)) {
-                return rec.index();
-            }
-        }
-        throw new IllegalStateException(log.unit + " has no record at " + position);
+        return log.indexOf(position);
     }
 }
