@@ -257,7 +257,8 @@ final class Fleet {
                         streams.skipsUnpositioned, trimsPastFinishedSets),
                 clockSteps[0], clockSteps[1], measures.summary(),
                 new Kpl(streams.aggregatesPut, history.aggregatedProcessed, history.checkpointsInsideAggregates,
-                        streams.resumesInsideAggregates, streams.droppedOutsideRange, streams.reputs));
+                        history.finishedNamingAggregated, streams.resumesInsideAggregates,
+                        calm ? streams.resumesInsideAggregates : 0, streams.droppedOutsideRange, streams.reputs));
     }
 
     private void produce() {
@@ -579,27 +580,31 @@ final class Fleet {
      * started inside one, user records production's reader dropped (and counted) for lying outside
      * their shard's range, and user records the producer put again to the shard that owns them.
      */
-    record Kpl(long aggregates, long processed, long checkpointsInside, long resumesInside, long dropped, long putAgain) {
+    record Kpl(long aggregates, long processed, long checkpointsInside, long finishedNaming, long resumesInside,
+               long calmResumesInside, long dropped, long putAgain) {
         static Kpl none() {
-            return new Kpl(0, 0, 0, 0, 0, 0);
+            return new Kpl(0, 0, 0, 0, 0, 0, 0, 0);
         }
 
         Kpl plus(Kpl other) {
             return new Kpl(aggregates + other.aggregates, processed + other.processed,
-                    checkpointsInside + other.checkpointsInside, resumesInside + other.resumesInside,
+                    checkpointsInside + other.checkpointsInside, finishedNaming + other.finishedNaming,
+                    resumesInside + other.resumesInside, calmResumesInside + other.calmResumesInside,
                     dropped + other.dropped, putAgain + other.putAgain);
         }
 
         List<Long> all() {
-            return List.of(aggregates, processed, checkpointsInside, resumesInside, dropped, putAgain);
+            return List.of(aggregates, processed, checkpointsInside, finishedNaming, resumesInside, calmResumesInside,
+                    dropped, putAgain);
         }
 
         @Override
         public String toString() {
-            return String.format("%d aggregates put, %d of their user records processed, %d checkpoints and %d reads"
-                    + " inside an aggregate, %d user records dropped outside their shard's range (counted by the reader),"
-                    + " %d put again to their owner", aggregates, processed, checkpointsInside, resumesInside, dropped,
-                    putAgain);
+            return String.format("%d aggregates put, %d of their user records processed, %d checkpoints inside an"
+                    + " aggregate, %d naming user records of aggregates finished beyond them, %d reads that started"
+                    + " inside an aggregate (%d in calm runs), %d user records dropped outside their shard's range"
+                    + " (counted by the reader), %d put again to their owner", aggregates, processed, checkpointsInside,
+                    finishedNaming, resumesInside, calmResumesInside, dropped, putAgain);
         }
     }
 

@@ -42,6 +42,8 @@ final class History {
     /** User records of KPL aggregates processed; checkpoints inside an aggregate (user records of it on either side). */
     long aggregatedProcessed;
     long checkpointsInsideAggregates;
+    /** Checkpoints whose finished-beyond set named a user record of an aggregate. */
+    long finishedNamingAggregated;
 
     History(SimLoop loop, SimStreams streams) {
         this.loop = loop;
@@ -189,9 +191,11 @@ final class History {
         atStart += atStartingPoint ? 1 : 0;
         int base = finished.first().map(first -> indexOf(log, first)).orElse(index + 1);
         Set<Integer> done = processed.getOrDefault(unit, Set.of());
+        boolean[] namesAggregated = {false};
         finished.forEachRange((start, end) -> {
             for (long ordinal = start; ordinal < end; ordinal++) {
                 int recordIndex = (int) (base + ordinal);
+                namesAggregated[0] |= recordIndex < log.records.size() && log.aggregated(recordIndex);
                 if (!done.contains(recordIndex)) {
                     violation(worker + " checkpointed " + unit + " at " + (atStartingPoint ? position : "#" + index)
                             + " with record #" + recordIndex + " finished beyond it, but it was never processed");
@@ -199,6 +203,7 @@ final class History {
                 }
             }
         });
+        finishedNamingAggregated += namesAggregated[0] ? 1 : 0;
     }
 
     /** Whether a processor processed the unit's record at {@code index} at least once. */

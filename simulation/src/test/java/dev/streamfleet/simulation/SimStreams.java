@@ -27,9 +27,10 @@ import java.util.OptionalLong;
 /**
  * The streams of a run: a Kafka topic whose partitions may grow, and a Kinesis stream whose shards
  * split and merge by hash range. Records carry a key and that key's sequence number, so that
- * per-key order can be checked across partitions and shards. Retention trims a shard and truncates
- * a partition (its log start moves up); a read whose position is gone goes on at the oldest record
- * retained, and says so as production's adapters do.
+ * per-key order can be checked across partitions and shards. Some Kinesis puts are KPL aggregates,
+ * read through production's de-aggregation ({@link SimShardSource}). Retention trims a shard and
+ * truncates a partition (its log start moves up); a read whose position is gone goes on at the
+ * oldest record retained, and says so as production's adapters do.
  */
 final class SimStreams {
 
