@@ -75,6 +75,7 @@ final class Fleet {
         streams.onFirstOpen = history::firstOpened;
         streams.onTrim = history::trimmed;
         streams.beforeOpen = this::trimAsFinishedSetIsResumed;
+        streams.violation = history::violation;
         this.world = loop.host("world");
         this.calm = loop.random.nextDouble() < 0.15;
         this.costs = new ProcessorCosts(loop, measures);
@@ -253,7 +254,10 @@ final class Fleet {
                 history.finishedBeyond, history.atStart, faults, loop.taskFailures.size(), calm, garbage.counts(),
                 new Trims(streams.trims, streams.truncations, history.trimmedUnprocessed(), streams.skipsReported,
                         streams.skipsUnpositioned, trimsPastFinishedSets),
-                clockSteps[0], clockSteps[1], measures.summary());
+                clockSteps[0], clockSteps[1], measures.summary(),
+                new Kpl(streams.aggregatesPut, history.aggregatedProcessed, history.checkpointsInsideAggregates,
+                        history.finishedNamingAggregated, streams.resumesInsideAggregates,
+                        calm ? streams.resumesInsideAggregates : 0, streams.droppedOutsideRange, streams.reputs));
     }
 
     private void produce() {
@@ -520,6 +524,7 @@ final class Fleet {
             }
         }
         garbage.checkSettled();
+        checkPutAgain();
         long reported = workers.stream().mapToLong(w -> w.metrics.counter("streamfleet.worker.retention.skips").getCount()).sum();
         if (reported != streams.skipsReported) {
             history.violation(streams.skipsReported + " reads skipped records the stream no longer retains, but the workers"
@@ -527,6 +532,24 @@ final class Fleet {
         }
         for (String failure : loop.taskFailures) {
             history.violation("a task threw, which production logs at ERROR: " + failure);
+        }
+    }
+
+    /** Every user record an aggregate carried outside its key's shard was put again to the shard that owns it. */
+    private void checkPutAgain() {
+        for (SimStreams.Log log : streams.logs.values()) {
+            for (SimStreams.Put put : log.puts) {
+                for (SimStreams.Outside outside : put.outside()) {
+                    SimStreams.Rec copy = outside.reput();
+                    SimStreams.Log owner = copy == null ? null : streams.logs.get(copy.unit());
+                    if (copy == null || !copy.key().equals(outside.key()) || copy.keySeq() != outside.keySeq()
+                            || !owner.range().contains(outside.key(), java.util.Optional.of(
+                                    streams.explicitHashKeyOf(outside.key())))) {
+                        history.violation(log.unit + ": the user record " + outside.key() + "#" + outside.keySeq() + " at "
+                                + outside.position() + ", outside the shard's range, was not put again to its owner: " + copy);
+                    }
+                }
+            }
         }
     }
 
@@ -545,9 +568,42 @@ final class Fleet {
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints,
                    long checkpointsNamingFinished, long checkpointsAtStart, int faults,
                    int taskFailures, boolean calm, Garbage.Counts garbage, Trims trims, int clockStepsForward,
-                   int clockStepsBack, Measures.Summary measures) {
+                   int clockStepsBack, Measures.Summary measures, Kpl kpl) {
         boolean passed() {
             return violations.isEmpty();
+        }
+    }
+
+    /**
+     * KPL aggregates: how many were put, their user records processed, checkpoints and reads that
+     * started inside one, user records production's reader dropped (and counted) for lying outside
+     * their shard's range, and user records the producer put again to the shard that owns them.
+     */
+    record Kpl(long aggregates, long processed, long checkpointsInside, long finishedNaming, long resumesInside,
+               long calmResumesInside, long dropped, long putAgain) {
+        static Kpl none() {
+            return new Kpl(0, 0, 0, 0, 0, 0, 0, 0);
+        }
+
+        Kpl plus(Kpl other) {
+            return new Kpl(aggregates + other.aggregates, processed + other.processed,
+                    checkpointsInside + other.checkpointsInside, finishedNaming + other.finishedNaming,
+                    resumesInside + other.resumesInside, calmResumesInside + other.calmResumesInside,
+                    dropped + other.dropped, putAgain + other.putAgain);
+        }
+
+        List<Long> all() {
+            return List.of(aggregates, processed, checkpointsInside, finishedNaming, resumesInside, calmResumesInside,
+                    dropped, putAgain);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d aggregates put, %d of their user records processed, %d checkpoints inside an"
+                    + " aggregate, %d naming user records of aggregates finished beyond them, %d reads that started"
+                    + " inside an aggregate (%d in calm runs), %d user records dropped outside their shard's range"
+                    + " (counted by the reader), %d put again to their owner", aggregates, processed, checkpointsInside,
+                    finishedNaming, resumesInside, calmResumesInside, dropped, putAgain);
         }
     }
 

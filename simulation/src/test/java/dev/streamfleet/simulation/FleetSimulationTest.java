@@ -54,6 +54,7 @@ class FleetSimulationTest {
         Fleet.Trims trims = Fleet.Trims.none();
         long stepsForward = 0;
         long stepsBack = 0;
+        Fleet.Kpl kpl = Fleet.Kpl.none();
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -69,6 +70,7 @@ class FleetSimulationTest {
             stepsForward += verdict.clockStepsForward();
             calmStepsForward += verdict.calm() ? verdict.clockStepsForward() : 0;
             stepsBack += verdict.clockStepsBack();
+            kpl = kpl.plus(verdict.kpl());
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -83,6 +85,7 @@ class FleetSimulationTest {
         System.out.println("retention: " + trims);
         System.out.printf("clock steps: %d forward, %d back; %d forward in calm runs%n", stepsForward, stepsBack,
                 calmStepsForward);
+        System.out.println("KPL: " + kpl);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -115,6 +118,7 @@ class FleetSimulationTest {
             assertThat(List.of(trims.trims(), trims.truncations(), trims.unprocessed(), trims.skips()))
                     .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
             assertThat(List.of(stepsForward, stepsBack)).as("wall clocks stepped forward, back").allMatch(n -> n > 0);
+            assertThat(kpl.all()).as("KPL aggregates over all seeds: " + kpl).allMatch(n -> n > 0);
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }

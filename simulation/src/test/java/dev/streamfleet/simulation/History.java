@@ -39,6 +39,11 @@ final class History {
     long finishedBeyond;
     /** Checkpoints at a starting point, with records finished beyond it. */
     long atStart;
+    /** User records of KPL aggregates processed; checkpoints inside an aggregate (user records of it on either side). */
+    long aggregatedProcessed;
+    long checkpointsInsideAggregates;
+    /** Checkpoints whose finished-beyond set named a user record of an aggregate. */
+    long finishedNamingAggregated;
 
     History(SimLoop loop, SimStreams streams) {
         this.loop = loop;
@@ -106,7 +111,9 @@ final class History {
             loop.trace.add(loop.now(), "history", rec.unit() + " #" + rec.index() + " processed again");
         }
         processedRecords++;
-        advance(streams.logs.get(rec.unit()));
+        SimStreams.Log log = streams.logs.get(rec.unit());
+        aggregatedProcessed += log.aggregated(rec.index()) ? 1 : 0;
+        advance(log);
         keyMark(rec.key(), rec.keySeq());
     }
 
@@ -168,6 +175,7 @@ final class History {
         boolean atStartingPoint = !position.isRecordPosition();
         int index = atStartingPoint ? -1 : indexOf(log, position);
         int upTo = processedUpTo.getOrDefault(unit, log.firstOpenIndex < 0 ? 0 : log.firstOpenIndex);
+        checkpointsInsideAggregates += index >= 0 && log.insideAggregate(index) ? 1 : 0;
         if (index >= upTo) {
             violation(worker + " checkpointed " + unit + " at record #" + index + " but #" + upTo
                     + " was never processed");
@@ -183,9 +191,11 @@ final class History {
         atStart += atStartingPoint ? 1 : 0;
         int base = finished.first().map(first -> indexOf(log, first)).orElse(index + 1);
         Set<Integer> done = processed.getOrDefault(unit, Set.of());
+        boolean[] namesAggregated = {false};
         finished.forEachRange((start, end) -> {
             for (long ordinal = start; ordinal < end; ordinal++) {
                 int recordIndex = (int) (base + ordinal);
+                namesAggregated[0] |= recordIndex < log.records.size() && log.aggregated(recordIndex);
                 if (!done.contains(recordIndex)) {
                     violation(worker + " checkpointed " + unit + " at " + (atStartingPoint ? position : "#" + index)
                             + " with record #" + recordIndex + " finished beyond it, but it was never processed");
@@ -193,6 +203,7 @@ final class History {
                 }
             }
         });
+        finishedNamingAggregated += namesAggregated[0] ? 1 : 0;
     }
 
     /** Whether a processor processed the unit's record at {@code index} at least once. */
@@ -208,11 +219,6 @@ final class History {
         if (position instanceof Position.Offset offset) {
             return (int) offset.nextOffset() - 1;
         }
-        for (SimStreams.Rec rec : log.records) {
-            if (rec.position().equals(position)) {
-                return rec.index();
-            }
-        }
-        throw new IllegalStateException(log.unit + " has no record at " + position);
+        return log.indexOf(position);
     }
 }
