@@ -15,8 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * read succeeds, so that a wait is on the page before it is long enough to stall); and retrying
  * their checkpoint (written by their checkpoint writer: a write that failed, until one succeeds,
  * and a write that has not returned for {@link #SLOW_CHECKPOINT}, since the store out of reach
- * holds the unit's thread inside that write for as long as the store's own retries last). Read
- * by the status endpoints.
+ * holds the unit's thread inside that write for as long as the store's own retries last). Besides,
+ * the reads of a unit that skipped records the stream no longer retained (written by their reads;
+ * kept while the unit runs here: records nobody can process any more are not a state that passes).
+ * Read by the status endpoints.
  */
 public final class StalledUnits {
 
@@ -30,6 +32,15 @@ public final class StalledUnits {
     private final Map<UnitId, String> stalled = new ConcurrentHashMap<>();
     private final Map<UnitId, String> retrying = new ConcurrentHashMap<>();
     private final Map<UnitId, CheckpointTrouble> checkpoints = new ConcurrentHashMap<>();
+    private final Map<UnitId, RetentionSkips> retentionSkips = new ConcurrentHashMap<>();
+
+    /** How many reads of a unit skipped records no longer retained, and why the last one did. */
+    private record RetentionSkips(long reads, String last) {
+        @Override
+        public String toString() {
+            return reads + (reads == 1 ? " read" : " reads") + " skipped records no longer retained; the last: " + last;
+        }
+    }
 
     void report(UnitId unit, String reason) {
         stalled.put(unit, reason);
@@ -47,6 +58,17 @@ public final class StalledUnits {
     /** The unit's read succeeded, or the unit is done here. */
     void readRecovered(UnitId unit) {
         retrying.remove(unit);
+    }
+
+    /** A read of the unit skipped records the stream no longer retains, for {@code reason}. */
+    void retentionSkipped(UnitId unit, String reason) {
+        retentionSkips.merge(unit, new RetentionSkips(1, reason),
+                (before, now) -> new RetentionSkips(before.reads() + 1, reason));
+    }
+
+    /** The unit is done on this worker: what its reads skipped stays in the log and the counter. */
+    void closed(UnitId unit) {
+        retentionSkips.remove(unit);
     }
 
     /** The unit's thread is about to write its checkpoint (or end mark) at {@code now}. */
@@ -83,6 +105,13 @@ public final class StalledUnits {
                     : Optional.of("checkpoint write not answered for " + writing.toSeconds() + " s" + last);
         }
         return Optional.of("checkpoint write failed, will retry" + last);
+    }
+
+    /** The units running here whose reads skipped records no longer retained, each with how often and the last reason. */
+    public Map<UnitId, String> retentionSkipsSnapshot() {
+        Map<UnitId, String> snapshot = new HashMap<>();
+        retentionSkips.forEach((unit, skips) -> snapshot.put(unit, skips.toString()));
+        return Map.copyOf(snapshot);
     }
 
     /** The stalled units now, with their reasons. */

@@ -160,6 +160,14 @@ public final class StreamWorker implements AutoCloseable {
         return stalls.retryingSnapshot(clock.instant());
     }
 
+    /**
+     * Units running here whose reads skipped records the stream no longer retained (retention, a
+     * Kafka log start moved), each with how many reads did and why the last one did.
+     */
+    public Map<UnitId, String> retentionSkips() {
+        return stalls.retentionSkipsSnapshot();
+    }
+
     /** Each held unit's measured load (processor time plus the worker's cost per record, records and bytes per second). */
     public Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads() {
         return loads.loads();

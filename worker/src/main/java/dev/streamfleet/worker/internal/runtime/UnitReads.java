@@ -48,6 +48,7 @@ final class UnitReads {
         fetch.notRetained().ifPresent(why -> {
             // Records the stream no longer has were skipped: nobody can process them now, but nobody may miss it either.
             metrics.notRetained();
+            troubles.retentionSkipped(unit, why);
             LOG.error("{}: records skipped, no longer retained by the stream: {}", unit, why);
         });
         if (fetch.retryAfter().isPresent()) {

@@ -341,6 +341,7 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         phase = Phase.CLOSED;
         progress.close();
         stalls.clear(context.unit());
+        stalls.closed(context.unit());
         stalls.readRecovered(context.unit());
         stalls.checkpointRecovered(context.unit());
         mailbox.cancelStep();

@@ -146,6 +146,9 @@ final class FleetStatus {
                 if (report.has("retrying")) {
                     node.put("retrying", report.path("retrying").asText());
                 }
+                if (report.has("retentionSkipped")) {
+                    node.put("retentionSkipped", report.path("retentionSkipped").asText());
+                }
             }
         }
         ArrayNode rebalances = status.putArray("rebalances");
@@ -172,8 +175,9 @@ final class FleetStatus {
     }
 
     /**
-     * FAILED units (or units whose checkpoint row is quarantined) first, then STALLED ones, then the
-     * rest, each group in unit order: what needs an operator leads.
+     * FAILED units (or units whose checkpoint row is quarantined) first, then STALLED or retrying ones
+     * and ones whose reads skipped records no longer retained, then the rest, each group in unit
+     * order: what needs an operator leads.
      */
     static List<UnitId> attentionFirst(java.util.Collection<UnitId> units, Map<UnitId, JsonNode> reports,
                                        java.util.Set<UnitId> quarantined) {
@@ -186,7 +190,7 @@ final class FleetStatus {
                 return 2;
             }
             return report.path("state").asText().equals("FAILED") ? 0
-                    : report.has("stalled") || report.has("retrying") ? 1 : 2;
+                    : report.has("stalled") || report.has("retrying") || report.has("retentionSkipped") ? 1 : 2;
         }).thenComparing(java.util.Comparator.naturalOrder())).toList();
     }
 }

@@ -43,7 +43,7 @@ final class StatusPage {
                 .append("<div id=\"skipped\" class=\"bad\" hidden></div>")
                 .append("<h2>Units</h2><p><input id=\"filter\" type=\"search\" size=\"40\" ")
                 .append("placeholder=\"filter by unit, source, owner, state or reason\"> ")
-                .append("<label><input id=\"attention\" type=\"checkbox\"> only failed, stalled or retrying</label> ")
+                .append("<label><input id=\"attention\" type=\"checkbox\"> only failed, stalled, retrying or skipping</label> ")
                 .append("<span id=\"shown\"></span></p>")
                 .append("<table id=\"units\"><thead><tr></tr></thead><tbody></tbody></table>")
                 .append("<h2>Recent rebalances</h2><table id=\"rebalances\"><thead><tr><th>generation</th><th>at</th>")

@@ -245,6 +245,10 @@ public final class WorkerStatusServer implements AutoCloseable {
             ArrayNode retrying = body.putArray("retrying");
             new TreeMap<>(current.retrying()).forEach((unit, reason) ->
                     retrying.addObject().put("unit", unit.toString()).put("reason", reason));
+            // Records the stream dropped before they were read: nobody can process them; nobody may miss it either.
+            ArrayNode skipped = body.putArray("retentionSkips");
+            new TreeMap<>(current.retentionSkips()).forEach((unit, reason) ->
+                    skipped.addObject().put("unit", unit.toString()).put("reason", reason));
             // Background tasks that threw (each logged at ERROR) and ZooKeeper nodes skipped as unreadable (each
             // logged at WARN): never silent, and still 200, as a restart would not mend either.
             var taskFailures = current.taskFailures();
@@ -277,6 +281,7 @@ public final class WorkerStatusServer implements AutoCloseable {
         Map<UnitId, String> failures = current.failures();
         Map<UnitId, String> stalled = current.stalled();
         Map<UnitId, String> retrying = current.retrying();
+        Map<UnitId, String> retentionSkips = current.retentionSkips();
         Map<UnitId, UnitMetricsSnapshot> metrics = current.unitMetrics();
         Map<UnitId, dev.streamfleet.coordinator.UnitLoad> loads = current.loads();
         states.forEach((unit, state) -> {
@@ -301,6 +306,9 @@ public final class WorkerStatusServer implements AutoCloseable {
             }
             if (retrying.containsKey(unit)) {
                 node.put("retrying", retrying.get(unit));
+            }
+            if (retentionSkips.containsKey(unit)) {
+                node.put("retentionSkipped", retentionSkips.get(unit));
             }
             if (failures.containsKey(unit)) {
                 node.put("failure", failures.get(unit));

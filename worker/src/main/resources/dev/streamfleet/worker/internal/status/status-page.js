@@ -63,10 +63,11 @@
     return typeof iso === 'string' && iso.length >= 19 ? iso.substring(11, 19) : '';
   }
 
-  // Failed units first, then stalled or retrying ones (a stream or the checkpoint table out of reach), then the
-  // rest: what needs an operator leads.
+  // Failed units first, then stalled or retrying ones (a stream or the checkpoint table out of reach) and ones whose
+  // reads skipped records the stream no longer retained, then the rest: what needs an operator leads.
   function attention(unit) {
-    return unit.state === 'FAILED' ? 0 : unit.stalled !== undefined || unit.retrying !== undefined ? 1 : 2;
+    return unit.state === 'FAILED' ? 0 : unit.stalled !== undefined || unit.retrying !== undefined
+      || unit.retentionSkipped !== undefined ? 1 : 2;
   }
 
   function lagValue(unit) {
@@ -232,7 +233,8 @@
       return true;
     }
     var needle = view.filter.toLowerCase();
-    return [unit.unit, unit.source, unit.owner, unit.state, unit.failure, unit.stalled, unit.retrying].some(function (text) {
+    return [unit.unit, unit.source, unit.owner, unit.state, unit.failure, unit.stalled, unit.retrying,
+      unit.retentionSkipped].some(function (text) {
       return typeof text === 'string' && text.toLowerCase().indexOf(needle) >= 0;
     });
   }
@@ -270,6 +272,9 @@
       }
       if (unit.retrying !== undefined) {
         state += ' (retrying: ' + unit.retrying + ')';
+      }
+      if (unit.retentionSkipped !== undefined) {
+        state += ' (' + unit.retentionSkipped + ')';
       }
       if (unit.failure !== undefined) {
         state += ': ' + unit.failure;

@@ -337,6 +337,10 @@ class UnitRunnerTest {
         scheduler.advanceUntil(() -> board.snapshots().get(UNIT).records() == 2, STEP, LIMIT);
 
         assertThat(registry.counter("streamfleet.worker.retention.skips").getCount()).isEqualTo(1);
+        // On the status too (/health, /api/worker, the page), for as long as the unit runs here.
+        assertThat(stalls.retentionSkipsSnapshot()).containsOnlyKeys(UNIT);
+        assertThat(stalls.retentionSkipsSnapshot().get(UNIT)).isEqualTo("1 read skipped records no longer retained;"
+                + " the last: offset 3 is no longer retained by Kafka");
     }
 
     @Test

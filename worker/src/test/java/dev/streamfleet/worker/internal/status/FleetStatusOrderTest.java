@@ -55,4 +55,14 @@ class FleetStatusOrderTest {
 
         assertThat(FleetStatus.attentionFirst(List.of(a, b), reports, Set.of())).containsExactly(b, a);
     }
+
+    @Test
+    void aUnitWhoseReadsSkippedRecordsNoLongerRetainedLeadsAsAStalledOneDoes() {
+        UnitId a = UnitId.kafka("orders", 0);
+        UnitId b = UnitId.kafka("orders", 1);
+        Map<UnitId, JsonNode> reports = Map.of(a, report("READING", null), b, JSON.createObjectNode().put("state", "READING")
+                .put("retentionSkipped", "1 read skipped records no longer retained; the last: offset 3 is gone"));
+
+        assertThat(FleetStatus.attentionFirst(List.of(a, b), reports, Set.of())).containsExactly(b, a);
+    }
 }
