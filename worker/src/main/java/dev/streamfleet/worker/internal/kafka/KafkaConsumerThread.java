@@ -62,7 +62,7 @@ public final class KafkaConsumerThread implements AutoCloseable {
     /** An idle partition's loop is woken when records arrive; this only bounds a missed wake-up. */
     private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
     /** How long the consumer thread waits for a partition's end offset when it is asked where the log ends. */
-    private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(3);
 
     private final String bootstrapServers;
     private final Optional<String> mirrorGroup;
@@ -188,8 +188,15 @@ public final class KafkaConsumerThread implements AutoCloseable {
                     records = consumer.poll(POLL);
                 } catch (WakeupException e) {
                     continue;
+                } catch (org.apache.kafka.clients.consumer.LogTruncationException e) {
+                    e.offsetOutOfRangePartitions().forEach((partition, offset) -> truncated(partition, offset,
+                            Optional.ofNullable(e.divergentOffsets().get(partition)).map(at -> at.offset())));
+                    // The client says it again at every poll until the unit lets the partition go: never a tight loop.
+                    backoff(POLL);
+                    continue;
                 } catch (org.apache.kafka.clients.consumer.OffsetOutOfRangeException e) {
                     e.offsetOutOfRangePartitions().forEach(this::outOfRange);
+                    backoff(POLL);
                     continue;
                 } catch (KafkaException e) {
                     failed(e, sources.keySet());
@@ -255,10 +262,30 @@ public final class KafkaConsumerThread implements AutoCloseable {
     }
 
     /**
-     * A broker error. A fatal one (authentication, authorisation, an invalid topic) fails the
-     * partitions it concerns with the broker's message; anything else is retried, with a warning
-     * the first and every tenth time. Either way the thread backs off and goes on.
+     * The leader's log diverged from the one the position was read on, below the position (an
+     * unclean leader election replaced records): the records from the divergence on are not the
+     * ones the checkpoint counted, however long the log is now, and the client reads nothing more
+     * of the partition until someone decides. The unit fails, naming both offsets.
      */
+    private void truncated(TopicPartition partition, long offset, Optional<Long> divergedAt) {
+        failAtTheBroker(partition, partition + " was truncated at offset " + divergedAt.map(String::valueOf).orElse("?")
+                + ", below offset " + offset + " where reading stood: the records from there on are not the ones the"
+                + " checkpoint counted (an unclean leader election replaced them); nothing is read until `checkpoints"
+                + " reset` says where to start");
+    }
+
+    /** Stops reading the partition and fails its unit (or logs, when no unit holds it any more). */
+    private void failAtTheBroker(TopicPartition partition, String why) {
+        // Until its unit lets it go; a pause for back-pressure may resume it meanwhile, and the next poll fails it again.
+        consumer.pause(List.of(partition));
+        PartitionSource source = sources.get(partition);
+        if (source != null) {
+            source.fail(why);
+        } else {
+            LOG.error("{}: {}", partition, why);
+        }
+    }
+
     /**
      * The partition has no record at {@code offset}. Before its log start, retention or DeleteRecords
      * removed the records in between: reading goes on at the log start and the unit reports the
@@ -274,30 +301,25 @@ public final class KafkaConsumerThread implements AutoCloseable {
         try {
             start = consumer.beginningOffsets(List.of(partition), OFFSETS_TIMEOUT).getOrDefault(partition, 0L);
             end = consumer.endOffsets(List.of(partition), OFFSETS_TIMEOUT).getOrDefault(partition, Long.MAX_VALUE);
+        } catch (WakeupException e) {
+            return; // A command arrived: the next poll says again where the offset is out of range.
         } catch (KafkaException e) {
             LOG.warn("{}: offset {} is out of range and the log's start and end cannot be read now, asking again: {}",
                     partition, offset, e.toString());
             backoff(Duration.ofSeconds(1));
             return;
         }
-        PartitionSource source = sources.get(partition);
         if (offset >= start && offset <= end) {
             // The log grew back to it meanwhile: the next poll reads there, or says again where it is out of range.
             return;
         }
         if (offset > end) {
-            String why = "offset " + offset + " is past the end of " + partition + " (offset " + end + "): the topic was"
-                    + " recreated or lost records (an unclean leader election), so the checkpoint does not belong to"
-                    + " this log; nothing is read until `checkpoints reset` says where to start";
-            // Not among the partitions paused for back-pressure: nothing resumes it but a new assignment.
-            consumer.pause(List.of(partition));
-            if (source != null) {
-                source.fail(why);
-            } else {
-                LOG.error("{}: {}", partition, why);
-            }
+            failAtTheBroker(partition, "offset " + offset + " is past the end of " + partition + " (offset " + end
+                    + "): the topic was recreated or lost records (an unclean leader election), so the checkpoint does"
+                    + " not belong to this log; nothing is read until `checkpoints reset` says where to start");
             return;
         }
+        PartitionSource source = sources.get(partition);
         String why = "offset " + offset + " is no longer retained by Kafka (retention or DeleteRecords moved the log"
                 + " start past it): the records before the earliest retained one are gone, reading goes on there";
         if (source != null) {
@@ -309,6 +331,11 @@ public final class KafkaConsumerThread implements AutoCloseable {
         consumer.seekToBeginning(List.of(partition));
     }
 
+    /**
+     * A broker error. A fatal one (authentication, authorisation, an invalid topic) fails the
+     * partitions it concerns with the broker's message; anything else is retried, with a warning
+     * the first and every tenth time. Either way the thread backs off and goes on.
+     */
     private void failed(KafkaException e, Set<TopicPartition> partitions) {
         failures++;
         if (isFatal(e)) {

@@ -49,7 +49,7 @@ final class FleetStatus {
                 Clock clock) {
         this.snapshots = snapshots;
         this.rebalanceRecords = rebalanceRecords;
-        this.checkpoints = new CheckpointListing(store::list, clock);
+        this.checkpoints = new CheckpointListing(store::list, dev.streamfleet.core.MonotonicClock.system(clock));
         this.clock = clock;
     }
 

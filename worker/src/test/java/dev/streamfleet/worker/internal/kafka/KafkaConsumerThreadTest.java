@@ -180,4 +180,44 @@ class KafkaConsumerThreadTest {
             thread.close();
         }
     }
+    @Test
+    void aLogTruncatedBelowThePositionFailsTheUnitNamingWhereEvenWhenTheNewLeadersLogIsLongerAgain() {
+        // An unclean leader election: the new leader's log diverges at 900, below the position 1000, and it has
+        // taken 300 records since, so offset 1000 lies inside its log. The client says so (LogTruncationException,
+        // a kind of OffsetOutOfRangeException) at every poll until someone decides; offsets 900 to 999 are new
+        // records the checkpoint counts as processed.
+        TopicPartition partition = new TopicPartition("orders", 0);
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("none") {
+            @Override
+            public synchronized org.apache.kafka.clients.consumer.ConsumerRecords<byte[], byte[]> poll(java.time.Duration timeout) {
+                throw new org.apache.kafka.clients.consumer.LogTruncationException("truncated",
+                        java.util.Map.of(partition, 1000L),
+                        java.util.Map.of(partition, new org.apache.kafka.clients.consumer.OffsetAndMetadata(900L)));
+            }
+        };
+        consumer.updateBeginningOffsets(java.util.Map.of(partition, 0L));
+        consumer.updateEndOffsets(java.util.Map.of(partition, 1200L));
+        KafkaConsumerThread thread = new KafkaConsumerThread("test:9092", consumer, "test", Optional.empty());
+        try {
+            dev.streamfleet.worker.RecordSource source = thread.topic(new Position.Offset(0))
+                    .open(UnitId.kafka("orders", 0), Optional.of(new Position.Offset(1000)));
+            java.util.List<dev.streamfleet.worker.Fetch> fetches = new java.util.ArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                try {
+                    fetches.add(source.fetch());
+                    return false;
+                } catch (dev.streamfleet.worker.SourceFailedException e) {
+                    failure.set(e);
+                    return true;
+                }
+            });
+
+            assertThat(failure.get()).hasMessageContaining("orders-0 was truncated at offset 900, below offset 1000")
+                    .hasMessageContaining("checkpoints reset");
+            assertThat(fetches.stream().flatMap(f -> f.notRetained().stream()).toList()).as("no retention skip").isEmpty();
+        } finally {
+            thread.close();
+        }
+    }
 }

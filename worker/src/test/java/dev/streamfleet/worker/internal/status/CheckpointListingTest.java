@@ -2,6 +2,7 @@ package dev.streamfleet.worker.internal.status;
 
 import dev.streamfleet.checkpoint.Checkpoint;
 import dev.streamfleet.coordinator.ManualScheduler;
+import dev.streamfleet.core.MonotonicClock;
 
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,7 @@ class CheckpointListingTest {
     private final CheckpointListing listing = new CheckpointListing(() -> {
         listings.incrementAndGet();
         return List.<Checkpoint>of();
-    }, time.clock);
+    }, MonotonicClock.startingAt(time.clock.instant(), time::nanoTime));
 
     @Test
     void manyOpenPagesCostOneTableListingPerThirtySeconds() {
