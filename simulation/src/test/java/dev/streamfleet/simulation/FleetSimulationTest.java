@@ -125,7 +125,8 @@ class FleetSimulationTest {
             for (int kind : new int[] {SimZooKeeper.Counts.LAGS, SimZooKeeper.Counts.CUTS, SimZooKeeper.Counts.DROPS,
                     SimZooKeeper.Counts.MOVES, SimZooKeeper.Counts.BEHIND, SimZooKeeper.Counts.STALE_READS,
                     SimZooKeeper.Counts.EXPIRED_LATE, SimZooKeeper.Counts.RESTARTS, SimZooKeeper.Counts.REFUSED_EXPIRED,
-                    SimZooKeeper.Counts.REFUSED, SimZooKeeper.Counts.REFUSED_ELECTION}) {
+                    SimZooKeeper.Counts.REFUSED, SimZooKeeper.Counts.REFUSED_ELECTION,
+                    SimZooKeeper.Counts.REFUSED_GENERATION}) {
                 assertThat(zookeeper.get(kind)).as("the ensemble over all seeds: " + zookeeper).isPositive();
             }
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {

@@ -123,9 +123,15 @@ final class SimClient {
         return state == State.CONNECTED && linkUp && session.server >= 0;
     }
 
-    /** The data tree of the server this client is (or was last) connected to: what its reads see now. */
+    /**
+     * The data tree of the server this client is (or was last) connected to: what a read answers now,
+     * without its latency (for the leader latch and the leader's periodic check). Like an answer, it
+     * carries the server's zxid, which the client has seen from then on.
+     */
     SimZooKeeper.Tree view() {
-        return zk.servers[lastServer].tree;
+        SimZooKeeper.Tree tree = zk.servers[lastServer].tree;
+        seen(tree.zxid);
+        return tree;
     }
 
     /** The network between this worker and ZooKeeper goes down or comes back. */

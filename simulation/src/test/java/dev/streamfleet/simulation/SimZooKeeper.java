@@ -85,6 +85,8 @@ final class SimZooKeeper {
         final Map<WorkerId, Object> assignments = new TreeMap<>();
         long generation;
         int generationVersion;
+        /** The member entry (election node) of the leader that last wrote the generation. */
+        long generationBy;
         final TreeSet<UnitId> ended = new TreeSet<>();
         final Map<WorkerId, PublishedLoads> loads = new TreeMap<>();
         /** The zxid that last changed each watchable path. */
@@ -480,8 +482,11 @@ final class SimZooKeeper {
         }
         if (committed.generationVersion != generationVersion) {
             counts[Counts.REFUSED_GENERATION]++;
+            boolean own = committed.generationBy == electedIn;
+            counts[Counts.REFUSED_OWN_GENERATION] += own ? 1 : 0;
             failed.add("BadVersion: the generation is at version " + committed.generationVersion + ", not "
-                    + generationVersion);
+                    + generationVersion + (own ? " (this leader's own earlier write)" : " (written by session "
+                    + committed.generationBy + ")"));
         }
         for (WorkerId worker : written.keySet()) {
             boolean exists = assignments.containsKey(worker);
@@ -501,6 +506,7 @@ final class SimZooKeeper {
         commit(paths, (tree, z) -> {
             tree.generation = generation;
             tree.generationVersion++;
+            tree.generationBy = electedIn;
             tree.assignments.putAll(bodies);
         });
     }
@@ -612,7 +618,8 @@ final class SimZooKeeper {
         static final int REFUSED_NODE = 10;
         static final int REFUSED = 11;
         static final int RESTARTS = 12;
-        static final int KINDS = 13;
+        static final int REFUSED_OWN_GENERATION = 13;
+        static final int KINDS = 14;
 
         static Counts none() {
             return new Counts(new long[KINDS]);
@@ -640,10 +647,11 @@ final class SimZooKeeper {
                             + " clients); %d clients moved to another server, %d refused by a server behind them;"
                             + " %d stale reads, %d answered in a session the leader had expired; leaders' publishes"
                             + " refused: %d in an expired session, %d transactions (%d with the election node gone,"
-                            + " %d with the generation moved on, %d with an assignment node created or deleted since read)",
+                            + " %d with the generation moved on (%d of them by its own write: applied, answer lost, retried),"
+                            + " %d with an assignment node created or deleted since read)",
                     of[LAGS], of[CUTS], of[RESTARTS], of[DROPS] + of[RESTARTS], of[MOVES], of[BEHIND], of[STALE_READS],
                     of[EXPIRED_LATE], of[REFUSED_EXPIRED], of[REFUSED], of[REFUSED_ELECTION], of[REFUSED_GENERATION],
-                    of[REFUSED_NODE]);
+                    of[REFUSED_OWN_GENERATION], of[REFUSED_NODE]);
         }
     }
 }
