@@ -66,7 +66,7 @@ final class Fleet {
         this.seed = seed;
         this.loop = new SimLoop(seed, trace);
         this.start = loop.now();
-        this.zk = new SimZooKeeper(loop, SESSION);
+        this.zk = new SimZooKeeper(loop, SESSION, new java.util.Random(seed * 0xC2B2AE3D27D4EB4FL + 1));
         this.streams = new SimStreams(loop, 2 + loop.random.nextInt(3), 1 + loop.random.nextInt(3));
         InMemoryCheckpointTable table = new InMemoryCheckpointTable(loop.clock);
         this.rows = table.store("simulation");
@@ -87,7 +87,7 @@ final class Fleet {
         this.seed = seed;
         this.loop = new SimLoop(seed, trace);
         this.start = loop.now();
-        this.zk = new SimZooKeeper(loop, SESSION);
+        this.zk = new SimZooKeeper(loop, SESSION, new java.util.Random(seed));
         this.streams = new SimStreams(loop, partitions, 0);
         InMemoryCheckpointTable table = new InMemoryCheckpointTable(loop.clock);
         this.rows = table.store("simulation");
@@ -120,7 +120,7 @@ final class Fleet {
         at(changeAt, () -> {
             before[0] = zk.requests;
             before[1] = zk.watchEvents;
-            before[2] = zk.generation;
+            before[2] = zk.committed.generation;
             List<SimWorker> live = new ArrayList<>(live());
             java.util.Collections.shuffle(live, loop.random);
             for (int i = 0; i < changes && i < live.size(); i++) {
@@ -147,7 +147,7 @@ final class Fleet {
         loop.close();
         long requests = zk.requests - before[0];
         long events = zk.watchEvents - before[1];
-        long rebalances = zk.generation - before[2];
+        long rebalances = zk.committed.generation - before[2];
         return String.format("scale: %d workers, %d units; every unit READING on one worker %s after the last start; %d left, %d crashed, %d joined at %d s:"
                         + " settled %s later; %d rebalances, %d ZooKeeper requests (%d per rebalance), %d watch events"
                         + " (%.1f per worker); %d violations",
@@ -240,6 +240,9 @@ final class Fleet {
         at(FAULTS_FROM, this::nextFault);
         // Calm runs too: a step forward must not cut a graceful move short, where duplicates count.
         at(FAULTS_FROM.plusMillis(clockDraw.nextInt(5000)), this::nextClockStep);
+        if (!calm) {
+            at(FAULTS_FROM.plusMillis(zk.faultPause()), this::nextFollowerFault);
+        }
         at(FAULTS_UNTIL, this::heal);
         at(Duration.ofSeconds(1), this::keepOneAlive);
         try {
@@ -257,7 +260,8 @@ final class Fleet {
                 clockSteps[0], clockSteps[1], measures.summary(),
                 new Kpl(streams.aggregatesPut, history.aggregatedProcessed, history.checkpointsInsideAggregates,
                         history.finishedNamingAggregated, streams.resumesInsideAggregates,
-                        calm ? streams.resumesInsideAggregates : 0, streams.droppedOutsideRange, streams.reputs));
+                        calm ? streams.resumesInsideAggregates : 0, streams.droppedOutsideRange, streams.reputs),
+                zk.counts());
     }
 
     private void produce() {
@@ -433,6 +437,18 @@ final class Fleet {
         at(Duration.ofMillis(2000 + clockDraw.nextInt(8000)), this::nextClockStep);
     }
 
+    /** A ZooKeeper follower lags, is cut off from the leader or restarts, drawn apart from the other faults. */
+    private void nextFollowerFault() {
+        if (loop.elapsed().compareTo(FAULTS_UNTIL) >= 0) {
+            return;
+        }
+        String fault = zk.nextFault();
+        if (fault != null) {
+            fault(fault);
+        }
+        at(Duration.ofMillis(zk.faultPause()), this::nextFollowerFault);
+    }
+
     /** The faults stop: every process thaws and reconnects, the store and the streams stop failing. */
     private void heal() {
         trace.add(loop.now(), "world", "FAULT healed: no faults from here on" + (calm ? " (a calm run)" : ""));
@@ -450,6 +466,7 @@ final class Fleet {
         storeErrors.landThenTimeOut = 0;
         storeErrors.cutOff.clear();
         zk.maxLatencyMillis = 15;
+        zk.heal();
         streams.failingReads = 0;
     }
 
@@ -568,7 +585,8 @@ final class Fleet {
     record Verdict(long seed, List<String> violations, Trace trace, long processed, long checkpoints,
                    long checkpointsNamingFinished, long checkpointsAtStart, int faults,
                    int taskFailures, boolean calm, Garbage.Counts garbage, Trims trims, int clockStepsForward,
-                   int clockStepsBack, Measures.Summary measures, Kpl kpl) {
+                   int clockStepsBack, Measures.Summary measures, Kpl kpl,
+                   SimZooKeeper.Counts zookeeper) {
         boolean passed() {
             return violations.isEmpty();
         }

@@ -55,6 +55,7 @@ class FleetSimulationTest {
         long stepsForward = 0;
         long stepsBack = 0;
         Fleet.Kpl kpl = Fleet.Kpl.none();
+        SimZooKeeper.Counts zookeeper = SimZooKeeper.Counts.none();
         for (Future<Fleet.Verdict> run : runs) {
             Fleet.Verdict verdict = run.get(10, TimeUnit.MINUTES);
             calmRecords += verdict.calm() ? verdict.processed() : 0;
@@ -71,6 +72,7 @@ class FleetSimulationTest {
             calmStepsForward += verdict.calm() ? verdict.clockStepsForward() : 0;
             stepsBack += verdict.clockStepsBack();
             kpl = kpl.plus(verdict.kpl());
+            zookeeper = zookeeper.plus(verdict.zookeeper());
             if (!verdict.passed()) {
                 failed.add(verdict);
             }
@@ -86,6 +88,7 @@ class FleetSimulationTest {
         System.out.printf("clock steps: %d forward, %d back; %d forward in calm runs%n", stepsForward, stepsBack,
                 calmStepsForward);
         System.out.println("KPL: " + kpl);
+        System.out.println("zookeeper: " + zookeeper);
         failed.stream().mapToLong(Fleet.Verdict::seed).min().ifPresent(first -> System.out.printf(
                 "first failing seed: %d, the %d. searched%n", first, first - START + 1));
         for (Fleet.Verdict verdict : failed.subList(0, Math.min(3, failed.size()))) {
@@ -119,6 +122,13 @@ class FleetSimulationTest {
                     .as("retention over all seeds: " + trims).allMatch(n -> n > 0);
             assertThat(List.of(stepsForward, stepsBack)).as("wall clocks stepped forward, back").allMatch(n -> n > 0);
             assertThat(kpl.all()).as("KPL aggregates over all seeds: " + kpl).allMatch(n -> n > 0);
+            for (int kind : new int[] {SimZooKeeper.Counts.LAGS, SimZooKeeper.Counts.CUTS, SimZooKeeper.Counts.DROPS,
+                    SimZooKeeper.Counts.MOVES, SimZooKeeper.Counts.BEHIND, SimZooKeeper.Counts.STALE_READS,
+                    SimZooKeeper.Counts.EXPIRED_LATE, SimZooKeeper.Counts.RESTARTS, SimZooKeeper.Counts.REFUSED_EXPIRED,
+                    SimZooKeeper.Counts.REFUSED, SimZooKeeper.Counts.REFUSED_ELECTION,
+                    SimZooKeeper.Counts.REFUSED_GENERATION}) {
+                assertThat(zookeeper.get(kind)).as("the ensemble over all seeds: " + zookeeper).isPositive();
+            }
             for (int kind = 0; kind < Garbage.Counts.KINDS; kind++) {
                 assertThat(garbage.get(kind)).as("garbage over all seeds: " + garbage).isPositive();
             }

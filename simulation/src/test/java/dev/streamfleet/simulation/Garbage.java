@@ -216,9 +216,8 @@ final class Garbage {
         SimWorker worker = live.get(fleet.loop.random.nextInt(live.size()));
         String body = "{\"generation\":\"" + fleet.loop.random.nextInt(1000) + "x\",\"units\":7}";
         fleet.fault("the assignment node of " + worker + " is garbage: " + body);
-        fleet.zk.assignments.put(worker.id, body);
+        fleet.zk.setAssignment(worker.id, body);
         counts[Counts.ASSIGNMENTS]++;
-        fleet.zk.fire("assignment/" + worker.id.value());
     }
 
     /**
@@ -243,9 +242,8 @@ final class Garbage {
         }
         UnitId unit = from.get(fleet.loop.random.nextInt(from.size()));
         fleet.fault("a forged ended/ report of " + unit + ", whose row does not say ENDED");
-        fleet.zk.ended.add(unit);
+        fleet.zk.addEnded(unit);
         counts[Counts.REPORTS]++;
-        fleet.zk.fire("ended");
     }
 
     /** The keeper of {@code worker} is handed its assignment: the units, or null when the node is garbage. */

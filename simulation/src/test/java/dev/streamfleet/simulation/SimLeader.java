@@ -19,6 +19,7 @@ import dev.streamfleet.core.UnitId;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,14 +29,20 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * A worker's leader side, deciding with the production {@link LeaderDecisions} and
  * {@link StartSeeding}: while the ensemble names it leader, it rebalances after the fleet
  * changes (quiet period and longest delay as configured by default), decides from the loads the
  * workers published, and checks for new units and other loads every discovery interval,
- * publishing only the assignments that changed, under a new generation, and only while its
- * session still leads.
+ * publishing only the assignments that changed, under a new generation. As production's leader,
+ * it reads from its own server (which may lag), decides, and writes later, in one transaction that
+ * the ensemble refuses whole when its election node is gone or the generation moved on since it
+ * read it; its one thread is held from its reads to its write, so watch events, checks and a
+ * deposition wait behind a rebalance in progress.
  */
 final class SimLeader {
 
@@ -58,8 +65,22 @@ final class SimLeader {
     private boolean leading;
     /** When this leader last moved each unit, as it published. */
     private final Map<UnitId, Instant> movedAt = new HashMap<>();
+    /** The session it was elected in: its election node is that session's member entry. */
     private long leadingSession;
     private dev.streamfleet.coordinator.Scheduler.Cancellable tick;
+    /** A rebalance holds the thread from its reads to its last write; what comes meanwhile waits here. */
+    private boolean rebalancing;
+    private final List<Runnable> waiting = new ArrayList<>();
+
+    /** What the leader read from its server, all at once. */
+    private record Reads(SortedSet<WorkerId> workers, Map<WorkerId, Object> assignments, long generation,
+                         int generationVersion, List<UnitId> ended, Map<WorkerId, SimZooKeeper.PublishedLoads> loads) {
+
+        static Reads of(SimZooKeeper.Tree tree) {
+            return new Reads(new TreeSet<>(tree.members.values()), new TreeMap<>(tree.assignments), tree.generation,
+                    tree.generationVersion, List.copyOf(tree.ended), new TreeMap<>(tree.loads));
+        }
+    }
 
     SimLeader(SimWorker worker, SimLoop.Queue thread, CheckpointStore store) {
         this.worker = worker;
@@ -77,9 +98,20 @@ final class SimLeader {
         return worker.fleet.zk;
     }
 
+    /** Runs {@code task} on the leader's thread once no rebalance holds it. */
+    private void onThread(Runnable task) {
+        thread.execute(() -> {
+            if (rebalancing) {
+                waiting.add(task);
+            } else {
+                task.run();
+            }
+        });
+    }
+
     /** The connection came back: the latch looks at the election again. */
     void reconnected() {
-        thread.execute(this::checkLeadership);
+        onThread(this::checkLeadership);
     }
 
     /** A new session: the election is entered again, as production's leader latch does. */
@@ -88,46 +120,57 @@ final class SimLeader {
         watchEnded();
     }
 
-    /** Whether a request of the leader reaches the ensemble in the session it leads with. */
-    private boolean reaches() {
-        return worker.client.linkUp() && zk().alive(leadingSession) && worker.client.sessionId() == leadingSession
-                && zk().leader().filter(worker.id::equals).isPresent();
-    }
-
     private void watchMembers() {
         zk().watch("members", worker.client.sessionId(), worker.client, () -> {
-            thread.execute(this::checkLeadership);
+            onThread(this::checkLeadership);
             watchMembers();
         });
-        thread.execute(this::checkLeadership);
+        onThread(this::checkLeadership);
     }
 
     /** The reports of ended units, watched again each time they change, as production watches {@code ended/}. */
     private void watchEnded() {
         zk().watch("ended", worker.client.sessionId(), worker.client, () -> {
-            thread.execute(this::changed);
+            onThread(this::changed);
             watchEnded();
         });
     }
 
+    /**
+     * As the leader latch, from what its server answers (so only while connected): it leads when its
+     * own election node, its session's member entry, is the first; it no longer leads when it is not.
+     */
     private void checkLeadership() {
-        boolean now = zk().leader().filter(worker.id::equals).isPresent()
-                && zk().members.get(worker.client.sessionId()) != null;
+        if (!worker.client.connected()) {
+            return;
+        }
+        SimZooKeeper.Tree view = worker.client.view();
+        long session = worker.client.sessionId();
+        boolean now = !view.members.isEmpty() && view.members.firstKey() == session;
         if (now && !leading) {
             leading = true;
-            leadingSession = worker.client.sessionId();
+            leadingSession = session;
             schedule = new RebalanceSchedule(CoordinatorConfig.DEFAULT_REBALANCE_QUIET,
                     CoordinatorConfig.DEFAULT_REBALANCE_MAX_DELAY);
             starts = new StartSeeding(store, worker.fleet.streams.discovery());
             decisions.leadershipStarted();
-            worker.loop.trace.add(worker.loop.now(), worker.id.value(), "elected leader");
+            worker.loop.trace.add(worker.loop.now(), worker.id.value(), "elected leader in session " + session);
+        } else if (!now && leading) {
+            worker.loop.trace.add(worker.loop.now(), worker.id.value(), "no longer leads: the first election node"
+                    + " is not that of session " + session);
+            stopLeading();
         }
         if (leading) {
             changed();
         }
     }
 
+    /** The latch says it no longer leads (the connection was lost): heard after a rebalance in progress. */
     void deposed() {
+        onThread(this::stopLeading);
+    }
+
+    private void stopLeading() {
         leading = false;
         if (tick != null) {
             tick.cancel();
@@ -135,7 +178,7 @@ final class SimLeader {
     }
 
     private void discoveryCheck() {
-        thread.execute(() -> {
+        onThread(() -> {
             if (leading) {
                 check();
             }
@@ -152,7 +195,14 @@ final class SimLeader {
             tick.cancel();
         }
         schedule.dueAt().ifPresent(due -> tick = worker.host.timer(Duration.between(worker.loop.now(), due),
-                () -> thread.execute(this::onTick)));
+                () -> onThread(this::onTick)));
+    }
+
+    private void retryLater() {
+        if (leading) {
+            schedule.changed(worker.loop.now().plusSeconds(1));
+            changed();
+        }
     }
 
     private void onTick() {
@@ -160,54 +210,126 @@ final class SimLeader {
             return;
         }
         schedule.started();
-        if (!reaches()) {
-            if (!zk().alive(leadingSession)) {
-                deposed();
+        rebalancing = true;
+        long electedIn = leadingSession;
+        call(() -> worker.client.read("the leader's reads", (session, tree) -> Reads.of(tree)),
+                (reads, failure) -> thread.execute(() -> {
+                    if (failure != null) {
+                        failed("rebalance failed: " + failure.getMessage());
+                        return;
+                    }
+                    try {
+                        decideAndPublish(reads, electedIn);
+                    } catch (RuntimeException e) {
+                        failed("rebalance failed: " + e);
+                    }
+                }));
+    }
+
+    /**
+     * A foreground operation as Curator runs it under production's retry policy
+     * ({@code ExponentialBackoffRetry(100, 3, 1_000)}, connection timeout the session timeout): each
+     * attempt waits up to the connection timeout for a connection; a connection loss or an expired
+     * session is tried again three times, the last in whatever session the client has by then.
+     */
+    private <T> void call(Supplier<CompletionStage<T>> send, BiConsumer<T, Throwable> then) {
+        attempt(send, then, 0, worker.loop.now().plus(worker.client.zk.sessionTimeout));
+    }
+
+    private <T> void attempt(Supplier<CompletionStage<T>> send, BiConsumer<T, Throwable> then, int retries,
+                             Instant waitUntil) {
+        if (!worker.client.connected()) {
+            if (!worker.loop.now().isBefore(waitUntil)) {
+                then.accept(null, new SimClient.ConnectionLoss("not connected within the connection timeout"));
             } else {
-                // Cut off: the reads fail; tried again as after any failed rebalance.
-                schedule.changed(worker.loop.now().plusSeconds(1));
-                changed();
+                worker.host.timer(SimZooKeeper.TICK, () -> attempt(send, then, retries, waitUntil));
             }
             return;
         }
-        try {
-            rebalance();
-        } catch (RuntimeException e) {
-            worker.loop.trace.add(worker.loop.now(), worker.id.value(), "rebalance failed: " + e);
-            schedule.changed(worker.loop.now().plusSeconds(1));
-            changed();
+        send.get().whenComplete((result, failure) -> {
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException ? failure.getCause() : failure;
+            if ((cause instanceof SimClient.ConnectionLoss || cause instanceof SimClient.SessionExpired) && retries < 3) {
+                long sleep = Math.min(1000, 100L * (1 + worker.loop.random.nextInt(1 << (retries + 1))));
+                worker.host.timer(Duration.ofMillis(sleep), () -> attempt(send, then, retries + 1,
+                        worker.loop.now().plus(worker.client.zk.sessionTimeout)));
+            } else {
+                then.accept(result, cause);
+            }
+        });
+    }
+
+    private void failed(String why) {
+        worker.loop.trace.add(worker.loop.now(), worker.id.value(), why);
+        retryLater();
+        done();
+    }
+
+    /** The rebalance is over: what waited for the thread runs, in order, until one starts a rebalance again. */
+    private void done() {
+        rebalancing = false;
+        while (!rebalancing && !waiting.isEmpty()) {
+            waiting.remove(0).run();
         }
     }
 
-    private void rebalance() {
-        SimZooKeeper zk = zk();
-        SortedSet<WorkerId> workers = new TreeSet<>(zk.members.values());
+    private void decideAndPublish(Reads reads, long electedIn) {
         Map<UnitId, UnitSpec> units = units();
-        AssignmentNodes nodes = nodes();
+        AssignmentNodes nodes = nodes(reads.assignments());
         Set<UnitId> held = starts.settle(units, nodes.owners().keySet());
-        List<UnitId> reports = List.copyOf(zk.ended);
-        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(workers, Map.of(), units, nodes,
-                reports, held, loads(nodes.owners())), this::endedInTheStore, worker.loop.now());
-        if (!decision.writes().isEmpty()) {
-            if (!zk.alive(leadingSession) || zk.leader().filter(worker.id::equals).isEmpty()) {
-                deposed();
+        List<UnitId> reports = reads.ended();
+        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(reads.workers(), Map.of(), units,
+                nodes, reports, held, loads(reads.loads(), nodes.owners())), this::endedInTheStore, worker.loop.now());
+        if (decision.writes().isEmpty()) {
+            decisions.published(decision, worker.loop.now());
+            cleanUp(decision, reports);
+            return;
+        }
+        long generation = reads.generation() + 1;
+        Map<WorkerId, AssignedUnits> written = new TreeMap<>();
+        decision.writes().forEach((w, mine) -> written.put(w, new AssignedUnits(generation, mine)));
+        Set<WorkerId> nodesRead = Set.copyOf(reads.assignments().keySet());
+        call(() -> worker.client.request("publish generation " + generation, session -> {
+            zk().publish(electedIn, reads.generationVersion(), generation, written, nodesRead);
+            return true;
+        }), (ok, failure) -> thread.execute(() -> {
+            if (failure != null) {
+                failed("generation " + generation + " not published (deposed, or raced another leader?): "
+                        + failure.getMessage());
                 return;
             }
-            long generation = zk.generation + 1;
-            Map<WorkerId, AssignedUnits> written = new TreeMap<>();
-            decision.writes().forEach((w, mine) -> written.put(w, new AssignedUnits(generation, mine)));
-            zk.publish(generation, written);
             worker.loop.trace.add(worker.loop.now(), worker.id.value(), "published generation " + generation + ": "
                     + written.values() + " (" + decision.reason() + ")");
             countLoadMoves(decision);
+            decisions.published(decision, worker.loop.now());
+            cleanUp(decision, reports);
+        }));
+    }
+
+    /** As production, after a publish: each departed worker's assignment and each report taken in deleted on its own. */
+    private void cleanUp(LeaderDecisions.Decision decision, List<UnitId> reports) {
+        List<WorkerId> departed = List.copyOf(decision.departed());
+        if (departed.isEmpty() && reports.isEmpty()) {
+            finish(decision);
+            return;
         }
-        decisions.published(decision, worker.loop.now());
-        decision.departed().forEach(zk::deleteAssignment);
-        reports.forEach(zk.ended::remove);
+        call(() -> worker.client.request("delete departed assignments and ended reports", session -> {
+            departed.forEach(zk()::deleteAssignment);
+            reports.forEach(zk()::removeEnded);
+            return true;
+        }), (ok, failure) -> thread.execute(() -> {
+            if (failure != null) {
+                failed("rebalance failed: " + failure.getMessage());
+            } else {
+                finish(decision);
+            }
+        }));
+    }
+
+    private void finish(LeaderDecisions.Decision decision) {
         if (decision.retryLater()) {
-            schedule.changed(worker.loop.now().plusSeconds(1));
-            changed();
+            retryLater();
         }
+        done();
     }
 
     /**
@@ -238,9 +360,10 @@ final class SimLeader {
     }
 
     /** As production's {@code LeaderReads.loads}: each unit's owner's figure, or another worker's. */
-    private Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) {
+    private static Map<UnitId, Double> loads(Map<WorkerId, SimZooKeeper.PublishedLoads> published,
+                                             Map<UnitId, WorkerId> owners) {
         Map<UnitId, Double> loads = new HashMap<>();
-        zk().loads.forEach((w, published) -> published.loads().forEach((unit, load) -> {
+        published.forEach((w, node) -> node.loads().forEach((unit, load) -> {
             if (w.equals(owners.get(unit))) {
                 loads.put(unit, load.load());
             } else {
@@ -256,10 +379,10 @@ final class SimLeader {
         return units;
     }
 
-    private AssignmentNodes nodes() {
+    private static AssignmentNodes nodes(Map<WorkerId, Object> assignments) {
         SortedMap<WorkerId, SortedSet<UnitId>> readable = new TreeMap<>();
         Set<WorkerId> unreadable = new HashSet<>();
-        zk().assignments.forEach((w, body) -> {
+        assignments.forEach((w, body) -> {
             if (body instanceof AssignedUnits assigned) {
                 readable.put(w, assigned.units());
             } else {
@@ -280,9 +403,10 @@ final class SimLeader {
 
     /** The periodic check, as production's: a rebalance when the fleet changed since the last decision. */
     private void check() {
-        if (!reaches()) {
+        if (!worker.client.connected()) {
             return;
         }
+        SimZooKeeper.Tree view = worker.client.view();
         decisions.check(new FleetReads<RuntimeException>() {
             @Override
             public Map<UnitId, UnitSpec> units() {
@@ -291,12 +415,12 @@ final class SimLeader {
 
             @Override
             public AssignmentNodes assignments() {
-                return nodes();
+                return nodes(view.assignments);
             }
 
             @Override
             public Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) {
-                return SimLeader.this.loads(owners);
+                return SimLeader.loads(view.loads, owners);
             }
 
             @Override

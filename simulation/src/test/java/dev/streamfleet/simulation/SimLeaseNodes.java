@@ -11,7 +11,11 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** The lease keeper's port onto the simulated ensemble, through the worker's connection. */
+/**
+ * The lease keeper's port onto the simulated ensemble, through the worker's connection: reads (the
+ * assignment, a lease and its holder) from the worker's server, as production's {@code getData} and
+ * {@code checkExists}; writes through the leader.
+ */
 final class SimLeaseNodes implements LeaseNodes {
 
     private static final Duration DELETE_RETRY = Duration.ofMillis(200);
@@ -32,9 +36,9 @@ final class SimLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange) {
-        return client.<Object>request("read assignment", session -> {
+        return client.<Object>read("read assignment", (session, tree) -> {
             zk.watch("assignment/" + me(), session, client, onChange);
-            return Optional.ofNullable(zk.assignments.get(client.worker));
+            return Optional.ofNullable(tree.assignments.get(client.worker));
         }).thenApply(found -> {
             Optional<?> body = (Optional<?>) found;
             if (body.isPresent() && !(body.get() instanceof AssignedUnits)) {
@@ -49,11 +53,10 @@ final class SimLeaseNodes implements LeaseNodes {
     @Override
     public CompletionStage<OptionalLong> create(UnitId unit, long generation) {
         return client.request("create lease " + unit, session -> {
-            if (zk.leases.containsKey(unit)) {
+            long czxid = zk.createLease(unit, session);
+            if (czxid < 0) {
                 return OptionalLong.empty();
             }
-            long czxid = zk.nextZxid();
-            zk.leases.put(unit, new SimZooKeeper.Lease(session, czxid));
             zk.loop.trace.add(zk.loop.now(), me(), "lease of " + unit + " created, czxid " + czxid);
             return OptionalLong.of(czxid);
         });
@@ -61,8 +64,8 @@ final class SimLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Optional<Lease>> watch(UnitId unit, Runnable onDeleted) {
-        return client.request("watch lease " + unit, session -> {
-            SimZooKeeper.Lease lease = zk.leases.get(unit);
+        return client.read("watch lease " + unit, (session, tree) -> {
+            SimZooKeeper.Lease lease = tree.leases.get(unit);
             if (lease != null) {
                 zk.watch("lease/" + unit, session, client, onDeleted);
             }
@@ -100,8 +103,8 @@ final class SimLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Boolean> stillHeld(UnitId unit, long czxid) {
-        return client.request("check lease " + unit, session -> {
-            SimZooKeeper.Lease lease = zk.leases.get(unit);
+        return client.read("check lease " + unit, (session, tree) -> {
+            SimZooKeeper.Lease lease = tree.leases.get(unit);
             return lease != null && lease.czxid() == czxid && lease.session() == session;
         });
     }
@@ -109,8 +112,7 @@ final class SimLeaseNodes implements LeaseNodes {
     @Override
     public CompletionStage<Void> reportEnded(UnitId unit) {
         return client.request("report " + unit + " ended", session -> {
-            zk.ended.add(unit);
-            zk.fire("ended");
+            zk.addEnded(unit);
             return null;
         });
     }

@@ -79,6 +79,8 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     private final RecordProcessorFactory processors;
     /** How often a revoke whose session was not confirmed lately looks again, until its deadline. */
     private static final Duration UNCONFIRMED_REVOKE_POLL = Duration.ofMillis(50);
+    /** How often a shard's ending looks again whether the lease is confirmed. */
+    private static final Duration LEASE_UNCERTAIN_POLL = Duration.ofMillis(50);
 
     private final Scheduler scheduler;
     private final WorkerSettings settings;
@@ -258,6 +260,12 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
     @Override
     public void end() {
         if (phase != Phase.READING) {
+            return;
+        }
+        if (!context.validity().current()) {
+            // The lease may have lapsed since the last fetch (the process froze, a checkpoint write was
+            // slow): shardEnded waits until the session is confirmed again, or the unit is taken away.
+            endRetry = scheduler.schedule(() -> post(this::end), LEASE_UNCERTAIN_POLL);
             return;
         }
         phase = Phase.ENDING;

@@ -702,6 +702,38 @@ class UnitRunnerTest {
         assertThat(stored()).contains(new Position.Offset(2));
     }
 
+    /**
+     * Found by the fleet simulation (seed 687, once its ZooKeeper followers lag and are cut off): the
+     * worker froze while its unit wrote a checkpoint after the shard's last fetch, its session expired
+     * meanwhile, and once thawed the unit called shardEnded under a lease that had lapsed. The lease is
+     * checked before each fetch and batch, so it may lapse between the last fetch and the ending.
+     */
+    @Test
+    void shardEndedWaitsWhileTheLeaseIsUncertainAfterTheLastFetch() {
+        AtomicBoolean confirmed = new AtomicBoolean(true);
+        ScriptedSource source = new ScriptedSource(true, List.of(List.of(0L, 1L))) {
+            @Override
+            public Fetch fetch() {
+                Fetch fetch = super.fetch();
+                if (fetch.endOfUnit()) {
+                    confirmed.set(false);
+                }
+                return fetch;
+            }
+        };
+        RecordingProcessor processor = new RecordingProcessor();
+        start(context(confirmed::get), source, processor);
+        scheduler.advanceUntil(() -> source.fetches >= 2, STEP, LIMIT);
+
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(processor.calls).as("no shardEnded while the lease may have lapsed")
+                .containsExactly("initialize", "process 0");
+
+        confirmed.set(true);
+        scheduler.advanceUntil(() -> events.contains("ended"), STEP, LIMIT);
+        assertThat(processor.calls).containsExactly("initialize", "process 0", "shardEnded");
+    }
+
     @Test
     void pausedUnitFetchesNothingUntilResumed() {
         RecordingProcessor processor = new RecordingProcessor();
