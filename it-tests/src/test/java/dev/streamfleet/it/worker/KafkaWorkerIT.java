@@ -380,4 +380,35 @@ class KafkaWorkerIT {
         assertThat(second.data()).containsExactlyElementsOf(idList(100, 105));
         System.out.printf("past-the-end scenario took %d ms%n", (System.nanoTime() - started) / 1_000_000);
     }
+
+    @Test
+    void aTopicRecreatedWhileAWorkerReadsItFailsTheUnitPastTheEnd() throws Exception {
+        long started = System.nanoTime();
+        String topic = createTopic(1);
+        String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
+        UnitId unit = UnitId.kafka(topic, 0);
+        produce(topic, 0, 20, 3);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (RunningKafkaWorker running = start(application, topic, "w1", collector);
+             StatusEndpoints status = StatusEndpoints.serving(running.worker(), table.store(application))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> table.store(application).read(unit)
+                    .flatMap(dev.streamfleet.checkpoint.Checkpoint::position).equals(java.util.Optional.of(new Position.Offset(20))));
+            // The consumer is at offset 20 when the topic goes away (its fetches fail with UNKNOWN_TOPIC_OR_PARTITION)
+            // and comes back empty under a new topic id.
+            TestTopics.recreate(bootstrap(), topic, 1);
+            produce(topic, 100, 105, 3);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> running.worker().failures().containsKey(unit));
+            assertThat(running.worker().failures().get(unit)).contains("offset 20 is past the end")
+                    .contains("checkpoints reset");
+            assertThat(running.worker().units()).containsEntry(unit, dev.streamfleet.coordinator.UnitState.FAILED);
+            assertThat(status.json("/health").path("failed").findValuesAsText("unit")).containsExactly(unit.toString());
+            assertThat(table.store(application).read(unit).flatMap(dev.streamfleet.checkpoint.Checkpoint::position))
+                    .as("the row is left for the operator").contains(new Position.Offset(20));
+        }
+
+        assertThat(collector.data()).as("the old log's records, none of the new one's").containsExactlyElementsOf(idList(0, 20));
+        System.out.printf("recreated-while-reading scenario took %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    }
 }
