@@ -279,4 +279,136 @@ class KafkaWorkerIT {
         assertThat(collector.seen().stream().map(s -> s.worker().value()).distinct()).containsExactlyInAnyOrder("w1", "w2");
         assertInOrderPerPartitionAndKey(collector.seen());
     }
+
+    /** A worker of {@code application} reads the topic's first {@code records} records and hands them over on close, checkpointed. */
+    private void checkpointFirst(String application, String topic, int records) {
+        UnitId unit = UnitId.kafka(topic, 0);
+        CollectingProcessor first = new CollectingProcessor();
+        try (RunningKafkaWorker running = start(application, topic, "w1", first)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> first.data().size() >= records);
+        }
+        assertThat(first.data()).containsExactlyElementsOf(idList(0, records));
+        assertThat(table.store(application).read(unit).flatMap(dev.streamfleet.checkpoint.Checkpoint::position))
+                .as("the graceful stop checkpointed everything processed").contains(new Position.Offset(records));
+    }
+
+    private static List<String> idList(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).mapToObj(i -> "id-" + i).toList();
+    }
+
+    @Test
+    void aCheckpointBeforeTheLogStartGoesOnAtTheLogStartAndReportsTheSkipEverywhere() throws Exception {
+        long started = System.nanoTime();
+        String topic = createTopic(1);
+        String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
+        UnitId unit = UnitId.kafka(topic, 0);
+        produce(topic, 0, 10, 3);
+        checkpointFirst(application, topic, 10);
+
+        // While no worker runs, 20 more records arrive and DeleteRecords moves the log start past the checkpoint (10).
+        produce(topic, 10, 30, 3);
+        org.apache.kafka.common.TopicPartition partition = new org.apache.kafka.common.TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            long logStart = admin.deleteRecords(Map.of(partition, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(20)))
+                    .lowWatermarks().get(partition).get(30, TimeUnit.SECONDS).lowWatermark();
+            assertThat(logStart).isEqualTo(20);
+        }
+
+        CollectingProcessor second = new CollectingProcessor();
+        try (RunningKafkaWorker running = start(application, topic, "w2", second);
+             StatusEndpoints status = StatusEndpoints.serving(running.worker(), table.store(application))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> second.data().size() >= 10);
+            assertThat(running.worker().retentionSkips()).containsOnlyKeys(unit);
+            assertThat(running.worker().retentionSkips().get(unit)).startsWith("1 read skipped")
+                    .contains("offset 10 is no longer retained");
+            assertThat(running.worker().metrics().counter("streamfleet.worker.retention.skips").getCount()).isEqualTo(1);
+            assertThat(status.metric("streamfleet_worker_retention_skips_total")).hasValue(1.0);
+            com.fasterxml.jackson.databind.JsonNode skips = status.json("/health").path("retentionSkips");
+            assertThat(skips).hasSize(1);
+            assertThat(skips.get(0).path("unit").asText()).isEqualTo(unit.toString());
+            assertThat(skips.get(0).path("reason").asText()).contains("offset 10 is no longer retained");
+            assertThat(status.json("/api/worker").path("units").get(0).path("retentionSkipped").asText())
+                    .contains("offset 10 is no longer retained");
+            await().atMost(Duration.ofSeconds(10)).until(() -> table.store(application).read(unit)
+                    .flatMap(dev.streamfleet.checkpoint.Checkpoint::position).equals(java.util.Optional.of(new Position.Offset(30))));
+        }
+
+        assertThat(second.data()).as("from the new log start on, in order, nothing that was deleted")
+                .containsExactlyElementsOf(idList(20, 30));
+        System.out.printf("retention scenario took %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Test
+    void aCheckpointPastTheEndOfARecreatedTopicFailsTheUnitUntilAResetMovesIt() throws Exception {
+        long started = System.nanoTime();
+        String topic = createTopic(1);
+        String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
+        UnitId unit = UnitId.kafka(topic, 0);
+        produce(topic, 0, 20, 3);
+        checkpointFirst(application, topic, 20);
+
+        // While no worker runs, the topic is deleted and created again: its new log ends at 5, the checkpoint says 20.
+        TestTopics.recreate(bootstrap(), topic, 1);
+        produce(topic, 100, 105, 3);
+
+        CollectingProcessor second = new CollectingProcessor();
+        try (RunningKafkaWorker running = start(application, topic, "w2", second);
+             StatusEndpoints status = StatusEndpoints.serving(running.worker(), table.store(application))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> running.worker().failures().containsKey(unit));
+            assertThat(running.worker().failures().get(unit)).contains("past the end").contains("offset 20")
+                    .contains("(offset 5)").contains("checkpoints reset");
+            assertThat(running.worker().units()).containsEntry(unit, dev.streamfleet.coordinator.UnitState.FAILED);
+            com.fasterxml.jackson.databind.JsonNode failed = status.json("/health").path("failed");
+            assertThat(failed).hasSize(1);
+            assertThat(failed.get(0).path("unit").asText()).isEqualTo(unit.toString());
+            assertThat(failed.get(0).path("reason").asText()).contains("past the end");
+            assertThat(running.worker().retentionSkips()).as("not a retention skip").isEmpty();
+            assertThat(second.data()).as("nothing of the new log is taken as processed").isEmpty();
+            assertThat(table.store(application).read(unit).flatMap(dev.streamfleet.checkpoint.Checkpoint::position))
+                    .as("the row is left for the operator").contains(new Position.Offset(20));
+
+            // The operator's way out, as `checkpoints reset --to TRIM_HORIZON` takes it: the unit reads the new log.
+            table.store(application).reset(unit, Position.TRIM_HORIZON);
+            try (dev.streamfleet.coordinator.internal.zk.FleetReader zookeeper = dev.streamfleet.coordinator.internal.zk.FleetReader
+                    .connect(SERVERS.stack().zookeeper().endpoint(), Duration.ofSeconds(10))) {
+                assertThat(zookeeper.restartUnit(application, unit)).as("the FAILED unit held its lease").isTrue();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> second.data().size() >= 5);
+            await().atMost(Duration.ofSeconds(10)).until(() -> running.worker().failures().isEmpty());
+        }
+
+        assertThat(second.data()).containsExactlyElementsOf(idList(100, 105));
+        System.out.printf("past-the-end scenario took %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Test
+    void aTopicRecreatedWhileAWorkerReadsItFailsTheUnitPastTheEnd() throws Exception {
+        long started = System.nanoTime();
+        String topic = createTopic(1);
+        String application = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
+        UnitId unit = UnitId.kafka(topic, 0);
+        produce(topic, 0, 20, 3);
+        CollectingProcessor collector = new CollectingProcessor();
+
+        try (RunningKafkaWorker running = start(application, topic, "w1", collector);
+             StatusEndpoints status = StatusEndpoints.serving(running.worker(), table.store(application))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> table.store(application).read(unit)
+                    .flatMap(dev.streamfleet.checkpoint.Checkpoint::position).equals(java.util.Optional.of(new Position.Offset(20))));
+            // The consumer is at offset 20 when the topic goes away (its fetches fail with UNKNOWN_TOPIC_OR_PARTITION)
+            // and comes back empty under a new topic id.
+            TestTopics.recreate(bootstrap(), topic, 1);
+            produce(topic, 100, 105, 3);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> running.worker().failures().containsKey(unit));
+            assertThat(running.worker().failures().get(unit)).contains("offset 20 is past the end")
+                    .contains("checkpoints reset");
+            assertThat(running.worker().units()).containsEntry(unit, dev.streamfleet.coordinator.UnitState.FAILED);
+            assertThat(status.json("/health").path("failed").findValuesAsText("unit")).containsExactly(unit.toString());
+            assertThat(table.store(application).read(unit).flatMap(dev.streamfleet.checkpoint.Checkpoint::position))
+                    .as("the row is left for the operator").contains(new Position.Offset(20));
+        }
+
+        assertThat(collector.data()).as("the old log's records, none of the new one's").containsExactlyElementsOf(idList(0, 20));
+        System.out.printf("recreated-while-reading scenario took %d ms%n", (System.nanoTime() - started) / 1_000_000);
+    }
 }
