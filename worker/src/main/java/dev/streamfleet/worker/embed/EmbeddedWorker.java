@@ -75,6 +75,14 @@ public final class EmbeddedWorker implements AutoCloseable {
         return worker.retrying();
     }
 
+    /**
+     * The units running here whose reads skipped records the stream no longer retained (retention, a
+     * Kafka log start moved), with how many reads did and why the last did.
+     */
+    public Map<UnitId, String> retentionSkips() {
+        return worker.retentionSkips();
+    }
+
     /** Every unit's figures now: records, rates, lag, latencies. */
     public Map<UnitId, UnitMetricsSnapshot> unitMetrics() {
         return worker.unitMetrics();

@@ -262,16 +262,25 @@ final class UnitRunner implements UnitWork, UnitSteps.Host {
         if (phase != Phase.READING) {
             return;
         }
-        if (!context.validity().current()) {
+        if (paused || !context.validity().current()) {
             // The lease may have lapsed since the last fetch (the process froze, a checkpoint write was
-            // slow): shardEnded waits until the session is confirmed again, or the unit is taken away.
-            endRetry = scheduler.schedule(() -> post(this::end), LEASE_UNCERTAIN_POLL);
+            // slow), or ZooKeeper is out of reach: shardEnded waits until the session is confirmed again
+            // and the unit resumed, or the unit is taken away. One wait at a time: a step that reaches
+            // the end again meanwhile joins it.
+            if (endRetry == null) {
+                endRetry = scheduler.schedule(() -> post(this::endAfterWaiting), LEASE_UNCERTAIN_POLL);
+            }
             return;
         }
         phase = Phase.ENDING;
         mailbox.cancelStep();
         processor.shardEnded(steps.processed(), checkpointer);
         finishEnd();
+    }
+
+    private void endAfterWaiting() {
+        endRetry = null;
+        end();
     }
 
     private void finishEnd() {
