@@ -22,14 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -40,7 +36,8 @@ import java.util.function.Supplier;
  * changes (quiet period and longest delay as configured by default), decides from the loads the
  * workers published, and checks for new units and other loads every discovery interval,
  * publishing only the assignments that changed, under a new generation. As production's leader,
- * it reads from its own server (which may lag), decides, and writes later, in one transaction that
+ * it reads from its own server (which may lag), through production's {@code LeaderReads} over the
+ * server's znodes ({@link SimLeaderReads}), decides, and writes later, in one transaction that
  * the ensemble refuses whole when its election node is gone or the generation moved on since it
  * read it; its one thread is held from its reads to its write, so watch events, checks and a
  * deposition wait behind a rebalance in progress.
