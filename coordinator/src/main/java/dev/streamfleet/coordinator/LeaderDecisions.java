@@ -147,7 +147,9 @@ public final class LeaderDecisions {
     public void published(Decision decision, Instant at) {
         if (!decision.writes().isEmpty()) {
             decision.moved().forEach(unit -> movedAt.put(unit, at));
-            movedAt.keySet().retainAll(decision.assignment().owners().keySet());
+            // Forgotten only once discovery no longer knows the unit: one held back for a while, or
+            // whose owner's node could not be read, keeps its stay when it is placed again.
+            movedAt.keySet().retainAll(discovered);
         }
         decided = decision.assigned();
     }

@@ -375,7 +375,7 @@ class LeaderDecisionsTest {
     }
 
     @Test
-    void unitsMoveAtTheTimeTheirMoveWasPublishedAndAreForgottenOnceUnassigned() {
+    void unitsMoveAtTheTimeTheirMoveWasPublishedAndAreForgottenOnceNoLongerDiscovered() {
         fleet.workers(A).units(P0, P1, P2, P3).node(A, P0, P1, P2, P3);
         fleet.rebalance(T0);
         fleet.workers(B);
@@ -392,6 +392,24 @@ class LeaderDecisionsTest {
         fleet.rebalance(T0.plusSeconds(30));
         fleet.decide(T0.plusSeconds(40));
         assertThat(lastView().movedAt()).doesNotContainKey(gone).hasSize(1);
+    }
+
+    @Test
+    void aUnitHeldBackForAWhileKeepsTheTimeItLastMoved() {
+        fleet.workers(A).units(P0, P1).node(A, P0, P1);
+        fleet.rebalance(T0);
+        fleet.workers(B);
+        UnitId moved = fleet.rebalance(T0.plusSeconds(10)).moved().first();
+        // Its new owner's node turns unreadable: the unit has no known owner and is held back until seeded.
+        fleet.unreadable.add(B);
+        fleet.held.add(moved);
+        fleet.rebalance(T0.plusSeconds(15));
+        fleet.held.clear();
+        fleet.rebalance(T0.plusSeconds(20));
+
+        fleet.decide(T0.plusSeconds(25));
+
+        assertThat(lastView().movedAt()).containsEntry(moved, T0.plusSeconds(10));
     }
 
     @Test

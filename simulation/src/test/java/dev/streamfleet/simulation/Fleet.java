@@ -52,6 +52,8 @@ final class Fleet {
     final int[] clockSteps = new int[2];
     /** Draws the clock steps apart from the other faults, so that adding them left every seed's other faults as they were. */
     private final java.util.Random clockDraw;
+    /** Draws the garbage znodes that the leader reads, apart from the other faults. */
+    private final java.util.Random znodeDraw;
     /** Retention trims that took the record a row's finished-beyond set was counted from. */
     int trimsPastFinishedSets;
     /**
@@ -80,6 +82,7 @@ final class Fleet {
         this.calm = loop.random.nextDouble() < 0.15;
         this.costs = new ProcessorCosts(loop, measures);
         this.clockDraw = new java.util.Random(seed * 0x9E3779B97F4A7C15L);
+        this.znodeDraw = new java.util.Random(seed * 0xD6E8FEB86659FD93L + 3);
     }
 
     /** A fleet for the scale mode: one topic of {@code partitions} partitions, no records, no faults but the planned ones. */
@@ -98,6 +101,7 @@ final class Fleet {
         this.calm = true;
         this.costs = new ProcessorCosts(loop, measures);
         this.clockDraw = new java.util.Random(seed);
+        this.znodeDraw = new java.util.Random(seed + 3);
     }
 
     /**
@@ -242,6 +246,7 @@ final class Fleet {
         at(FAULTS_FROM.plusMillis(clockDraw.nextInt(5000)), this::nextClockStep);
         if (!calm) {
             at(FAULTS_FROM.plusMillis(zk.faultPause()), this::nextFollowerFault);
+            at(FAULTS_FROM.plusMillis(znodeDraw.nextInt(5000)), this::nextGarbageZnode);
         }
         at(FAULTS_UNTIL, this::heal);
         at(Duration.ofSeconds(1), this::keepOneAlive);
@@ -435,6 +440,15 @@ final class Fleet {
             clockSteps[by.isNegative() ? 1 : 0]++;
         }
         at(Duration.ofMillis(2000 + clockDraw.nextInt(8000)), this::nextClockStep);
+    }
+
+    /** Garbage under the nodes the leader reads, drawn apart from the other faults: every 2–10 s until they stop. */
+    private void nextGarbageZnode() {
+        if (loop.elapsed().compareTo(FAULTS_UNTIL) >= 0) {
+            return;
+        }
+        garbage.garbleZnode(znodeDraw, live());
+        at(Duration.ofMillis(2000 + znodeDraw.nextInt(8000)), this::nextGarbageZnode);
     }
 
     /** A ZooKeeper follower lags, is cut off from the leader or restarts, drawn apart from the other faults. */

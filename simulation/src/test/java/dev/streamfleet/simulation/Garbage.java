@@ -7,6 +7,10 @@ import dev.streamfleet.coordinator.UnitState;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.Position;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads.Area;
+
+import java.nio.charset.StandardCharsets;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +53,7 @@ final class Garbage {
 
     /** What a run did with garbage, summed over the search to show that each path ran. */
     record Counts(long[] of) {
-        static final int KINDS = 7;
+        static final int KINDS = 14;
         static final int ROWS = 0;
         static final int REFUSED_CLAIMS = 1;
         static final int FAILED_AT_END = 2;
@@ -57,6 +61,16 @@ final class Garbage {
         static final int ASSIGNMENTS = 4;
         static final int UNREADABLE_READS = 5;
         static final int REPORTS = 6;
+        static final int REGISTRATIONS = 7;
+        static final int PERSISTENT = 8;
+        static final int NAMES = 9;
+        static final int LOADS = 10;
+        /** Leader reads that met a planted node and found it skipped by production's {@code SkippedNodes}. */
+        static final int SEEN_SKIPPED = 11;
+        /** Leader reads that counted a worker whose registration does not parse as live. */
+        static final int LIVE_UNREADABLE = 12;
+        /** Bad nodes the leaders' {@code SkippedNodes} counted. */
+        static final int SKIPPED = 13;
 
         static Counts none() {
             return new Counts(new long[KINDS]);
@@ -77,14 +91,20 @@ final class Garbage {
         @Override
         public String toString() {
             return String.format("%d garbage rows (%d claims refused, %d units visibly FAILED at the end, %d reset by an"
-                            + " operator), %d garbage assignment nodes (%d unreadable reads), %d forged ended/ reports",
+                            + " operator), %d garbage assignment nodes (%d unreadable reads), %d forged ended/ reports;"
+                            + " %d registrations and %d loads nodes that do not parse, %d persistent nodes under workers/,"
+                            + " %d garbage names; leaders' reads met them skipped %d times (%d counting an unreadable"
+                            + " registration's worker as live), %d bad nodes counted by SkippedNodes",
                     of[ROWS], of[REFUSED_CLAIMS], of[FAILED_AT_END], of[RESETS], of[ASSIGNMENTS], of[UNREADABLE_READS],
-                    of[REPORTS]);
+                    of[REPORTS], of[REGISTRATIONS], of[LOADS], of[PERSISTENT], of[NAMES], of[SEEN_SKIPPED],
+                    of[LIVE_UNREADABLE], of[SKIPPED]);
         }
     }
 
     Counts counts() {
-        return new Counts(counts.clone());
+        long[] now = counts.clone();
+        now[Counts.SKIPPED] = fleet.workers.stream().mapToLong(worker -> worker.leader.reads.skippedCount()).sum();
+        return new Counts(now);
     }
 
     /** A unit whose row is garbage was found FAILED with its reason at the end. */
@@ -216,7 +236,7 @@ final class Garbage {
         SimWorker worker = live.get(fleet.loop.random.nextInt(live.size()));
         String body = "{\"generation\":\"" + fleet.loop.random.nextInt(1000) + "x\",\"units\":7}";
         fleet.fault("the assignment node of " + worker + " is garbage: " + body);
-        fleet.zk.setAssignment(worker.id, body);
+        fleet.zk.setAssignment(worker.id.value(), body.getBytes(StandardCharsets.UTF_8));
         counts[Counts.ASSIGNMENTS]++;
     }
 
@@ -242,7 +262,7 @@ final class Garbage {
         }
         UnitId unit = from.get(fleet.loop.random.nextInt(from.size()));
         fleet.fault("a forged ended/ report of " + unit + ", whose row does not say ENDED");
-        fleet.zk.addEnded(unit);
+        fleet.zk.addEnded(SimLeaderReads.nodeName(unit));
         counts[Counts.REPORTS]++;
     }
 
@@ -274,12 +294,131 @@ final class Garbage {
 
     /** At the end: every garbage assignment node was written over or deleted by the leader. */
     void checkSettled() {
-        fleet.zk.assignments.forEach((worker, body) -> {
-            if (!(body instanceof AssignedUnits)) {
-                fleet.history.violation("the assignment node of " + worker + " is still garbage "
+        fleet.zk.assignments.forEach((name, body) -> {
+            if (isPlanted(Area.ASSIGNMENTS, name)) {
+                return; // A name that is no worker's: the leader leaves it alone.
+            }
+            try {
+                SimLeaderReads.assignment(body);
+            } catch (IllegalArgumentException e) {
+                fleet.history.violation("the assignment node of " + name + " is still garbage "
                         + Fleet.SETTLED_AT.minus(Fleet.FAULTS_UNTIL).toSeconds() + " s after the faults stopped: "
-                        + body);
+                        + e.getMessage());
             }
         });
+    }
+
+    // ---- znodes the leader reads through production's LeaderReads
+
+    /** The garbage znodes planted, by area and name, with the data planted (which the owner may write over). */
+    private final Map<Area, Map<String, byte[]>> planted = new java.util.EnumMap<>(Area.class);
+    private int ghosts;
+
+    private boolean isPlanted(Area area, String name) {
+        return planted.getOrDefault(area, Map.of()).containsKey(name);
+    }
+
+    private void plant(Area area, String name, byte[] data) {
+        planted.computeIfAbsent(area, a -> new java.util.TreeMap<>()).put(name, data);
+    }
+
+    /**
+     * Garbage where production's {@code LeaderReads} parses, drawn from {@code draw} (a generator of
+     * its own, so that the other faults stay as they were): a live worker's registration or loads
+     * node written over with a body that does not parse, a persistent node under {@code workers/}
+     * (no process behind it), or a child of {@code workers/}, {@code assignments/}, {@code loads/}
+     * or {@code ended/} that is named after no worker and no unit.
+     */
+    void garbleZnode(java.util.Random draw, List<SimWorker> live) {
+        SimZooKeeper zk = fleet.zk;
+        String body = "{\"id\":" + draw.nextInt(1000) + ",\"capacity\":\"lots\"";
+        switch (draw.nextInt(4)) {
+            case 0 -> {
+                if (live.isEmpty()) {
+                    return;
+                }
+                SimWorker worker = live.get(draw.nextInt(live.size()));
+                SimLeaderReads.Znode node = zk.registrations.get(worker.id.value());
+                if (node == null) {
+                    return;
+                }
+                byte[] data = body.getBytes(StandardCharsets.UTF_8);
+                fleet.fault("the registration of " + worker + " is garbage: " + body);
+                zk.setRegistration(worker.id.value(), new SimLeaderReads.Znode(data, node.ephemeralOwner()));
+                plant(Area.WORKERS, worker.id.value(), data);
+                counts[Counts.REGISTRATIONS]++;
+            }
+            case 1 -> {
+                String name = "ghost-" + (++ghosts);
+                byte[] data = SimLeaderReads.registration(WorkerId.of(name), fleet.loop.now());
+                fleet.fault("a persistent node workers/" + name + ", a well-formed registration held by no session");
+                zk.setRegistration(name, new SimLeaderReads.Znode(data, 0));
+                plant(Area.WORKERS, name, data);
+                counts[Counts.PERSISTENT]++;
+            }
+            case 2 -> {
+                Area area = Area.values()[draw.nextInt(Area.values().length)];
+                String name = "not a name:" + draw.nextInt(1000);
+                byte[] data = body.getBytes(StandardCharsets.UTF_8);
+                fleet.fault("a node " + area.name().toLowerCase(java.util.Locale.ROOT) + "/" + name
+                        + ", named after no worker and no unit");
+                switch (area) {
+                    case WORKERS -> zk.setRegistration(name, new SimLeaderReads.Znode(data, 0));
+                    case ASSIGNMENTS -> zk.setAssignment(name, data);
+                    case LOADS -> zk.addLoadsNode(name, data);
+                    case ENDED -> zk.addEnded(name);
+                }
+                plant(area, name, data);
+                counts[Counts.NAMES]++;
+            }
+            default -> {
+                List<SimWorker> publishing = live.stream().filter(w -> zk.loads.containsKey(w.id.value())).toList();
+                if (publishing.isEmpty()) {
+                    return;
+                }
+                SimWorker worker = publishing.get(draw.nextInt(publishing.size()));
+                String loads = "{\"" + worker.id.value() + "\":{\"load\":\"" + draw.nextInt(1000) + "%\"}}";
+                byte[] data = loads.getBytes(StandardCharsets.UTF_8);
+                fleet.fault("the loads node of " + worker + " is garbage: " + loads);
+                zk.setLoads(worker.id.value(), data);
+                plant(Area.LOADS, worker.id.value(), data);
+                counts[Counts.LOADS]++;
+            }
+        }
+    }
+
+    /**
+     * A leader read {@code tree} through production's {@code LeaderReads}: each planted node still
+     * there as planted was skipped and is counted by its {@code SkippedNodes}; a worker whose
+     * registration does not parse counts as live (capacity 1); a persistent node is no live worker.
+     */
+    void leaderRead(SimWorker leader, SimZooKeeper.Tree tree, SimLeaderReads.Reads reads) {
+        planted.forEach((area, nodes) -> nodes.forEach((name, data) -> {
+            SimLeaderReads.Znode node = tree.node(area, name);
+            if (node == null || (area != Area.ENDED && !java.util.Arrays.equals(node.data(), data))) {
+                return; // Gone, or written over by its owner.
+            }
+            if (!leader.leader.reads.skips(area, name)) {
+                fleet.history.violation(leader + " as leader read the garbage node " + area + "/" + name
+                        + " without skipping and counting it");
+                return;
+            }
+            counts[Counts.SEEN_SKIPPED]++;
+            if (area != Area.WORKERS || !name.matches("[A-Za-z0-9._-]+")) {
+                return;
+            }
+            WorkerId worker = WorkerId.of(name);
+            boolean live = reads.workers().contains(worker);
+            if (node.ephemeralOwner() == 0 && live) {
+                fleet.history.violation(leader + " as leader counted the persistent node workers/" + name + " as a live worker");
+            } else if (node.ephemeralOwner() != 0) {
+                if (!live || reads.capacities().containsKey(worker)) {
+                    fleet.history.violation(leader + " as leader did not count " + name + ", whose registration does"
+                            + " not parse, as a live worker of capacity 1: " + reads.workers() + " " + reads.capacities());
+                } else {
+                    counts[Counts.LIVE_UNREADABLE]++;
+                }
+            }
+        }));
     }
 }

@@ -16,19 +16,16 @@ import dev.streamfleet.coordinator.StickyBalancedStrategy;
 import dev.streamfleet.coordinator.UnitSpec;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.SortedSet;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
@@ -39,7 +36,8 @@ import java.util.function.Supplier;
  * changes (quiet period and longest delay as configured by default), decides from the loads the
  * workers published, and checks for new units and other loads every discovery interval,
  * publishing only the assignments that changed, under a new generation. As production's leader,
- * it reads from its own server (which may lag), decides, and writes later, in one transaction that
+ * it reads from its own server (which may lag), through production's {@code LeaderReads} over the
+ * server's znodes ({@link SimLeaderReads}), decides, and writes later, in one transaction that
  * the ensemble refuses whole when its election node is gone or the generation moved on since it
  * read it; its one thread is held from its reads to its write, so watch events, checks and a
  * deposition wait behind a rebalance in progress.
@@ -72,20 +70,30 @@ final class SimLeader {
     private boolean rebalancing;
     private final List<Runnable> waiting = new ArrayList<>();
 
-    /** What the leader read from its server, all at once. */
-    private record Reads(SortedSet<WorkerId> workers, Map<WorkerId, Object> assignments, long generation,
-                         int generationVersion, List<UnitId> ended, Map<WorkerId, SimZooKeeper.PublishedLoads> loads) {
+    /** Production's {@code LeaderReads} over the server's tree, with this worker's count of skipped nodes. */
+    final SimLeaderReads reads;
 
-        static Reads of(SimZooKeeper.Tree tree) {
-            return new Reads(new TreeSet<>(tree.members.values()), new TreeMap<>(tree.assignments), tree.generation,
-                    tree.generationVersion, List.copyOf(tree.ended), new TreeMap<>(tree.loads));
-        }
+    /** What the leader read from its server, all at once: through production's reads, and the generation node. */
+    private record Reads(SimLeaderReads.Reads fleet, long generation, int generationVersion) {
     }
 
     SimLeader(SimWorker worker, SimLoop.Queue thread, CheckpointStore store) {
         this.worker = worker;
         this.thread = thread;
         this.store = store;
+        this.reads = new SimLeaderReads(worker.fleet.streams.discovery(), store);
+    }
+
+    /** Reads the fleet from a server's tree as production's leader does, and checks what it made of the garbage. */
+    private Reads read(SimZooKeeper.Tree tree) {
+        SimLeaderReads.Reads fleet;
+        try {
+            fleet = reads.read(tree);
+        } catch (Exception e) {
+            throw new IllegalStateException("the leader's reads failed: " + e, e);
+        }
+        worker.fleet.garbage.leaderRead(worker, tree, fleet);
+        return new Reads(fleet, tree.generation, tree.generationVersion);
     }
 
     void start() {
@@ -212,7 +220,7 @@ final class SimLeader {
         schedule.started();
         rebalancing = true;
         long electedIn = leadingSession;
-        call(() -> worker.client.read("the leader's reads", (session, tree) -> Reads.of(tree)),
+        call(() -> worker.client.read("the leader's reads", (session, tree) -> read(tree)),
                 (reads, failure) -> thread.execute(() -> {
                     if (failure != null) {
                         failed("rebalance failed: " + failure.getMessage());
@@ -274,11 +282,18 @@ final class SimLeader {
 
     private void decideAndPublish(Reads reads, long electedIn) {
         Map<UnitId, UnitSpec> units = units();
-        AssignmentNodes nodes = nodes(reads.assignments());
+        SimLeaderReads.Reads fleet = reads.fleet();
+        AssignmentNodes nodes = fleet.assignments();
         Set<UnitId> held = starts.settle(units, nodes.owners().keySet());
-        List<UnitId> reports = reads.ended();
-        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(reads.workers(), Map.of(), units,
-                nodes, reports, held, loads(reads.loads(), nodes.owners())), this::endedInTheStore, worker.loop.now());
+        List<UnitId> reports = fleet.ended();
+        LeaderDecisions.Decision decision = decisions.decide(new LeaderDecisions.Facts(fleet.workers(),
+                fleet.capacities(), units, nodes, reports, held, fleet.loads()), this::endedInTheStore, worker.loop.now());
+        decision.writes().forEach((to, mine) -> {
+            if (!mine.isEmpty() && !fleet.workers().contains(to)) {
+                worker.fleet.history.violation(worker + " as leader gave " + mine + " to " + to
+                        + ", which is no live worker it read (a persistent or garbage node?)");
+            }
+        });
         if (decision.writes().isEmpty()) {
             decisions.published(decision, worker.loop.now());
             cleanUp(decision, reports);
@@ -287,7 +302,7 @@ final class SimLeader {
         long generation = reads.generation() + 1;
         Map<WorkerId, AssignedUnits> written = new TreeMap<>();
         decision.writes().forEach((w, mine) -> written.put(w, new AssignedUnits(generation, mine)));
-        Set<WorkerId> nodesRead = Set.copyOf(reads.assignments().keySet());
+        Set<WorkerId> nodesRead = Set.copyOf(nodes.workers());
         call(() -> worker.client.request("publish generation " + generation, session -> {
             zk().publish(electedIn, reads.generationVersion(), generation, written, nodesRead);
             return true;
@@ -314,7 +329,7 @@ final class SimLeader {
         }
         call(() -> worker.client.request("delete departed assignments and ended reports", session -> {
             departed.forEach(zk()::deleteAssignment);
-            reports.forEach(zk()::removeEnded);
+            reports.forEach(unit -> zk().removeEnded(SimLeaderReads.nodeName(unit)));
             return true;
         }), (ok, failure) -> thread.execute(() -> {
             if (failure != null) {
@@ -359,37 +374,10 @@ final class SimLeader {
         moved.forEach(unit -> movedAt.put(unit, now));
     }
 
-    /** As production's {@code LeaderReads.loads}: each unit's owner's figure, or another worker's. */
-    private static Map<UnitId, Double> loads(Map<WorkerId, SimZooKeeper.PublishedLoads> published,
-                                             Map<UnitId, WorkerId> owners) {
-        Map<UnitId, Double> loads = new HashMap<>();
-        published.forEach((w, node) -> node.loads().forEach((unit, load) -> {
-            if (w.equals(owners.get(unit))) {
-                loads.put(unit, load.load());
-            } else {
-                loads.putIfAbsent(unit, load.load());
-            }
-        }));
-        return loads;
-    }
-
     private Map<UnitId, UnitSpec> units() {
         Map<UnitId, UnitSpec> units = new TreeMap<>();
         worker.fleet.streams.discovery().discover().forEach(spec -> units.put(spec.id(), spec));
         return units;
-    }
-
-    private static AssignmentNodes nodes(Map<WorkerId, Object> assignments) {
-        SortedMap<WorkerId, SortedSet<UnitId>> readable = new TreeMap<>();
-        Set<WorkerId> unreadable = new HashSet<>();
-        assignments.forEach((w, body) -> {
-            if (body instanceof AssignedUnits assigned) {
-                readable.put(w, assigned.units());
-            } else {
-                unreadable.add(w);
-            }
-        });
-        return new AssignmentNodes(readable, unreadable, Set.of());
     }
 
     /** As production reads it: a row that cannot be read says no, and the children wait. */
@@ -407,27 +395,13 @@ final class SimLeader {
             return;
         }
         SimZooKeeper.Tree view = worker.client.view();
-        decisions.check(new FleetReads<RuntimeException>() {
-            @Override
-            public Map<UnitId, UnitSpec> units() {
-                return SimLeader.this.units();
-            }
-
-            @Override
-            public AssignmentNodes assignments() {
-                return nodes(view.assignments);
-            }
-
-            @Override
-            public Map<UnitId, Double> loads(Map<UnitId, WorkerId> owners) {
-                return SimLeader.loads(view.loads, owners);
-            }
-
-            @Override
-            public boolean saysEnded(UnitId unit) {
-                return endedInTheStore(unit);
-            }
-        }).ifPresent(change -> {
+        java.util.Optional<LeaderDecisions.Change> found;
+        try {
+            found = decisions.check(reads.checkReads(view));
+        } catch (Exception e) {
+            throw new IllegalStateException("the leader's check failed: " + e, e);
+        }
+        found.ifPresent(change -> {
             worker.loop.trace.add(worker.loop.now(), worker.id.value(), "the leader's check found " + change);
             changed();
         });

@@ -4,6 +4,7 @@ import dev.streamfleet.coordinator.AssignedUnits;
 import dev.streamfleet.coordinator.LeaseNodes;
 import dev.streamfleet.coordinator.UnreadableAssignmentException;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -36,17 +37,20 @@ final class SimLeaseNodes implements LeaseNodes {
 
     @Override
     public CompletionStage<Optional<AssignedUnits>> readAssignment(Runnable onChange) {
-        return client.<Object>read("read assignment", (session, tree) -> {
+        return client.read("read assignment", (session, tree) -> {
             zk.watch("assignment/" + me(), session, client, onChange);
-            return Optional.ofNullable(tree.assignments.get(client.worker));
-        }).thenApply(found -> {
-            Optional<?> body = (Optional<?>) found;
-            if (body.isPresent() && !(body.get() instanceof AssignedUnits)) {
+            return Optional.ofNullable(tree.assignments.get(me()));
+        }).thenApply(body -> {
+            // As production's keeper parses it (CuratorLeaseNodes), with production's ZkJson.
+            Optional<AssignedUnits> assigned;
+            try {
+                assigned = body.map(SimLeaderReads::assignment);
+            } catch (IllegalArgumentException e) {
                 garbage.handed(client.worker, null);
-                throw new UnreadableAssignmentException("the assignment of " + me() + " does not parse: " + body.get());
+                throw new UnreadableAssignmentException("the assignment of " + me() + " does not parse: " + e.getMessage());
             }
-            garbage.handed(client.worker, body.<java.util.Set<UnitId>>map(b -> ((AssignedUnits) b).units()).orElse(java.util.Set.of()));
-            return body.map(AssignedUnits.class::cast);
+            garbage.handed(client.worker, assigned.<java.util.Set<UnitId>>map(AssignedUnits::units).orElse(java.util.Set.of()));
+            return assigned;
         });
     }
 
@@ -112,7 +116,7 @@ final class SimLeaseNodes implements LeaseNodes {
     @Override
     public CompletionStage<Void> reportEnded(UnitId unit) {
         return client.request("report " + unit + " ended", session -> {
-            zk.addEnded(unit);
+            zk.addEnded(SimLeaderReads.nodeName(unit));
             return null;
         });
     }

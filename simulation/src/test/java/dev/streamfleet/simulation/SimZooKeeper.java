@@ -4,6 +4,9 @@ import dev.streamfleet.coordinator.AssignedUnits;
 import dev.streamfleet.coordinator.UnitLoad;
 import dev.streamfleet.coordinator.WorkerId;
 import dev.streamfleet.core.UnitId;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads.Area;
+import dev.streamfleet.coordinator.internal.zk.SimLeaderReads.Znode;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -55,11 +58,14 @@ final class SimZooKeeper {
     final Map<UnitId, Lease> leases;
     /** Live members in election order: the first is the leader. */
     final SortedMap<Long, WorkerId> members;
-    /** Each worker's assignment as written: an {@link AssignedUnits}, or garbage that no worker can read. */
-    final Map<WorkerId, Object> assignments;
-    final TreeSet<UnitId> ended;
-    /** Each worker's ephemeral loads node: the loads it published last, in the session that wrote them. */
-    final Map<WorkerId, PublishedLoads> loads;
+    /** The nodes under {@code workers/}, by name: each live worker's registration, and whatever else is there. */
+    final Map<String, Znode> registrations;
+    /** The nodes under {@code assignments/}, by name, in production's format (or garbage no worker can read). */
+    final Map<String, byte[]> assignments;
+    /** The names under {@code ended/}. */
+    final TreeSet<String> ended;
+    /** The nodes under {@code loads/}: each worker's ephemeral loads node, in the session that wrote it. */
+    final Map<String, PublishedLoads> loads;
     /** The watches set, by path, in the order set. */
     private final Map<String, List<Watch>> watches = new java.util.LinkedHashMap<>();
     /** How many requests the clients sent and how many watch events reached them, for the scale report. */
@@ -70,30 +76,52 @@ final class SimZooKeeper {
     record Lease(long session, long czxid) {
     }
 
-    record PublishedLoads(long session, Map<UnitId, UnitLoad> loads) {
+    /** A loads node: its ephemeral owner and its data. */
+    record PublishedLoads(long session, byte[] data) {
     }
 
     private record Watch(String path, long session, SimClient client, Runnable fire, long setAt) {
     }
 
     /** One server's copy of the data tree, as of the last change it applied. */
-    static final class Tree {
+    static final class Tree implements SimLeaderReads.Znodes {
         long zxid;
         final Set<Long> sessions = new java.util.HashSet<>();
         final Map<UnitId, Lease> leases = new TreeMap<>();
         final SortedMap<Long, WorkerId> members = new TreeMap<>();
-        final Map<WorkerId, Object> assignments = new TreeMap<>();
+        final Map<String, Znode> registrations = new TreeMap<>();
+        final Map<String, byte[]> assignments = new TreeMap<>();
         long generation;
         int generationVersion;
         /** The member entry (election node) of the leader that last wrote the generation. */
         long generationBy;
-        final TreeSet<UnitId> ended = new TreeSet<>();
-        final Map<WorkerId, PublishedLoads> loads = new TreeMap<>();
+        final TreeSet<String> ended = new TreeSet<>();
+        final Map<String, PublishedLoads> loads = new TreeMap<>();
         /** The zxid that last changed each watchable path. */
         final Map<String, Long> changedAt = new HashMap<>();
 
         Optional<WorkerId> leader() {
             return members.isEmpty() ? Optional.empty() : Optional.of(members.get(members.firstKey()));
+        }
+
+        @Override
+        public java.util.Collection<String> children(Area area) {
+            return switch (area) {
+                case WORKERS -> registrations.keySet();
+                case ASSIGNMENTS -> assignments.keySet();
+                case LOADS -> loads.keySet();
+                case ENDED -> ended;
+            };
+        }
+
+        @Override
+        public Znode node(Area area, String name) {
+            return switch (area) {
+                case WORKERS -> registrations.get(name);
+                case ASSIGNMENTS -> assignments.containsKey(name) ? new Znode(assignments.get(name), 0) : null;
+                case LOADS -> loads.containsKey(name) ? new Znode(loads.get(name).data(), loads.get(name).session()) : null;
+                case ENDED -> ended.contains(name) ? new Znode(new byte[0], 0) : null;
+            };
         }
     }
 
@@ -285,6 +313,7 @@ final class SimZooKeeper {
         this.committed = servers[0].tree;
         this.leases = committed.leases;
         this.members = committed.members;
+        this.registrations = committed.registrations;
         this.assignments = committed.assignments;
         this.ended = committed.ended;
         this.loads = committed.loads;
@@ -357,6 +386,7 @@ final class SimZooKeeper {
             tree.sessions.remove(id);
             tree.leases.values().removeIf(lease -> lease.session() == id);
             tree.loads.values().removeIf(published -> published.session() == id);
+            tree.registrations.values().removeIf(node -> node.ephemeralOwner() == id);
             tree.members.remove(id);
         });
     }
@@ -369,11 +399,38 @@ final class SimZooKeeper {
         }
     }
 
-    /** A member joins the election with its session; the lowest live session leads. */
+    /**
+     * A member registers under {@code workers/} (an ephemeral node of its session, in production's
+     * format) and joins the election with its session; the lowest live session leads.
+     */
     void register(long session, WorkerId worker) {
         if (alive(session)) {
-            commit(List.of("members"), (tree, z) -> tree.members.put(session, worker));
+            Znode registration = new Znode(SimLeaderReads.registration(worker, loop.now()), session);
+            commit(List.of("members"), (tree, z) -> {
+                tree.members.put(session, worker);
+                tree.registrations.put(worker.value(), registration);
+            });
         }
+    }
+
+    /** A node under {@code workers/} created or written over by hand: the leader's watch fires if it is new. */
+    void setRegistration(String name, Znode node) {
+        List<String> paths = registrations.containsKey(name) ? List.of() : List.of("members");
+        commit(paths, (tree, z) -> tree.registrations.put(name, node));
+    }
+
+    /** A worker's loads node written over by hand, its owner kept. */
+    void setLoads(String name, byte[] data) {
+        PublishedLoads node = loads.get(name);
+        if (node != null) {
+            PublishedLoads written = new PublishedLoads(node.session(), data);
+            commit(List.of(), (tree, z) -> tree.loads.put(name, written));
+        }
+    }
+
+    /** A persistent node under {@code loads/} created by hand. */
+    void addLoadsNode(String name, byte[] data) {
+        commit(List.of(), (tree, z) -> tree.loads.put(name, new PublishedLoads(0, data)));
     }
 
     Optional<WorkerId> leader() {
@@ -472,7 +529,7 @@ final class SimZooKeeper {
      * it read, and of each assignment node it read ({@code create} of the others), applied at once or
      * not at all.
      */
-    void publish(long electedIn, int generationVersion, long generation, Map<WorkerId, ?> written,
+    void publish(long electedIn, int generationVersion, long generation, Map<WorkerId, AssignedUnits> written,
                  Set<WorkerId> nodesRead) {
         // Each check that fails is counted; the first one is the transaction's error, as ZooKeeper's multi reports it.
         List<String> failed = new ArrayList<>();
@@ -489,7 +546,7 @@ final class SimZooKeeper {
                     + committed.generationBy + ")"));
         }
         for (WorkerId worker : written.keySet()) {
-            boolean exists = assignments.containsKey(worker);
+            boolean exists = assignments.containsKey(worker.value());
             if (exists != nodesRead.contains(worker)) {
                 counts[Counts.REFUSED_NODE]++;
                 failed.add((exists ? "NodeExists" : "NoNode") + ": the assignment node of " + worker);
@@ -502,7 +559,8 @@ final class SimZooKeeper {
             throw new Refused(failed.get(0));
         }
         List<String> paths = written.keySet().stream().map(worker -> "assignment/" + worker.value()).toList();
-        Map<WorkerId, Object> bodies = Map.copyOf(written);
+        Map<String, byte[]> bodies = new TreeMap<>();
+        written.forEach((worker, assigned) -> bodies.put(worker.value(), SimLeaderReads.assignment(assigned)));
         commit(paths, (tree, z) -> {
             tree.generation = generation;
             tree.generationVersion++;
@@ -511,18 +569,19 @@ final class SimZooKeeper {
         });
     }
 
-    /** A session writes an assignment node as it likes (a hand edit, garbage). */
-    void setAssignment(WorkerId worker, Object body) {
-        commit(List.of("assignment/" + worker.value()), (tree, z) -> tree.assignments.put(worker, body));
+    /** A session writes a node under {@code assignments/} as it likes (a hand edit, garbage). */
+    void setAssignment(String name, byte[] body) {
+        commit(List.of("assignment/" + name), (tree, z) -> tree.assignments.put(name, body));
     }
 
-    void addEnded(UnitId unit) {
-        commit(List.of("ended"), (tree, z) -> tree.ended.add(unit));
+    /** A node under {@code ended/}: a unit's report, or whatever a tool put there. */
+    void addEnded(String name) {
+        commit(List.of("ended"), (tree, z) -> tree.ended.add(name));
     }
 
-    void removeEnded(UnitId unit) {
-        if (ended.contains(unit)) {
-            commit(List.of(), (tree, z) -> tree.ended.remove(unit));
+    void removeEnded(String name) {
+        if (ended.contains(name)) {
+            commit(List.of(), (tree, z) -> tree.ended.remove(name));
         }
     }
 
@@ -539,14 +598,15 @@ final class SimZooKeeper {
      * or, when it is gone (a new session), created again as an ephemeral of the writing session.
      */
     void publishLoads(WorkerId worker, long session, Map<UnitId, UnitLoad> published) {
-        PublishedLoads node = loads.get(worker);
-        PublishedLoads written = new PublishedLoads(node == null ? session : node.session(), Map.copyOf(published));
-        commit(List.of(), (tree, z) -> tree.loads.put(worker, written));
+        PublishedLoads node = loads.get(worker.value());
+        PublishedLoads written = new PublishedLoads(node == null ? session : node.session(),
+                SimLeaderReads.loads(published));
+        commit(List.of(), (tree, z) -> tree.loads.put(worker.value(), written));
     }
 
     void deleteAssignment(WorkerId worker) {
-        if (assignments.containsKey(worker)) {
-            commit(List.of("assignment/" + worker.value()), (tree, z) -> tree.assignments.remove(worker));
+        if (assignments.containsKey(worker.value())) {
+            commit(List.of("assignment/" + worker.value()), (tree, z) -> tree.assignments.remove(worker.value()));
         }
     }
 

@@ -14,13 +14,12 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
-import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
-import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,21 +29,21 @@ import org.slf4j.LoggerFactory;
  * asked, a unit's checkpoint row. Everything is parsed here into the project's types; a bad node
  * concerns only its worker or unit and is skipped with a WARN and a count ({@link SkippedNodes}),
  * and a failure of the connection is thrown, so the caller tries again. Runs on the leader's loop
- * thread.
+ * thread. It reads ZooKeeper through {@link LeaderZnodes}.
  */
 final class LeaderReads implements FleetReads<Exception> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaderReads.class);
 
-    private final CuratorFramework client;
+    private final LeaderZnodes znodes;
     private final ZkPaths paths;
     private final UnitDiscovery discovery;
     private final CheckpointStore store;
     private final SkippedNodes skipped;
 
-    LeaderReads(CuratorFramework client, ZkPaths paths, UnitDiscovery discovery, CheckpointStore store,
+    LeaderReads(LeaderZnodes znodes, ZkPaths paths, UnitDiscovery discovery, CheckpointStore store,
                 SkippedNodes skipped) {
-        this.client = client;
+        this.znodes = znodes;
         this.paths = paths;
         this.discovery = discovery;
         this.store = store;
@@ -106,7 +105,7 @@ final class LeaderReads implements FleetReads<Exception> {
         Set<WorkerId> forbidden = new HashSet<>();
         for (WorkerId worker : workersUnder(paths.assignments(), "it is nobody's assignment and is left alone")) {
             try {
-                ZkJson.AssignmentNode node = ZkJson.assignment(client.getData().forPath(paths.assignment(worker)));
+                ZkJson.AssignmentNode node = ZkJson.assignment(znodes.data(paths.assignment(worker)));
                 readable.put(worker, node.units());
                 generations.add(node.generation());
                 skipped.fine(paths.assignment(worker));
@@ -134,7 +133,7 @@ final class LeaderReads implements FleetReads<Exception> {
         Map<UnitId, Double> loads = new HashMap<>();
         for (WorkerId worker : workersUnder(paths.loads(), "its loads count as unknown")) {
             try {
-                Map<UnitId, UnitLoad> published = ZkJson.loads(client.getData().forPath(paths.loads(worker)));
+                Map<UnitId, UnitLoad> published = ZkJson.loads(znodes.data(paths.loads(worker)));
                 skipped.fine(paths.loads(worker));
                 published.forEach((unit, load) -> {
                     if (worker.equals(owners.get(unit))) {
@@ -174,12 +173,12 @@ final class LeaderReads implements FleetReads<Exception> {
      */
     private boolean isLive(WorkerId worker) throws Exception {
         String path = paths.worker(worker);
-        Stat stat = client.checkExists().forPath(path);
-        if (stat == null) {
+        OptionalLong owner = znodes.ephemeralOwner(path);
+        if (owner.isEmpty()) {
             skipped.fine(path);
             return false; // Gone meanwhile: its departure is the next change.
         }
-        if (stat.getEphemeralOwner() == 0) {
+        if (owner.getAsLong() == 0) {
             skipped.skipped(path, "a persistent node, held by no session", "it is no live worker and gets no units");
             return false;
         }
@@ -194,7 +193,7 @@ final class LeaderReads implements FleetReads<Exception> {
     private java.util.Optional<Integer> capacityOf(WorkerId worker) throws Exception {
         String path = paths.worker(worker);
         try {
-            int capacity = ZkJson.worker(worker.value(), client.getData().forPath(path)).info().capacity();
+            int capacity = ZkJson.worker(worker.value(), znodes.data(path)).info().capacity();
             skipped.fine(path);
             return java.util.Optional.of(capacity);
         } catch (KeeperException.NoNodeException e) {
@@ -248,7 +247,7 @@ final class LeaderReads implements FleetReads<Exception> {
     private List<String> children(String path) throws Exception {
         List<String> children;
         try {
-            children = client.getChildren().forPath(path);
+            children = znodes.children(path);
         } catch (KeeperException.NoNodeException e) {
             children = List.of();
         }

@@ -85,7 +85,7 @@ final class RebalanceLoop {
         this.discovery = discovery;
         this.store = store;
         this.decisions = new LeaderDecisions(strategy, config.balancing());
-        this.reads = new LeaderReads(client, paths, discovery, store, skipped);
+        this.reads = new LeaderReads(new CuratorLeaderZnodes(client), paths, discovery, store, skipped);
         this.clock = clock;
         this.executor = executor;
         this.skipped = skipped;

@@ -91,6 +91,13 @@ final class SkippedNodes {
         }
     }
 
+    /** Whether the node at {@code path} is skipped now: found bad, and not read fine or gone since. */
+    boolean skips(String path) {
+        synchronized (bad) {
+            return bad.containsKey(path);
+        }
+    }
+
     /** How many bad nodes this worker has found, each once until it read fine or was gone. */
     long count() {
         return count.get();

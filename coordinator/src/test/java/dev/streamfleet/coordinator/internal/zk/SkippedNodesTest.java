@@ -19,6 +19,19 @@ class SkippedNodesTest {
     }
 
     @Test
+    void aBadNodeIsSkippedUntilItReadsFineOrIsNoLongerListed() {
+        skipped.skipped("/streamfleet/app/loads/w1", "'x' is not a number", "x");
+        skipped.skipped("/streamfleet/app/loads/w2", "'y' is not a number", "x");
+        assertThat(skipped.skips("/streamfleet/app/loads/w1")).isTrue();
+
+        skipped.fine("/streamfleet/app/loads/w1");
+        skipped.listed("/streamfleet/app/loads", List.of("w1"));
+
+        assertThat(skipped.skips("/streamfleet/app/loads/w1")).isFalse();
+        assertThat(skipped.skips("/streamfleet/app/loads/w2")).isFalse();
+    }
+
+    @Test
     void aBadNodeThatReadFineCountsAgainWhenItTurnsBad() {
         skipped.skipped("/streamfleet/app/assignments/w1", "'{}' has no generation", "x");
         skipped.fine("/streamfleet/app/assignments/w1");
